@@ -1,0 +1,67 @@
+"""The ASGI application: HTTP API, WebSocket gateway, pages and metrics."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from prometheus_client import make_asgi_app
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+
+from live import http_api, metrics
+from live.gateway import room_socket
+from live.log import MemoryLog, RoomLog
+from live.node import Node
+from live.persister import Persister
+from live.settings import Settings
+from live.sinks import CaptureProtocol
+from live.store import Store
+
+log = logging.getLogger("live")
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def _make_log(settings: Settings) -> RoomLog:
+    if settings.log == "memory":
+        return MemoryLog()
+    raise SystemExit("the redis log backend is not built yet; use --log memory")
+
+
+def create_app(settings: Settings) -> Any:
+    store = Store(settings.database_url)
+    room_log = _make_log(settings)
+    persister = Persister(store, room_log, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch)
+    node = Node(settings, room_log, store, persister)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Startup: 1. schema up to date, 2. persister running, 3. serve.
+        await store.migrate()
+        persister.start()
+        app.state.node = node
+        log.info("node %s ready (log=%s)", node.id, settings.log)
+        yield
+        # Shutdown: 1. tell every viewer to go away and resume elsewhere (1001),
+        # 2. write what is still pending, 3. close the log and the database.
+        await node.close()
+        await persister.stop()
+        await room_log.close()
+        await store.close()
+
+    routes = [
+        Route("/healthz", http_api.health),
+        Route("/v1/rooms", http_api.create_room, methods=["POST"]),
+        Route("/v1/rooms", http_api.list_rooms, methods=["GET"]),
+        Route("/v1/rooms/{room_id}", http_api.get_room, methods=["GET"]),
+        Route("/v1/rooms/{room_id}/live", http_api.go_live, methods=["POST"]),
+        Route("/v1/rooms/{room_id}/end", http_api.end_room, methods=["POST"]),
+        Route("/v1/rooms/{room_id}/transcript", http_api.transcript, methods=["GET"]),
+        WebSocketRoute("/v1/rooms/{room_id}/ws", room_socket),
+        Mount("/metrics", make_asgi_app()),
+        Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
+    ]
+    metrics.ROOMS.set_function(lambda: len(node.runtimes))
+    return CaptureProtocol(Starlette(routes=routes, lifespan=lifespan))

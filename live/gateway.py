@@ -1,0 +1,144 @@
+"""The WebSocket endpoint: a thin pump between a socket and a room runtime.
+
+It checks the Origin, negotiates the encoding, waits for ``hello`` (the token
+travels in it, never in a logged URL), joins the member, then decodes each frame,
+hands commands to the room and writes the one reply. Rules live in ``rooms``.
+"""
+
+import asyncio
+import logging
+import uuid
+from urllib.parse import urlsplit
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from live import auth, metrics
+from live import protocol as p
+from live.errors import AuthError, CloseCode, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError
+from live.node import Node
+from live.ratelimit import TokenBucket
+from live.room import Member, RoomRuntime, reply_for
+from live.sinks import make_sink, ws_frame
+from rooms.fold import Accepted
+from rooms.roles import Role
+from rooms.state import Status
+from rooms.types import RoomId
+
+log = logging.getLogger("live.gateway")
+
+
+def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
+    """Browsers always send Origin; other clients don't, and still need a token to write."""
+    if origin is None:
+        return True
+    if "*" in allowed or origin in allowed:
+        return True
+    return urlsplit(origin).netloc == host
+
+
+async def room_socket(ws: WebSocket) -> None:
+    node: Node = ws.app.state.node
+    s = node.settings
+    room_id = RoomId(ws.path_params["room_id"])
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), s.allowed_origins):
+        await ws.close(CloseCode.POLICY)  # before accept: the handshake gets HTTP 403
+        return
+    chosen = next((sp for sp in ws.scope.get("subprotocols", []) if sp in p.SUBPROTOCOLS), None)
+    fmt = p.SUBPROTOCOLS.get(chosen or "", p.Format.JSON)
+    await ws.accept(subprotocol=chosen)
+    sink = make_sink(ws.scope, ws.send, fmt, s.outbound_buffer_bytes)
+
+    def refuse(code: CloseCode, error: ServerError | None = None) -> None:
+        if error is not None:
+            sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, p.reply_error(error.request_id, error.code, error.message))])))
+        sink.close(code, error.message if error else code.name.lower())
+
+    rt = await node.runtime(room_id)
+    if rt is None:
+        refuse(CloseCode.NOT_FOUND, NotFound("no such room"))
+        return
+    conn_id = uuid.uuid4().hex[:12]
+    try:
+        member, rid, hello = await asyncio.wait_for(_hello(ws, node, rt, conn_id, fmt, sink), s.hello_timeout_seconds)
+    except TimeoutError:
+        refuse(CloseCode.UNAUTHORIZED, AuthError("no hello in time"))
+        return
+    except Forbidden as exc:
+        refuse(CloseCode.FORBIDDEN, exc)
+        return
+    except (AuthError, ProtocolError) as exc:
+        refuse(CloseCode.UNAUTHORIZED, exc)
+        return
+    except WebSocketDisconnect:
+        return
+    if rt.state.status is Status.ENDED:
+        refuse(CloseCode.ROOM_ENDED, RoomEnded("the room has ended", request_id=rid))
+        return
+    rt.join(member, rid, hello.since, hello.epoch)
+    metrics.CONNECTIONS.inc()
+    try:
+        await _serve(ws, node, rt, member, fmt)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        rt.leave(member)
+        metrics.CONNECTIONS.dec()
+
+
+async def _hello(
+    ws: WebSocket, node: Node, rt: RoomRuntime, conn_id: str, fmt: p.Format, sink: object
+) -> tuple[Member, str | int | None, p.Hello]:
+    message = await ws.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    rid, hello = p.decode(fmt, message.get("text") or message.get("bytes") or b"", node.settings.max_frame_bytes)
+    if not isinstance(hello, p.Hello):
+        raise ProtocolError("the first message must be hello", request_id=rid)
+    if hello.token is None:
+        if not rt.state.allow_guests:
+            raise Forbidden("this room does not allow guests; sign in", request_id=rid)
+        actor = auth.guest(conn_id)
+    else:
+        try:
+            actor = auth.verify(node.settings.token_secret, hello.token, rt.room_id)
+        except AuthError as exc:
+            exc.request_id = rid
+            raise
+    return Member(conn_id, actor, sink), rid, hello  # type: ignore[arg-type]
+
+
+async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member, fmt: p.Format) -> None:
+    s = node.settings
+    bucket = TokenBucket(s.commands_per_second, s.command_burst)
+    errors = 0
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        rid: str | int | None = None
+        try:
+            rid, msg = p.decode(fmt, message.get("text") or message.get("bytes") or b"", s.max_frame_bytes)
+            if (wait := bucket.take()) > 0:
+                raise RateLimited("too many messages", retry_after_ms=int(wait * 1000) + 1)
+            if isinstance(msg, p.Ping):
+                rt.send(member, p.reply_ok(rid, {"pong": True}))
+            elif isinstance(msg, p.Hello):
+                raise ProtocolError("already joined")
+            elif isinstance(msg, p.React):
+                if member.actor.role is Role.GUEST or member.actor.user_id in rt.state.banned:
+                    raise Forbidden("you may not react in this room")
+                rt.react(msg.kind)
+                rt.send(member, p.reply_ok(rid))
+            else:
+                outcome = await rt.submit(member.actor, msg)
+                metrics.COMMANDS.labels("accepted" if isinstance(outcome, Accepted) else "rejected").inc()
+                rt.send(member, reply_for(rid, outcome))
+        except ServerError as exc:
+            errors += 1
+            metrics.PROTOCOL_ERRORS.labels(exc.code).inc()
+            rid = exc.request_id if exc.request_id is not None else rid
+            rt.send(member, p.reply_error(rid, exc.code, exc.message, exc.retry_after_ms))
+            if errors > s.max_errors:
+                rt.leave(member)
+                member.sink.close(CloseCode.TOO_MANY_ERRORS, "too many invalid messages")
+                return

@@ -1,0 +1,207 @@
+"""Rooms over HTTP: create/schedule, go live, end, get, list, and the transcript.
+
+Writes go through the room's log like any other command; the response is the
+fold's outcome. Errors are JSON ``{"error": {"code", "message"}}`` with 401/403
+for auth, 404 unknown room, 409 a state conflict, 422 a bad request body.
+"""
+
+import re
+import time
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from live import auth
+from live.errors import AuthError, Forbidden
+from live.node import Node
+from live.room import RoomRuntime
+from rooms import commands as c
+from rooms.errors import Code, Rejection
+from rooms.fold import Accepted
+from rooms.roles import Role
+from rooms.state import Status
+from rooms.types import Millis, RoomId, UserId
+
+ROOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_STATUS_OF_CODE = {
+    Code.NOT_FOUND: 404,
+    Code.CONFLICT: 409,
+    Code.ROOM_ENDED: 409,
+    Code.ROOM_NOT_LIVE: 409,
+    Code.FORBIDDEN: 403,
+}
+
+
+class CreateRoom(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(None, pattern=ROOM_ID.pattern)
+    title: str = Field(min_length=1, max_length=200)
+    host_id: str | None = Field(None, min_length=1, max_length=128)
+    brand_id: str | None = Field(None, min_length=1, max_length=128)
+    starts_at: datetime | None = None
+    allow_guests: bool = True
+    max_message_length: int = Field(500, ge=1, le=4000)
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
+
+
+def _actor(request: Request, room: str) -> c.Actor:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("send Authorization: Bearer <token>")
+    return auth.verify(request.app.state.node.settings.token_secret, token, room)
+
+
+def _outcome_response(outcome: Accepted | Rejection, body: dict[str, Any], status: int = 200) -> JSONResponse:
+    if isinstance(outcome, Rejection):
+        return error(_STATUS_OF_CODE.get(outcome.code, 422), outcome.code.value, outcome.message)
+    return JSONResponse(body, status_code=status)
+
+
+def _room_view(rt: RoomRuntime) -> dict[str, Any]:
+    view = rt.state.snapshot()
+    view.pop("messages")
+    view["viewers"] = rt.viewer_count
+    return view
+
+
+def _row_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("id", "title", "host_id", "brand_id", "status", "starts_at", "went_live_at", "ended_at", "message_count")} | {"seq": row["persisted_seq"]}
+
+
+async def create_room(request: Request) -> Response:
+    node: Node = request.app.state.node
+    try:
+        body = CreateRoom.model_validate_json(await request.body())
+    except ValidationError as exc:
+        return error(422, "invalid", "invalid room", details=exc.errors(include_url=False, include_context=False))
+    room_id = RoomId(body.id or uuid.uuid4().hex[:12])
+    try:
+        actor = _actor(request, room_id)
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    host_id = body.host_id or (actor.user_id if actor.role is Role.HOST else None)
+    if host_id is None:
+        return error(422, "invalid", "host_id is required when a brand creates a room")
+    if await node.store.get_room(room_id) is not None:
+        return error(409, "conflict", "room already exists")
+    rt = await node.runtime(room_id, create=True)
+    assert rt is not None
+    starts_at = Millis(int(body.starts_at.timestamp() * 1000)) if body.starts_at else None
+    cmd = c.RoomCreate(
+        title=body.title,
+        host_id=UserId(host_id),
+        brand_id=body.brand_id,
+        starts_at=starts_at,
+        allow_guests=body.allow_guests,
+        max_message_length=body.max_message_length,
+    )
+    outcome = await rt.submit(actor, cmd)
+    await node.persister.flush()  # listed right away
+    return _outcome_response(outcome, _room_view(rt), 201)
+
+
+async def _transition(request: Request, command: c.Command) -> Response:
+    node: Node = request.app.state.node
+    room_id = RoomId(request.path_params["room_id"])
+    try:
+        actor = _actor(request, room_id)
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    rt = await node.runtime(room_id)
+    if rt is None:
+        return error(404, "not_found", "no such room")
+    outcome = await rt.submit(actor, command)
+    await node.persister.flush()  # an ended room's log is persisted completely before the reply
+    return _outcome_response(outcome, _room_view(rt))
+
+
+async def go_live(request: Request) -> Response:
+    return await _transition(request, c.RoomGoLive())
+
+
+async def end_room(request: Request) -> Response:
+    return await _transition(request, c.RoomEnd())
+
+
+async def get_room(request: Request) -> Response:
+    node: Node = request.app.state.node
+    room_id = RoomId(request.path_params["room_id"])
+    rt = node.runtimes.get(room_id)
+    if rt is not None and rt.state.status is not Status.NONE:
+        return JSONResponse(_room_view(rt))
+    row = await node.store.get_room(room_id)
+    if row is None:
+        return error(404, "not_found", "no such room")
+    return JSONResponse(_row_view(row) | {"viewers": 0})
+
+
+def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    value = int(raw)  # ValueError -> 422 by the caller
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be {lo}..{hi}")
+    return value
+
+
+async def list_rooms(request: Request) -> Response:
+    node: Node = request.app.state.node
+    try:
+        limit = _int_param(request, "limit", 50, 1, 200)
+        offset = _int_param(request, "offset", 0, 0, 10**9)
+    except ValueError as exc:
+        return error(422, "invalid", str(exc))
+    status = request.query_params.get("status")
+    if status is not None and status not in {s.value for s in Status} - {"none"}:
+        return error(422, "invalid", "status must be scheduled, live or ended")
+    rows = await node.store.list_rooms(status=status, brand_id=request.query_params.get("brand_id"), limit=limit, offset=offset)
+    views = []
+    for row in rows:
+        rt = node.runtimes.get(row["id"])
+        views.append(_room_view(rt) if rt is not None and rt.state.status is not Status.NONE else _row_view(row) | {"viewers": 0})
+    return JSONResponse({"rooms": views})
+
+
+async def transcript(request: Request) -> Response:
+    """Public events in seq order, paged by seq; deleted messages come with text null."""
+    node: Node = request.app.state.node
+    room_id = request.path_params["room_id"]
+    try:
+        after = _int_param(request, "after", 0, 0, 2**62)
+        limit = _int_param(request, "limit", 100, 1, 1000)
+    except ValueError as exc:
+        return error(422, "invalid", str(exc))
+    if await node.store.get_room(room_id) is None:
+        return error(404, "not_found", "no such room")
+    types = request.query_params.getlist("type")
+    rows = await node.store.transcript(room_id, after=after, limit=limit + 1, types=types)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if more and rows and rows[-1]["seq"] != rows[0]["seq"]:
+        last = rows[-1]["seq"]  # never split one entry's events across pages
+        rows = [r for r in rows if r["seq"] != last]
+    return JSONResponse({"room_id": room_id, "events": rows, "next_after": rows[-1]["seq"] if more and rows else None})
+
+
+async def health(request: Request) -> Response:
+    node: Node = request.app.state.node
+    return JSONResponse(
+        {
+            "ok": True,
+            "node": node.id,
+            "log": node.settings.log,
+            "rooms": len(node.runtimes),
+            "connections": sum(rt.viewer_count for rt in node.runtimes.values()),
+            "time": int(time.time() * 1000),
+        }
+    )

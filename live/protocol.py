@@ -1,0 +1,136 @@
+"""Wire protocol v1: the one schema of every client message, and the two encodings.
+
+A client frame is one JSON object or MessagePack map: ``{"type": ..., "id": ..., ...}``.
+It is validated straight into a command dataclass of ``rooms.commands`` (or one of the
+control messages below); nothing else travels past this module as a raw dict.
+A server frame is always an array of one or more messages, so nearby events can be
+batched into one frame. See docs/protocol.md.
+"""
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import msgpack
+import orjson
+from pydantic import Field, TypeAdapter, ValidationError
+
+from live.errors import ProtocolError, TooLarge, UnknownType
+from rooms import commands as c
+from rooms.commands import Entry
+from rooms.events import Event
+
+_msg = dataclass(frozen=True, slots=True, kw_only=True)
+
+REACTION_KINDS = ("heart", "clap", "fire", "laugh", "wow")
+
+
+@_msg
+class Hello:
+    """First frame of a connection: the token (never in the URL) and where to resume."""
+
+    type: Literal["hello"] = "hello"
+    token: str | None = None  # None joins as a guest where the room allows it
+    since: int | None = None  # last seq seen, to resume
+    epoch: str | None = None  # epoch that seq belongs to
+
+
+@_msg
+class Ping:
+    type: Literal["ping"] = "ping"
+
+
+@_msg
+class React:
+    type: Literal["reaction"] = "reaction"
+    kind: Literal["heart", "clap", "fire", "laugh", "wow"]
+
+
+Control = Hello | Ping | React
+ClientMessage = Control | c.ClientCommand
+
+_CLIENT = TypeAdapter(Annotated[ClientMessage, Field(discriminator="type")])
+_KNOWN_TYPES = frozenset(t.__dataclass_fields__["type"].default for t in ClientMessage.__args__)  # type: ignore[attr-defined]
+_ENTRY = TypeAdapter(Entry)
+MAX_REQUEST_ID = 64
+
+
+class Format(StrEnum):
+    JSON = "json"
+    MSGPACK = "msgpack"
+
+
+SUBPROTOCOLS = {"live.v1.json": Format.JSON, "live.v1.msgpack": Format.MSGPACK}
+_ARRAY_HEADER = msgpack.Packer().pack_array_header
+
+
+def encode(fmt: Format, obj: Any) -> bytes:
+    """One message, encoded; frames are built from these with ``frame``."""
+    if fmt is Format.JSON:
+        return orjson.dumps(obj)
+    return msgpack.packb(obj, use_bin_type=True)
+
+
+def frame(fmt: Format, items: list[bytes]) -> bytes:
+    """Join already-encoded messages into one frame (an array) without re-encoding them."""
+    if fmt is Format.JSON:
+        return b"[" + b",".join(items) + b"]"
+    return _ARRAY_HEADER(len(items)) + b"".join(items)
+
+
+def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | None, ClientMessage]:
+    """Validate one client frame. Raises a ProtocolError carrying the request id it could read."""
+    if len(data) > max_bytes:
+        raise TooLarge(f"frame is over {max_bytes} bytes")
+    try:
+        raw = orjson.loads(data) if fmt is Format.JSON else msgpack.unpackb(data, raw=False)
+    except (orjson.JSONDecodeError, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
+        raise ProtocolError(f"not valid {fmt.value}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ProtocolError("a message must be an object")
+    rid = raw.pop("id", None)
+    if not (isinstance(rid, str) and 0 < len(rid) <= MAX_REQUEST_ID) and not (isinstance(rid, int) and not isinstance(rid, bool)):
+        raise ProtocolError(f"every message needs an id: a string of 1..{MAX_REQUEST_ID} characters or an integer")
+    if raw.get("type") not in _KNOWN_TYPES:
+        raise UnknownType(f"unknown message type {raw.get('type')!r}", request_id=rid)
+    try:
+        return rid, _CLIENT.validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"][1:]) or "message"
+        raise ProtocolError(f"{where}: {first['msg']}", request_id=rid) from None
+
+
+# --- server messages --------------------------------------------------------------
+
+
+def event_message(entry: Entry, event: Event) -> dict[str, Any]:
+    """The wire form of one event: its fields plus type, seq and ts of its entry."""
+    body = dataclasses.asdict(event)
+    body["type"] = event.type
+    body["seq"] = entry.seq
+    body["ts"] = entry.ts
+    return body
+
+
+def reply_ok(rid: str | int | None, result: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"type": "reply", "id": rid, "ok": True, "result": result or {}}
+
+
+def reply_error(rid: str | int | None, code: str, message: str, retry_after_ms: int | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if retry_after_ms is not None:
+        error["retry_after_ms"] = retry_after_ms
+    return {"type": "reply", "id": rid, "ok": False, "error": error}
+
+
+# --- log entries on the bus and in SQL (JSON-compatible, never pickle) ---------------
+
+
+def entry_to_dict(entry: Entry) -> dict[str, Any]:
+    return _ENTRY.dump_python(entry, mode="json")
+
+
+def entry_from_dict(data: dict[str, Any]) -> Entry:
+    return _ENTRY.validate_python(data)

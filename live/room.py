@@ -1,0 +1,250 @@
+"""One room as this node serves it: the replica, the recent-event buffer and fan-out.
+
+Entries arrive from the log in seq order and go through ``rooms.fold``. Each event
+is encoded once per wire format; what arrives within one batch window is joined
+into one frame per format, and that one frame is written to every local member.
+"""
+
+import asyncio
+import itertools
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from live import protocol as p
+from live.errors import CloseCode, Unavailable
+from live.log.base import RoomLog
+from live.sinks import Sink, ws_frame
+from rooms.commands import Actor, Command, Entry
+from rooms.errors import Rejection
+from rooms.fold import Accepted, Outcome, check, fold
+from rooms.state import RoomState, Status
+from rooms.types import Millis, RoomId, Seq
+
+log = logging.getLogger("live.room")
+
+SUBMIT_TIMEOUT_SECONDS = 10.0
+RESUME_FRAME_EVENTS = 500  # events per frame when replaying a backlog
+
+
+@dataclass(eq=False, slots=True)
+class Member:
+    conn_id: str
+    actor: Actor
+    sink: Sink
+
+
+@dataclass(frozen=True, slots=True)
+class _Buffered:
+    seq: int
+    encoded: dict[p.Format, bytes]
+
+
+OnFolded = Callable[[RoomState, Entry, list[dict[str, Any]]], None]
+
+
+class RoomRuntime:
+    def __init__(
+        self,
+        room_id: RoomId,
+        *,
+        log_: RoomLog,
+        node_id: str,
+        on_folded: OnFolded,
+        recent_events: int = 5000,
+        batch_window_ms: int = 20,
+        presence_interval_ms: int = 250,
+    ) -> None:
+        self.room_id = room_id
+        self.state = RoomState(room_id)
+        self._log = log_
+        self._node_id = node_id
+        self._on_folded = on_folded
+        self._members: dict[p.Format, dict[str, Member]] = {fmt: {} for fmt in p.Format}
+        # Bounded: older events are served as "reload the snapshot" instead.
+        self._recent: deque[_Buffered] = deque(maxlen=recent_events)
+        self._pending: list[dict[p.Format, bytes]] = []
+        self._flush_handle: asyncio.Handle | None = None
+        self._last_flush = 0.0
+        self._window = batch_window_ms / 1000
+        self._presence_interval = presence_interval_ms / 1000
+        self._waiting: dict[str, asyncio.Future[Outcome]] = {}
+        self._refs = itertools.count(1)
+        self._reactions: Counter[str] = Counter()
+        self._last_viewers = -1
+        self._ticker: asyncio.Task[None] | None = None
+        self.deliveries = 0  # frames x members written, for metrics
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Fold the room's history, then follow the log."""
+        for entry in await self._log.read(self.room_id, 0):
+            self._apply(entry, publish=False)
+        await self._log.subscribe(self.room_id, self._on_entry)
+        self._ticker = asyncio.get_running_loop().create_task(self._tick())
+
+    async def close(self, code: CloseCode = CloseCode.GOING_AWAY, reason: str = "server shutting down") -> None:
+        self.flush()
+        for member in self.members():
+            member.sink.close(code, reason)
+        for fmt in p.Format:
+            self._members[fmt].clear()
+        if self._ticker is not None:
+            self._ticker.cancel()
+        await self._log.unsubscribe(self.room_id)
+
+    def members(self) -> list[Member]:
+        return [m for by_fmt in self._members.values() for m in by_fmt.values()]
+
+    @property
+    def viewer_count(self) -> int:
+        return sum(len(by_fmt) for by_fmt in self._members.values())
+
+    # --- commands ----------------------------------------------------------------
+
+    async def submit(self, actor: Actor, command: Command) -> Outcome:
+        """Append a command and answer from the fold's outcome once it comes back."""
+        probe = Entry(seq=Seq(self.state.seq + 1), ts=Millis(int(time.time() * 1000)), actor=actor, command=command)
+        if (rejection := check(self.state, probe)) is not None:
+            return rejection  # cheap pre-check on the replica keeps junk out of the log
+        ref = f"{self._node_id}:{next(self._refs)}"
+        waiter: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting[ref] = waiter
+        try:
+            await self._log.append(self.room_id, actor, command, origin=ref)
+            return await asyncio.wait_for(waiter, SUBMIT_TIMEOUT_SECONDS)
+        except (ConnectionError, OSError, TimeoutError) as exc:
+            raise Unavailable("the room log is unavailable; retry", retry_after_ms=1000) from exc
+        finally:
+            self._waiting.pop(ref, None)
+
+    def react(self, kind: str) -> None:
+        self._reactions[kind] += 1
+
+    # --- log -> fold -> fan-out ----------------------------------------------------
+
+    def _on_entry(self, entry: Entry) -> None:
+        self._apply(entry, publish=True)
+
+    def _apply(self, entry: Entry, *, publish: bool) -> None:
+        _, events, outcome = fold(self.state, entry)
+        messages = [p.event_message(entry, ev) for ev in events]
+        if publish:  # history read at open was handed over when it was first folded
+            self._on_folded(self.state, entry, messages)
+        if messages:
+            encoded = [{fmt: p.encode(fmt, m) for fmt in p.Format} for m in messages]
+            self._recent.extend(_Buffered(entry.seq, enc) for enc in encoded)
+            if publish:
+                self._publish(encoded)
+        if entry.origin is not None and (waiter := self._waiting.get(entry.origin)) and not waiter.done():
+            waiter.set_result(outcome)
+        if publish and self.state.status is Status.ENDED:
+            asyncio.get_running_loop().call_soon(self._close_ended)
+
+    def _close_ended(self) -> None:
+        self.flush()
+        for member in self.members():
+            self.leave(member)
+            member.sink.close(CloseCode.ROOM_ENDED, "the room has ended")
+
+    def _publish(self, encoded: list[dict[p.Format, bytes]]) -> None:
+        self._pending.extend(encoded)
+        if self._flush_handle is None:
+            loop = asyncio.get_running_loop()
+            wait = self._last_flush + self._window - loop.time()
+            # Quiet room: flush on the next loop turn; busy room: at most one frame per window.
+            self._flush_handle = loop.call_later(wait, self.flush) if wait > 0 else loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Write everything pending as one frame per wire format to every member."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, []
+        self._last_flush = asyncio.get_running_loop().time()
+        for fmt, by_conn in self._members.items():
+            if not by_conn:
+                continue
+            data = ws_frame(fmt, p.frame(fmt, [enc[fmt] for enc in pending]))
+            slow = [m for m in by_conn.values() if not m.sink.write(data)]
+            self.deliveries += len(by_conn) * len(pending)
+            for member in slow:
+                self.leave(member)
+                member.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+
+    async def _tick(self) -> None:
+        """Edge-aggregated signals: viewer count and reaction bursts, a few times a second."""
+        while True:
+            await asyncio.sleep(self._presence_interval)
+            signals: list[dict[str, Any]] = []
+            viewers = self.viewer_count
+            if viewers != self._last_viewers:
+                self._last_viewers = viewers
+                signals.append({"type": "presence", "viewers": viewers})
+            if self._reactions:
+                signals.append({"type": "reactions", "counts": dict(self._reactions)})
+                self._reactions.clear()
+            if signals:
+                self._publish([{fmt: p.encode(fmt, s) for fmt in p.Format} for s in signals])
+
+    # --- members -----------------------------------------------------------------
+
+    def join(self, member: Member, rid: str | int | None, since: int | None, epoch: str | None) -> None:
+        """Welcome a member and add it, with nothing in between that could interleave.
+
+        A resume from ``since`` in this epoch gets exactly the events after it; one
+        older than the buffer (or from another epoch) gets a fresh snapshot instead.
+        """
+        self.flush()
+        fmt = member.sink.fmt
+        backlog = self._backlog(since) if since is not None and epoch == self._log.epoch else None
+        welcome: dict[str, Any] = {
+            "type": "welcome",
+            "id": rid,
+            "epoch": self._log.epoch,
+            "seq": self.state.seq,
+            "resumed": backlog is not None,
+            "you": {"id": member.actor.user_id, "name": member.actor.name, "role": member.actor.role.value, "tier": member.actor.tier},
+            "viewers": self.viewer_count + 1,
+        }
+        if backlog is None:
+            welcome["room"] = self.state.snapshot()
+        member.sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, welcome)])))
+        for start in range(0, len(backlog or ()), RESUME_FRAME_EVENTS):
+            chunk = backlog[start : start + RESUME_FRAME_EVENTS]  # type: ignore[index]
+            member.sink.write(ws_frame(fmt, p.frame(fmt, [b.encoded[fmt] for b in chunk])))
+        self._members[fmt][member.conn_id] = member
+
+    def _backlog(self, since: int) -> list[_Buffered] | None:
+        if since > self.state.seq:
+            return None
+        if since == self.state.seq:
+            return []
+        # Once the buffer is full, dropped events have seqs up to the oldest one kept
+        # (an entry's events may be split across that edge): resume only after it.
+        if len(self._recent) == self._recent.maxlen and since < self._recent[0].seq:
+            return None
+        return [b for b in self._recent if b.seq > since]
+
+    def leave(self, member: Member) -> None:
+        self._members[member.sink.fmt].pop(member.conn_id, None)
+
+    def send(self, member: Member, message: dict[str, Any]) -> None:
+        """One message to one member (replies), through the same sink as the fan-out."""
+        fmt = member.sink.fmt
+        if not member.sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, message)]))):
+            self.leave(member)
+            member.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+
+
+def reply_for(rid: str | int | None, outcome: Outcome) -> dict[str, Any]:
+    if isinstance(outcome, Accepted):
+        return p.reply_ok(rid, outcome.result)
+    assert isinstance(outcome, Rejection)
+    return p.reply_error(rid, outcome.code.value, outcome.message, outcome.retry_after_ms)

@@ -1,0 +1,37 @@
+"""One settings object: defaults here, ``LIVE_*`` environment, then command-line flags."""
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "live-development-secret-do-not-use-in-production"  # noqa: S105 - a published default, warned about at start
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVE_", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log: str = Field("memory", pattern="^(memory|redis)$")
+    redis_url: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./live.db"
+    token_secret: str = DEV_SECRET
+    # Browser Origins allowed to open WebSockets; empty = same origin only. "*" allows any.
+    allowed_origins: list[str] = Field(default_factory=list)
+    # Limits
+    max_frame_bytes: int = 8192  # a bigger client frame gets a too_large error reply
+    outbound_buffer_bytes: int = 1 << 20  # a connection whose unsent bytes pass this is a slow consumer
+    recent_events: int = 5000  # per room, for resume without a snapshot
+    commands_per_second: float = 10.0  # per connection, token bucket
+    command_burst: int = 20
+    max_errors: int = 50  # invalid frames per connection before it is closed
+    hello_timeout_seconds: float = 10.0
+    # Timing
+    batch_window_ms: int = 20  # events closer than this share one frame
+    presence_interval_ms: int = 250  # viewer count and reaction bursts
+    persist_interval_ms: int = 500
+    persist_batch: int = 1000
+    shutdown_grace_seconds: float = 5.0
+
+    @property
+    def uses_dev_secret(self) -> bool:
+        return self.token_secret == DEV_SECRET

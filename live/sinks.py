@@ -1,0 +1,152 @@
+"""A connection's outbound side: write prepared bytes, report a slow consumer.
+
+The fan-out builds each WebSocket frame once per wire format and hands the same
+bytes to every sink. ``TransportSink`` writes them straight into the socket's
+transport (uvicorn's websockets-sansio protocol, found by ``CaptureProtocol``),
+which costs one ``transport.write`` per viewer and never awaits a client.
+``AsgiSink`` is the portable fallback for other ASGI servers: a bounded buffer
+drained by one writer task.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from typing import Any, Protocol
+
+from websockets.frames import Frame, Opcode
+
+from live.errors import CloseCode
+from live.protocol import Format
+
+log = logging.getLogger("live.sinks")
+
+CLOSE_TIMEOUT_SECONDS = 5.0  # how long a closing slow client gets to drain before we abort
+PROTOCOL_SCOPE_KEY = "live.ws_protocol"
+
+
+def ws_frame(fmt: Format, payload: bytes) -> bytes:
+    """A complete unmasked server frame; the same bytes go to every viewer of ``fmt``."""
+    opcode = Opcode.TEXT if fmt is Format.JSON else Opcode.BINARY
+    return Frame(opcode, payload).serialize(mask=False)
+
+
+class Sink(Protocol):
+    fmt: Format
+
+    def write(self, frame: bytes) -> bool:
+        """Queue one prepared frame. False means the consumer is slow: close it."""
+        ...
+
+    def close(self, code: CloseCode, reason: str) -> None: ...
+
+
+class TransportSink:
+    __slots__ = ("fmt", "_proto", "_transport", "_limit", "_closing", "_send")
+
+    def __init__(self, fmt: Format, proto: Any, send: Any, limit: int) -> None:
+        self.fmt = fmt
+        self._proto = proto
+        self._transport = proto.transport
+        self._send = send
+        self._limit = limit
+        self._closing = False
+
+    def write(self, frame: bytes) -> bool:
+        if self._closing or self._proto.close_sent or self._transport.is_closing():
+            return True  # already going away; its receive loop cleans up
+        self._transport.write(frame)
+        return self._transport.get_write_buffer_size() <= self._limit
+
+    def close(self, code: CloseCode, reason: str) -> None:
+        if not self._closing:
+            self._closing = True
+            _spawn_close(self._send, self._transport, code, reason)
+
+
+class AsgiSink:
+    """Bounded by bytes; the overflow policy is the same as TransportSink's: close as slow."""
+
+    def __init__(self, fmt: Format, send: Any, limit: int) -> None:
+        self.fmt = fmt
+        self._send = send
+        self._limit = limit
+        self._queue: deque[bytes] = deque()
+        self._queued = 0
+        self._wake = asyncio.Event()
+        self._closing = False
+        self._task = asyncio.get_running_loop().create_task(self._drain())
+        self._key = "text" if fmt is Format.JSON else "bytes"
+
+    def write(self, frame: bytes) -> bool:
+        if self._closing:
+            return True
+        self._queue.append(frame)
+        self._queued += len(frame)
+        self._wake.set()
+        return self._queued <= self._limit
+
+    async def _drain(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                frame = self._queue.popleft()
+                self._queued -= len(frame)
+                data = _unframe(frame)
+                with contextlib.suppress(Exception):
+                    await self._send({"type": "websocket.send", self._key: data.decode() if self._key == "text" else data})
+
+    def close(self, code: CloseCode, reason: str) -> None:
+        if not self._closing:
+            self._closing = True
+            self._task.cancel()
+            _spawn_close(self._send, None, code, reason)
+
+
+def _unframe(frame: bytes) -> bytes:
+    """The payload of a frame built by ``ws_frame`` (unmasked, unfragmented)."""
+    n = frame[1] & 0x7F
+    return frame[2 + {126: 2, 127: 8}.get(n, 0) :]
+
+
+_closing_tasks: set[asyncio.Task[None]] = set()
+
+
+def _spawn_close(send: Any, transport: Any, code: CloseCode, reason: str) -> None:
+    async def close() -> None:
+        try:
+            await asyncio.wait_for(send({"type": "websocket.close", "code": int(code), "reason": reason}), CLOSE_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001 - a client that cannot even take a close frame is cut off
+            if transport is not None:
+                transport.abort()
+
+    task = asyncio.get_running_loop().create_task(close())
+    _closing_tasks.add(task)
+    task.add_done_callback(_closing_tasks.discard)
+
+
+class CaptureProtocol:
+    """Plain ASGI middleware: hands the WebSocket endpoint uvicorn's protocol object.
+
+    Starlette wraps ``send`` on the way down, which hides the transport; this sits
+    outside it and puts the protocol in the scope when it is one we can write to.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            proto = getattr(send, "__self__", None)
+            if proto is not None and hasattr(proto, "transport") and hasattr(proto, "close_sent"):
+                scope[PROTOCOL_SCOPE_KEY] = (proto, send)
+        await self.app(scope, receive, send)
+
+
+def make_sink(scope: dict[str, Any], send: Any, fmt: Format, limit: int) -> Sink:
+    captured = scope.get(PROTOCOL_SCOPE_KEY)
+    if captured is not None:
+        proto, raw_send = captured
+        return TransportSink(fmt, proto, raw_send, limit)
+    return AsgiSink(fmt, send, limit)
