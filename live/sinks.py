@@ -42,13 +42,12 @@ class Sink(Protocol):
 
 
 class TransportSink:
-    __slots__ = ("fmt", "_proto", "_transport", "_limit", "_closing", "_send")
+    __slots__ = ("fmt", "_proto", "_transport", "_limit", "_closing")
 
-    def __init__(self, fmt: Format, proto: Any, send: Any, limit: int) -> None:
+    def __init__(self, fmt: Format, proto: Any, limit: int) -> None:
         self.fmt = fmt
         self._proto = proto
         self._transport = proto.transport
-        self._send = send
         self._limit = limit
         self._closing = False
 
@@ -59,9 +58,23 @@ class TransportSink:
         return self._transport.get_write_buffer_size() <= self._limit
 
     def close(self, code: CloseCode, reason: str) -> None:
-        if not self._closing:
-            self._closing = True
-            _spawn_close(self._send, self._transport, code, reason)
+        """Queue the close frame behind what is already buffered, without waiting.
+
+        This mirrors uvicorn's own close path minus its wait for the buffer to drain,
+        which a slow consumer would make the room wait on. The client reads its
+        backlog, then the close code; one that reads nothing is cut off after a timeout.
+        """
+        if self._closing:
+            return
+        self._closing = True
+        proto, transport = self._proto, self._transport
+        if proto.close_sent or transport.is_closing():
+            return
+        proto.queue.put_nowait({"type": "websocket.disconnect", "code": int(code), "reason": reason})
+        proto.conn.send_close(int(code), reason)
+        transport.write(b"".join(proto.conn.data_to_send()))
+        proto.close_sent = True
+        proto.close_timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT_SECONDS, transport.abort)
 
 
 class AsgiSink:
@@ -101,7 +114,7 @@ class AsgiSink:
         if not self._closing:
             self._closing = True
             self._task.cancel()
-            _spawn_close(self._send, None, code, reason)
+            _spawn_close(self._send, code, reason)
 
 
 def _unframe(frame: bytes) -> bytes:
@@ -113,13 +126,10 @@ def _unframe(frame: bytes) -> bytes:
 _closing_tasks: set[asyncio.Task[None]] = set()
 
 
-def _spawn_close(send: Any, transport: Any, code: CloseCode, reason: str) -> None:
+def _spawn_close(send: Any, code: CloseCode, reason: str) -> None:
     async def close() -> None:
-        try:
+        with contextlib.suppress(Exception):
             await asyncio.wait_for(send({"type": "websocket.close", "code": int(code), "reason": reason}), CLOSE_TIMEOUT_SECONDS)
-        except Exception:  # noqa: BLE001 - a client that cannot even take a close frame is cut off
-            if transport is not None:
-                transport.abort()
 
     task = asyncio.get_running_loop().create_task(close())
     _closing_tasks.add(task)
@@ -139,14 +149,13 @@ class CaptureProtocol:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "websocket":
             proto = getattr(send, "__self__", None)
-            if proto is not None and hasattr(proto, "transport") and hasattr(proto, "close_sent"):
-                scope[PROTOCOL_SCOPE_KEY] = (proto, send)
+            if proto is not None and all(hasattr(proto, a) for a in ("transport", "close_sent", "close_timer", "conn", "queue")):
+                scope[PROTOCOL_SCOPE_KEY] = proto
         await self.app(scope, receive, send)
 
 
 def make_sink(scope: dict[str, Any], send: Any, fmt: Format, limit: int) -> Sink:
-    captured = scope.get(PROTOCOL_SCOPE_KEY)
-    if captured is not None:
-        proto, raw_send = captured
-        return TransportSink(fmt, proto, raw_send, limit)
+    proto = scope.get(PROTOCOL_SCOPE_KEY)
+    if proto is not None:
+        return TransportSink(fmt, proto, limit)
     return AsgiSink(fmt, send, limit)

@@ -1,0 +1,201 @@
+"""Real server processes and real WebSocket clients for end-to-end tests."""
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgpack
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+from live import auth
+from rooms.roles import Role
+
+SECRET = "test-secret-that-is-long-enough-for-hs256"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def token(user: str, room: str, role: str = "viewer", name: str | None = None, tier: str | None = None, ttl: int = 3600) -> str:
+    return auth.mint(SECRET, user_id=user, name=name or user.title(), room=room, role=Role(role), tier=tier, ttl_seconds=ttl)
+
+
+class LiveServer:
+    """A ``live serve`` process on a free port, stopped by its PID."""
+
+    def __init__(self, tmp: Path, **env: str) -> None:
+        self.port = free_port()
+        self.tmp = tmp
+        self.env = {"LIVE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/live.db", "LIVE_TOKEN_SECRET": SECRET} | env
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = tmp / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, room: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/v1/rooms/{room}/ws"
+
+    def start(self) -> "LiveServer":
+        env = os.environ | self.env
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "live.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+    def logs(self) -> str:
+        return self.log_path.read_text()
+
+
+class Api:
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.http = httpx.AsyncClient(base_url=server.url, timeout=10)
+
+    async def create_room(self, room: str, host: str = "host1", **body: Any) -> httpx.Response:
+        return await self.http.post("/v1/rooms", json={"id": room, "title": f"Room {room}", **body}, headers=bearer(token(host, "*", "host")))
+
+    async def live_room(self, room: str, host: str = "host1") -> str:
+        r = await self.create_room(room, host)
+        assert r.status_code == 201, r.text
+        r = await self.http.post(f"/v1/rooms/{room}/live", headers=bearer(token(host, room, "host")))
+        assert r.status_code == 200, r.text
+        return room
+
+    async def end_room(self, room: str, host: str = "host1") -> httpx.Response:
+        return await self.http.post(f"/v1/rooms/{room}/end", headers=bearer(token(host, room, "host")))
+
+    async def transcript(self, room: str, **params: Any) -> list[dict[str, Any]]:
+        """Every page of the transcript, following next_after."""
+        out: list[dict[str, Any]] = []
+        after = 0
+        while True:
+            r = await self.http.get(f"/v1/rooms/{room}/transcript", params={"after": after, **params})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            out += body["events"]
+            if body["next_after"] is None:
+                return out
+            after = body["next_after"]
+
+
+def bearer(tok: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {tok}"}
+
+
+class Client:
+    """A viewer: one WebSocket, every server message kept in arrival order."""
+
+    def __init__(self, ws: ClientConnection, fmt: str) -> None:
+        self.ws = ws
+        self.fmt = fmt
+        self.messages: list[dict[str, Any]] = []
+        self.replies: dict[Any, dict[str, Any]] = {}
+        self.welcome: dict[str, Any] | None = None
+        self._changed = asyncio.Event()
+        self._ids = 0
+        self.closed_code: int | None = None
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    @classmethod
+    async def open(cls, url: str, fmt: str = "json", **kw: Any) -> "Client":
+        ws = await connect(url, subprotocols=[f"live.v1.{fmt}"], compression=None, max_size=None, **kw)  # type: ignore[list-item]
+        return cls(ws, fmt)
+
+    @classmethod
+    async def join(cls, url: str, tok: str | None, fmt: str = "json", since: int | None = None, epoch: str | None = None, **kw: Any) -> "Client":
+        client = await cls.open(url, fmt, **kw)
+        reply = await client.request("hello", token=tok, since=since, epoch=epoch)
+        assert reply["type"] == "welcome", reply
+        return client
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self.ws:
+                batch = orjson.loads(frame) if self.fmt == "json" else msgpack.unpackb(frame)
+                assert isinstance(batch, list), batch
+                for m in batch:
+                    self.messages.append(m)
+                    if m["type"] in ("reply", "welcome"):
+                        self.replies[m["id"]] = m
+                    if m["type"] == "welcome":
+                        self.welcome = m
+                self._changed.set()
+        finally:
+            self.closed_code = self.ws.close_code
+            self._changed.set()
+
+    async def send_raw(self, data: bytes | str) -> None:
+        await self.ws.send(data)
+
+    def encode(self, obj: dict[str, Any]) -> bytes | str:
+        return orjson.dumps(obj).decode() if self.fmt == "json" else msgpack.packb(obj)
+
+    async def request(self, type_: str, **fields: Any) -> dict[str, Any]:
+        self._ids += 1
+        rid = f"r{self._ids}"
+        await self.ws.send(self.encode({"type": type_, "id": rid, **fields}))
+        return await self.wait_for(lambda: self.replies.get(rid))
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10) -> Any:
+        """Until predicate() is truthy; fails the test after ``timeout`` seconds."""
+        async with asyncio.timeout(timeout):
+            while True:
+                value = predicate()
+                if value:
+                    return value
+                if self._reader.done():
+                    raise AssertionError(f"connection closed ({self.closed_code}) while waiting")
+                self._changed.clear()
+                await self._changed.wait()
+
+    def events(self, type_: str | None = None) -> list[dict[str, Any]]:
+        return [m for m in self.messages if "seq" in m and m["type"] != "welcome" and (type_ is None or m["type"] == type_)]
+
+    def chat_texts(self) -> list[str]:
+        return [m["message"]["text"] for m in self.events("chat.message")]
+
+    async def wait_closed(self, timeout: float = 10) -> int:
+        async with asyncio.timeout(timeout):
+            await self._reader
+        assert self.closed_code is not None
+        return self.closed_code
+
+    async def close(self) -> None:
+        await self.ws.close()
+        with contextlib.suppress(Exception):
+            await self._reader
