@@ -66,6 +66,7 @@ class CloseCode(IntEnum):
     """WebSocket close codes this server sends. ``reconnect`` says what a client should do."""
 
     GOING_AWAY = 1001  # server shutting down: reconnect (to any node) and resume
+    SERVICE_RESTART = 1012  # uvicorn's close at shutdown: reconnect (to any node) and resume
     POLICY = 1008  # forbidden Origin: do not reconnect
     UNAUTHORIZED = 4001  # no valid hello/token in time, or token expired: get a new token first
     FORBIDDEN = 4003  # token not valid for this room, or guests not allowed: do not reconnect
@@ -76,4 +77,4 @@ class CloseCode(IntEnum):
 
     @property
     def reconnect(self) -> bool:
-        return self in (CloseCode.GOING_AWAY, CloseCode.SLOW_CONSUMER, CloseCode.TOO_MANY_ERRORS)
+        return self in (CloseCode.GOING_AWAY, CloseCode.SERVICE_RESTART, CloseCode.SLOW_CONSUMER, CloseCode.TOO_MANY_ERRORS)

@@ -33,3 +33,17 @@ def room_id(request: pytest.FixtureRequest) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", request.node.name)[:60]
 
 
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh database on the local PostgreSQL (127.0.0.1:5432, user postgres, trust) for this run."""
+    import os
+    import subprocess
+    import uuid
+
+    name = f"live_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c"]
+    subprocess.run([*psql, f'CREATE DATABASE "{name}"'], check=True)
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)

@@ -8,18 +8,20 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import msgpack
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from live import auth
 from rooms.roles import Role
 
+T = TypeVar("T")
 SECRET = "test-secret-that-is-long-enough-for-hs256"
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,6 +115,16 @@ class Api:
             after = body["next_after"]
 
 
+async def eventually(fetch: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 10) -> T:
+    """Poll ``fetch`` until ``ok`` holds for what it returns; fail after ``timeout`` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            value = await fetch()
+            if ok(value):
+                return value
+            await asyncio.sleep(0.05)
+
+
 def bearer(tok: str) -> dict[str, str]:
     return {"authorization": f"Bearer {tok}"}
 
@@ -155,6 +167,8 @@ class Client:
                     if m["type"] == "welcome":
                         self.welcome = m
                 self._changed.set()
+        except ConnectionClosed:
+            pass
         finally:
             self.closed_code = self.ws.close_code
             self._changed.set()
