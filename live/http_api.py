@@ -21,10 +21,10 @@ from live.node import Node
 from live.room import RoomRuntime
 from rooms import commands as c
 from rooms.errors import Code, Rejection
-from rooms.fold import Accepted
+from rooms.fold import Accepted, check
 from rooms.roles import Role
-from rooms.state import Status
-from rooms.types import Millis, RoomId, UserId
+from rooms.state import RoomState, Status
+from rooms.types import Millis, RoomId, Seq, UserId
 
 ROOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _STATUS_OF_CODE = {
@@ -82,19 +82,15 @@ async def create_room(request: Request) -> Response:
     try:
         body = CreateRoom.model_validate_json(await request.body())
     except ValidationError as exc:
-        return error(422, "invalid", "invalid room", details=exc.errors(include_url=False, include_context=False))
+        return error(422, "invalid", "invalid room", details=exc.errors(include_url=False, include_context=False, include_input=False))
     room_id = RoomId(body.id or uuid.uuid4().hex[:12])
     try:
         actor = _actor(request, room_id)
     except AuthError as exc:
         return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
-    host_id = body.host_id or (actor.user_id if actor.role is Role.HOST else None)
+    host_id = body.host_id or (None if actor.role is Role.BRAND else actor.user_id)
     if host_id is None:
         return error(422, "invalid", "host_id is required when a brand creates a room")
-    if await node.store.get_room(room_id) is not None:
-        return error(409, "conflict", "room already exists")
-    rt = await node.runtime(room_id, create=True)
-    assert rt is not None
     starts_at = Millis(int(body.starts_at.timestamp() * 1000)) if body.starts_at else None
     cmd = c.RoomCreate(
         title=body.title,
@@ -104,6 +100,14 @@ async def create_room(request: Request) -> Response:
         allow_guests=body.allow_guests,
         max_message_length=body.max_message_length,
     )
+    # The fold's own rules, on an empty room, before anything is opened for it.
+    probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)
+    if (rejection := check(RoomState(room_id), probe)) is not None:
+        return _outcome_response(rejection, {})
+    if await node.store.get_room(room_id) is not None:
+        return error(409, "conflict", "room already exists")
+    rt = await node.runtime(room_id, create=True)
+    assert rt is not None
     outcome = await rt.submit(actor, cmd)
     await node.persister.flush()  # listed right away
     return _outcome_response(outcome, _room_view(rt), 201)

@@ -22,7 +22,7 @@ from live import auth
 from rooms.roles import Role
 
 T = TypeVar("T")
-SECRET = "test-secret-that-is-long-enough-for-hs256"
+SECRET = "test-secret-that-is-long-enough-for-hs256-and-even-for-hs512-ok!"
 ROOT = Path(__file__).resolve().parent.parent
 
 
