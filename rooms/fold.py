@@ -85,11 +85,14 @@ def _check_post(state: RoomState, entry: c.Entry) -> Rejection | None:
     cmd = entry.command
     assert isinstance(cmd, c.ChatPost)
     uid, ts = entry.actor.user_id, entry.ts
-    if uid in state.banned:
-        return Rejection(Code.BANNED, "you are banned from this room")
-    until = state.timeouts.get(uid)
-    if until is not None and ts < until:
-        return Rejection(Code.TIMED_OUT, "you are timed out", retry_after_ms=until - ts)
+    # A user's role is known to the fold only once they act, so a ban or timeout may
+    # name a moderator who has not spoken yet; staff are never held by one.
+    if entry.actor.role not in STAFF:
+        if uid in state.banned:
+            return Rejection(Code.BANNED, "you are banned from this room")
+        until = state.timeouts.get(uid)
+        if until is not None and ts < until:
+            return Rejection(Code.TIMED_OUT, "you are timed out", retry_after_ms=until - ts)
     text = cmd.text.strip()
     if not text:
         return Rejection(Code.EMPTY, "message is empty")

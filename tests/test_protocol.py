@@ -1,0 +1,82 @@
+"""The wire schema: every client message type round-trips in both encodings."""
+
+import dataclasses
+
+import msgpack
+import orjson
+import pytest
+
+from live import protocol as p
+from live.errors import ProtocolError, TooLarge, UnknownType
+from rooms import commands as c
+from rooms import events as e
+from rooms.roles import Role
+
+SAMPLES = [
+    p.Hello(token="t", since=4, epoch="ep"),
+    p.Ping(),
+    p.React(kind="heart"),
+    c.ChatPost(text="hi", reply_to=3),
+    c.ChatDelete(message_id=3),
+    c.ChatPin(message_id=3),
+    c.ChatUnpin(),
+    c.ModTimeout(user_id="u", seconds=30),
+    c.ModBan(user_id="u"),
+    c.ModUnban(user_id="u"),
+    c.ModSlowMode(seconds=5),
+]
+
+
+def test_every_client_message_type_has_a_sample() -> None:
+    assert {type(s) for s in SAMPLES} == set(p.ClientMessage.__args__)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("fmt", list(p.Format))
+@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.type)
+def test_client_messages_round_trip(fmt: p.Format, sample: object) -> None:
+    wire = {"id": "req-1", **dataclasses.asdict(sample)}  # type: ignore[call-overload]
+    data = orjson.dumps(wire) if fmt is p.Format.JSON else msgpack.packb(wire)
+    assert p.decode(fmt, data, 8192) == ("req-1", sample)
+
+
+def test_events_are_the_same_in_both_encodings() -> None:
+    user = e.UserRef(id="u", name="Ü", role=Role.VIEWER, tier="gold")
+    msg = e.Message(id=7, user=user, text="héllo <b>", ts=5, reply_to=None)
+    entry = c.Entry(seq=7, ts=5, actor=c.Actor(user_id="u", name="Ü", role=Role.VIEWER), command=c.ChatPost(text="x"))
+    for event in [e.ChatMessage(message=msg), e.ChatDeleted(message_id=7, by="u"), e.ChatPinned(message=msg), e.ChatUnpinned(message_id=7), e.UserTimedOut(user_id="u", until=9), e.UserBanned(user_id="u"), e.UserUnbanned(user_id="u"), e.SlowModeChanged(seconds=3), e.RoomStatusChanged(status="live")]:
+        m = p.event_message(entry, event)
+        assert m["type"] == event.type and m["seq"] == 7 and m["ts"] == 5
+        as_json = orjson.loads(p.frame(p.Format.JSON, [p.encode(p.Format.JSON, m)]))
+        as_mp = msgpack.unpackb(p.frame(p.Format.MSGPACK, [p.encode(p.Format.MSGPACK, m)]))
+        assert as_json == as_mp == [orjson.loads(orjson.dumps(m))]
+
+
+def test_batched_frame_is_an_array_of_the_encoded_messages() -> None:
+    items = [{"type": "presence", "viewers": i} for i in range(3)]
+    for fmt in p.Format:
+        data = p.frame(fmt, [p.encode(fmt, i) for i in items])
+        assert (orjson.loads(data) if fmt is p.Format.JSON else msgpack.unpackb(data)) == items
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "rid"),
+    [
+        (b"{", ProtocolError, None),
+        (b"[]", ProtocolError, None),
+        (b'{"type":"chat.post","text":"no id"}', ProtocolError, None),
+        (b'{"type":"chat.post","id":true,"text":"bool id"}', ProtocolError, None),
+        (b'{"type":"warp","id":"a"}', UnknownType, "a"),
+        (b'{"type":"chat.post","id":"b","text":5}', ProtocolError, "b"),
+        (b'{"type":"mod.timeout","id":"c","user_id":"u","seconds":"soon"}', ProtocolError, "c"),
+        (b'{"type":"chat.post","id":"d","text":"' + b"x" * 9000 + b'"}', TooLarge, None),
+    ],
+)
+def test_invalid_frames_raise_named_errors(data: bytes, error: type[ProtocolError], rid: object) -> None:
+    with pytest.raises(error) as raised:
+        p.decode(p.Format.JSON, data, 8192)
+    assert type(raised.value) is error and raised.value.request_id == rid
+
+
+def test_log_entries_round_trip_as_json() -> None:
+    entry = c.Entry(seq=3, ts=9, actor=c.Actor(user_id="u", name="n", role=Role.MODERATOR, tier="gold"), command=c.ModTimeout(user_id="v", seconds=10), origin="node:1")
+    assert p.entry_from_dict(orjson.loads(orjson.dumps(p.entry_to_dict(entry)))) == entry
