@@ -47,6 +47,8 @@ class Node:
                 on_folded=self.persister.add,
                 recent_events=s.recent_events,
                 batch_window_ms=s.batch_window_ms,
+                max_batch_window_ms=s.max_batch_window_ms,
+                batch_viewers_per_ms=s.batch_viewers_per_ms,
                 presence_interval_ms=s.presence_interval_ms,
             )
             await rt.open()

@@ -107,11 +107,7 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
 
 def event_message(entry: Entry, event: Event) -> dict[str, Any]:
     """The wire form of one event: its fields plus type, seq and ts of its entry."""
-    body = dataclasses.asdict(event)
-    body["type"] = event.type
-    body["seq"] = entry.seq
-    body["ts"] = entry.ts
-    return body
+    return {"type": event.type, "seq": entry.seq, "ts": entry.ts, **dataclasses.asdict(event)}
 
 
 def reply_ok(rid: str | int | None, result: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -56,6 +56,8 @@ class RoomRuntime:
         on_folded: OnFolded,
         recent_events: int = 5000,
         batch_window_ms: int = 20,
+        max_batch_window_ms: int = 75,
+        batch_viewers_per_ms: int = 50,
         presence_interval_ms: int = 250,
     ) -> None:
         self.room_id = room_id
@@ -69,7 +71,7 @@ class RoomRuntime:
         self._pending: list[dict[p.Format, bytes]] = []
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
-        self._window = batch_window_ms / 1000
+        self._window_ms = (batch_window_ms, max_batch_window_ms, batch_viewers_per_ms)
         self._presence_interval = presence_interval_ms / 1000
         self._waiting: dict[str, asyncio.Future[Outcome]] = {}
         self._refs = itertools.count(1)
@@ -155,9 +157,13 @@ class RoomRuntime:
         self._pending.extend(encoded)
         if self._flush_handle is None:
             loop = asyncio.get_running_loop()
-            wait = self._last_flush + self._window - loop.time()
+            wait = self._last_flush + self._batch_window() - loop.time()
             # Quiet room: flush on the next loop turn; busy room: at most one frame per window.
             self._flush_handle = loop.call_later(wait, self.flush) if wait > 0 else loop.call_soon(self.flush)
+
+    def _batch_window(self) -> float:
+        low, high, per_ms = self._window_ms
+        return min(high, max(low, self.viewer_count // per_ms)) / 1000
 
     def flush(self) -> None:
         """Write everything pending as one frame per wire format to every member."""

@@ -26,7 +26,12 @@ class Settings(BaseSettings):
     max_errors: int = 50  # invalid frames per connection before it is closed
     hello_timeout_seconds: float = 10.0
     # Timing
-    batch_window_ms: int = 20  # events closer than this share one frame
+    # Events closer than the batch window share one frame. The window grows with the
+    # room (viewers / batch_viewers_per_ms), because each frame costs one socket write
+    # per viewer: a big room trades a little latency for far fewer writes.
+    batch_window_ms: int = 20
+    max_batch_window_ms: int = 75
+    batch_viewers_per_ms: int = 50
     presence_interval_ms: int = 250  # viewer count and reaction bursts
     persist_interval_ms: int = 500
     persist_batch: int = 1000
