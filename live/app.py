@@ -2,14 +2,16 @@
 
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from prometheus_client import make_asgi_app
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket
 
 from live import http_api, metrics
 from live.gateway import room_socket
@@ -17,11 +19,29 @@ from live.log import MemoryLog, RoomLog
 from live.node import Node
 from live.persister import Persister
 from live.settings import Settings
-from live.sinks import CaptureProtocol
 from live.store import Store
+from rooms.types import RoomId
 
 log = logging.getLogger("live")
 STATIC = Path(__file__).resolve().parent.parent / "static"
+ROOM_SOCKET = re.compile(r"^/v1/rooms/([A-Za-z0-9_-]{1,64})/ws$")
+
+
+class LiveApp:
+    """Plain ASGI entry. Room sockets go straight to the gateway with the server's own
+    ``send`` (the fan-out writes to its transport), and without the middleware and
+    router frames every idle connection's task would otherwise hold; the rest is Starlette.
+    """
+
+    def __init__(self, http: Starlette, node: Node) -> None:
+        self.http = http
+        self.node = node
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and (match := ROOM_SOCKET.match(scope["path"])):
+            await room_socket(self.node, WebSocket(scope, receive, send), RoomId(match.group(1)))
+        else:
+            await self.http(scope, receive, send)
 
 
 def _make_log(settings: Settings) -> RoomLog:
@@ -59,9 +79,8 @@ def create_app(settings: Settings) -> Any:
         Route("/v1/rooms/{room_id}/live", http_api.go_live, methods=["POST"]),
         Route("/v1/rooms/{room_id}/end", http_api.end_room, methods=["POST"]),
         Route("/v1/rooms/{room_id}/transcript", http_api.transcript, methods=["GET"]),
-        WebSocketRoute("/v1/rooms/{room_id}/ws", room_socket),
         Mount("/metrics", make_asgi_app()),
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
-    return CaptureProtocol(Starlette(routes=routes, lifespan=lifespan))
+    return LiveApp(Starlette(routes=routes, lifespan=lifespan), node)

@@ -43,6 +43,7 @@ def _serve(args: argparse.Namespace) -> None:
         ws_ping_interval=20,
         ws_ping_timeout=20,
         lifespan="on",
+        proxy_headers=False,  # behind a proxy, set --forwarded-allow-ips in a uvicorn config of your own
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         log_level="info",
         access_log=False,

@@ -18,7 +18,7 @@ from live.errors import AuthError, CloseCode, Forbidden, NotFound, ProtocolError
 from live.node import Node
 from live.ratelimit import TokenBucket
 from live.room import Member, RoomRuntime, reply_for
-from live.sinks import make_sink, ws_frame
+from live.sinks import Sink, make_sink, ws_frame
 from rooms.fold import Accepted
 from rooms.roles import Role
 from rooms.state import Status
@@ -36,48 +36,19 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
     return urlsplit(origin).netloc == host
 
 
-async def room_socket(ws: WebSocket) -> None:
-    node: Node = ws.app.state.node
-    s = node.settings
-    room_id = RoomId(ws.path_params["room_id"])
-    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), s.allowed_origins):
-        await ws.close(CloseCode.POLICY)  # before accept: the handshake gets HTTP 403
-        return
-    chosen = next((sp for sp in ws.scope.get("subprotocols", []) if sp in p.SUBPROTOCOLS), None)
-    fmt = p.SUBPROTOCOLS.get(chosen or "", p.Format.JSON)
-    await ws.accept(subprotocol=chosen)
-    sink = make_sink(ws.scope, ws.send, fmt, s.outbound_buffer_bytes)
+async def room_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
+    """Serve one connection. ``ws`` wraps the ASGI server's own send (see live.app).
 
-    def refuse(code: CloseCode, error: ServerError | None = None) -> None:
-        if error is not None:
-            sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, p.reply_error(error.request_id, error.code, error.message))])))
-        sink.close(code, error.message if error else code.name.lower())
-
-    rt = await node.runtime(room_id)
-    if rt is None:
-        refuse(CloseCode.NOT_FOUND, NotFound("no such room"))
+    This frame lives as long as the connection: the handshake's locals are kept in
+    ``_join`` so that an idle viewer holds only what serving it needs.
+    """
+    joined = await _join(node, ws, room_id)
+    if joined is None:
         return
-    conn_id = uuid.uuid4().hex[:12]
-    try:
-        member, rid, hello = await asyncio.wait_for(_hello(ws, node, rt, conn_id, fmt, sink), s.hello_timeout_seconds)
-    except TimeoutError:
-        refuse(CloseCode.UNAUTHORIZED, AuthError("no hello in time"))
-        return
-    except Forbidden as exc:
-        refuse(CloseCode.FORBIDDEN, exc)
-        return
-    except (AuthError, ProtocolError) as exc:
-        refuse(CloseCode.UNAUTHORIZED, exc)
-        return
-    except WebSocketDisconnect:
-        return
-    if rt.state.status is Status.ENDED:
-        refuse(CloseCode.ROOM_ENDED, RoomEnded("the room has ended", request_id=rid))
-        return
-    rt.join(member, rid, hello.since, hello.epoch)
+    rt, member = joined
     metrics.CONNECTIONS.inc()
     try:
-        await _serve(ws, node, rt, member, fmt)
+        await _serve(ws, node, rt, member)
     except WebSocketDisconnect:
         pass
     finally:
@@ -85,13 +56,54 @@ async def room_socket(ws: WebSocket) -> None:
         metrics.CONNECTIONS.dec()
 
 
-async def _hello(
-    ws: WebSocket, node: Node, rt: RoomRuntime, conn_id: str, fmt: p.Format, sink: object
-) -> tuple[Member, str | int | None, p.Hello]:
+def _refuse(sink: Sink, code: CloseCode, error: ServerError) -> None:
+    fmt = sink.fmt
+    sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, p.reply_error(error.request_id, error.code, error.message))])))
+    sink.close(code, error.message)
+
+
+async def _join(node: Node, ws: WebSocket, room_id: RoomId) -> tuple[RoomRuntime, Member] | None:
+    """Origin, encoding, hello and token; then the member is welcomed into the room."""
+    s = node.settings
+    headers = dict(ws.scope["headers"])  # not ws.headers: that would keep a copy per connection
+    origin, host = headers.get(b"origin"), headers.get(b"host")
+    if not origin_allowed(origin and origin.decode("latin-1"), host and host.decode("latin-1"), s.allowed_origins):
+        await ws.close(CloseCode.POLICY)  # before accept: the handshake gets HTTP 403
+        return None
+    chosen = next((sp for sp in ws.scope.get("subprotocols", []) if sp in p.SUBPROTOCOLS), None)
+    fmt = p.SUBPROTOCOLS.get(chosen or "", p.Format.JSON)
+    await ws.accept(subprotocol=chosen)
+    sink = make_sink(ws._send, fmt, s.outbound_buffer_bytes)
+    rt = await node.runtime(room_id)
+    if rt is None:
+        _refuse(sink, CloseCode.NOT_FOUND, NotFound("no such room"))
+        return None
+    try:
+        member, rid, hello = await asyncio.wait_for(_hello(ws, node, rt, sink), s.hello_timeout_seconds)
+    except TimeoutError:
+        _refuse(sink, CloseCode.UNAUTHORIZED, AuthError("no hello in time"))
+        return None
+    except Forbidden as exc:
+        _refuse(sink, CloseCode.FORBIDDEN, exc)
+        return None
+    except (AuthError, ProtocolError) as exc:
+        _refuse(sink, CloseCode.UNAUTHORIZED, exc)
+        return None
+    except WebSocketDisconnect:
+        return None
+    if rt.state.status is Status.ENDED:
+        _refuse(sink, CloseCode.ROOM_ENDED, RoomEnded("the room has ended", request_id=rid))
+        return None
+    rt.join(member, rid, hello.since, hello.epoch)
+    return rt, member
+
+
+async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tuple[Member, str | int | None, p.Hello]:
+    conn_id = uuid.uuid4().hex[:12]
     message = await ws.receive()
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
-    rid, hello = p.decode(fmt, message.get("text") or message.get("bytes") or b"", node.settings.max_frame_bytes)
+    rid, hello = p.decode(sink.fmt, message.get("text") or message.get("bytes") or b"", node.settings.max_frame_bytes)
     if not isinstance(hello, p.Hello):
         raise ProtocolError("the first message must be hello", request_id=rid)
     if hello.token is None:
@@ -104,11 +116,11 @@ async def _hello(
         except AuthError as exc:
             exc.request_id = rid
             raise
-    return Member(conn_id, actor, sink), rid, hello  # type: ignore[arg-type]
+    return Member(conn_id, actor, sink), rid, hello
 
 
-async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member, fmt: p.Format) -> None:
-    s = node.settings
+async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> None:
+    s, fmt = node.settings, member.sink.fmt
     bucket = TokenBucket(s.commands_per_second, s.command_burst)
     errors = 0
     while True:

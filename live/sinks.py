@@ -2,7 +2,7 @@
 
 The fan-out builds each WebSocket frame once per wire format and hands the same
 bytes to every sink. ``TransportSink`` writes them straight into the socket's
-transport (uvicorn's websockets-sansio protocol, found by ``CaptureProtocol``),
+transport (uvicorn's websockets-sansio protocol, behind the raw ASGI ``send``),
 which costs one ``transport.write`` per viewer and never awaits a client.
 ``AsgiSink`` is the portable fallback for other ASGI servers: a bounded buffer
 drained by one writer task.
@@ -22,7 +22,6 @@ from live.protocol import Format
 log = logging.getLogger("live.sinks")
 
 CLOSE_TIMEOUT_SECONDS = 5.0  # how long a closing slow client gets to drain before we abort
-PROTOCOL_SCOPE_KEY = "live.ws_protocol"
 
 
 def ws_frame(fmt: Format, payload: bytes) -> bytes:
@@ -48,6 +47,9 @@ class TransportSink:
         self.fmt = fmt
         self._proto = proto
         self._transport = proto.transport
+        # The handshake is done: its parsed request and response (headers and all)
+        # are dead weight on every idle connection.
+        proto.request = proto.response = None
         self._limit = limit
         self._closing = False
 
@@ -136,26 +138,17 @@ def _spawn_close(send: Any, code: CloseCode, reason: str) -> None:
     task.add_done_callback(_closing_tasks.discard)
 
 
-class CaptureProtocol:
-    """Plain ASGI middleware: hands the WebSocket endpoint uvicorn's protocol object.
-
-    Starlette wraps ``send`` on the way down, which hides the transport; this sits
-    outside it and puts the protocol in the scope when it is one we can write to.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "websocket":
-            proto = getattr(send, "__self__", None)
-            if proto is not None and all(hasattr(proto, a) for a in ("transport", "close_sent", "close_timer", "conn", "queue")):
-                scope[PROTOCOL_SCOPE_KEY] = proto
-        await self.app(scope, receive, send)
+def uvicorn_protocol(send: Any) -> Any | None:
+    """uvicorn's websockets-sansio protocol behind a raw ASGI ``send``, if that is what it is."""
+    proto = getattr(send, "__self__", None)
+    if proto is not None and all(hasattr(proto, a) for a in ("transport", "close_sent", "close_timer", "conn", "queue")):
+        return proto
+    return None
 
 
-def make_sink(scope: dict[str, Any], send: Any, fmt: Format, limit: int) -> Sink:
-    proto = scope.get(PROTOCOL_SCOPE_KEY)
+def make_sink(raw_send: Any, fmt: Format, limit: int) -> Sink:
+    """``raw_send`` is the ASGI server's own send, before any middleware wraps it."""
+    proto = uvicorn_protocol(raw_send)
     if proto is not None:
         return TransportSink(fmt, proto, limit)
-    return AsgiSink(fmt, send, limit)
+    return AsgiSink(fmt, raw_send, limit)
