@@ -57,7 +57,7 @@ class RoomRuntime:
         recent_events: int = 5000,
         batch_window_ms: int = 20,
         max_batch_window_ms: int = 75,
-        batch_viewers_per_ms: int = 50,
+        batch_viewers_per_ms: int = 25,
         presence_interval_ms: int = 250,
     ) -> None:
         self.room_id = room_id

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # per viewer: a big room trades a little latency for far fewer writes.
     batch_window_ms: int = 20
     max_batch_window_ms: int = 75
-    batch_viewers_per_ms: int = 50
+    batch_viewers_per_ms: int = 25
     presence_interval_ms: int = 250  # viewer count and reaction bursts
     persist_interval_ms: int = 500
     persist_batch: int = 1000
