@@ -3,6 +3,7 @@
 import contextlib
 import logging
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,12 @@ class LiveApp:
 
 
 def _make_log(settings: Settings) -> RoomLog:
-    if settings.log == "memory":
-        return MemoryLog()
-    raise SystemExit("the redis log backend is not built yet; use --log memory")
+    node_id = uuid.uuid4().hex[:8]
+    if settings.log == "redis" or settings.redis_url:
+        from live.log.redis import RedisLog
+
+        return RedisLog(settings.redis_url or "redis://127.0.0.1:6379/0", node_id)
+    return MemoryLog(node_id)
 
 
 def create_app(settings: Settings) -> Any:
@@ -61,8 +65,9 @@ def create_app(settings: Settings) -> Any:
         # Startup: 1. schema up to date, 2. persister running, 3. serve.
         await store.migrate()
         persister.start()
+        node.start()
         app.state.node = node
-        log.info("node %s ready (log=%s)", node.id, settings.log)
+        log.info("node %s ready (log=%s)", node.id, type(room_log).__name__)
         yield
         # Shutdown: 1. tell every viewer to go away and resume elsewhere (1001),
         # 2. write what is still pending, 3. close the log and the database.

@@ -73,8 +73,9 @@ class CloseCode(IntEnum):
     NOT_FOUND = 4004  # no such room: do not reconnect
     SLOW_CONSUMER = 4008  # outbound buffer over its bound: reconnect and resume from last seq
     ROOM_ENDED = 4009  # the room ended: do not reconnect; read the transcript instead
+    RELOAD = 4010  # the room's history was reset (Redis lost it): reconnect; you get a fresh snapshot
     TOO_MANY_ERRORS = 4029  # kept sending invalid frames: reconnect after backoff
 
     @property
     def reconnect(self) -> bool:
-        return self in (CloseCode.GOING_AWAY, CloseCode.SERVICE_RESTART, CloseCode.SLOW_CONSUMER, CloseCode.TOO_MANY_ERRORS)
+        return self in (CloseCode.GOING_AWAY, CloseCode.SERVICE_RESTART, CloseCode.SLOW_CONSUMER, CloseCode.RELOAD, CloseCode.TOO_MANY_ERRORS)

@@ -203,7 +203,7 @@ async def health(request: Request) -> Response:
         {
             "ok": True,
             "node": node.id,
-            "log": node.settings.log,
+            "log": "redis" if node.settings.redis_url or node.settings.log == "redis" else "memory",
             "rooms": len(node.runtimes),
             "connections": sum(rt.viewer_count for rt in node.runtimes.values()),
             "time": int(time.time() * 1000),

@@ -1,61 +1,114 @@
-"""This process's view of the rooms it serves: opens each room once, on demand."""
+"""This process's view of the rooms it serves: opens each room on demand, once.
+
+A room is open while it has local viewers (or a request to serve) and closes after
+it has had none for ``IDLE_CLOSE_SECONDS``, so a node does no work for rooms it does
+not serve. A room the log has no history for is seeded from SQL (after a restart of
+the embedded server, or a Redis that lost it), or created empty for a new room.
+"""
 
 import asyncio
+import contextlib
 import logging
-import uuid
 
 from live import protocol as p
+from live.errors import CloseCode
 from live.log.base import RoomLog
 from live.persister import Persister
 from live.room import RoomRuntime
 from live.settings import Settings
 from live.store import Store
+from rooms.fold import fold
+from rooms.state import RoomState
 from rooms.types import RoomId
 
 log = logging.getLogger("live.node")
 
+IDLE_CLOSE_SECONDS = 30.0
+
 
 class Node:
     def __init__(self, settings: Settings, log_: RoomLog, store: Store, persister: Persister) -> None:
-        self.id = uuid.uuid4().hex[:8]
+        self.id = log_.node_id
         self.settings = settings
         self.log = log_
         self.store = store
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
         self._opening: dict[RoomId, asyncio.Lock] = {}
+        self._reaper: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._reaper = asyncio.get_running_loop().create_task(self._close_idle())
 
     async def runtime(self, room_id: RoomId, *, create: bool = False) -> RoomRuntime | None:
-        """The room's runtime, opened from the log (or from SQL after a restart); None if unknown."""
+        """The room's runtime, opened from the log (seeded from SQL if the log lost it); None if unknown."""
         if (rt := self.runtimes.get(room_id)) is not None:
             return rt
         lock = self._opening.setdefault(room_id, asyncio.Lock())
         async with lock:
             if (rt := self.runtimes.get(room_id)) is not None:
                 return rt
-            if not await self.log.read(room_id, 0, 1):
-                persisted = await self.store.load_entries(room_id)
-                if persisted:
-                    await self.log.seed(room_id, [p.entry_from_dict(body) for body in persisted])
-                elif not create:
+            rt = self._new_runtime(room_id)
+            if not await rt.open():
+                if not await self._seed(room_id, create):
                     return None
-            s = self.settings
-            rt = RoomRuntime(
-                room_id,
-                log_=self.log,
-                node_id=self.id,
-                on_folded=self.persister.add,
-                recent_events=s.recent_events,
-                batch_window_ms=s.batch_window_ms,
-                max_batch_window_ms=s.max_batch_window_ms,
-                batch_viewers_per_ms=s.batch_viewers_per_ms,
-                presence_interval_ms=s.presence_interval_ms,
-            )
-            await rt.open()
+                rt = self._new_runtime(room_id)
+                if not await rt.open():
+                    return None
             self.runtimes[room_id] = rt
             return rt
 
+    def _new_runtime(self, room_id: RoomId) -> RoomRuntime:
+        s = self.settings
+        return RoomRuntime(
+            room_id,
+            log_=self.log,
+            node_id=self.id,
+            on_folded=self.persister.add,
+            on_stale=self._stale,
+            recent_events=s.recent_events,
+            batch_window_ms=s.batch_window_ms,
+            max_batch_window_ms=s.max_batch_window_ms,
+            batch_viewers_per_ms=s.batch_viewers_per_ms,
+            presence_interval_ms=s.presence_interval_ms,
+        )
+
+    async def _seed(self, room_id: RoomId, create: bool) -> bool:
+        """Give the log a history for the room: the state folded from SQL, or empty if new."""
+        persisted = await self.store.load_entries(room_id)
+        if not persisted and not create:
+            return False
+        state = RoomState(room_id)
+        for body in persisted:
+            fold(state, p.entry_from_dict(body))
+        await self.log.seed(room_id, (state.seq, p.state_to_dict(state)) if persisted else None)
+        return True
+
+    def _stale(self, rt: RoomRuntime) -> None:
+        """The log reset the room's history: drop this runtime; viewers reconnect and reload."""
+        if self.runtimes.get(rt.room_id) is rt:
+            del self.runtimes[rt.room_id]
+            asyncio.get_running_loop().create_task(rt.close(CloseCode.RELOAD, "the room's history was reset; reconnect"))
+
+    async def _close_idle(self) -> None:
+        idle: dict[RoomId, float] = {}
+        while True:
+            await asyncio.sleep(IDLE_CLOSE_SECONDS / 3)
+            now = asyncio.get_running_loop().time()
+            for room_id, rt in list(self.runtimes.items()):
+                if rt.viewer_count or rt.busy:
+                    idle.pop(room_id, None)
+                elif now - idle.setdefault(room_id, now) >= IDLE_CLOSE_SECONDS:
+                    idle.pop(room_id)
+                    await self.persister.flush()  # what it folded is written before it goes
+                    if self.runtimes.get(room_id) is rt and not rt.viewer_count:
+                        del self.runtimes[room_id]
+                        await rt.close()
+
     async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
         for rt in list(self.runtimes.values()):
-            await rt.close()
+            with contextlib.suppress(Exception):
+                await rt.close()
         self.runtimes.clear()

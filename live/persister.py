@@ -1,14 +1,20 @@
 """Writes each room's folded log to SQL afterwards, in batches, idempotently.
 
-The room runtime hands over every folded entry with its public event messages.
-They are written every persist interval (or sooner when a batch fills) in one
-transaction; a failed write keeps the batch and retries with backoff, so nothing
-acknowledged is dropped while the process lives. When a room's end entry is
-persisted, its log is trimmed.
+Every runtime hands over each entry it folds with its public event messages. Every
+persist interval (or sooner when a batch fills) the rooms whose lease this node holds
+are written in one transaction; there is one such node per room across the cluster
+(memory backend: this one). Entries SQL already has are skipped, and the inserts are
+idempotent by ``(room, seq)``, so a takeover or a retry never doubles anything.
+A node without the lease keeps what it folded since the last persisted seq, so it can
+take over from exactly there; if it cannot (it opened the room from a newer snapshot),
+it rebuilds that stretch by folding SQL's entries and the log's. A failed write keeps
+the batch and retries with backoff. When a room's end entry is persisted, its log is
+trimmed; the lease holder also leaves a fresh snapshot for nodes that open the room.
 """
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,25 +22,22 @@ from live import protocol as p
 from live.log.base import RoomLog
 from live.store import Store
 from rooms.commands import Entry
+from rooms.fold import fold
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
 log = logging.getLogger("live.persister")
 
 MAX_BACKOFF_SECONDS = 10.0
+SNAPSHOT_EVERY_SECONDS = 2.0
 
 
 @dataclass
-class _Batch:
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    deletions: list[tuple[str, int]] = field(default_factory=list)
-    rooms: dict[str, RoomState] = field(default_factory=dict)
-    last_seq: dict[str, int] = field(default_factory=dict)
-    ended: set[RoomId] = field(default_factory=set)
+class _Pending:
+    """What one room folded and SQL may not have yet, in seq order."""
 
-    def __len__(self) -> int:
-        return len(self.entries)
+    state: RoomState
+    items: list[tuple[Entry, list[dict[str, Any]]]] = field(default_factory=list)
 
 
 class Persister:
@@ -43,25 +46,22 @@ class Persister:
         self._log = log_
         self._interval = interval_ms / 1000
         self._batch_size = batch
-        self._batch = _Batch()
+        self._pending: dict[RoomId, _Pending] = {}
+        self._persisted: dict[RoomId, int] = {}  # highest seq SQL has, per room
+        self._snapshot_at: dict[RoomId, float] = {}
+        self._count = 0
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
     def add(self, state: RoomState, entry: Entry, messages: list[dict[str, Any]]) -> None:
-        b = self._batch
-        room = state.room_id
-        b.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": p.entry_to_dict(entry)})
-        for idx, msg in enumerate(messages):
-            b.events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": msg["type"], "body": msg})
-            if msg["type"] == "chat.deleted":
-                b.deletions.append((room, msg["message_id"]))
-        if state.status is not Status.NONE:
-            b.rooms[room] = state
-        b.last_seq[room] = entry.seq
-        if state.status is Status.ENDED:
-            b.ended.add(room)
-        if len(b) >= self._batch_size:
+        if entry.seq <= self._persisted.get(state.room_id, 0):
+            return
+        pending = self._pending.setdefault(state.room_id, _Pending(state))
+        pending.state = state
+        pending.items.append((entry, messages))
+        self._count += 1
+        if self._count >= self._batch_size:
             self._wake.set()
 
     def start(self) -> None:
@@ -88,33 +88,61 @@ class Persister:
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def flush(self) -> None:
-        """Write what is pending now; on failure it stays pending for the next try."""
+        """Write what this node is the persister of; on failure it stays pending."""
         async with self._lock:
-            batch, self._batch = self._batch, _Batch()
-            if not batch.entries and not batch.rooms:
-                return
-            try:
-                await self._store.write_batch(
-                    [_room_row(s, batch.last_seq[r]) for r, s in batch.rooms.items()],
-                    batch.entries,
-                    batch.events,
-                    batch.deletions,
-                )
-            except BaseException:
-                self._requeue(batch)
-                raise
-            for room in batch.ended:
-                await self._log.trim(room, batch.last_seq[room])
+            self._count = 0
+            for room, pending in list(self._pending.items()):
+                await self._flush_room(room, pending)
 
-    def _requeue(self, batch: _Batch) -> None:
-        newer = self._batch
-        batch.entries += newer.entries
-        batch.events += newer.events
-        batch.deletions += newer.deletions
-        batch.rooms.update(newer.rooms)
-        batch.last_seq.update(newer.last_seq)
-        batch.ended |= newer.ended
-        self._batch = batch
+    async def _flush_room(self, room: RoomId, pending: _Pending) -> None:
+        holder = await self._log.hold_lease(room)
+        if room not in self._persisted or not holder:
+            row = await self._store.get_room(room)  # another node may be writing it
+            self._persisted[room] = row["persisted_seq"] if row else 0
+        done = self._persisted[room]
+        pending.items = [(e, m) for e, m in pending.items if e.seq > done]
+        if not holder:
+            if not pending.items:
+                del self._pending[room]
+            return
+        if pending.items and pending.items[0][0].seq > done + 1:
+            pending.items = await self._rebuild(room, done, pending.items[0][0].seq) + pending.items
+        items, state = pending.items, pending.state
+        if not items:
+            del self._pending[room]
+            return
+        pending.items = []
+        entries, events, deletions = [], [], []
+        for entry, messages in items:
+            entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": p.entry_to_dict(entry)})
+            for idx, msg in enumerate(messages):
+                events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": msg["type"], "body": msg})
+                if msg["type"] == "chat.deleted":
+                    deletions.append((room, msg["message_id"]))
+        last = items[-1][0].seq
+        try:
+            await self._store.write_batch([_room_row(state, last)], entries, events, deletions)
+        except BaseException:
+            pending.items = items + pending.items
+            raise
+        self._persisted[room] = last
+        if state.status is Status.ENDED and state.seq == last:
+            await self._log.trim(room, last)
+        elif time.monotonic() - self._snapshot_at.get(room, 0) >= SNAPSHOT_EVERY_SECONDS:
+            self._snapshot_at[room] = time.monotonic()
+            await self._log.save_snapshot(room, state.seq, p.state_to_dict(state))
+
+    async def _rebuild(self, room: RoomId, done: int, upto: int) -> list[tuple[Entry, list[dict[str, Any]]]]:
+        """Events for entries done+1 .. upto-1, which this node folded from a snapshot."""
+        log.info("room %s: rebuilding entries %d..%d for persistence", room, done + 1, upto - 1)
+        state = RoomState(room)
+        for body in await self._store.load_entries(room):
+            fold(state, p.entry_from_dict(body))
+        out = []
+        for entry in await self._log.read(room, done, upto - done - 1):
+            _, evs, _ = fold(state, entry)
+            out.append((entry, [p.event_message(entry, ev) for ev in evs]))
+        return out
 
 
 def _room_row(s: RoomState, persisted_seq: int) -> dict[str, Any]:

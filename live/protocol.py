@@ -20,6 +20,7 @@ from live.errors import ProtocolError, TooLarge, UnknownType
 from rooms import commands as c
 from rooms.commands import Entry
 from rooms.events import Event
+from rooms.state import RoomState
 
 _msg = dataclass(frozen=True, slots=True, kw_only=True)
 
@@ -53,6 +54,9 @@ ClientMessage = Control | c.ClientCommand
 _CLIENT = TypeAdapter(Annotated[ClientMessage, Field(discriminator="type")])
 _KNOWN_TYPES = frozenset(t.__dataclass_fields__["type"].default for t in ClientMessage.__args__)  # type: ignore[attr-defined]
 _ENTRY = TypeAdapter(Entry)
+_ACTOR = TypeAdapter(c.Actor)
+_COMMAND: TypeAdapter[c.Command] = TypeAdapter(c.Command)  # type: ignore[arg-type]
+_STATE = TypeAdapter(RoomState)
 MAX_REQUEST_ID = 64
 
 
@@ -130,3 +134,17 @@ def entry_to_dict(entry: Entry) -> dict[str, Any]:
 
 def entry_from_dict(data: dict[str, Any]) -> Entry:
     return _ENTRY.validate_python(data)
+
+
+def entry_body(actor: c.Actor, command: c.Command, origin: str | None) -> bytes:
+    """An entry without its seq and ts (the log assigns those), as JSON."""
+    return orjson.dumps({"actor": _ACTOR.dump_python(actor, mode="json"), "command": _COMMAND.dump_python(command, mode="json"), "origin": origin})
+
+
+def state_to_dict(state: RoomState) -> dict[str, Any]:
+    """The whole folded state as plain data, for snapshots a node can open a room from."""
+    return _STATE.dump_python(state, mode="json")
+
+
+def state_from_dict(data: dict[str, Any]) -> RoomState:
+    return _STATE.validate_python(data)

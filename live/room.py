@@ -6,6 +6,7 @@ into one frame per format, and that one frame is written to every local member.
 """
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import time
@@ -16,7 +17,7 @@ from typing import Any
 
 from live import protocol as p
 from live.errors import CloseCode, Unavailable
-from live.log.base import RoomLog
+from live.log.base import EpochChanged, RoomLog
 from live.sinks import Sink, ws_frame
 from rooms.commands import Actor, Command, Entry
 from rooms.errors import Rejection
@@ -27,6 +28,7 @@ from rooms.types import Millis, RoomId, Seq
 log = logging.getLogger("live.room")
 
 SUBMIT_TIMEOUT_SECONDS = 10.0
+DELIVERY_GRACE_SECONDS = 1.0  # an appended entry not delivered by then is read from the log
 RESUME_FRAME_EVENTS = 500  # events per frame when replaying a backlog
 
 
@@ -44,6 +46,8 @@ class _Buffered:
 
 
 OnFolded = Callable[[RoomState, Entry, list[dict[str, Any]]], None]
+OnStale = Callable[["RoomRuntime"], None]
+CATCH_UP_BATCH = 1000
 
 
 class RoomRuntime:
@@ -54,6 +58,7 @@ class RoomRuntime:
         log_: RoomLog,
         node_id: str,
         on_folded: OnFolded,
+        on_stale: OnStale = lambda rt: None,
         recent_events: int = 5000,
         batch_window_ms: int = 20,
         max_batch_window_ms: int = 75,
@@ -65,6 +70,11 @@ class RoomRuntime:
         self._log = log_
         self._node_id = node_id
         self._on_folded = on_folded
+        self._on_stale = on_stale
+        self.epoch = ""
+        self._opened = False
+        self._early: dict[int, Entry] = {}  # entries that arrived ahead of a gap, by seq
+        self._catching_up: asyncio.Task[None] | None = None
         self._members: dict[p.Format, dict[str, Member]] = {fmt: {} for fmt in p.Format}
         # Bounded: older events are served as "reload the snapshot" instead.
         self._recent: deque[_Buffered] = deque(maxlen=recent_events)
@@ -75,19 +85,32 @@ class RoomRuntime:
         self._presence_interval = presence_interval_ms / 1000
         self._waiting: dict[str, asyncio.Future[Outcome]] = {}
         self._refs = itertools.count(1)
-        self._reactions: Counter[str] = Counter()
+        self._reactions: Counter[str] = Counter()  # this node's, shared with the others
+        self._remote_reactions: Counter[str] = Counter()  # the other nodes', shown here
         self._last_viewers = -1
         self._ticker: asyncio.Task[None] | None = None
         self.deliveries = 0  # frames x members written, for metrics
 
     # --- lifecycle -------------------------------------------------------------
 
-    async def open(self) -> None:
-        """Fold the room's history, then follow the log."""
-        for entry in await self._log.read(self.room_id, 0):
-            self._apply(entry, publish=False)
-        await self._log.subscribe(self.room_id, self._on_entry)
+    async def open(self) -> bool:
+        """Follow the log and fold the room's history; False if the log has none."""
+        history = await self._log.open(self.room_id, self._on_entry, self._on_reset, self._on_signal)
+        if history.epoch is None:
+            await self._log.close_room(self.room_id)
+            return False
+        self.epoch = history.epoch
+        if history.snapshot is not None:
+            self.state = p.state_from_dict(history.snapshot[1])
+        for entry in history.entries:
+            if entry.seq == self.state.seq + 1:
+                self._apply(entry, publish=False)
+        self._opened = True
+        self._drain_early()
+        if self._early:
+            self._start_catch_up()
         self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        return True
 
     async def close(self, code: CloseCode = CloseCode.GOING_AWAY, reason: str = "server shutting down") -> None:
         self.flush()
@@ -95,12 +118,23 @@ class RoomRuntime:
             member.sink.close(code, reason)
         for fmt in p.Format:
             self._members[fmt].clear()
-        if self._ticker is not None:
-            self._ticker.cancel()
-        await self._log.unsubscribe(self.room_id)
+        for task in (self._ticker, self._catching_up):
+            if task is not None:
+                task.cancel()
+        for waiter in self._waiting.values():
+            if not waiter.done():
+                waiter.set_exception(Unavailable("the room was reset; retry", retry_after_ms=500))
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._log.report(self.room_id, 0, {})  # this node's share ends now, not at expiry
+        await self._log.close_room(self.room_id)
 
     def members(self) -> list[Member]:
         return [m for by_fmt in self._members.values() for m in by_fmt.values()]
+
+    @property
+    def busy(self) -> bool:
+        """Commands in flight or a catch-up running: not a room to close."""
+        return bool(self._waiting) or self._catching_up is not None
 
     @property
     def viewer_count(self) -> int:
@@ -117,8 +151,17 @@ class RoomRuntime:
         waiter: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting[ref] = waiter
         try:
-            await self._log.append(self.room_id, actor, command, origin=ref)
-            return await asyncio.wait_for(waiter, SUBMIT_TIMEOUT_SECONDS)
+            seq = await self._log.append(self.room_id, self.epoch, actor, command, origin=ref)
+            try:
+                return await asyncio.wait_for(asyncio.shield(waiter), DELIVERY_GRACE_SECONDS)
+            except TimeoutError:
+                # Appended, but its delivery is late (a dropped subscription?): read it.
+                if self.state.seq < seq:
+                    self._start_catch_up()
+                return await asyncio.wait_for(waiter, SUBMIT_TIMEOUT_SECONDS)
+        except EpochChanged as exc:
+            self._on_reset()
+            raise Unavailable("the room's history was reset; retry", retry_after_ms=500) from exc
         except (ConnectionError, OSError, TimeoutError) as exc:
             raise Unavailable("the room log is unavailable; retry", retry_after_ms=1000) from exc
         finally:
@@ -130,13 +173,62 @@ class RoomRuntime:
     # --- log -> fold -> fan-out ----------------------------------------------------
 
     def _on_entry(self, entry: Entry) -> None:
-        self._apply(entry, publish=True)
+        """From the log's subscription: in order, or held until the gap is read."""
+        if entry.seq <= self.state.seq:
+            return  # already folded (a catch-up read got there first)
+        if self._opened and entry.seq == self.state.seq + 1 and self._catching_up is None:
+            self._apply(entry, publish=True)
+            if self._early:
+                self._drain_early()
+            return
+        self._early[entry.seq] = entry
+        if self._opened:
+            self._start_catch_up()
+
+    def _drain_early(self) -> None:
+        while (entry := self._early.pop(self.state.seq + 1, None)) is not None:
+            self._apply(entry, publish=self._opened)
+        for seq in [s for s in self._early if s <= self.state.seq]:
+            del self._early[seq]
+
+    def _start_catch_up(self) -> None:
+        if self._catching_up is None:
+            self._catching_up = asyncio.get_running_loop().create_task(self._catch_up())
+
+    async def _catch_up(self) -> None:
+        """Read what the subscription missed, fold it in order, then release held entries."""
+        delay = 0.05
+        try:
+            while True:
+                try:
+                    entries = await self._log.read(self.room_id, self.state.seq, CATCH_UP_BATCH)
+                except ConnectionError:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+                    continue
+                for entry in entries:
+                    if entry.seq == self.state.seq + 1:
+                        self._apply(entry, publish=True)
+                self._drain_early()
+                if len(entries) < CATCH_UP_BATCH and not self._early:
+                    return
+                if not entries:
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+        finally:
+            self._catching_up = None
+
+    def _on_reset(self) -> None:
+        """The log's history for this room changed under us: hand the room back to the node."""
+        self._on_stale(self)
+
+    def _on_signal(self, node: str, counts: dict[str, int]) -> None:
+        self._remote_reactions.update(counts)
 
     def _apply(self, entry: Entry, *, publish: bool) -> None:
         _, events, outcome = fold(self.state, entry)
         messages = [p.event_message(entry, ev) for ev in events]
-        if publish:  # history read at open was handed over when it was first folded
-            self._on_folded(self.state, entry, messages)
+        self._on_folded(self.state, entry, messages)  # the persister skips what SQL has
         if messages:
             encoded = [{fmt: p.encode(fmt, m) for fmt in p.Format} for m in messages]
             self._recent.extend(_Buffered(entry.seq, enc) for enc in encoded)
@@ -185,17 +277,26 @@ class RoomRuntime:
                 member.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
 
     async def _tick(self) -> None:
-        """Edge-aggregated signals: viewer count and reaction bursts, a few times a second."""
+        """Edge-aggregated signals: viewer count and reaction bursts, a few times a second.
+
+        Each node shares its own count and reactions through the log backend; the room
+        total is the sum of live nodes' reports, and other nodes' reactions are shown here.
+        """
         while True:
             await asyncio.sleep(self._presence_interval)
+            local, self._reactions = self._reactions, Counter()
+            try:
+                viewers = await self._log.report(self.room_id, self.viewer_count, dict(local))
+            except ConnectionError:
+                viewers = self._last_viewers if self._last_viewers >= 0 else self.viewer_count
+            shown = local + self._remote_reactions
+            self._remote_reactions = Counter()
             signals: list[dict[str, Any]] = []
-            viewers = self.viewer_count
             if viewers != self._last_viewers:
                 self._last_viewers = viewers
                 signals.append({"type": "presence", "viewers": viewers})
-            if self._reactions:
-                signals.append({"type": "reactions", "counts": dict(self._reactions)})
-                self._reactions.clear()
+            if shown:
+                signals.append({"type": "reactions", "counts": dict(shown)})
             if signals:
                 self._publish([{fmt: p.encode(fmt, s) for fmt in p.Format} for s in signals])
 
@@ -209,15 +310,15 @@ class RoomRuntime:
         """
         self.flush()
         fmt = member.sink.fmt
-        backlog = self._backlog(since) if since is not None and epoch == self._log.epoch else None
+        backlog = self._backlog(since) if since is not None and epoch == self.epoch else None
         welcome: dict[str, Any] = {
             "type": "welcome",
             "id": rid,
-            "epoch": self._log.epoch,
+            "epoch": self.epoch,
             "seq": self.state.seq,
             "resumed": backlog is not None,
             "you": {"id": member.actor.user_id, "name": member.actor.name, "role": member.actor.role.value, "tier": member.actor.tier},
-            "viewers": self.viewer_count + 1,
+            "viewers": max(self._last_viewers, self.viewer_count + 1),
         }
         if backlog is None:
             welcome["room"] = self.state.snapshot()

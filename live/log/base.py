@@ -1,38 +1,70 @@
 """The contract every room log backend keeps.
 
+- A room's history is an optional **snapshot** (the folded state at some seq) plus
+  the **entries** after it. ``seed`` creates a room's history at a snapshot (or empty)
+  if it has none, and returns the room's **epoch**: the name of that history. If a
+  backend loses a room's history, the next ``seed`` makes a new epoch, and clients
+  holding seqs of the old one are told to reload.
 - ``append`` gives the entry the room's next dense ``seq`` (1, 2, 3 ...) and a ``ts``
-  that never goes backwards within the room, and returns only once the entry is
-  durable in the backend (an acknowledged entry is never lost while the backend is).
-- Every subscriber of a room receives every entry appended after it subscribed,
-  exactly once, in ``seq`` order; a subscriber that sees a gap reads it with ``read``.
-- ``read`` returns the entries after a seq in order, up to what has been trimmed.
-- ``epoch`` names the history: if the backend loses a room's history, the epoch
-  changes, and clients holding seqs of the old epoch are told to reload.
+  that never goes backwards, durably, and only within the ``epoch`` the caller names:
+  otherwise it raises ``EpochChanged``. Writing the entry and publishing it to the
+  room's subscribers is one atomic step, so delivery order is seq order.
+- A subscriber receives entries appended after it subscribed, in seq order, each at
+  most once; one that sees a gap (or resubscribes after a reconnect) reads the gap
+  with ``read``. ``on_reset`` is called when the room's epoch changes under it.
 - ``trim`` drops entries up to a seq once they are persisted to SQL.
 """
 
 from collections.abc import Callable
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from rooms.commands import Actor, Command, Entry
 from rooms.types import RoomId, Seq
 
 Subscriber = Callable[[Entry], None]
+ResetHandler = Callable[[], None]
+SignalHandler = Callable[[str, dict[str, int]], None]  # (node id, reaction counts)
+
+
+class EpochChanged(Exception):
+    """The room's history is not the one the caller folded: reopen the room."""
+
+
+class LogUnavailable(ConnectionError):
+    """The backend cannot take or serve entries now; retry later."""
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    epoch: str | None  # None: the backend has no history for this room
+    snapshot: tuple[int, dict[str, Any]] | None  # (seq, state as plain data)
+    entries: list[Entry]
 
 
 class RoomLog(Protocol):
-    epoch: str
+    node_id: str
 
-    async def append(self, room: RoomId, actor: Actor, command: Command, origin: str | None = None) -> Seq: ...
+    async def seed(self, room: RoomId, snapshot: tuple[int, dict[str, Any]] | None) -> str: ...
+
+    async def open(self, room: RoomId, deliver: Subscriber, on_reset: ResetHandler, on_signal: SignalHandler) -> History:
+        """Subscribe, then read the room's history; entries may also arrive by ``deliver`` meanwhile."""
+        ...
+
+    async def close_room(self, room: RoomId) -> None: ...
+
+    async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq: ...
 
     async def read(self, room: RoomId, after: int = 0, limit: int = 10_000) -> list[Entry]: ...
 
-    async def subscribe(self, room: RoomId, deliver: Subscriber) -> None: ...
+    async def save_snapshot(self, room: RoomId, seq: int, state: dict[str, Any]) -> None: ...
 
-    async def unsubscribe(self, room: RoomId) -> None: ...
+    async def hold_lease(self, room: RoomId) -> bool:
+        """True while this node is the room's one persister (taken or renewed by the call)."""
+        ...
 
-    async def seed(self, room: RoomId, entries: list[Entry]) -> None:
-        """Put back persisted entries of a room whose history the backend lost."""
+    async def report(self, room: RoomId, viewers: int, reactions: dict[str, int]) -> int:
+        """Share this node's viewer count and reactions; returns the room's total viewers."""
         ...
 
     async def trim(self, room: RoomId, upto: int) -> None: ...

@@ -1,42 +1,56 @@
 """The embedded log: one process, rooms in memory, no Redis.
 
 Durability comes from SQL: the persister writes every entry within one persist
-interval, and a restarted process seeds a room's log back from there (under a new
-epoch, since the unpersisted tail may be gone).
+interval, and a restarted process seeds a room back from there under a new epoch
+(the unpersisted tail may be gone).
 """
 
 import time
 import uuid
+from typing import Any
 
-from live.log.base import Subscriber
+from live.log.base import EpochChanged, History, ResetHandler, SignalHandler, Subscriber
 from rooms.commands import Actor, Command, Entry
 from rooms.types import Millis, RoomId, Seq
 
 
-class _RoomLog:
-    __slots__ = ("entries", "first_seq", "last_seq", "last_ts", "subscriber")
+class _Room:
+    __slots__ = ("entries", "first_seq", "last_seq", "last_ts", "subscriber", "snapshot")
 
-    def __init__(self) -> None:
+    def __init__(self, snapshot: tuple[int, dict[str, Any]] | None) -> None:
+        self.snapshot = snapshot
+        self.last_seq = snapshot[0] if snapshot else 0
+        self.first_seq = self.last_seq + 1
         self.entries: list[Entry] = []  # entries[i].seq == first_seq + i
-        self.first_seq = 1
-        self.last_seq = 0
         self.last_ts = 0
         self.subscriber: Subscriber | None = None
 
 
 class MemoryLog:
-    def __init__(self) -> None:
-        self.epoch = uuid.uuid4().hex[:12]
-        self._rooms: dict[RoomId, _RoomLog] = {}
+    def __init__(self, node_id: str = "local") -> None:
+        self.node_id = node_id
+        self.epoch = uuid.uuid4().hex[:12]  # one history per process
+        self._rooms: dict[RoomId, _Room] = {}
 
-    def _room(self, room: RoomId) -> _RoomLog:
+    async def seed(self, room: RoomId, snapshot: tuple[int, dict[str, Any]] | None) -> str:
+        self._rooms.setdefault(room, _Room(snapshot))
+        return self.epoch
+
+    async def open(self, room: RoomId, deliver: Subscriber, on_reset: ResetHandler, on_signal: SignalHandler) -> History:
         log = self._rooms.get(room)
         if log is None:
-            log = self._rooms[room] = _RoomLog()
-        return log
+            return History(None, None, [])
+        log.subscriber = deliver
+        return History(self.epoch, log.snapshot, list(log.entries))
 
-    async def append(self, room: RoomId, actor: Actor, command: Command, origin: str | None = None) -> Seq:
-        log = self._room(room)
+    async def close_room(self, room: RoomId) -> None:
+        if (log := self._rooms.get(room)) is not None:
+            log.subscriber = None
+
+    async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq:
+        log = self._rooms.get(room)
+        if log is None or epoch != self.epoch:
+            raise EpochChanged(room)
         log.last_seq += 1
         log.last_ts = max(log.last_ts, int(time.time() * 1000))
         entry = Entry(seq=Seq(log.last_seq), ts=Millis(log.last_ts), actor=actor, command=command, origin=origin)
@@ -52,19 +66,14 @@ class MemoryLog:
         start = max(0, after + 1 - log.first_seq)
         return log.entries[start : start + limit]
 
-    async def subscribe(self, room: RoomId, deliver: Subscriber) -> None:
-        self._room(room).subscriber = deliver
+    async def save_snapshot(self, room: RoomId, seq: int, state: dict[str, Any]) -> None:
+        """Nothing to do: this process folds every room it has from the start."""
 
-    async def unsubscribe(self, room: RoomId) -> None:
-        if (log := self._rooms.get(room)) is not None:
-            log.subscriber = None
+    async def hold_lease(self, room: RoomId) -> bool:
+        return True
 
-    async def seed(self, room: RoomId, entries: list[Entry]) -> None:
-        log = self._room(room)
-        if log.last_seq or not entries:
-            return
-        log.entries = list(entries)
-        log.first_seq, log.last_seq, log.last_ts = entries[0].seq, entries[-1].seq, entries[-1].ts
+    async def report(self, room: RoomId, viewers: int, reactions: dict[str, int]) -> int:
+        return viewers
 
     async def trim(self, room: RoomId, upto: int) -> None:
         log = self._rooms.get(room)
@@ -73,10 +82,6 @@ class MemoryLog:
         drop = min(upto, log.last_seq) - log.first_seq + 1
         del log.entries[:drop]
         log.first_seq += drop
-
-    async def last_seq(self, room: RoomId) -> int:
-        log = self._rooms.get(room)
-        return log.last_seq if log else 0
 
     async def close(self) -> None:
         self._rooms.clear()
