@@ -56,6 +56,9 @@ events = sa.Table(
 
 
 def _migrate(connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Nodes starting together must not run the same migration twice.
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(7253001)"))
     cfg = Config()
     cfg.set_main_option("script_location", "live:migrations")
     cfg.attributes["connection"] = connection

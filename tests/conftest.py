@@ -3,13 +3,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import Api, LiveServer
+from tests.harness import Api, LiveServer, RedisServer
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One real ``live serve`` (memory log, SQLite) shared by a test module."""
-    srv = LiveServer(tmp_path_factory.mktemp("live")).start()
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private redis-server for the tests that share one."""
+    srv = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real ``live serve`` (SQLite) per test module, on each log backend in turn."""
+    env = {"LIVE_REDIS_URL": request.getfixturevalue("redis_server").url} if request.param == "redis" else {}
+    srv = LiveServer(tmp_path_factory.mktemp("live"), **env).start()
     yield srv
     srv.stop()
 

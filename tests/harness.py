@@ -213,3 +213,60 @@ class Client:
         await self.ws.close()
         with contextlib.suppress(Exception):
             await self._reader
+
+
+class RedisServer:
+    """A private ``redis-server`` on a free port, stopped (or killed) by its PID."""
+
+    def __init__(self, tmp: Path, *, aof: bool = True) -> None:
+        self.port = free_port()
+        self.dir = tmp / f"redis-{self.port}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.aof = aof
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.dir)]
+        args += ["--appendonly", "yes", "--appendfsync", "always"] if self.aof else ["--appendonly", "no"]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return self
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(10)
+
+    def wipe(self) -> None:
+        """Forget everything on disk, as a Redis that comes back empty."""
+        for f in self.dir.rglob("*"):
+            if f.is_file():
+                f.unlink()
+
+
+class Cluster:
+    """Several ``live serve`` nodes on one Redis and one database."""
+
+    def __init__(self, tmp: Path, redis: RedisServer, n: int, **env: str) -> None:
+        self.redis = redis
+        db = env.pop("LIVE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp}/cluster.db")
+        self.nodes = [LiveServer(tmp, LIVE_REDIS_URL=redis.url, LIVE_DATABASE_URL=db, **env) for _ in range(n)]
+
+    def start(self) -> "Cluster":
+        for node in self.nodes:
+            node.start()
+        return self
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

@@ -60,6 +60,6 @@ async def test_bad_requests_get_clear_errors(api: Api, room_id: str) -> None:
 
 async def test_health_and_metrics(server: LiveServer, api: Api) -> None:
     health = (await api.http.get("/healthz")).json()
-    assert health["ok"] is True and health["log"] == "memory"
+    assert health["ok"] is True and health["log"] == ("redis" if "LIVE_REDIS_URL" in server.env else "memory")
     metrics = (await api.http.get("/metrics/")).text
     assert "live_connections" in metrics and "live_commands_total" in metrics
