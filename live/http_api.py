@@ -109,7 +109,7 @@ async def create_room(request: Request) -> Response:
     rt = await node.runtime(room_id, create=True)
     assert rt is not None
     outcome = await rt.submit(actor, cmd)
-    await node.persister.flush()  # listed right away
+    await node.persister.flush_soon()  # listed right away
     return _outcome_response(outcome, _room_view(rt), 201)
 
 
@@ -124,7 +124,7 @@ async def _transition(request: Request, command: c.Command) -> Response:
     if rt is None:
         return error(404, "not_found", "no such room")
     outcome = await rt.submit(actor, command)
-    await node.persister.flush()  # an ended room's log is persisted completely before the reply
+    await node.persister.flush_soon()  # an ended room's log is persisted completely before the reply
     return _outcome_response(outcome, _room_view(rt))
 
 

@@ -35,10 +35,29 @@ class Node:
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
         self._opening: dict[RoomId, asyncio.Lock] = {}
-        self._reaper: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._reaper = asyncio.get_running_loop().create_task(self._close_idle())
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._close_idle()), loop.create_task(self._signals())]
+
+    async def _signals(self) -> None:
+        """Edge-aggregated signals for every open room, a few times a second, in one round trip.
+
+        Each node shares its rooms' viewer counts and reactions through the log backend;
+        a room's total is the sum of live nodes' reports, and other nodes' reactions
+        are shown to this node's viewers along with its own.
+        """
+        while True:
+            await asyncio.sleep(self.settings.presence_interval_ms / 1000)
+            rooms = list(self.runtimes.values())
+            reports = {rt.room_id: (rt.viewer_count, rt.take_reactions()) for rt in rooms}
+            try:
+                totals = await self.log.report(reports)
+            except ConnectionError:
+                totals = {}
+            for rt in rooms:
+                rt.show_signals(totals.get(rt.room_id, rt.viewer_count))
 
     async def runtime(self, room_id: RoomId, *, create: bool = False) -> RoomRuntime | None:
         """The room's runtime, opened from the log (seeded from SQL if the log lost it); None if unknown."""
@@ -70,7 +89,6 @@ class Node:
             batch_window_ms=s.batch_window_ms,
             max_batch_window_ms=s.max_batch_window_ms,
             batch_viewers_per_ms=s.batch_viewers_per_ms,
-            presence_interval_ms=s.presence_interval_ms,
         )
 
     async def _seed(self, room_id: RoomId, create: bool) -> bool:
@@ -106,8 +124,8 @@ class Node:
                         await rt.close()
 
     async def close(self) -> None:
-        if self._reaper is not None:
-            self._reaper.cancel()
+        for task in self._tasks:
+            task.cancel()
         for rt in list(self.runtimes.values()):
             with contextlib.suppress(Exception):
                 await rt.close()

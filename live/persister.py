@@ -29,7 +29,7 @@ from rooms.types import RoomId
 log = logging.getLogger("live.persister")
 
 MAX_BACKOFF_SECONDS = 10.0
-SNAPSHOT_EVERY_SECONDS = 2.0
+SNAPSHOT_EVERY_SECONDS = 5.0  # per room: how stale a snapshot a node may open the room from
 
 
 @dataclass
@@ -87,50 +87,71 @@ class Persister:
                 log.exception("persisting failed; will retry")
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
+    async def flush_soon(self) -> None:
+        """Flush now for a caller that wants it (room created or ended); failures are retried later."""
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("persisting failed; will retry")
+
     async def flush(self) -> None:
-        """Write what this node is the persister of; on failure it stays pending."""
+        """Write what this node is the persister of, every such room in one transaction.
+
+        On failure it all stays pending for the next try.
+        """
         async with self._lock:
             self._count = 0
-            for room, pending in list(self._pending.items()):
-                await self._flush_room(room, pending)
+            rooms = list(self._pending)
+            if not rooms:
+                return
+            held = await self._log.hold_leases(rooms)
+            others = [r for r in rooms if r not in held]
+            self._persisted.update(await self._log.persisted_marks(others))
+            for room in rooms:
+                if room not in self._persisted:
+                    row = await self._store.get_room(room)
+                    self._persisted[room] = row["persisted_seq"] if row else 0
+                pending = self._pending[room]
+                pending.items = [(e, m) for e, m in pending.items if e.seq > self._persisted[room]]
+                if room in held and pending.items and pending.items[0][0].seq > self._persisted[room] + 1:
+                    pending.items = await self._rebuild(room, self._persisted[room], pending.items[0][0].seq) + pending.items
+                if not pending.items:
+                    del self._pending[room]
+            batch = {room: self._pending.pop(room) for room in rooms if room in held and room in self._pending}
+            if batch:
+                await self._write(batch)
 
-    async def _flush_room(self, room: RoomId, pending: _Pending) -> None:
-        holder = await self._log.hold_lease(room)
-        if room not in self._persisted or not holder:
-            row = await self._store.get_room(room)  # another node may be writing it
-            self._persisted[room] = row["persisted_seq"] if row else 0
-        done = self._persisted[room]
-        pending.items = [(e, m) for e, m in pending.items if e.seq > done]
-        if not holder:
-            if not pending.items:
-                del self._pending[room]
-            return
-        if pending.items and pending.items[0][0].seq > done + 1:
-            pending.items = await self._rebuild(room, done, pending.items[0][0].seq) + pending.items
-        items, state = pending.items, pending.state
-        if not items:
-            del self._pending[room]
-            return
-        pending.items = []
-        entries, events, deletions = [], [], []
-        for entry, messages in items:
-            entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": p.entry_to_dict(entry)})
-            for idx, msg in enumerate(messages):
-                events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": msg["type"], "body": msg})
-                if msg["type"] == "chat.deleted":
-                    deletions.append((room, msg["message_id"]))
-        last = items[-1][0].seq
+    async def _write(self, batch: dict[RoomId, _Pending]) -> None:
+        room_rows, entries, events, deletions = [], [], [], []
+        for room, pending in batch.items():
+            for entry, messages in pending.items:
+                entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": p.entry_to_dict(entry)})
+                for idx, msg in enumerate(messages):
+                    events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": msg["type"], "body": msg})
+                    if msg["type"] == "chat.deleted":
+                        deletions.append((room, msg["message_id"]))
+            room_rows.append(_room_row(pending.state, pending.items[-1][0].seq))
         try:
-            await self._store.write_batch([_room_row(state, last)], entries, events, deletions)
+            await self._store.write_batch(room_rows, entries, events, deletions)
         except BaseException:
-            pending.items = items + pending.items
+            for room, pending in batch.items():  # back in front of anything that came since
+                newer = self._pending.get(room)
+                if newer is not None:
+                    pending.items += newer.items
+                    pending.state = newer.state
+                self._pending[room] = pending
             raise
-        self._persisted[room] = last
-        if state.status is Status.ENDED and state.seq == last:
-            await self._log.trim(room, last)
-        elif time.monotonic() - self._snapshot_at.get(room, 0) >= SNAPSHOT_EVERY_SECONDS:
-            self._snapshot_at[room] = time.monotonic()
-            await self._log.save_snapshot(room, state.seq, p.state_to_dict(state))
+        marks = {room: pending.items[-1][0].seq for room, pending in batch.items()}
+        self._persisted.update(marks)
+        await self._log.mark_persisted(marks)
+        now = time.monotonic()
+        for room, pending in batch.items():
+            state = pending.state
+            if state.status is Status.ENDED and state.seq == marks[room]:
+                await self._log.trim(room, marks[room])
+            elif now - self._snapshot_at.setdefault(room, now) >= SNAPSHOT_EVERY_SECONDS:
+                self._snapshot_at[room] = now
+                await self._log.save_snapshot(room, state.seq, p.state_to_dict(state))
 
     async def _rebuild(self, room: RoomId, done: int, upto: int) -> list[tuple[Entry, list[dict[str, Any]]]]:
         """Events for entries done+1 .. upto-1, which this node folded from a snapshot."""

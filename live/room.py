@@ -63,7 +63,6 @@ class RoomRuntime:
         batch_window_ms: int = 20,
         max_batch_window_ms: int = 75,
         batch_viewers_per_ms: int = 25,
-        presence_interval_ms: int = 250,
     ) -> None:
         self.room_id = room_id
         self.state = RoomState(room_id)
@@ -82,13 +81,12 @@ class RoomRuntime:
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._window_ms = (batch_window_ms, max_batch_window_ms, batch_viewers_per_ms)
-        self._presence_interval = presence_interval_ms / 1000
         self._waiting: dict[str, asyncio.Future[Outcome]] = {}
         self._refs = itertools.count(1)
         self._reactions: Counter[str] = Counter()  # this node's, shared with the others
         self._remote_reactions: Counter[str] = Counter()  # the other nodes', shown here
+        self._shown_reactions: Counter[str] = Counter()
         self._last_viewers = -1
-        self._ticker: asyncio.Task[None] | None = None
         self.deliveries = 0  # frames x members written, for metrics
 
     # --- lifecycle -------------------------------------------------------------
@@ -109,7 +107,6 @@ class RoomRuntime:
         self._drain_early()
         if self._early:
             self._start_catch_up()
-        self._ticker = asyncio.get_running_loop().create_task(self._tick())
         return True
 
     async def close(self, code: CloseCode = CloseCode.GOING_AWAY, reason: str = "server shutting down") -> None:
@@ -118,14 +115,13 @@ class RoomRuntime:
             member.sink.close(code, reason)
         for fmt in p.Format:
             self._members[fmt].clear()
-        for task in (self._ticker, self._catching_up):
-            if task is not None:
-                task.cancel()
+        if self._catching_up is not None:
+            self._catching_up.cancel()
         for waiter in self._waiting.values():
             if not waiter.done():
                 waiter.set_exception(Unavailable("the room was reset; retry", retry_after_ms=500))
         with contextlib.suppress(ConnectionError, OSError):
-            await self._log.report(self.room_id, 0, {})  # this node's share ends now, not at expiry
+            await self._log.report({self.room_id: (0, {})})  # this node's share ends now, not at expiry
         await self._log.close_room(self.room_id)
 
     def members(self) -> list[Member]:
@@ -276,29 +272,24 @@ class RoomRuntime:
                 self.leave(member)
                 member.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
 
-    async def _tick(self) -> None:
-        """Edge-aggregated signals: viewer count and reaction bursts, a few times a second.
+    def take_reactions(self) -> dict[str, int]:
+        """This node's reactions since the last call, to share with the other nodes."""
+        local, self._reactions = self._reactions, Counter()
+        self._shown_reactions = local
+        return dict(local)
 
-        Each node shares its own count and reactions through the log backend; the room
-        total is the sum of live nodes' reports, and other nodes' reactions are shown here.
-        """
-        while True:
-            await asyncio.sleep(self._presence_interval)
-            local, self._reactions = self._reactions, Counter()
-            try:
-                viewers = await self._log.report(self.room_id, self.viewer_count, dict(local))
-            except ConnectionError:
-                viewers = self._last_viewers if self._last_viewers >= 0 else self.viewer_count
-            shown = local + self._remote_reactions
-            self._remote_reactions = Counter()
-            signals: list[dict[str, Any]] = []
-            if viewers != self._last_viewers:
-                self._last_viewers = viewers
-                signals.append({"type": "presence", "viewers": viewers})
-            if shown:
-                signals.append({"type": "reactions", "counts": dict(shown)})
-            if signals:
-                self._publish([{fmt: p.encode(fmt, s) for fmt in p.Format} for s in signals])
+    def show_signals(self, viewers: int) -> None:
+        """Broadcast the room's viewer count (when it changed) and the reactions burst."""
+        shown = self._shown_reactions + self._remote_reactions
+        self._shown_reactions, self._remote_reactions = Counter(), Counter()
+        signals: list[dict[str, Any]] = []
+        if viewers != self._last_viewers:
+            self._last_viewers = viewers
+            signals.append({"type": "presence", "viewers": viewers})
+        if shown:
+            signals.append({"type": "reactions", "counts": dict(shown)})
+        if signals:
+            self._publish([{fmt: p.encode(fmt, s) for fmt in p.Format} for s in signals])
 
     # --- members -----------------------------------------------------------------
 

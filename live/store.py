@@ -67,7 +67,9 @@ def _migrate(connection: sa.Connection) -> None:
 
 class Store:
     def __init__(self, url: str) -> None:
-        self.engine: AsyncEngine = create_async_engine(url)
+        # SQLite: several processes may share a file (tests, a laptop cluster); wait for the lock.
+        connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args)
         self._dialect = self.engine.dialect.name
 
     async def migrate(self) -> None:

@@ -113,19 +113,19 @@ class ViewerProtocol(asyncio.Protocol):
             self.ready.set_exception(ConnectionError("closed before welcome"))
 
 
-async def _run(conn: Connection, host: str, port: int, room: str, tokens: list[str], fmt: str, source: str) -> None:
+async def _run(conn: Connection, host: str, port: int, viewers: list[tuple[str, str]], fmt: str, source: str) -> None:
     loop = asyncio.get_running_loop()
     stats = Stats()
-    url = f"ws://{host}:{port}/v1/rooms/{room}/ws"
     readies = []
-    for i, tok in enumerate(tokens):
+    for i, (room, tok) in enumerate(viewers):
         ready: asyncio.Future[None] = loop.create_future()
-        await loop.create_connection(lambda t=tok, r=ready: ViewerProtocol(url, t, fmt, stats, r), host, port, local_addr=(source, 0))
+        url = f"ws://{host}:{port}/v1/rooms/{room}/ws"
+        await loop.create_connection(lambda u=url, t=tok, r=ready: ViewerProtocol(u, t, fmt, stats, r), host, port, local_addr=(source, 0))
         readies.append(ready)
         if i % 200 == 199:
             await asyncio.sleep(0)  # let handshakes progress while opening the rest
     await asyncio.wait_for(asyncio.gather(*readies), 120)
-    conn.send(("ready", len(tokens)))
+    conn.send(("ready", len(viewers)))
     while not conn.poll():  # wait for "report" without blocking the loop
         await asyncio.sleep(0.05)
     conn.recv()
@@ -133,9 +133,10 @@ async def _run(conn: Connection, host: str, port: int, room: str, tokens: list[s
     conn.send(("stats", {"hist": sparse, "received": stats.received, "frames": stats.frames, "closed": stats.closed, "cpu_s": time.process_time()}))
 
 
-def main(conn: Connection, host: str, port: int, room: str, tokens: list[str], fmt: str, source: str) -> None:
+def main(conn: Connection, host: str, port: int, viewers: list[tuple[str, str]], fmt: str, source: str) -> None:
+    """Hold ``viewers`` ((room, token) pairs) on the node at ``port`` until asked to report."""
     try:
-        uvloop.run(_run(conn, host, port, room, tokens, fmt, source))
+        uvloop.run(_run(conn, host, port, viewers, fmt, source))
     except Exception as exc:  # noqa: BLE001 - reported to the orchestrator, which fails the run
         conn.send(("error", repr(exc)))
 

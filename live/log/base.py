@@ -59,12 +59,18 @@ class RoomLog(Protocol):
 
     async def save_snapshot(self, room: RoomId, seq: int, state: dict[str, Any]) -> None: ...
 
-    async def hold_lease(self, room: RoomId) -> bool:
-        """True while this node is the room's one persister (taken or renewed by the call)."""
+    async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:
+        """The rooms this node is the one persister of (leases taken or renewed by the call)."""
         ...
 
-    async def report(self, room: RoomId, viewers: int, reactions: dict[str, int]) -> int:
-        """Share this node's viewer count and reactions; returns the room's total viewers."""
+    async def persisted_marks(self, rooms: list[RoomId]) -> dict[RoomId, int]:
+        """The highest seq each room's persister has written to SQL, as far as it has said."""
+        ...
+
+    async def mark_persisted(self, marks: dict[RoomId, int]) -> None: ...
+
+    async def report(self, reports: dict[RoomId, tuple[int, dict[str, int]]]) -> dict[RoomId, int]:
+        """Share this node's (viewers, reactions) per room; returns each room's total viewers."""
         ...
 
     async def trim(self, room: RoomId, upto: int) -> None: ...

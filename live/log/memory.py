@@ -69,11 +69,17 @@ class MemoryLog:
     async def save_snapshot(self, room: RoomId, seq: int, state: dict[str, Any]) -> None:
         """Nothing to do: this process folds every room it has from the start."""
 
-    async def hold_lease(self, room: RoomId) -> bool:
-        return True
+    async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:
+        return set(rooms)
 
-    async def report(self, room: RoomId, viewers: int, reactions: dict[str, int]) -> int:
-        return viewers
+    async def persisted_marks(self, rooms: list[RoomId]) -> dict[RoomId, int]:
+        return {}
+
+    async def mark_persisted(self, marks: dict[RoomId, int]) -> None:
+        """Nothing to share: this process is every room's persister."""
+
+    async def report(self, reports: dict[RoomId, tuple[int, dict[str, int]]]) -> dict[RoomId, int]:
+        return {room: viewers for room, (viewers, _) in reports.items()}
 
     async def trim(self, room: RoomId, upto: int) -> None:
         log = self._rooms.get(room)

@@ -208,22 +208,52 @@ class RedisLog:
     async def save_snapshot(self, room: RoomId, seq: int, state: dict[str, Any]) -> None:
         await self._redis.set(_key(room, "snap"), orjson.dumps({"seq": seq, "state": state}))
 
-    async def hold_lease(self, room: RoomId) -> bool:
+    async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:
+        if not rooms:
+            return set()
         try:
-            return bool(await self._lease(keys=[_key(room, "lease")], args=[self.node_id, LEASE_MS]))
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for room in rooms:
+                    await self._lease(keys=[_key(room, "lease")], args=[self.node_id, LEASE_MS], client=pipe)
+                held = await pipe.execute()
         except _CONN_ERRORS:
-            return False
+            return set()
+        return {room for room, ok in zip(rooms, held, strict=True) if ok}
 
-    async def report(self, room: RoomId, viewers: int, reactions: dict[str, int]) -> int:
+    async def persisted_marks(self, rooms: list[RoomId]) -> dict[RoomId, int]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for room in rooms:
+                pipe.hget(_key(room, "meta"), "persisted")
+            marks = await pipe.execute()
+        return {room: int(m) for room, m in zip(rooms, marks, strict=True) if m is not None}
+
+    async def mark_persisted(self, marks: dict[RoomId, int]) -> None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for room, seq in marks.items():
+                pipe.hset(_key(room, "meta"), "persisted", seq)
+            await pipe.execute()
+
+    async def report(self, reports: dict[RoomId, tuple[int, dict[str, int]]]) -> dict[RoomId, int]:
+        if not reports:
+            return {}
+        publish = await self._publish_command()
         try:
-            total = await self._presence(keys=[_key(room, "presence"), _key(room, "presence:exp")], args=[self.node_id, viewers, PRESENCE_TTL_MS])
-            if reactions:
-                await self._redis.execute_command(
-                    await self._publish_command(), self._channel(room), "r|" + self.node_id + "|" + orjson.dumps(reactions).decode()
-                )
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for room, (viewers, reactions) in reports.items():
+                    keys = [_key(room, "presence"), _key(room, "presence:exp")]
+                    await self._presence(keys=keys, args=[self.node_id, viewers, PRESENCE_TTL_MS], client=pipe)
+                    if reactions:
+                        pipe.execute_command(publish, self._channel(room), "r|" + self.node_id + "|" + orjson.dumps(reactions).decode())
+                results = await pipe.execute()
         except _CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
-        return int(total)
+        totals = iter(results)
+        out: dict[RoomId, int] = {}
+        for room, (_, reactions) in reports.items():
+            out[room] = int(next(totals))
+            if reactions:
+                next(totals)
+        return out
 
     async def trim(self, room: RoomId, upto: int) -> None:
         with contextlib.suppress(*_CONN_ERRORS):
