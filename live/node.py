@@ -24,6 +24,9 @@ from rooms.types import RoomId
 log = logging.getLogger("live.node")
 
 IDLE_CLOSE_SECONDS = 30.0
+# A room whose count has not changed is still reported this often, so the other nodes'
+# share of it stays fresh (shares expire after live.log.redis.PRESENCE_TTL_MS).
+PRESENCE_HEARTBEAT_SECONDS = 1.0
 
 
 class Node:
@@ -45,17 +48,31 @@ class Node:
         """Edge-aggregated signals for every open room, a few times a second, in one round trip.
 
         Each node shares its rooms' viewer counts and reactions through the log backend;
-        a room's total is the sum of live nodes' reports, and other nodes' reactions
-        are shown to this node's viewers along with its own.
+        a room's total is the sum of live nodes' reports, and other nodes' reactions are
+        shown to this node's viewers along with its own. A room is reported when its
+        count changed, it has reactions, or its last report is a heartbeat old.
         """
+        interval = self.settings.presence_interval_ms / 1000
+        reported: dict[RoomId, tuple[int, float]] = {}
+        totals: dict[RoomId, int] = {}
         while True:
-            await asyncio.sleep(self.settings.presence_interval_ms / 1000)
+            await asyncio.sleep(interval)
+            now = asyncio.get_running_loop().time()
             rooms = list(self.runtimes.values())
-            reports = {rt.room_id: (rt.viewer_count, rt.take_reactions()) for rt in rooms}
+            reports = {}
+            for rt in rooms:
+                count, reactions = rt.viewer_count, rt.take_reactions()
+                last = reported.get(rt.room_id)
+                if reactions or last is None or last[0] != count or now - last[1] >= PRESENCE_HEARTBEAT_SECONDS:
+                    reports[rt.room_id] = (count, reactions)
+                    reported[rt.room_id] = (count, now)
             try:
-                totals = await self.log.report(reports)
+                totals.update(await self.log.report(reports))
             except ConnectionError:
-                totals = {}
+                pass
+            for room in [r for r in reported if r not in self.runtimes]:
+                reported.pop(room)
+                totals.pop(room, None)
             for rt in rooms:
                 rt.show_signals(totals.get(rt.room_id, rt.viewer_count))
 

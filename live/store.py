@@ -71,6 +71,7 @@ class Store:
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
         self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args)
         self._dialect = self.engine.dialect.name
+        self._upsert: Any = None
 
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:
@@ -86,6 +87,17 @@ class Store:
             from sqlalchemy.dialects.sqlite import insert
         return insert(table)
 
+    def _room_upsert(self) -> Any:
+        """One statement for every room row of a batch (executemany), built once."""
+        if self._upsert is None:
+            stmt = self._insert_ignore(rooms)
+            keep = ("id", "created_at", "persisted_seq")
+            updates = {c.name: stmt.excluded[c.name] for c in rooms.c if c.name not in keep}
+            biggest = sa.func.max if self._dialect == "sqlite" else sa.func.greatest
+            updates["persisted_seq"] = biggest(rooms.c.persisted_seq, stmt.excluded.persisted_seq)
+            self._upsert = stmt.on_conflict_do_update(index_elements=["id"], set_=updates)
+        return self._upsert
+
     async def write_batch(
         self,
         room_rows: Sequence[dict[str, Any]],
@@ -95,11 +107,8 @@ class Store:
     ) -> None:
         """One transaction: room registry upserts, then entries and events, then deletions."""
         async with self.engine.begin() as conn:
-            for row in room_rows:
-                stmt = self._insert_ignore(rooms).values(**row)
-                updates = {k: stmt.excluded[k] for k in row if k not in ("id", "created_at", "persisted_seq")}
-                updates["persisted_seq"] = sa.func.max(rooms.c.persisted_seq, stmt.excluded.persisted_seq) if self._dialect == "sqlite" else sa.func.greatest(rooms.c.persisted_seq, stmt.excluded.persisted_seq)
-                await conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_=updates))
+            if room_rows:
+                await conn.execute(self._room_upsert(), list(room_rows))
             if entry_rows:
                 await conn.execute(self._insert_ignore(entries).on_conflict_do_nothing(), list(entry_rows))
             if event_rows:
