@@ -141,7 +141,7 @@ class Persister:
                     pending.state = newer.state
                 self._pending[room] = pending
             raise
-        marks = {room: pending.items[-1][0].seq for room, pending in batch.items()}
+        marks: dict[RoomId, int] = {room: pending.items[-1][0].seq for room, pending in batch.items()}
         self._persisted.update(marks)
         await self._log.mark_persisted(marks)
         now = time.monotonic()

@@ -10,7 +10,7 @@ batched into one frame. See docs/protocol.md.
 import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgpack
 import orjson
@@ -22,12 +22,11 @@ from rooms.commands import Entry
 from rooms.events import Event
 from rooms.state import RoomState
 
-_msg = dataclass(frozen=True, slots=True, kw_only=True)
 
 REACTION_KINDS = ("heart", "clap", "fire", "laugh", "wow")
 
 
-@_msg
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Hello:
     """First frame of a connection: the token (never in the URL) and where to resume."""
 
@@ -37,12 +36,12 @@ class Hello:
     epoch: str | None = None  # epoch that seq belongs to
 
 
-@_msg
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Ping:
     type: Literal["ping"] = "ping"
 
 
-@_msg
+@dataclass(frozen=True, slots=True, kw_only=True)
 class React:
     type: Literal["reaction"] = "reaction"
     kind: Literal["heart", "clap", "fire", "laugh", "wow"]
@@ -52,10 +51,10 @@ Control = Hello | Ping | React
 ClientMessage = Control | c.ClientCommand
 
 _CLIENT = TypeAdapter(Annotated[ClientMessage, Field(discriminator="type")])
-_KNOWN_TYPES = frozenset(t.__dataclass_fields__["type"].default for t in ClientMessage.__args__)  # type: ignore[attr-defined]
+_KNOWN_TYPES = frozenset(t.__dataclass_fields__["type"].default for t in ClientMessage.__args__)
 _ENTRY = TypeAdapter(Entry)
 _ACTOR = TypeAdapter(c.Actor)
-_COMMAND: TypeAdapter[c.Command] = TypeAdapter(c.Command)  # type: ignore[arg-type]
+_COMMAND: TypeAdapter[c.Command] = TypeAdapter(c.Command)
 _STATE = TypeAdapter(RoomState)
 MAX_REQUEST_ID = 64
 
@@ -73,14 +72,15 @@ def encode(fmt: Format, obj: Any) -> bytes:
     """One message, encoded; frames are built from these with ``frame``."""
     if fmt is Format.JSON:
         return orjson.dumps(obj)
-    return msgpack.packb(obj, use_bin_type=True)
+    return cast(bytes, msgpack.packb(obj, use_bin_type=True))
 
 
 def frame(fmt: Format, items: list[bytes]) -> bytes:
     """Join already-encoded messages into one frame (an array) without re-encoding them."""
     if fmt is Format.JSON:
         return b"[" + b",".join(items) + b"]"
-    return _ARRAY_HEADER(len(items)) + b"".join(items)
+    header: bytes = _ARRAY_HEADER(len(items))
+    return header + b"".join(items)
 
 
 def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | None, ClientMessage]:
@@ -88,7 +88,7 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
     if len(data) > max_bytes:
         raise TooLarge(f"frame is over {max_bytes} bytes")
     try:
-        raw = orjson.loads(data) if fmt is Format.JSON else msgpack.unpackb(data, raw=False)
+        raw: Any = orjson.loads(data) if fmt is Format.JSON else msgpack.unpackb(data, raw=False)
     except (orjson.JSONDecodeError, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
         raise ProtocolError(f"not valid {fmt.value}: {exc}") from None
     if not isinstance(raw, dict):
@@ -129,7 +129,7 @@ def reply_error(rid: str | int | None, code: str, message: str, retry_after_ms: 
 
 
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
-    return _ENTRY.dump_python(entry, mode="json")
+    return cast(dict[str, Any], _ENTRY.dump_python(entry, mode="json"))
 
 
 def entry_from_dict(data: dict[str, Any]) -> Entry:
@@ -143,7 +143,7 @@ def entry_body(actor: c.Actor, command: c.Command, origin: str | None) -> bytes:
 
 def state_to_dict(state: RoomState) -> dict[str, Any]:
     """The whole folded state as plain data, for snapshots a node can open a room from."""
-    return _STATE.dump_python(state, mode="json")
+    return cast(dict[str, Any], _STATE.dump_python(state, mode="json"))
 
 
 def state_from_dict(data: dict[str, Any]) -> RoomState:

@@ -11,7 +11,7 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
-    log: str = Field("memory", pattern="^(memory|redis)$")
+    log: str = Field(default="memory", pattern="^(memory|redis)$")
     redis_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///./live.db"
     token_secret: str = DEV_SECRET

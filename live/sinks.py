@@ -57,7 +57,7 @@ class TransportSink:
         if self._closing or self._proto.close_sent or self._transport.is_closing():
             return True  # already going away; its receive loop cleans up
         self._transport.write(frame)
-        return self._transport.get_write_buffer_size() <= self._limit
+        return bool(self._transport.get_write_buffer_size() <= self._limit)
 
     def close(self, code: CloseCode, reason: str) -> None:
         """Queue the close frame behind what is already buffered, without waiting.

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 metadata = sa.MetaData()
@@ -81,11 +82,8 @@ class Store:
         await self.engine.dispose()
 
     def _insert_ignore(self, table: sa.Table) -> Any:
-        if self._dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+        """The dialect's INSERT, which has ON CONFLICT (both SQLite and PostgreSQL do)."""
+        return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
 
     def _room_upsert(self) -> Any:
         """One statement for every room row of a batch (executemany), built once."""

@@ -5,16 +5,15 @@ schema validates client frames straight into these classes, so this module is th
 one definition of what a client may ask for.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from rooms.roles import Role
 from rooms.types import Millis, Seq, UserId
 
-_cmd = dataclass(frozen=True, slots=True, kw_only=True)
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Actor:
     """Who sent a command, as the server verified it from the token."""
 
@@ -27,7 +26,7 @@ class Actor:
 # --- room lifecycle (HTTP API) -------------------------------------------------
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoomCreate:
     type: Literal["room.create"] = "room.create"
     title: str
@@ -38,12 +37,12 @@ class RoomCreate:
     max_message_length: int = 500
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoomGoLive:
     type: Literal["room.go_live"] = "room.go_live"
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoomEnd:
     type: Literal["room.end"] = "room.end"
 
@@ -51,50 +50,50 @@ class RoomEnd:
 # --- chat and moderation (WebSocket) ------------------------------------------------
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatPost:
     type: Literal["chat.post"] = "chat.post"
     text: str
     reply_to: int | None = None  # message id (the seq of the post replied to)
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatDelete:
     type: Literal["chat.delete"] = "chat.delete"
     message_id: int
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatPin:
     type: Literal["chat.pin"] = "chat.pin"
     message_id: int
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatUnpin:
     type: Literal["chat.unpin"] = "chat.unpin"
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModTimeout:
     type: Literal["mod.timeout"] = "mod.timeout"
     user_id: UserId
     seconds: int
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModBan:
     type: Literal["mod.ban"] = "mod.ban"
     user_id: UserId
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModUnban:
     type: Literal["mod.unban"] = "mod.unban"
     user_id: UserId
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModSlowMode:
     type: Literal["mod.slow_mode"] = "mod.slow_mode"
     seconds: int  # 0 turns slow mode off
@@ -105,7 +104,7 @@ LifecycleCommand = RoomCreate | RoomGoLive | RoomEnd
 Command = ClientCommand | LifecycleCommand
 
 
-@_cmd
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Entry:
     """One position in a room's log: the command, who sent it, and when.
 
@@ -116,5 +115,5 @@ class Entry:
     seq: Seq
     ts: Millis
     actor: Actor
-    command: Command = field()
+    command: Command
     origin: str | None = None

@@ -10,10 +10,9 @@ from typing import ClassVar
 from rooms.roles import Role
 from rooms.types import Millis, UserId
 
-_ev = dataclass(frozen=True, slots=True, kw_only=True)
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserRef:
     id: UserId
     name: str
@@ -21,7 +20,7 @@ class UserRef:
     tier: str | None = None
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Message:
     id: int  # the seq of the entry that posted it
     user: UserRef
@@ -30,57 +29,57 @@ class Message:
     reply_to: int | None = None
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RoomStatusChanged:
     type: ClassVar[str] = "room.status"
     status: str
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatMessage:
     type: ClassVar[str] = "chat.message"
     message: Message
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatDeleted:
     type: ClassVar[str] = "chat.deleted"
     message_id: int
     by: UserId
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatPinned:
     type: ClassVar[str] = "chat.pinned"
     message: Message
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChatUnpinned:
     type: ClassVar[str] = "chat.unpinned"
     message_id: int
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserTimedOut:
     type: ClassVar[str] = "mod.timeout"
     user_id: UserId
     until: Millis
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserBanned:
     type: ClassVar[str] = "mod.ban"
     user_id: UserId
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class UserUnbanned:
     type: ClassVar[str] = "mod.unban"
     user_id: UserId
 
 
-@_ev
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlowModeChanged:
     type: ClassVar[str] = "room.slow_mode"
     seconds: int

@@ -108,12 +108,13 @@ class _Sub:
 class RedisLog:
     def __init__(self, url: str, node_id: str) -> None:
         self.node_id = node_id
-        self._redis = aioredis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10)
+        self._redis: Any = aioredis.Redis.from_url(  # redis-py's types are loose; keep them out of ours
+url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10)
         self._append = self._redis.register_script(_APPEND)
         self._seed = self._redis.register_script(_SEED)
         self._lease = self._redis.register_script(_LEASE)
         self._presence = self._redis.register_script(_PRESENCE)
-        self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=True)
         self._subs: dict[RoomId, _Sub] = {}
         self._sharded: bool | None = None
         self._listener: asyncio.Task[None] | None = None
