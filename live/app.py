@@ -14,13 +14,14 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from live import http_api, metrics
+from live import commerce_api, http_api, metrics
 from live.gateway import room_socket
 from live.log import MemoryLog, RoomLog
 from live.node import Node
 from live.persister import Persister
 from live.settings import Settings
 from live.store import Store
+from live.webhooks import Webhooks
 from rooms.types import RoomId
 
 log = logging.getLogger("live")
@@ -59,6 +60,12 @@ def create_app(settings: Settings) -> Any:
     room_log = _make_log(settings)
     persister = Persister(store, room_log, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch)
     node = Node(settings, room_log, store, persister)
+    webhooks = None
+    if settings.webhook_url:
+        if not settings.webhook_secret:
+            raise SystemExit("LIVE_WEBHOOK_URL needs LIVE_WEBHOOK_SECRET to sign deliveries")
+        public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
+        webhooks = Webhooks(store, room_log, url=settings.webhook_url, secret=settings.webhook_secret, public_url=public_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -66,11 +73,15 @@ def create_app(settings: Settings) -> Any:
         await store.migrate()
         persister.start()
         node.start()
+        if webhooks is not None:
+            webhooks.start()
         app.state.node = node
         log.info("node %s ready (log=%s)", node.id, type(room_log).__name__)
         yield
         # Shutdown: 1. tell every viewer to go away and resume elsewhere (1001),
         # 2. write what is still pending, 3. close the log and the database.
+        if webhooks is not None:
+            await webhooks.stop()
         await node.close()
         await persister.stop()
         await room_log.close()
@@ -84,6 +95,12 @@ def create_app(settings: Settings) -> Any:
         Route("/v1/rooms/{room_id}/live", http_api.go_live, methods=["POST"]),
         Route("/v1/rooms/{room_id}/end", http_api.end_room, methods=["POST"]),
         Route("/v1/rooms/{room_id}/transcript", http_api.transcript, methods=["GET"]),
+        Route("/v1/rooms/{room_id}/orders", commerce_api.list_orders, methods=["GET"]),
+        Route("/v1/rooms/{room_id}/sales", commerce_api.sales, methods=["GET"]),
+        Route("/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", commerce_api.confirm_order, methods=["POST"]),
+        Route("/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", commerce_api.cancel_order, methods=["POST"]),
+        Route("/v1/catalog/{owner}/products", commerce_api.import_products, methods=["PUT"]),
+        Route("/v1/catalog/{owner}/products", commerce_api.list_products, methods=["GET"]),
         Mount("/metrics", make_asgi_app()),
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]

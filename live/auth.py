@@ -29,12 +29,15 @@ def mint(
     room: str,
     role: Role,
     tier: str | None = None,
+    ref: str | None = None,
     ttl_seconds: int = 3600,
 ) -> str:
     now = int(time.time())
     claims = {"sub": user_id, "name": name, "room": room, "role": role.value, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds}
     if tier:
         claims["tier"] = tier
+    if ref:
+        claims["ref"] = ref
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -59,12 +62,17 @@ def verify(secret: str, token: str, room: str) -> Actor:
         role = Role(claims["role"])
     except ValueError:
         raise AuthError(f"unknown role {claims['role']!r}") from None
-    if role is Role.GUEST:
-        raise AuthError("guests have no token")
+    if role in (Role.GUEST, Role.SYSTEM):
+        raise AuthError(f"no token carries the role {role.value}")
     name = str(claims.get("name") or claims["sub"])[:MAX_NAME]
-    tier = claims.get("tier")
-    return Actor(user_id=UserId(str(claims["sub"])), name=name, role=role, tier=str(tier) if tier else None)
+    tier, ref = claims.get("tier"), claims.get("ref")
+    return Actor(
+        user_id=UserId(str(claims["sub"])), name=name, role=role, tier=str(tier) if tier else None, ref=str(ref)[:MAX_NAME] if ref else None
+    )
 
 
 def guest(connection_id: str) -> Actor:
     return Actor(user_id=UserId(f"guest:{connection_id}"), name="guest", role=Role.GUEST)
+
+
+SYSTEM = Actor(user_id=UserId("system"), name="system", role=Role.SYSTEM)

@@ -55,7 +55,7 @@ def _token(args: argparse.Namespace) -> None:
 
     secret = args.secret or Settings().token_secret
     print(
-        auth.mint(secret, user_id=args.user, name=args.name or args.user, room=args.room, role=Role(args.role), tier=args.tier, ttl_seconds=args.ttl)
+        auth.mint(secret, user_id=args.user, name=args.name or args.user, room=args.room, role=Role(args.role), tier=args.tier, ref=args.ref, ttl_seconds=args.ttl)
     )
 
 
@@ -77,8 +77,9 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--user", required=True, help="user id (sub)")
     token.add_argument("--name", help="display name")
     token.add_argument("--room", required=True, help="room id, or * for every room")
-    token.add_argument("--role", default="viewer", choices=[r.value for r in Role if r is not Role.GUEST])
+    token.add_argument("--role", default="viewer", choices=[r.value for r in Role if r not in (Role.GUEST, Role.SYSTEM)])
     token.add_argument("--tier", help="membership tier")
+    token.add_argument("--ref", help="referral code: the affiliate this viewer came with")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     token.add_argument("--secret", help="defaults to LIVE_TOKEN_SECRET or the dev secret")
     token.set_defaults(func=_token)

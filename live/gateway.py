@@ -6,13 +6,14 @@ hands commands to the room and writes the one reply. Rules live in ``rooms``.
 """
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from live import auth, metrics
+from live import auth, commerce_api, metrics
 from live import protocol as p
 from live.errors import AuthError, CloseCode, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError
 from live.node import Node
@@ -116,6 +117,8 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
         except AuthError as exc:
             exc.request_id = rid
             raise
+        if actor.ref is None and hello.ref:
+            actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
     return Member(conn_id, actor, sink), rid, hello
 
 
@@ -142,7 +145,8 @@ async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> 
                 rt.react(msg.kind)
                 rt.send(member, p.reply_ok(rid))
             else:
-                outcome = await rt.submit(member.actor, msg)
+                command = await commerce_api.catalog_command(node, rt.state, msg) if isinstance(msg, p.CatalogRequest) else msg
+                outcome = await rt.submit(member.actor, command)
                 metrics.COMMANDS.labels("accepted" if isinstance(outcome, Accepted) else "rejected").inc()
                 rt.send(member, reply_for(rid, outcome))
         except ServerError as exc:

@@ -30,6 +30,7 @@ ROOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _STATUS_OF_CODE = {
     Code.NOT_FOUND: 404,
     Code.CONFLICT: 409,
+    Code.ENDED: 409,
     Code.ROOM_ENDED: 409,
     Code.ROOM_NOT_LIVE: 409,
     Code.FORBIDDEN: 403,
@@ -46,6 +47,8 @@ class CreateRoom(BaseModel):
     starts_at: datetime | None = None
     allow_guests: bool = True
     max_message_length: int = Field(500, ge=1, le=4000)
+    max_pinned_products: int = Field(3, ge=1, le=20)
+    reservation_seconds: int = Field(600, ge=1, le=86_400)
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -99,6 +102,8 @@ async def create_room(request: Request) -> Response:
         starts_at=starts_at,
         allow_guests=body.allow_guests,
         max_message_length=body.max_message_length,
+        max_pinned_products=body.max_pinned_products,
+        reservation_seconds=body.reservation_seconds,
     )
     # The fold's own rules, on an empty room, before anything is opened for it.
     probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)

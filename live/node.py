@@ -9,7 +9,11 @@ the embedded server, or a Redis that lost it), or created empty for a new room.
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
+from typing import Any
 
+from live import auth
 from live import protocol as p
 from live.errors import CloseCode
 from live.log.base import RoomLog
@@ -17,6 +21,7 @@ from live.persister import Persister
 from live.room import RoomRuntime
 from live.settings import Settings
 from live.store import Store
+from rooms.commands import RoomTick
 from rooms.fold import fold
 from rooms.state import RoomState
 from rooms.types import RoomId
@@ -39,6 +44,7 @@ class Node:
         self.runtimes: dict[RoomId, RoomRuntime] = {}
         self._opening: dict[RoomId, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._ticking: set[RoomId] = set()
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -75,6 +81,34 @@ class Node:
                 totals.pop(room, None)
             for rt in rooms:
                 rt.show_signals(totals.get(rt.room_id, rt.viewer_count))
+            await self._tick_due(rooms)
+
+    async def _tick_due(self, rooms: list[RoomRuntime]) -> None:
+        """Append a room.tick where a deadline has passed, so time rules act in a quiet room.
+
+        Only the room's lease holder ticks, so a room gets one tick per deadline.
+        """
+        now = int(time.time() * 1000)
+        due = [rt for rt in rooms if (d := rt.state.next_deadline()) is not None and d <= now and rt.room_id not in self._ticking]
+        if not due:
+            return
+        try:
+            held = await self.log.hold_leases([rt.room_id for rt in due])
+        except ConnectionError:
+            return
+        for rt in due:
+            if rt.room_id in held:
+                self._ticking.add(rt.room_id)
+                task = asyncio.get_running_loop().create_task(rt.submit(auth.SYSTEM, RoomTick()))
+                task.add_done_callback(self._ticked(rt.room_id))
+
+    def _ticked(self, room_id: RoomId) -> "Callable[[asyncio.Task[Any]], None]":
+        def done(task: "asyncio.Task[Any]") -> None:
+            self._ticking.discard(room_id)
+            if not task.cancelled() and task.exception() is not None:
+                log.warning("room %s: tick not appended (%s)", room_id, task.exception())
+
+        return done
 
     async def runtime(self, room_id: RoomId, *, create: bool = False) -> RoomRuntime | None:
         """The room's runtime, opened from the log (seeded from SQL if the log lost it); None if unknown."""

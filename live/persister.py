@@ -122,17 +122,23 @@ class Persister:
                 await self._write(batch)
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
-        room_rows, entries, events, deletions = [], [], [], []
+        room_rows, entries, events, deletions, new_orders, order_changes = [], [], [], [], [], []
         for room, pending in batch.items():
             for entry, messages in pending.items:
                 entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": p.entry_to_dict(entry)})
                 for idx, msg in enumerate(messages):
-                    events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": msg["type"], "body": msg})
-                    if msg["type"] == "chat.deleted":
+                    kind = msg["type"]
+                    if kind == "order.reserved":
+                        new_orders.append(_order_row(room, entry, msg["reservation"]))
+                    elif kind == "order.changed":
+                        order_changes.append({"room_id": room, "reservation_id": msg["reservation_id"], "status": msg["status"], "seq": entry.seq, "ts": entry.ts})
+                    else:
+                        events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": kind, "body": msg})
+                    if kind == "chat.deleted":
                         deletions.append((room, msg["message_id"]))
             room_rows.append(_room_row(pending.state, pending.items[-1][0].seq))
         try:
-            await self._store.write_batch(room_rows, entries, events, deletions)
+            await self._store.write_batch(room_rows, entries, events, deletions, new_orders, order_changes)
         except BaseException:
             for room, pending in batch.items():  # back in front of anything that came since
                 newer = self._pending.get(room)
@@ -179,4 +185,24 @@ def _room_row(s: RoomState, persisted_seq: int) -> dict[str, Any]:
         "ended_at": s.ended_at,
         "message_count": s.message_count,
         "persisted_seq": persisted_seq,
+    }
+
+
+def _order_row(room: RoomId, entry: Entry, r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "room_id": room,
+        "reservation_id": r["id"],
+        "offer_id": r["offer_id"],
+        "product_id": r["product_id"],
+        "user_id": r["user_id"],
+        "units": r["units"],
+        "price": r["price"],
+        "currency": r["currency"],
+        "affiliate_id": r["affiliate_id"],
+        "idempotency_key": r["key"],
+        "status": "reserved",
+        "reserved_at": entry.ts,
+        "expires_at": r["expires_at"],
+        "updated_seq": entry.seq,
+        "updated_at": entry.ts,
     }

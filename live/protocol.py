@@ -34,6 +34,7 @@ class Hello:
     token: str | None = None  # None joins as a guest where the room allows it
     since: int | None = None  # last seq seen, to resume
     epoch: str | None = None  # epoch that seq belongs to
+    ref: str | None = None  # referral code (an affiliate's id), when the token carries none
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,8 +48,33 @@ class React:
     kind: Literal["heart", "clap", "fire", "laugh", "wow"]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinProduct:
+    """Becomes ``rooms.commands.ProductPin`` once the server has looked the product up."""
+
+    type: Literal["product.pin"] = "product.pin"
+    product_id: str
+    highlight: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateOffer:
+    """Becomes ``rooms.commands.OfferCreate`` once the server has looked the product up."""
+
+    type: Literal["offer.create"] = "offer.create"
+    product_id: str
+    units: int
+    price: int | None = None  # default: the catalog price
+    per_buyer_limit: int = 1
+    starts_in_seconds: int = 0
+    duration_seconds: int = 60
+    early_access_seconds: int = 0
+    members_only: bool = False
+
+
 Control = Hello | Ping | React
-ClientMessage = Control | c.ClientCommand
+CatalogRequest = PinProduct | CreateOffer
+ClientMessage = Control | CatalogRequest | c.ClientCommand
 
 _CLIENT = TypeAdapter(Annotated[ClientMessage, Field(discriminator="type")])
 _KNOWN_TYPES = frozenset(t.__dataclass_fields__["type"].default for t in ClientMessage.__args__)

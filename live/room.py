@@ -21,6 +21,7 @@ from live.log.base import EpochChanged, RoomLog
 from live.sinks import Sink, ws_frame
 from rooms.commands import Actor, Command, Entry
 from rooms.errors import Rejection
+from rooms.events import INTERNAL_TYPES
 from rooms.fold import Accepted, Outcome, check, fold
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq
@@ -77,7 +78,8 @@ class RoomRuntime:
         self._members: dict[p.Format, dict[str, Member]] = {fmt: {} for fmt in p.Format}
         # Bounded: older events are served as "reload the snapshot" instead.
         self._recent: deque[_Buffered] = deque(maxlen=recent_events)
-        self._pending: list[dict[p.Format, bytes]] = []
+        self._pending: list[dict[p.Format, bytes] | None] = []  # None: superseded before it went out
+        self._pending_stock: dict[int, int] = {}  # offer id -> index of its stock update in _pending
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._window_ms = (batch_window_ms, max_batch_window_ms, batch_viewers_per_ms)
@@ -225,10 +227,17 @@ class RoomRuntime:
         _, events, outcome = fold(self.state, entry)
         messages = [p.event_message(entry, ev) for ev in events]
         self._on_folded(self.state, entry, messages)  # the persister skips what SQL has
-        if messages:
-            encoded = [{fmt: p.encode(fmt, m) for fmt in p.Format} for m in messages]
+        public = [m for m in messages if m["type"] not in INTERNAL_TYPES]
+        if public:
+            encoded = [{fmt: p.encode(fmt, m) for fmt in p.Format} for m in public]
             self._recent.extend(_Buffered(entry.seq, enc) for enc in encoded)
             if publish:
+                for m in public:  # stock updates coalesce: only an offer's latest goes out per frame
+                    if m["type"] == "offer.stock" and (old := self._pending_stock.get(m["offer_id"])) is not None:
+                        self._pending[old] = None
+                self._pending_stock.update(
+                    (m["offer_id"], len(self._pending) + i) for i, m in enumerate(public) if m["type"] == "offer.stock"
+                )
                 self._publish(encoded)
         if entry.origin is not None and (waiter := self._waiting.get(entry.origin)) and not waiter.done():
             waiter.set_result(outcome)
@@ -241,7 +250,7 @@ class RoomRuntime:
             self.leave(member)
             member.sink.close(CloseCode.ROOM_ENDED, "the room has ended")
 
-    def _publish(self, encoded: list[dict[p.Format, bytes]]) -> None:
+    def _publish(self, encoded: list[dict[p.Format, bytes]] | list[dict[p.Format, bytes] | None]) -> None:
         self._pending.extend(encoded)
         if self._flush_handle is None:
             loop = asyncio.get_running_loop()
@@ -260,7 +269,8 @@ class RoomRuntime:
             self._flush_handle = None
         if not self._pending:
             return
-        pending, self._pending = self._pending, []
+        pending = [enc for enc in self._pending if enc is not None]
+        self._pending, self._pending_stock = [], {}
         self._last_flush = asyncio.get_running_loop().time()
         for fmt, by_conn in self._members.items():
             if not by_conn:

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     persist_interval_ms: int = 500
     persist_batch: int = 1000
     shutdown_grace_seconds: float = 5.0
+    # Checkout handoff: each reservation is POSTed here, signed with webhook_secret.
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    public_url: str | None = None  # base URL of this cluster, for confirm/cancel links (default http://host:port)
 
     @property
     def uses_dev_secret(self) -> bool:

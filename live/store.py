@@ -56,6 +56,45 @@ events = sa.Table(
 )
 
 
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("owner", sa.String(128), primary_key=True),  # the brand (or host) whose catalog it is
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("image_url", sa.String(500)),
+    sa.Column("price", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("stock", sa.Integer, nullable=False, server_default="0"),
+)
+
+# One row per reservation, updated as it becomes paid, cancelled or expired.
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("reservation_id", sa.BigInteger, primary_key=True),
+    sa.Column("offer_id", sa.BigInteger, nullable=False),
+    sa.Column("product_id", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("units", sa.Integer, nullable=False),
+    sa.Column("price", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("affiliate_id", sa.String(128)),
+    sa.Column("idempotency_key", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reserved_at", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_seq", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("webhook_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("webhook_delivered_at", sa.BigInteger),
+    sa.Column("webhook_next_at", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+
 def _migrate(connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Nodes starting together must not run the same migration twice.
@@ -102,8 +141,13 @@ class Store:
         entry_rows: Sequence[dict[str, Any]],
         event_rows: Sequence[dict[str, Any]],
         deletions: Sequence[tuple[str, int]],
+        new_orders: Sequence[dict[str, Any]] = (),
+        order_changes: Sequence[dict[str, Any]] = (),
     ) -> None:
-        """One transaction: room registry upserts, then entries and events, then deletions."""
+        """One transaction: rooms, entries, events, deletions, orders and their changes.
+
+        Every part is idempotent: a batch written twice leaves the same rows.
+        """
         async with self.engine.begin() as conn:
             if room_rows:
                 await conn.execute(self._room_upsert(), list(room_rows))
@@ -111,6 +155,14 @@ class Store:
                 await conn.execute(self._insert_ignore(entries).on_conflict_do_nothing(), list(entry_rows))
             if event_rows:
                 await conn.execute(self._insert_ignore(events).on_conflict_do_nothing(), list(event_rows))
+            if new_orders:
+                await conn.execute(self._insert_ignore(orders).on_conflict_do_nothing(), list(new_orders))
+            for change in order_changes:  # in seq order; an older change never overwrites a newer one
+                await conn.execute(
+                    orders.update()
+                    .where(orders.c.room_id == change["room_id"], orders.c.reservation_id == change["reservation_id"], orders.c.updated_seq < change["seq"])
+                    .values(status=change["status"], updated_seq=change["seq"], updated_at=change["ts"])
+                )
             for room_id, message_id in deletions:
                 await conn.execute(
                     events.update()
@@ -155,3 +207,48 @@ class Store:
         query = sa.select(entries.c.body).where(entries.c.room_id == room_id).order_by(entries.c.seq)
         async with self.engine.connect() as conn:
             return [row.body for row in (await conn.execute(query)).all()]
+
+    # --- catalog and orders ---------------------------------------------------------
+
+    async def upsert_products(self, owner: str, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        stmt = self._insert_ignore(products)
+        keep = ("owner", "id")
+        stmt = stmt.on_conflict_do_update(index_elements=["owner", "id"], set_={c.name: stmt.excluded[c.name] for c in products.c if c.name not in keep})
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt, [{"owner": owner, **row} for row in rows])
+
+    async def list_products(self, owner: str) -> list[dict[str, Any]]:
+        query = products.select().where(products.c.owner == owner).order_by(products.c.id)
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+    async def get_product(self, owner: str, product_id: str) -> dict[str, Any] | None:
+        query = products.select().where(products.c.owner == owner, products.c.id == product_id)
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        return dict(row) if row else None
+
+    async def list_orders(self, room_id: str) -> list[dict[str, Any]]:
+        query = orders.select().where(orders.c.room_id == room_id).order_by(orders.c.reservation_id)
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+    async def webhooks_due(self, now: int, limit: int) -> list[dict[str, Any]]:
+        """Reservations whose webhook has not been delivered and whose next try is due."""
+        query = (
+            orders.select()
+            .where(orders.c.webhook_delivered_at.is_(None), orders.c.status == "reserved", orders.c.webhook_next_at <= now)
+            .order_by(orders.c.webhook_next_at)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+    async def webhook_result(self, room_id: str, reservation_id: int, *, delivered_at: int | None, next_at: int) -> None:
+        key = (orders.c.room_id == room_id, orders.c.reservation_id == reservation_id)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                orders.update().where(*key).values(webhook_attempts=orders.c.webhook_attempts + 1, webhook_delivered_at=delivered_at, webhook_next_at=next_at)
+            )

@@ -20,7 +20,21 @@ class Actor:
     user_id: UserId
     name: str
     role: Role
-    tier: str | None = None
+    tier: str | None = None  # membership tier; any tier counts as a member
+    ref: str | None = None  # referral code (an affiliate's id) the viewer came with
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Product:
+    """A catalog product as it was when pinned or offered (the server fills it in)."""
+
+    id: str
+    sku: str
+    title: str
+    price: int  # minor units of the currency (IDR has none: 15000 is Rp 15.000)
+    currency: str  # ISO 4217
+    description: str = ""
+    image_url: str | None = None
 
 
 # --- room lifecycle (HTTP API) -------------------------------------------------
@@ -35,6 +49,8 @@ class RoomCreate:
     starts_at: Millis | None = None
     allow_guests: bool = True
     max_message_length: int = 500
+    max_pinned_products: int = 3
+    reservation_seconds: int = 600  # how long a claim holds units before they return to stock
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,9 +115,74 @@ class ModSlowMode:
     seconds: int  # 0 turns slow mode off
 
 
-ClientCommand = ChatPost | ChatDelete | ChatPin | ChatUnpin | ModTimeout | ModBan | ModUnban | ModSlowMode
-LifecycleCommand = RoomCreate | RoomGoLive | RoomEnd
-Command = ClientCommand | LifecycleCommand
+# --- commerce -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductPin:
+    type: Literal["product.pin"] = "product.pin"
+    product: Product
+    highlight: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductUnpin:
+    type: Literal["product.unpin"] = "product.unpin"
+    product_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferCreate:
+    type: Literal["offer.create"] = "offer.create"
+    product: Product
+    price: int  # offer price, minor units, in the product's currency
+    units: int
+    per_buyer_limit: int = 1
+    starts_at: Millis | None = None  # None: now
+    duration_seconds: int = 60
+    early_access_seconds: int = 0  # members may claim this long before the public start
+    members_only: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferEnd:
+    type: Literal["offer.end"] = "offer.end"
+    offer_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferClaim:
+    type: Literal["offer.claim"] = "offer.claim"
+    offer_id: int
+    units: int = 1
+    key: str  # idempotency key: a retry with the same key gets the first result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderConfirm:
+    type: Literal["order.confirm"] = "order.confirm"
+    reservation_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCancel:
+    type: Literal["order.cancel"] = "order.cancel"
+    reservation_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoomTick:
+    """Appended by the server when a deadline passes, so time rules act in a quiet room."""
+
+    type: Literal["room.tick"] = "room.tick"
+
+
+ClientCommand = (
+    ChatPost | ChatDelete | ChatPin | ChatUnpin | ModTimeout | ModBan | ModUnban | ModSlowMode | ProductUnpin | OfferEnd | OfferClaim | OrderCancel
+)
+# Built by the server: from HTTP, from a client request it enriched, or by its clock.
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick
+Command = ClientCommand | ServerCommand
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -20,6 +20,13 @@ class Code(StrEnum):
     TOO_LONG = "too_long"  # text over the room's length limit
     EMPTY = "empty"  # text is blank
     INVALID = "invalid"  # a value out of range (e.g. negative seconds)
+    LIMIT_REACHED = "limit_reached"  # per-buyer limit, or too many pinned products
+    SOLD_OUT = "sold_out"
+    NOT_ENOUGH_STOCK = "not_enough_stock"  # fewer units left than asked for
+    NOT_STARTED = "not_started"  # the offer starts later (retry_after_ms says when)
+    ENDED = "ended"  # the offer has ended
+    MEMBERS_ONLY = "members_only"
+    KEY_REUSED = "key_reused"  # an idempotency key sent again with a different claim
 
 
 @dataclass(frozen=True, slots=True)

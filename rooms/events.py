@@ -1,12 +1,14 @@
 """Events: what viewers see. The fold emits them; the server encodes each once.
 
 An event's fields are its wire payload; the server adds ``type``, ``seq`` and ``ts``
-from the entry it came from.
+from the entry it came from. ``audience`` says who gets it: ``public`` events go to every
+viewer; ``internal`` ones (orders, which name the buyer) are persisted, never broadcast.
 """
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rooms.commands import Product
 from rooms.roles import Role
 from rooms.types import Millis, UserId
 
@@ -85,6 +87,99 @@ class SlowModeChanged:
     seconds: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferView:
+    id: int  # the seq of the entry that created it
+    product: Product
+    price: int
+    currency: str
+    units: int
+    per_buyer_limit: int
+    starts_at: Millis
+    ends_at: Millis
+    early_access_at: Millis  # members may claim from here (== starts_at without early access)
+    members_only: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReservationView:
+    id: int  # the seq of the claim
+    offer_id: int
+    product_id: str
+    user_id: UserId
+    units: int
+    price: int  # per unit, minor units
+    currency: str
+    expires_at: Millis
+    affiliate_id: str | None
+    key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductPinned:
+    type: ClassVar[str] = "product.pinned"
+    product: Product
+    highlight: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProductUnpinned:
+    type: ClassVar[str] = "product.unpinned"
+    product_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferCreated:
+    type: ClassVar[str] = "offer.created"
+    offer: OfferView
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferStarted:
+    type: ClassVar[str] = "offer.started"
+    offer_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferStock:
+    type: ClassVar[str] = "offer.stock"
+    offer_id: int
+    available: int
+    reserved: int
+    paid: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferSoldOut:
+    type: ClassVar[str] = "offer.sold_out"
+    offer_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferEnded:
+    type: ClassVar[str] = "offer.ended"
+    offer_id: int
+    reason: str  # time, host, room_ended
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReserved:
+    type: ClassVar[str] = "order.reserved"
+    audience: ClassVar[str] = "internal"
+    reservation: ReservationView
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderChanged:
+    """reserved -> paid, cancelled or expired."""
+
+    type: ClassVar[str] = "order.changed"
+    audience: ClassVar[str] = "internal"
+    reservation_id: int
+    status: str
+    by: UserId | None = None
+
+
 Event = (
     RoomStatusChanged
     | ChatMessage
@@ -95,4 +190,17 @@ Event = (
     | UserBanned
     | UserUnbanned
     | SlowModeChanged
+    | ProductPinned
+    | ProductUnpinned
+    | OfferCreated
+    | OfferStarted
+    | OfferStock
+    | OfferSoldOut
+    | OfferEnded
+    | OrderReserved
+    | OrderChanged
 )
+
+
+# Event types only the persister sees (the default audience is every viewer).
+INTERNAL_TYPES = frozenset(cls.type for cls in Event.__args__ if getattr(cls, "audience", "public") != "public")

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rooms import commands as c
+from rooms import commerce
 from rooms import events as e
 from rooms.errors import Code, Rejection
-from rooms.roles import EXEMPT_FROM_SLOW_MODE, STAFF, WRITERS, Role, can_moderate
+from rooms.roles import EXEMPT_FROM_SLOW_MODE, MERCHANT, SELLERS, STAFF, WRITERS, Role, can_moderate
 from rooms.state import RoomState, Status
 from rooms.types import Millis, Seq, UserId
 
@@ -163,6 +164,7 @@ def _apply_create(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str
     s.status, s.title, s.host_id, s.brand_id = Status.SCHEDULED, cmd.title.strip(), cmd.host_id, cmd.brand_id
     s.starts_at, s.created_at = cmd.starts_at, entry.ts
     s.allow_guests, s.max_message_length = cmd.allow_guests, cmd.max_message_length
+    s.max_pinned_products, s.reservation_seconds = cmd.max_pinned_products, cmd.reservation_seconds
     s.roles_seen[cmd.host_id] = Role.HOST
     return [e.RoomStatusChanged(status=s.status.value)], {}
 
@@ -174,7 +176,7 @@ def _apply_go_live(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[st
 
 def _apply_end(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
     s.status, s.ended_at = Status.ENDED, entry.ts
-    return [e.RoomStatusChanged(status=s.status.value)], {}
+    return [*commerce.end_all(s), e.RoomStatusChanged(status=s.status.value)], {}
 
 
 def _apply_post(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
@@ -240,8 +242,15 @@ def _apply_slow_mode(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[
     return [e.SlowModeChanged(seconds=cmd.seconds)], {}
 
 
-_LIFECYCLE = frozenset({Role.HOST, Role.BRAND})
-_PINNERS = STAFF | {Role.AFFILIATE}
+_LIFECYCLE = MERCHANT
+_PINNERS = SELLERS
+
+
+def _live_and(rule: Check) -> Check:
+    def both(state: RoomState, entry: c.Entry) -> Rejection | None:
+        return _must_be_live(state, entry) or rule(state, entry)
+
+    return both
 
 RULES: dict[type, tuple[frozenset[Role], Check, Apply]] = {
     c.RoomCreate: (_LIFECYCLE, _check_create, _apply_create),
@@ -255,6 +264,15 @@ RULES: dict[type, tuple[frozenset[Role], Check, Apply]] = {
     c.ModBan: (STAFF, _check_moderate_user, _apply_ban),
     c.ModUnban: (STAFF, _check_moderate_user, _apply_unban),
     c.ModSlowMode: (STAFF, _check_slow_mode, _apply_slow_mode),
+    c.ProductPin: (SELLERS, _live_and(commerce.check_pin), commerce.apply_pin),
+    c.ProductUnpin: (SELLERS, _live_and(commerce.check_unpin), commerce.apply_unpin),
+    c.OfferCreate: (SELLERS, _live_and(commerce.check_offer), commerce.apply_offer),
+    c.OfferEnd: (SELLERS, _live_and(commerce.check_end_offer), commerce.apply_end_offer),
+    c.OfferClaim: (WRITERS, _live_and(commerce.check_claim), commerce.apply_claim),
+    # Orders outlive the show: the merchant confirms payments after the room has ended.
+    c.OrderConfirm: (MERCHANT, commerce.check_confirm, commerce.apply_confirm),
+    c.OrderCancel: (WRITERS, commerce.check_cancel, commerce.apply_cancel),
+    c.RoomTick: (frozenset({Role.SYSTEM}), commerce.check_room_open, commerce.apply_tick),
 }
 
 
@@ -271,10 +289,11 @@ def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Ou
     if entry.seq != state.seq + 1:
         raise OutOfOrder(f"room {state.room_id}: expected seq {state.seq + 1}, got {entry.seq}")
     state.seq = Seq(entry.seq)
-    if state.status is not Status.NONE and entry.actor.role is not Role.GUEST:
+    if state.status is not Status.NONE and entry.actor.role not in (Role.GUEST, Role.SYSTEM):
         state.roles_seen.setdefault(UserId(entry.actor.user_id), entry.actor.role)
+    timed = commerce.advance(state, entry.ts)  # time rules first, whatever the command
     rejection = check(state, entry)
     if rejection is not None:
-        return state, [], rejection
+        return state, timed, rejection
     events, result = RULES[type(entry.command)][2](state, entry)
-    return state, events, Accepted(result)
+    return state, timed + events, Accepted(result)

@@ -10,12 +10,15 @@ class Role(StrEnum):
     VIEWER = "viewer"
     BRAND = "brand"
     GUEST = "guest"  # no token: may watch where the room allows it, never write
+    SYSTEM = "system"  # the server itself (clock ticks); never in a token
 
 
 STAFF = frozenset({Role.HOST, Role.MODERATOR})
 # Roles that slow mode and the chat length limit's rate rules do not apply to.
 EXEMPT_FROM_SLOW_MODE = frozenset({Role.HOST, Role.MODERATOR, Role.BRAND})
-WRITERS = frozenset(Role) - {Role.GUEST}
+WRITERS = frozenset(Role) - {Role.GUEST, Role.SYSTEM}
+SELLERS = frozenset({Role.HOST, Role.MODERATOR, Role.AFFILIATE})  # pin products, run offers
+MERCHANT = frozenset({Role.HOST, Role.BRAND})  # confirm orders, configure the room
 
 
 def can_moderate(actor: Role, target: Role | None) -> bool:

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from rooms.events import Message
+from rooms.commands import Product
+from rooms.events import Message, OfferView
 from rooms.roles import Role
 from rooms.types import Millis, RoomId, Seq, UserId
 
@@ -19,6 +20,62 @@ from rooms.types import Millis, RoomId, Seq, UserId
 RECENT_MESSAGES = 1000
 # Messages a late joiner is shown in the welcome snapshot.
 SNAPSHOT_MESSAGES = 50
+
+
+@dataclass(slots=True)
+class Offer:
+    id: int
+    product: Product
+    price: int
+    units: int
+    per_buyer_limit: int
+    starts_at: Millis
+    ends_at: Millis
+    early_access_at: Millis
+    members_only: bool
+    affiliate_id: str | None = None  # an affiliate who ran the offer gets its sales
+    started: bool = False
+    ended: bool = False
+    reserved: int = 0
+    paid: int = 0
+
+    @property
+    def available(self) -> int:
+        return self.units - self.reserved - self.paid
+
+    def view(self) -> OfferView:
+        return OfferView(
+            id=self.id,
+            product=self.product,
+            price=self.price,
+            currency=self.product.currency,
+            units=self.units,
+            per_buyer_limit=self.per_buyer_limit,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            early_access_at=self.early_access_at,
+            members_only=self.members_only,
+        )
+
+
+@dataclass(slots=True)
+class Reservation:
+    id: int
+    offer_id: int
+    user_id: UserId
+    units: int
+    price: int
+    currency: str
+    expires_at: Millis
+    affiliate_id: str | None
+    key: str
+    status: str = "reserved"  # reserved -> paid | cancelled | expired
+
+
+@dataclass(slots=True)
+class PinnedProduct:
+    product: Product
+    highlight: str | None
 
 
 class Status(StrEnum):
@@ -50,6 +107,22 @@ class RoomState:
     roles_seen: dict[UserId, Role] = field(default_factory=dict)
     messages: "OrderedDict[int, Message]" = field(default_factory=OrderedDict)
     message_count: int = 0
+    # commerce
+    max_pinned_products: int = 3
+    reservation_seconds: int = 600
+    pinned_products: list[PinnedProduct] = field(default_factory=list)
+    offers: dict[int, Offer] = field(default_factory=dict)
+    reservations: dict[int, Reservation] = field(default_factory=dict)
+    claim_keys: dict[str, int] = field(default_factory=dict)  # "user|key" -> reservation id
+    held: dict[str, int] = field(default_factory=dict)  # "offer|user" -> units reserved or paid
+
+    def next_deadline(self) -> Millis | None:
+        """The earliest time a time rule will act (offer start/end, reservation expiry)."""
+        times = [r.expires_at for r in self.reservations.values() if r.status == "reserved"]
+        for o in self.offers.values():
+            if not o.ended:
+                times.append(o.ends_at if o.started else o.starts_at)
+        return min(times) if times else None
 
     def remember(self, message: Message) -> None:
         self.messages[message.id] = message
@@ -75,4 +148,10 @@ class RoomState:
             "pinned": asdict(self.pinned) if self.pinned else None,
             "messages": [asdict(m) for m in recent],
             "message_count": self.message_count,
+            "pinned_products": [asdict(p) for p in self.pinned_products],
+            "offers": [
+                asdict(o.view()) | {"available": o.available, "reserved": o.reserved, "paid": o.paid, "started": o.started, "ended": o.ended}
+                for o in self.offers.values()
+            ],
         }
+

@@ -24,6 +24,12 @@ SAMPLES = [
     c.ModBan(user_id="u"),
     c.ModUnban(user_id="u"),
     c.ModSlowMode(seconds=5),
+    p.PinProduct(product_id="sku-1", highlight="Only today"),
+    p.CreateOffer(product_id="sku-1", units=100, price=9900, per_buyer_limit=2, duration_seconds=60),
+    c.ProductUnpin(product_id="sku-1"),
+    c.OfferEnd(offer_id=7),
+    c.OfferClaim(offer_id=7, units=2, key="k-1"),
+    c.OrderCancel(reservation_id=9),
 ]
 
 

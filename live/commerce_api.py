@@ -1,0 +1,177 @@
+"""Commerce over HTTP: the catalog, a room's orders and sales, confirm and cancel.
+
+Catalog writes need a ``brand`` or ``host`` token for every room (``room: "*"``) whose
+user id is the catalog's owner (the brand id, or the host's id for rooms without a
+brand). Order reads and confirm/cancel need a ``brand`` or ``host`` token for the room:
+that is the merchant's checkout calling back.
+"""
+
+import csv
+import io
+import time
+from collections import defaultdict
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from live import protocol as p
+from live.errors import AuthError, Forbidden, NotFound
+from live.http_api import _actor, _outcome_response, error
+from live.node import Node
+from rooms import commands as c
+from rooms.roles import MERCHANT
+from rooms.state import RoomState
+from rooms.types import Millis, RoomId
+
+MAX_IMPORT_ROWS = 10_000
+
+
+class ProductIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    sku: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
+    price: int = Field(ge=0, description="minor units of the currency")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    stock: int = Field(0, ge=0)
+
+
+def _merchant(request: Request, room: str) -> c.Actor:
+    actor = _actor(request, room)
+    if actor.role not in MERCHANT:
+        raise Forbidden("only the brand or the host may do this")
+    return actor
+
+
+def _rows(request: Request, body: bytes) -> list[Any]:
+    """JSON (an array, or {"products": [...]}) or CSV with a header row."""
+    if request.headers.get("content-type", "").startswith("text/csv"):
+        return [{k: v for k, v in row.items() if v != ""} for row in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))]
+    data = orjson.loads(body)
+    rows = data.get("products") if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise ValueError("send a JSON array of products, {\"products\": [...]}, or text/csv")
+    return rows
+
+
+async def import_products(request: Request) -> Response:
+    node: Node = request.app.state.node
+    owner = request.path_params["owner"]
+    try:
+        actor = _actor(request, "*")
+        if actor.role not in MERCHANT or actor.user_id != owner:
+            raise Forbidden("a catalog is written by its owner's brand or host token (room *)")
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    try:
+        rows = _rows(request, await request.body())
+    except (ValueError, UnicodeDecodeError, orjson.JSONDecodeError) as exc:
+        return error(422, "invalid", f"cannot read the catalog: {exc}")
+    if len(rows) > MAX_IMPORT_ROWS:
+        return error(422, "invalid", f"at most {MAX_IMPORT_ROWS} rows per import")
+    good, errors = [], []
+    for number, row in enumerate(rows, start=1):
+        try:
+            good.append(ProductIn.model_validate(row).model_dump())
+        except ValidationError as exc:
+            problems = [{"field": ".".join(str(x) for x in e["loc"]) or "row", "message": e["msg"]} for e in exc.errors(include_url=False)]
+            errors.append({"row": number, "id": row.get("id") if isinstance(row, dict) else None, "errors": problems})
+    await node.store.upsert_products(owner, good)
+    return JSONResponse({"imported": len(good), "errors": errors}, status_code=200 if good or not errors else 422)
+
+
+async def list_products(request: Request) -> Response:
+    node: Node = request.app.state.node
+    rows = await node.store.list_products(request.path_params["owner"])
+    return JSONResponse({"products": [{k: v for k, v in r.items() if k != "owner"} for r in rows]})
+
+
+async def catalog_command(node: Node, state: RoomState, request: p.CatalogRequest) -> c.Command:
+    """Turn a client's pin or offer request into the command the log records, product included."""
+    owner = state.brand_id or state.host_id or ""
+    row = await node.store.get_product(owner, request.product_id)
+    if row is None:
+        raise NotFound(f"no product {request.product_id!r} in this room's catalog")
+    product = c.Product(
+        id=row["id"], sku=row["sku"], title=row["title"], price=row["price"], currency=row["currency"], description=row["description"], image_url=row["image_url"]
+    )
+    if isinstance(request, p.PinProduct):
+        return c.ProductPin(product=product, highlight=request.highlight)
+    starts = Millis(int(time.time() * 1000) + request.starts_in_seconds * 1000) if request.starts_in_seconds > 0 else None
+    return c.OfferCreate(
+        product=product,
+        price=request.price if request.price is not None else product.price,
+        units=request.units,
+        per_buyer_limit=request.per_buyer_limit,
+        starts_at=starts,
+        duration_seconds=request.duration_seconds,
+        early_access_seconds=request.early_access_seconds,
+        members_only=request.members_only,
+    )
+
+
+async def list_orders(request: Request) -> Response:
+    node: Node = request.app.state.node
+    room_id = request.path_params["room_id"]
+    try:
+        _merchant(request, room_id)
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    return JSONResponse({"room_id": room_id, "orders": await node.store.list_orders(room_id)})
+
+
+async def sales(request: Request) -> Response:
+    """Units and revenue per currency, per product and per affiliate, paid and reserved."""
+    node: Node = request.app.state.node
+    room_id = request.path_params["room_id"]
+    try:
+        _merchant(request, room_id)
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    orders = await node.store.list_orders(room_id)
+    return JSONResponse({"room_id": room_id} | summarize(orders))
+
+
+def summarize(orders: list[dict[str, Any]]) -> dict[str, Any]:
+    def bucket() -> dict[str, Any]:
+        return {"units": 0, "revenue": defaultdict(int), "reserved_units": 0}
+
+    total = bucket()
+    by_product: defaultdict[str, dict[str, Any]] = defaultdict(bucket)
+    by_affiliate: defaultdict[str, dict[str, Any]] = defaultdict(bucket)
+    for o in orders:
+        for b in (total, by_product[o["product_id"]], by_affiliate[o["affiliate_id"] or "none"]):
+            if o["status"] == "paid":
+                b["units"] += o["units"]
+                b["revenue"][o["currency"]] += o["units"] * o["price"]
+            elif o["status"] == "reserved":
+                b["reserved_units"] += o["units"]
+    return {"total": total, "products": dict(by_product), "affiliates": dict(by_affiliate), "orders": len(orders)}
+
+
+async def _order_command(request: Request, command: c.Command) -> Response:
+    node: Node = request.app.state.node
+    room_id = RoomId(request.path_params["room_id"])
+    try:
+        actor = _merchant(request, room_id)
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    rt = await node.runtime(room_id)
+    if rt is None:
+        return error(404, "not_found", "no such room")
+    outcome = await rt.submit(actor, command)
+    return _outcome_response(outcome, {"room_id": room_id, "reservation_id": getattr(command, "reservation_id")} | getattr(outcome, "result", {}))
+
+
+async def confirm_order(request: Request) -> Response:
+    return await _order_command(request, c.OrderConfirm(reservation_id=int(request.path_params["reservation_id"])))
+
+
+async def cancel_order(request: Request) -> Response:
+    return await _order_command(request, c.OrderCancel(reservation_id=int(request.path_params["reservation_id"])))

@@ -1,0 +1,293 @@
+"""Commerce rules: pinned products, flash offers, claims, and the orders they become.
+
+A claim that is accepted **reserves** units for the buyer for the room's
+``reservation_seconds``; the merchant confirms it (paid) or cancels it, or it expires
+and its units return to stock. Every rule reads time from ``entry.ts`` only; ``advance``
+applies the time rules (offer start and end, expiry) before each entry, and the server
+appends a ``room.tick`` when a deadline passes in a quiet room. The fold never reserves
+more units than an offer has: ``reserved + paid <= units`` after every entry.
+"""
+
+from typing import Any
+
+from rooms import commands as c
+from rooms import events as e
+from rooms.errors import Code, Rejection
+from rooms.roles import MERCHANT, Role
+from rooms.state import Offer, PinnedProduct, Reservation, RoomState, Status
+from rooms.types import Millis, UserId
+
+MAX_OFFER_UNITS = 1_000_000
+MAX_OFFER_SECONDS = 24 * 3600
+ENDED_REASONS = ("time", "host", "room_ended")
+
+
+def _stock(o: Offer) -> e.OfferStock:
+    return e.OfferStock(offer_id=o.id, available=o.available, reserved=o.reserved, paid=o.paid)
+
+
+def _release(s: RoomState, r: Reservation, status: str, by: UserId | None) -> list[e.Event]:
+    """Give a reservation's units back to its offer (cancelled or expired)."""
+    offer = s.offers[r.offer_id]
+    offer.reserved -= r.units
+    s.held[f"{r.offer_id}|{r.user_id}"] -= r.units
+    r.status = status
+    return [e.OrderChanged(reservation_id=r.id, status=status, by=by), _stock(offer)]
+
+
+def advance(s: RoomState, ts: Millis) -> list[e.Event]:
+    """Time rules due at ``ts``, in a fixed order, so every node emits the same events."""
+    out: list[e.Event] = []
+    for r in s.reservations.values():
+        if r.status == "reserved" and ts >= r.expires_at:
+            out += _release(s, r, "expired", None)
+    for o in s.offers.values():
+        if not o.started and not o.ended and ts >= o.starts_at:
+            o.started = True
+            out.append(e.OfferStarted(offer_id=o.id))
+        if o.started and not o.ended and ts >= o.ends_at:
+            o.ended = True
+            out.append(e.OfferEnded(offer_id=o.id, reason="time"))
+    return out
+
+
+def end_all(s: RoomState) -> list[e.Event]:
+    """The room ended: so do its offers."""
+    out: list[e.Event] = []
+    for o in s.offers.values():
+        if not o.ended:
+            o.ended = True
+            out.append(e.OfferEnded(offer_id=o.id, reason="room_ended"))
+    return out
+
+
+# --- checks ----------------------------------------------------------------------------
+
+
+def check_pin(s: RoomState, entry: c.Entry) -> Rejection | None:
+    cmd = entry.command
+    assert isinstance(cmd, c.ProductPin)
+    if any(p.product.id == cmd.product.id for p in s.pinned_products):
+        return None  # pinning again updates the highlight
+    if len(s.pinned_products) >= s.max_pinned_products:
+        return Rejection(Code.LIMIT_REACHED, f"at most {s.max_pinned_products} products can be pinned; unpin one first")
+    return None
+
+
+def check_unpin(s: RoomState, entry: c.Entry) -> Rejection | None:
+    cmd = entry.command
+    assert isinstance(cmd, c.ProductUnpin)
+    if not any(p.product.id == cmd.product_id for p in s.pinned_products):
+        return Rejection(Code.NOT_FOUND, "that product is not pinned")
+    return None
+
+
+def check_offer(s: RoomState, entry: c.Entry) -> Rejection | None:
+    cmd = entry.command
+    assert isinstance(cmd, c.OfferCreate)
+    if not 1 <= cmd.units <= MAX_OFFER_UNITS:
+        return Rejection(Code.INVALID, f"units must be 1..{MAX_OFFER_UNITS}")
+    if not 1 <= cmd.per_buyer_limit <= cmd.units:
+        return Rejection(Code.INVALID, "per_buyer_limit must be 1..units")
+    if not 1 <= cmd.duration_seconds <= MAX_OFFER_SECONDS:
+        return Rejection(Code.INVALID, f"duration_seconds must be 1..{MAX_OFFER_SECONDS}")
+    if cmd.price < 0 or cmd.early_access_seconds < 0:
+        return Rejection(Code.INVALID, "price and early_access_seconds must not be negative")
+    return None
+
+
+def _offer(s: RoomState, offer_id: int) -> Offer | Rejection:
+    offer = s.offers.get(offer_id)
+    return offer if offer is not None else Rejection(Code.NOT_FOUND, "no such offer")
+
+
+def check_end_offer(s: RoomState, entry: c.Entry) -> Rejection | None:
+    cmd = entry.command
+    assert isinstance(cmd, c.OfferEnd)
+    offer = _offer(s, cmd.offer_id)
+    if isinstance(offer, Rejection):
+        return offer
+    if offer.ended:
+        return Rejection(Code.ENDED, "the offer has ended")
+    return None
+
+
+def check_claim(s: RoomState, entry: c.Entry) -> Rejection | None:
+    cmd = entry.command
+    assert isinstance(cmd, c.OfferClaim)
+    uid, ts = entry.actor.user_id, entry.ts
+    first = s.claim_keys.get(f"{uid}|{cmd.key}")
+    if first is not None:
+        r = s.reservations[first]
+        if (r.offer_id, r.units) != (cmd.offer_id, cmd.units):
+            return Rejection(Code.KEY_REUSED, "this idempotency key was used for a different claim")
+        return None  # a retry: the fold answers with the first result
+    if not 1 <= len(cmd.key) <= 64:
+        return Rejection(Code.INVALID, "key must be 1..64 characters")
+    offer = _offer(s, cmd.offer_id)
+    if isinstance(offer, Rejection):
+        return offer
+    if uid in s.banned:
+        return Rejection(Code.BANNED, "you are banned from this room")
+    if offer.ended:
+        return Rejection(Code.ENDED, "the offer has ended")
+    member = entry.actor.tier is not None
+    if offer.members_only and not member:
+        return Rejection(Code.MEMBERS_ONLY, "this offer is for members")
+    if ts < offer.starts_at:
+        if ts >= offer.early_access_at and not member:
+            return Rejection(Code.MEMBERS_ONLY, "members only until the public start", retry_after_ms=offer.starts_at - ts)
+        if ts < offer.early_access_at or not member:
+            return Rejection(Code.NOT_STARTED, "the offer has not started", retry_after_ms=(offer.early_access_at if member else offer.starts_at) - ts)
+    if not 1 <= cmd.units <= offer.per_buyer_limit:
+        return Rejection(Code.INVALID, f"units must be 1..{offer.per_buyer_limit}")
+    if s.held.get(f"{offer.id}|{uid}", 0) + cmd.units > offer.per_buyer_limit:
+        return Rejection(Code.LIMIT_REACHED, f"at most {offer.per_buyer_limit} per buyer")
+    if offer.available == 0:
+        return Rejection(Code.SOLD_OUT, "sold out")
+    if cmd.units > offer.available:
+        return Rejection(Code.NOT_ENOUGH_STOCK, f"only {offer.available} left")
+    return None
+
+
+def _reservation(s: RoomState, entry: c.Entry) -> Reservation | Rejection:
+    rid = getattr(entry.command, "reservation_id")
+    r = s.reservations.get(rid)
+    if r is None:
+        return Rejection(Code.NOT_FOUND, "no such reservation")
+    if r.status != "reserved":
+        return Rejection(Code.CONFLICT, f"the reservation is {r.status}")
+    return r
+
+
+def check_confirm(s: RoomState, entry: c.Entry) -> Rejection | None:
+    r = _reservation(s, entry)
+    return r if isinstance(r, Rejection) else None
+
+
+def check_cancel(s: RoomState, entry: c.Entry) -> Rejection | None:
+    r = _reservation(s, entry)
+    if isinstance(r, Rejection):
+        return r
+    if r.user_id != entry.actor.user_id and entry.actor.role not in MERCHANT:
+        return Rejection(Code.FORBIDDEN, "only the buyer or the merchant may cancel a reservation")
+    return None
+
+
+def check_room_open(s: RoomState, entry: c.Entry) -> Rejection | None:
+    if s.status is Status.NONE:
+        return Rejection(Code.NOT_FOUND, "room does not exist")
+    return None
+
+
+# --- applies ---------------------------------------------------------------------------
+
+Applied = tuple[list[e.Event], dict[str, Any]]
+
+
+def apply_pin(s: RoomState, entry: c.Entry) -> Applied:
+    cmd = entry.command
+    assert isinstance(cmd, c.ProductPin)
+    s.pinned_products = [p for p in s.pinned_products if p.product.id != cmd.product.id]
+    s.pinned_products.append(PinnedProduct(product=cmd.product, highlight=cmd.highlight))
+    return [e.ProductPinned(product=cmd.product, highlight=cmd.highlight)], {}
+
+
+def apply_unpin(s: RoomState, entry: c.Entry) -> Applied:
+    cmd = entry.command
+    assert isinstance(cmd, c.ProductUnpin)
+    s.pinned_products = [p for p in s.pinned_products if p.product.id != cmd.product_id]
+    return [e.ProductUnpinned(product_id=cmd.product_id)], {}
+
+
+def apply_offer(s: RoomState, entry: c.Entry) -> Applied:
+    cmd = entry.command
+    assert isinstance(cmd, c.OfferCreate)
+    starts = Millis(max(entry.ts, cmd.starts_at or entry.ts))
+    offer = Offer(
+        id=entry.seq,
+        product=cmd.product,
+        price=cmd.price,
+        units=cmd.units,
+        per_buyer_limit=cmd.per_buyer_limit,
+        starts_at=starts,
+        ends_at=Millis(starts + cmd.duration_seconds * 1000),
+        early_access_at=Millis(starts - cmd.early_access_seconds * 1000),
+        members_only=cmd.members_only,
+        affiliate_id=entry.actor.user_id if entry.actor.role is Role.AFFILIATE else None,
+    )
+    s.offers[offer.id] = offer
+    events: list[e.Event] = [e.OfferCreated(offer=offer.view())]
+    events += advance(s, entry.ts)  # an offer that starts now starts with this entry
+    return events, {"offer_id": offer.id}
+
+
+def apply_end_offer(s: RoomState, entry: c.Entry) -> Applied:
+    cmd = entry.command
+    assert isinstance(cmd, c.OfferEnd)
+    s.offers[cmd.offer_id].ended = True
+    return [e.OfferEnded(offer_id=cmd.offer_id, reason="host")], {}
+
+
+def _claim_result(r: Reservation) -> dict[str, Any]:
+    return {"reservation_id": r.id, "offer_id": r.offer_id, "units": r.units, "price": r.price, "currency": r.currency, "expires_at": r.expires_at}
+
+
+def apply_claim(s: RoomState, entry: c.Entry) -> Applied:
+    cmd = entry.command
+    assert isinstance(cmd, c.OfferClaim)
+    uid = entry.actor.user_id
+    first = s.claim_keys.get(f"{uid}|{cmd.key}")
+    if first is not None:
+        return [], _claim_result(s.reservations[first]) | {"repeated": True}
+    offer = s.offers[cmd.offer_id]
+    r = Reservation(
+        id=entry.seq,
+        offer_id=offer.id,
+        user_id=uid,
+        units=cmd.units,
+        price=offer.price,
+        currency=offer.product.currency,
+        expires_at=Millis(entry.ts + s.reservation_seconds * 1000),
+        affiliate_id=entry.actor.ref or offer.affiliate_id,
+        key=cmd.key,
+    )
+    s.reservations[r.id] = r
+    s.claim_keys[f"{uid}|{cmd.key}"] = r.id
+    held_key = f"{offer.id}|{uid}"
+    s.held[held_key] = s.held.get(held_key, 0) + r.units
+    offer.reserved += r.units
+    view = e.ReservationView(
+        id=r.id,
+        offer_id=r.offer_id,
+        product_id=offer.product.id,
+        user_id=uid,
+        units=r.units,
+        price=r.price,
+        currency=r.currency,
+        expires_at=r.expires_at,
+        affiliate_id=r.affiliate_id,
+        key=r.key,
+    )
+    events: list[e.Event] = [e.OrderReserved(reservation=view), _stock(offer)]
+    if offer.available == 0:
+        events.append(e.OfferSoldOut(offer_id=offer.id))
+    return events, _claim_result(r) | {"repeated": False}
+
+
+def apply_confirm(s: RoomState, entry: c.Entry) -> Applied:
+    r = s.reservations[getattr(entry.command, "reservation_id")]
+    offer = s.offers[r.offer_id]
+    offer.reserved -= r.units
+    offer.paid += r.units
+    r.status = "paid"
+    return [e.OrderChanged(reservation_id=r.id, status="paid", by=entry.actor.user_id), _stock(offer)], {"status": "paid"}
+
+
+def apply_cancel(s: RoomState, entry: c.Entry) -> Applied:
+    r = s.reservations[getattr(entry.command, "reservation_id")]
+    return _release(s, r, "cancelled", entry.actor.user_id), {"status": "cancelled"}
+
+
+def apply_tick(s: RoomState, entry: c.Entry) -> Applied:
+    return [], {}  # advance() already ran for this entry
