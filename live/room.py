@@ -161,6 +161,7 @@ class RoomRuntime:
             self._on_reset()
             raise Unavailable("the room's history was reset; retry", retry_after_ms=500) from exc
         except (ConnectionError, OSError, TimeoutError) as exc:
+            log.warning("room %s: command not taken (%r)", self.room_id, exc)
             raise Unavailable("the room log is unavailable; retry", retry_after_ms=1000) from exc
         finally:
             self._waiting.pop(ref, None)

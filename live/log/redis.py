@@ -36,6 +36,7 @@ from rooms.types import RoomId, Seq
 
 log = logging.getLogger("live.log.redis")
 
+MAX_CONNECTIONS = 32  # per node, besides the subscription's own
 LEASE_MS = 5_000  # a persister that has not renewed by then is presumed dead
 PRESENCE_TTL_MS = 3_000  # a node's viewer count counts this long after its last report
 _CONN_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
@@ -108,8 +109,12 @@ class _Sub:
 class RedisLog:
     def __init__(self, url: str, node_id: str) -> None:
         self.node_id = node_id
-        self._redis: Any = aioredis.Redis.from_url(  # redis-py's types are loose; keep them out of ours
-url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10)
+        # A bounded pool: a burst of commands waits for a connection instead of opening
+        # thousands at once. redis-py's types are loose; they stay out of ours.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=MAX_CONNECTIONS, timeout=5, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
+        )
+        self._redis: Any = aioredis.Redis(connection_pool=pool)
         self._append = self._redis.register_script(_APPEND)
         self._seed = self._redis.register_script(_SEED)
         self._lease = self._redis.register_script(_LEASE)
