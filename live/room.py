@@ -7,6 +7,7 @@ into one frame per format, and that one frame is written to every local member.
 
 import asyncio
 import contextlib
+import dataclasses
 import itertools
 import logging
 import time
@@ -21,7 +22,8 @@ from live.log.base import EpochChanged, RoomLog
 from live.sinks import Sink, ws_frame
 from rooms.commands import Actor, Command, Entry
 from rooms.errors import Rejection
-from rooms.events import INTERNAL_TYPES
+from rooms.events import INTERNAL_TYPES, STAFF_TYPES
+from rooms.roles import SEES_SALES
 from rooms.fold import Accepted, Outcome, check, fold
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq
@@ -39,11 +41,22 @@ class Member:
     actor: Actor
     sink: Sink
 
+    @property
+    def sees_sales(self) -> bool:
+        return self.actor.role in SEES_SALES
+
 
 @dataclass(frozen=True, slots=True)
 class _Buffered:
     seq: int
     encoded: dict[p.Format, bytes]
+    staff_only: bool = False
+
+
+# Members are grouped by wire format and by whether they see staff-audience events:
+# each group gets one frame per flush, built once.
+Group = tuple[p.Format, bool]
+GROUPS: list[Group] = [(fmt, staff) for fmt in p.Format for staff in (False, True)]
 
 
 OnFolded = Callable[[RoomState, Entry, list[dict[str, Any]]], None]
@@ -75,10 +88,10 @@ class RoomRuntime:
         self._opened = False
         self._early: dict[int, Entry] = {}  # entries that arrived ahead of a gap, by seq
         self._catching_up: asyncio.Task[None] | None = None
-        self._members: dict[p.Format, dict[str, Member]] = {fmt: {} for fmt in p.Format}
+        self._members: dict[Group, dict[str, Member]] = {group: {} for group in GROUPS}
         # Bounded: older events are served as "reload the snapshot" instead.
         self._recent: deque[_Buffered] = deque(maxlen=recent_events)
-        self._pending: list[dict[p.Format, bytes] | None] = []  # None: superseded before it went out
+        self._pending: list[_Buffered | None] = []  # None: superseded before it went out
         self._pending_stock: dict[int, int] = {}  # offer id -> index of its stock update in _pending
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
@@ -115,8 +128,8 @@ class RoomRuntime:
         self.flush()
         for member in self.members():
             member.sink.close(code, reason)
-        for fmt in p.Format:
-            self._members[fmt].clear()
+        for group in GROUPS:
+            self._members[group].clear()
         if self._catching_up is not None:
             self._catching_up.cancel()
         for waiter in self._waiting.values():
@@ -230,8 +243,8 @@ class RoomRuntime:
         self._on_folded(self.state, entry, messages)  # the persister skips what SQL has
         public = [m for m in messages if m["type"] not in INTERNAL_TYPES]
         if public:
-            encoded = [{fmt: p.encode(fmt, m) for fmt in p.Format} for m in public]
-            self._recent.extend(_Buffered(entry.seq, enc) for enc in encoded)
+            encoded = [_Buffered(entry.seq, {fmt: p.encode(fmt, m) for fmt in p.Format}, m["type"] in STAFF_TYPES) for m in public]
+            self._recent.extend(encoded)
             if publish:
                 for m in public:  # stock updates coalesce: only an offer's latest goes out per frame
                     if m["type"] == "offer.stock" and (old := self._pending_stock.get(m["offer_id"])) is not None:
@@ -251,7 +264,7 @@ class RoomRuntime:
             self.leave(member)
             member.sink.close(CloseCode.ROOM_ENDED, "the room has ended")
 
-    def _publish(self, encoded: list[dict[p.Format, bytes]] | list[dict[p.Format, bytes] | None]) -> None:
+    def _publish(self, encoded: list[_Buffered]) -> None:
         self._pending.extend(encoded)
         if self._flush_handle is None:
             loop = asyncio.get_running_loop()
@@ -273,12 +286,13 @@ class RoomRuntime:
         pending = [enc for enc in self._pending if enc is not None]
         self._pending, self._pending_stock = [], {}
         self._last_flush = asyncio.get_running_loop().time()
-        for fmt, by_conn in self._members.items():
-            if not by_conn:
+        for (fmt, staff), by_conn in self._members.items():
+            items = [b.encoded[fmt] for b in pending if staff or not b.staff_only]
+            if not by_conn or not items:
                 continue
-            data = ws_frame(fmt, p.frame(fmt, [enc[fmt] for enc in pending]))
+            data = ws_frame(fmt, p.frame(fmt, items))
             slow = [m for m in by_conn.values() if not m.sink.write(data)]
-            self.deliveries += len(by_conn) * len(pending)
+            self.deliveries += len(by_conn) * len(items)
             for member in slow:
                 self.leave(member)
                 member.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
@@ -300,7 +314,7 @@ class RoomRuntime:
         if shown:
             signals.append({"type": "reactions", "counts": dict(shown)})
         if signals:
-            self._publish([{fmt: p.encode(fmt, s) for fmt in p.Format} for s in signals])
+            self._publish([_Buffered(0, {fmt: p.encode(fmt, s) for fmt in p.Format}) for s in signals])
 
     # --- members -----------------------------------------------------------------
 
@@ -311,8 +325,8 @@ class RoomRuntime:
         older than the buffer (or from another epoch) gets a fresh snapshot instead.
         """
         self.flush()
-        fmt = member.sink.fmt
-        backlog = self._backlog(since) if since is not None and epoch == self.epoch else None
+        fmt, staff = member.sink.fmt, member.sees_sales
+        backlog = self._backlog(since, staff) if since is not None and epoch == self.epoch else None
         welcome: dict[str, Any] = {
             "type": "welcome",
             "id": rid,
@@ -324,13 +338,15 @@ class RoomRuntime:
         }
         if backlog is None:
             welcome["room"] = self.state.snapshot()
+            if staff:
+                welcome["sales"] = {aff: dataclasses.asdict(t) for aff, t in self.state.sales.items()}
         member.sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, welcome)])))
         for start in range(0, len(backlog or ()), RESUME_FRAME_EVENTS):
             chunk = backlog[start : start + RESUME_FRAME_EVENTS]  # type: ignore[index]
             member.sink.write(ws_frame(fmt, p.frame(fmt, [b.encoded[fmt] for b in chunk])))
-        self._members[fmt][member.conn_id] = member
+        self._members[fmt, staff][member.conn_id] = member
 
-    def _backlog(self, since: int) -> list[_Buffered] | None:
+    def _backlog(self, since: int, staff: bool) -> list[_Buffered] | None:
         if since > self.state.seq:
             return None
         if since == self.state.seq:
@@ -339,10 +355,10 @@ class RoomRuntime:
         # (an entry's events may be split across that edge): resume only after it.
         if len(self._recent) == self._recent.maxlen and since < self._recent[0].seq:
             return None
-        return [b for b in self._recent if b.seq > since]
+        return [b for b in self._recent if b.seq > since and (staff or not b.staff_only)]
 
     def leave(self, member: Member) -> None:
-        self._members[member.sink.fmt].pop(member.conn_id, None)
+        self._members[member.sink.fmt, member.sees_sales].pop(member.conn_id, None)
 
     def send(self, member: Member, message: dict[str, Any]) -> None:
         """One message to one member (replies), through the same sink as the fan-out."""

@@ -14,7 +14,7 @@ from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Code, Rejection
 from rooms.roles import MERCHANT, Role
-from rooms.state import Offer, PinnedProduct, Reservation, RoomState, Status
+from rooms.state import Offer, PinnedProduct, Reservation, RoomState, Sales, Status
 from rooms.types import Millis, UserId
 
 MAX_OFFER_UNITS = 1_000_000
@@ -26,13 +26,24 @@ def _stock(o: Offer) -> e.OfferStock:
     return e.OfferStock(offer_id=o.id, available=o.available, reserved=o.reserved, paid=o.paid)
 
 
+def _sales(s: RoomState, r: Reservation, *, reserved: int = 0, paid: int = 0) -> e.SalesUpdated:
+    """Move a reservation's units in its affiliate's running totals."""
+    key = r.affiliate_id or "none"
+    t = s.sales.setdefault(key, Sales())
+    t.reserved_units += reserved
+    t.units += paid
+    if paid:
+        t.revenue[r.currency] = t.revenue.get(r.currency, 0) + paid * r.price
+    return e.SalesUpdated(affiliate_id=key, units=t.units, reserved_units=t.reserved_units, revenue=dict(t.revenue))
+
+
 def _release(s: RoomState, r: Reservation, status: str, by: UserId | None) -> list[e.Event]:
     """Give a reservation's units back to its offer (cancelled or expired)."""
     offer = s.offers[r.offer_id]
     offer.reserved -= r.units
     s.held[f"{r.offer_id}|{r.user_id}"] -= r.units
     r.status = status
-    return [e.OrderChanged(reservation_id=r.id, status=status, by=by), _stock(offer)]
+    return [e.OrderChanged(reservation_id=r.id, status=status, by=by), _stock(offer), _sales(s, r, reserved=-r.units)]
 
 
 def advance(s: RoomState, ts: Millis) -> list[e.Event]:
@@ -269,7 +280,7 @@ def apply_claim(s: RoomState, entry: c.Entry) -> Applied:
         affiliate_id=r.affiliate_id,
         key=r.key,
     )
-    events: list[e.Event] = [e.OrderReserved(reservation=view), _stock(offer)]
+    events: list[e.Event] = [e.OrderReserved(reservation=view), _stock(offer), _sales(s, r, reserved=r.units)]
     if offer.available == 0:
         events.append(e.OfferSoldOut(offer_id=offer.id))
     return events, _claim_result(r) | {"repeated": False}
@@ -281,7 +292,8 @@ def apply_confirm(s: RoomState, entry: c.Entry) -> Applied:
     offer.reserved -= r.units
     offer.paid += r.units
     r.status = "paid"
-    return [e.OrderChanged(reservation_id=r.id, status="paid", by=entry.actor.user_id), _stock(offer)], {"status": "paid"}
+    changed = e.OrderChanged(reservation_id=r.id, status="paid", by=entry.actor.user_id)
+    return [changed, _stock(offer), _sales(s, r, reserved=-r.units, paid=r.units)], {"status": "paid"}
 
 
 def apply_cancel(s: RoomState, entry: c.Entry) -> Applied:

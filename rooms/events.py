@@ -180,6 +180,18 @@ class OrderChanged:
     by: UserId | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SalesUpdated:
+    """One affiliate's running sales in this room (``none``: unattributed), for the host's console."""
+
+    type: ClassVar[str] = "sales.updated"
+    audience: ClassVar[str] = "staff"
+    affiliate_id: str
+    units: int  # paid
+    reserved_units: int
+    revenue: dict[str, int]  # per currency, minor units
+
+
 Event = (
     RoomStatusChanged
     | ChatMessage
@@ -199,8 +211,11 @@ Event = (
     | OfferEnded
     | OrderReserved
     | OrderChanged
+    | SalesUpdated
 )
 
 
-# Event types only the persister sees (the default audience is every viewer).
-INTERNAL_TYPES = frozenset(cls.type for cls in Event.__args__ if getattr(cls, "audience", "public") != "public")
+# The default audience is every viewer; these go only to staff (host, moderators,
+# brand), and these only to the persister.
+STAFF_TYPES = frozenset(cls.type for cls in Event.__args__ if getattr(cls, "audience", "public") == "staff")
+INTERNAL_TYPES = frozenset(cls.type for cls in Event.__args__ if getattr(cls, "audience", "public") == "internal")

@@ -19,6 +19,7 @@ EXEMPT_FROM_SLOW_MODE = frozenset({Role.HOST, Role.MODERATOR, Role.BRAND})
 WRITERS = frozenset(Role) - {Role.GUEST, Role.SYSTEM}
 SELLERS = frozenset({Role.HOST, Role.MODERATOR, Role.AFFILIATE})  # pin products, run offers
 MERCHANT = frozenset({Role.HOST, Role.BRAND})  # confirm orders, configure the room
+SEES_SALES = STAFF | MERCHANT  # gets staff-audience events (live sales per affiliate)
 
 
 def can_moderate(actor: Role, target: Role | None) -> bool:

@@ -73,6 +73,13 @@ class Reservation:
 
 
 @dataclass(slots=True)
+class Sales:
+    units: int = 0
+    reserved_units: int = 0
+    revenue: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class PinnedProduct:
     product: Product
     highlight: str | None
@@ -115,6 +122,7 @@ class RoomState:
     reservations: dict[int, Reservation] = field(default_factory=dict)
     claim_keys: dict[str, int] = field(default_factory=dict)  # "user|key" -> reservation id
     held: dict[str, int] = field(default_factory=dict)  # "offer|user" -> units reserved or paid
+    sales: dict[str, "Sales"] = field(default_factory=dict)  # affiliate id ("none") -> running totals
 
     def next_deadline(self) -> Millis | None:
         """The earliest time a time rule will act (offer start/end, reservation expiry)."""

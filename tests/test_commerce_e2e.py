@@ -172,6 +172,19 @@ async def test_a_flash_offer_sells_once_and_hands_off_to_checkout(shop: LiveServ
     summary = (await api.http.get(f"/v1/rooms/{room_id}/sales", headers=merchant)).json()
     assert summary["total"]["units"] == 2 and summary["total"]["revenue"] == {"IDR": 198000}
     assert summary["affiliates"]["aff-7"]["revenue"] == {"IDR": 198000} and summary["products"]["tee"]["units"] == 2
+
+    # The host watched the affiliate's sales live; viewers never see them.
+    def aff7() -> dict[str, Any] | None:
+        updates = [m for m in host.events("sales.updated") if m["affiliate_id"] == "aff-7"]
+        return updates[-1] if updates else None
+
+    await host.wait_for(lambda: (u := aff7()) is not None and u["units"] == 2)
+    assert aff7() == {**aff7(), "units": 2, "reserved_units": 0, "revenue": {"IDR": 198000}}  # type: ignore[dict-item]
+    assert not any(m["type"] == "sales.updated" for c in (ana, ben, late) for m in c.messages)
+    console = await Client.join(url, token("mod1", room_id, "moderator"))
+    assert console.welcome["sales"]["aff-7"] == {"units": 2, "reserved_units": 0, "revenue": {"IDR": 198000}}  # type: ignore[index]
+    assert "sales" not in late.welcome  # type: ignore[operator]
+    await console.close()
     for c in (host, ana, ben, late):
         await c.close()
     await api.http.aclose()
