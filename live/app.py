@@ -95,6 +95,8 @@ def create_app(settings: Settings) -> Any:
         Route("/v1/rooms/{room_id}/live", http_api.go_live, methods=["POST"]),
         Route("/v1/rooms/{room_id}/end", http_api.end_room, methods=["POST"]),
         Route("/v1/rooms/{room_id}/transcript", http_api.transcript, methods=["GET"]),
+        Route("/v1/rooms/{room_id}/leaderboard", http_api.room_leaderboard, methods=["GET"]),
+        Route("/v1/brands/{brand_id}/leaderboard", http_api.brand_leaderboard, methods=["GET"]),
         Route("/v1/rooms/{room_id}/orders", commerce_api.list_orders, methods=["GET"]),
         Route("/v1/rooms/{room_id}/sales", commerce_api.sales, methods=["GET"]),
         Route("/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", commerce_api.confirm_order, methods=["POST"]),

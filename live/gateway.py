@@ -119,6 +119,8 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
             raise
         if actor.ref is None and hello.ref:
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
+        if rt.state.brand_id:
+            actor = dataclasses.replace(actor, badges=await node.store.brand_badges(rt.state.brand_id, actor.user_id))
     return Member(conn_id, actor, sink), rid, hello
 
 

@@ -214,3 +214,22 @@ async def health(request: Request) -> Response:
             "time": int(time.time() * 1000),
         }
     )
+
+
+async def room_leaderboard(request: Request) -> Response:
+    """Top members by points in this room: live from the room while it is open, else from SQL."""
+    node: Node = request.app.state.node
+    room_id = RoomId(request.path_params["room_id"])
+    rt = node.runtimes.get(room_id)
+    if rt is not None and rt.state.status is not Status.NONE:
+        return JSONResponse({"room_id": room_id, "leaderboard": rt.state.leaderboard(50)})
+    if await node.store.get_room(room_id) is None:
+        return error(404, "not_found", "no such room")
+    return JSONResponse({"room_id": room_id, "leaderboard": await node.store.room_leaderboard(room_id, 50)})
+
+
+async def brand_leaderboard(request: Request) -> Response:
+    """Top members across a brand's sessions (points summed, sessions counted)."""
+    node: Node = request.app.state.node
+    brand_id = request.path_params["brand_id"]
+    return JSONResponse({"brand_id": brand_id, "leaderboard": await node.store.brand_leaderboard(brand_id, 50)})

@@ -49,6 +49,7 @@ class Persister:
         self._pending: dict[RoomId, _Pending] = {}
         self._persisted: dict[RoomId, int] = {}  # highest seq SQL has, per room
         self._snapshot_at: dict[RoomId, float] = {}
+        self._members_written: dict[RoomId, dict[str, tuple[int, int]]] = {}  # user -> (points, badges) written
         self._count = 0
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -122,7 +123,7 @@ class Persister:
                 await self._write(batch)
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
-        room_rows, entries, events, deletions, new_orders, order_changes = [], [], [], [], [], []
+        room_rows, entries, events, deletions, new_orders, order_changes, members = [], [], [], [], [], [], []
         for room, pending in batch.items():
             for entry, messages in pending.items:
                 entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": p.entry_to_dict(entry)})
@@ -137,10 +138,12 @@ class Persister:
                     if kind == "chat.deleted":
                         deletions.append((room, msg["message_id"]))
             room_rows.append(_room_row(pending.state, pending.items[-1][0].seq))
+            members += self._changed_members(room, pending.state)
         try:
-            await self._store.write_batch(room_rows, entries, events, deletions, new_orders, order_changes)
+            await self._store.write_batch(room_rows, entries, events, deletions, new_orders, order_changes, members)
         except BaseException:
             for room, pending in batch.items():  # back in front of anything that came since
+                self._members_written.pop(room, None)
                 newer = self._pending.get(room)
                 if newer is not None:
                     pending.items += newer.items
@@ -158,6 +161,17 @@ class Persister:
             elif now - self._snapshot_at.setdefault(room, now) >= SNAPSHOT_EVERY_SECONDS:
                 self._snapshot_at[room] = now
                 await self._log.save_snapshot(room, state.seq, p.state_to_dict(state))
+
+    def _changed_members(self, room: RoomId, state: RoomState) -> list[dict[str, Any]]:
+        """Members whose points or badges changed since this node last wrote them."""
+        written = self._members_written.setdefault(room, {})
+        out = []
+        for user, points in state.points.items():
+            badges = state.badges.get(user, [])
+            if written.get(user) != (points, len(badges)):
+                written[user] = (points, len(badges))
+                out.append({"room_id": room, "user_id": user, "name": state.names.get(user, user), "points": points, "badges": list(badges)})
+        return out
 
     async def _rebuild(self, room: RoomId, done: int, upto: int) -> list[tuple[Entry, list[dict[str, Any]]]]:
         """Events for entries done+1 .. upto-1, which this node folded from a snapshot."""

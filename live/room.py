@@ -62,6 +62,9 @@ GROUPS: list[Group] = [(fmt, staff) for fmt in p.Format for staff in (False, Tru
 OnFolded = Callable[[RoomState, Entry, list[dict[str, Any]]], None]
 OnStale = Callable[["RoomRuntime"], None]
 CATCH_UP_BATCH = 1000
+# Events that carry a running total: within one frame only the latest per subject goes
+# out (the value, not the steps, is what a viewer needs); the recent buffer keeps all.
+COALESCE = {"offer.stock": "offer_id", "poll.tally": "poll_id", "points.awarded": "user_id", "giveaway.entries": "giveaway_id", "question.votes": "question_id"}
 
 
 class RoomRuntime:
@@ -92,7 +95,7 @@ class RoomRuntime:
         # Bounded: older events are served as "reload the snapshot" instead.
         self._recent: deque[_Buffered] = deque(maxlen=recent_events)
         self._pending: list[_Buffered | None] = []  # None: superseded before it went out
-        self._pending_stock: dict[int, int] = {}  # offer id -> index of its stock update in _pending
+        self._pending_latest: dict[tuple[str, Any], int] = {}  # (type, subject) -> index in _pending
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._window_ms = (batch_window_ms, max_batch_window_ms, batch_viewers_per_ms)
@@ -246,12 +249,12 @@ class RoomRuntime:
             encoded = [_Buffered(entry.seq, {fmt: p.encode(fmt, m) for fmt in p.Format}, m["type"] in STAFF_TYPES) for m in public]
             self._recent.extend(encoded)
             if publish:
-                for m in public:  # stock updates coalesce: only an offer's latest goes out per frame
-                    if m["type"] == "offer.stock" and (old := self._pending_stock.get(m["offer_id"])) is not None:
-                        self._pending[old] = None
-                self._pending_stock.update(
-                    (m["offer_id"], len(self._pending) + i) for i, m in enumerate(public) if m["type"] == "offer.stock"
-                )
+                for i, m in enumerate(public):  # running totals coalesce: only the latest per frame
+                    if (field := COALESCE.get(m["type"])) is not None:
+                        key = (m["type"], m[field])
+                        if (old := self._pending_latest.get(key)) is not None:
+                            self._pending[old] = None
+                        self._pending_latest[key] = len(self._pending) + i
                 self._publish(encoded)
         if entry.origin is not None and (waiter := self._waiting.get(entry.origin)) and not waiter.done():
             waiter.set_result(outcome)
@@ -284,7 +287,7 @@ class RoomRuntime:
         if not self._pending:
             return
         pending = [enc for enc in self._pending if enc is not None]
-        self._pending, self._pending_stock = [], {}
+        self._pending, self._pending_latest = [], {}
         self._last_flush = asyncio.get_running_loop().time()
         for (fmt, staff), by_conn in self._members.items():
             items = [b.encoded[fmt] for b in pending if staff or not b.staff_only]

@@ -95,6 +95,20 @@ orders = sa.Table(
 )
 
 
+# A member's points and badges in one room: written as totals (idempotent), summed per brand.
+room_members = sa.Table(
+    "room_members",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("badges", sa.JSON, nullable=False),
+)
+
+REGULAR_SESSIONS = 3  # sessions of a brand with points in each, for the "regular" badge
+
+
 def _migrate(connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Nodes starting together must not run the same migration twice.
@@ -143,6 +157,7 @@ class Store:
         deletions: Sequence[tuple[str, int]],
         new_orders: Sequence[dict[str, Any]] = (),
         order_changes: Sequence[dict[str, Any]] = (),
+        members: Sequence[dict[str, Any]] = (),
     ) -> None:
         """One transaction: rooms, entries, events, deletions, orders and their changes.
 
@@ -163,6 +178,10 @@ class Store:
                     .where(orders.c.room_id == change["room_id"], orders.c.reservation_id == change["reservation_id"], orders.c.updated_seq < change["seq"])
                     .values(status=change["status"], updated_seq=change["seq"], updated_at=change["ts"])
                 )
+            if members:
+                stmt = self._insert_ignore(room_members)
+                update = {k: stmt.excluded[k] for k in ("name", "points", "badges")}
+                await conn.execute(stmt.on_conflict_do_update(index_elements=["room_id", "user_id"], set_=update), list(members))
             for room_id, message_id in deletions:
                 await conn.execute(
                     events.update()
@@ -252,3 +271,42 @@ class Store:
             await conn.execute(
                 orders.update().where(*key).values(webhook_attempts=orders.c.webhook_attempts + 1, webhook_delivered_at=delivered_at, webhook_next_at=next_at)
             )
+
+    # --- points and badges ------------------------------------------------------------
+
+    async def brand_badges(self, brand_id: str, user_id: str) -> tuple[str, ...]:
+        """Badges a user has earned across a brand's sessions."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(room_members.join(rooms, rooms.c.id == room_members.c.room_id))
+            .where(rooms.c.brand_id == brand_id, room_members.c.user_id == user_id, room_members.c.points > 0)
+        )
+        async with self.engine.connect() as conn:
+            sessions = (await conn.execute(query)).scalar_one()
+        return ("regular",) if sessions >= REGULAR_SESSIONS else ()
+
+    async def brand_leaderboard(self, brand_id: str, limit: int) -> list[dict[str, Any]]:
+        points = sa.func.sum(room_members.c.points).label("points")
+        query = (
+            sa.select(room_members.c.user_id, sa.func.max(room_members.c.name).label("name"), points, sa.func.count().label("sessions"))
+            .select_from(room_members.join(rooms, rooms.c.id == room_members.c.room_id))
+            .where(rooms.c.brand_id == brand_id)
+            .group_by(room_members.c.user_id)
+            .order_by(points.desc(), room_members.c.user_id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            rows = [dict(r) for r in (await conn.execute(query)).mappings()]
+        for row in rows:
+            row["badges"] = ["regular"] if row["sessions"] >= REGULAR_SESSIONS else []
+        return rows
+
+    async def room_leaderboard(self, room_id: str, limit: int) -> list[dict[str, Any]]:
+        query = (
+            sa.select(room_members.c.user_id, room_members.c.name, room_members.c.points, room_members.c.badges)
+            .where(room_members.c.room_id == room_id)
+            .order_by(room_members.c.points.desc(), room_members.c.user_id)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(query)).mappings()]

@@ -22,6 +22,7 @@ class Actor:
     role: Role
     tier: str | None = None  # membership tier; any tier counts as a member
     ref: str | None = None  # referral code (an affiliate's id) the viewer came with
+    badges: tuple[str, ...] = ()  # earned across the brand's sessions (the server fills them in)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -170,6 +171,93 @@ class OrderCancel:
     reservation_id: int
 
 
+# --- community ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollCreate:
+    type: Literal["poll.create"] = "poll.create"
+    question: str
+    options: list[str]
+    multiple: bool = False  # several options per voter
+    allow_change: bool = True  # a voter may change their vote while the poll is open
+    duration_seconds: int | None = None  # None: open until closed by hand
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollVote:
+    type: Literal["poll.vote"] = "poll.vote"
+    poll_id: int
+    options: list[int]  # indexes into the poll's options
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollClose:
+    type: Literal["poll.close"] = "poll.close"
+    poll_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionAsk:
+    type: Literal["question.ask"] = "question.ask"
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionUpvote:
+    type: Literal["question.upvote"] = "question.upvote"
+    question_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionAnswer:
+    type: Literal["question.answer"] = "question.answer"
+    question_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionHighlight:
+    type: Literal["question.highlight"] = "question.highlight"
+    question_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Eligibility:
+    """Who may enter a giveaway; every rule given must hold."""
+
+    members_only: bool = False  # a membership tier in the token
+    voted_in_poll: int | None = None  # voted in this poll
+    claimed_an_offer: bool = False  # holds a reservation or paid order in this room
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiveawayStart:
+    type: Literal["giveaway.start"] = "giveaway.start"
+    title: str
+    winners: int = 1
+    eligibility: Eligibility = Eligibility()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiveawayEnter:
+    """Entering is the proof of presence: only viewers in the room at the time can."""
+
+    type: Literal["giveaway.enter"] = "giveaway.enter"
+    giveaway_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiveawayDraw:
+    type: Literal["giveaway.draw"] = "giveaway.draw"
+    giveaway_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatMembersOnly:
+    type: Literal["chat.members_only"] = "chat.members_only"
+    enabled: bool
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoomTick:
     """Appended by the server when a deadline passes, so time rules act in a quiet room."""
@@ -178,7 +266,29 @@ class RoomTick:
 
 
 ClientCommand = (
-    ChatPost | ChatDelete | ChatPin | ChatUnpin | ModTimeout | ModBan | ModUnban | ModSlowMode | ProductUnpin | OfferEnd | OfferClaim | OrderCancel
+    ChatPost
+    | ChatDelete
+    | ChatPin
+    | ChatUnpin
+    | ModTimeout
+    | ModBan
+    | ModUnban
+    | ModSlowMode
+    | ChatMembersOnly
+    | ProductUnpin
+    | OfferEnd
+    | OfferClaim
+    | OrderCancel
+    | PollCreate
+    | PollVote
+    | PollClose
+    | QuestionAsk
+    | QuestionUpvote
+    | QuestionAnswer
+    | QuestionHighlight
+    | GiveawayStart
+    | GiveawayEnter
+    | GiveawayDraw
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
 ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick

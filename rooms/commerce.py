@@ -11,6 +11,7 @@ more units than an offer has: ``reserved + paid <= units`` after every entry.
 from typing import Any
 
 from rooms import commands as c
+from rooms import community
 from rooms import events as e
 from rooms.errors import Code, Rejection
 from rooms.roles import MERCHANT, Role
@@ -262,6 +263,7 @@ def apply_claim(s: RoomState, entry: c.Entry) -> Applied:
         expires_at=Millis(entry.ts + s.reservation_seconds * 1000),
         affiliate_id=entry.actor.ref or offer.affiliate_id,
         key=cmd.key,
+        name=entry.actor.name,
     )
     s.reservations[r.id] = r
     s.claim_keys[f"{uid}|{cmd.key}"] = r.id
@@ -293,7 +295,9 @@ def apply_confirm(s: RoomState, entry: c.Entry) -> Applied:
     offer.paid += r.units
     r.status = "paid"
     changed = e.OrderChanged(reservation_id=r.id, status="paid", by=entry.actor.user_id)
-    return [changed, _stock(offer), _sales(s, r, reserved=-r.units, paid=r.units)], {"status": "paid"}
+    community.give_badge(s, r.user_id, "first_purchase")
+    points = community.award(s, r.user_id, r.name, "purchase")
+    return [changed, _stock(offer), _sales(s, r, reserved=-r.units, paid=r.units), *points], {"status": "paid"}
 
 
 def apply_cancel(s: RoomState, entry: c.Entry) -> Applied:

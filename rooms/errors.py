@@ -27,6 +27,7 @@ class Code(StrEnum):
     ENDED = "ended"  # the offer has ended
     MEMBERS_ONLY = "members_only"
     KEY_REUSED = "key_reused"  # an idempotency key sent again with a different claim
+    NOT_ELIGIBLE = "not_eligible"  # a giveaway's eligibility rules exclude the sender
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ class UserRef:
     name: str
     role: Role
     tier: str | None = None
+    badges: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,6 +193,121 @@ class SalesUpdated:
     revenue: dict[str, int]  # per currency, minor units
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollView:
+    id: int
+    question: str
+    options: list[str]
+    multiple: bool
+    allow_change: bool
+    ends_at: Millis | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollCreated:
+    type: ClassVar[str] = "poll.created"
+    poll: PollView
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollTally:
+    """Coalesced on the wire: at most one per poll per frame, always the latest."""
+
+    type: ClassVar[str] = "poll.tally"
+    poll_id: int
+    tallies: list[int]
+    voters: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PollClosed:
+    type: ClassVar[str] = "poll.closed"
+    poll_id: int
+    tallies: list[int]
+    voters: int
+    winners: list[int]  # indexes of the options with the most votes
+    reason: str  # host, time, room_ended
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionView:
+    id: int
+    user: UserRef
+    text: str
+    ts: Millis
+    votes: int = 0
+    answered: bool = False
+    highlighted: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionAsked:
+    type: ClassVar[str] = "question.asked"
+    question: QuestionView
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionVotes:
+    type: ClassVar[str] = "question.votes"
+    question_id: int
+    votes: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionAnswered:
+    type: ClassVar[str] = "question.answered"
+    question_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QuestionHighlighted:
+    type: ClassVar[str] = "question.highlighted"
+    question_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiveawayStarted:
+    type: ClassVar[str] = "giveaway.started"
+    giveaway_id: int
+    title: str
+    winners: int
+    eligibility: dict[str, object]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiveawayEntries:
+    type: ClassVar[str] = "giveaway.entries"
+    giveaway_id: int
+    entrants: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GiveawayDrawn:
+    """The draw is a pure function of the log: anyone can recompute it (docs/protocol.md)."""
+
+    type: ClassVar[str] = "giveaway.drawn"
+    giveaway_id: int
+    winners: list[UserRef]
+    entrants: int
+    seed: str  # sha256 over room, giveaway id, draw seq and the sorted entrant ids
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PointsAwarded:
+    """A user's new room total; coalesced on the wire per user per frame."""
+
+    type: ClassVar[str] = "points.awarded"
+    user_id: UserId
+    points: int
+    badges: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MembersOnlyChanged:
+    type: ClassVar[str] = "chat.members_only"
+    enabled: bool
+
+
 Event = (
     RoomStatusChanged
     | ChatMessage
@@ -212,6 +328,18 @@ Event = (
     | OrderReserved
     | OrderChanged
     | SalesUpdated
+    | PollCreated
+    | PollTally
+    | PollClosed
+    | QuestionAsked
+    | QuestionVotes
+    | QuestionAnswered
+    | QuestionHighlighted
+    | GiveawayStarted
+    | GiveawayEntries
+    | GiveawayDrawn
+    | PointsAwarded
+    | MembersOnlyChanged
 )
 
 

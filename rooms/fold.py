@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rooms import commands as c
-from rooms import commerce
+from rooms import commerce, community
 from rooms import events as e
 from rooms.errors import Code, Rejection
-from rooms.roles import EXEMPT_FROM_SLOW_MODE, MERCHANT, SELLERS, STAFF, WRITERS, Role, can_moderate
+from rooms.roles import EXEMPT_FROM_SLOW_MODE, MERCHANT, SEES_SALES, SELLERS, STAFF, WRITERS, Role, can_moderate
 from rooms.state import RoomState, Status
 from rooms.types import Millis, Seq, UserId
 
@@ -34,11 +34,6 @@ class Accepted:
 Outcome = Accepted | Rejection
 Check = Callable[[RoomState, c.Entry], Rejection | None]
 Apply = Callable[[RoomState, c.Entry], tuple[list[e.Event], dict[str, Any]]]
-
-
-def _user(entry: c.Entry) -> e.UserRef:
-    a = entry.actor
-    return e.UserRef(id=a.user_id, name=a.name, role=a.role, tier=a.tier)
 
 
 # --- checks (pure) --------------------------------------------------------------
@@ -94,6 +89,8 @@ def _check_post(state: RoomState, entry: c.Entry) -> Rejection | None:
         until = state.timeouts.get(uid)
         if until is not None and ts < until:
             return Rejection(Code.TIMED_OUT, "you are timed out", retry_after_ms=until - ts)
+    if state.members_only_chat and entry.actor.tier is None and entry.actor.role not in SEES_SALES:
+        return Rejection(Code.MEMBERS_ONLY, "chat is for members right now")
     text = cmd.text.strip()
     if not text:
         return Rejection(Code.EMPTY, "message is empty")
@@ -176,17 +173,17 @@ def _apply_go_live(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[st
 
 def _apply_end(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
     s.status, s.ended_at = Status.ENDED, entry.ts
-    return [*commerce.end_all(s), e.RoomStatusChanged(status=s.status.value)], {}
+    return [*commerce.end_all(s), *community.end_all(s), e.RoomStatusChanged(status=s.status.value)], {}
 
 
 def _apply_post(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
     cmd = entry.command
     assert isinstance(cmd, c.ChatPost)
-    msg = e.Message(id=entry.seq, user=_user(entry), text=cmd.text.strip(), ts=entry.ts, reply_to=cmd.reply_to)
+    msg = e.Message(id=entry.seq, user=community.user_ref(s, entry.actor), text=cmd.text.strip(), ts=entry.ts, reply_to=cmd.reply_to)
     s.remember(msg)
     s.last_post[entry.actor.user_id] = entry.ts
     s.message_count += 1
-    return [e.ChatMessage(message=msg)], {"message_id": msg.id}
+    return [e.ChatMessage(message=msg), *community.award(s, entry.actor.user_id, entry.actor.name, "chat")], {"message_id": msg.id}
 
 
 def _apply_delete(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
@@ -273,6 +270,17 @@ RULES: dict[type, tuple[frozenset[Role], Check, Apply]] = {
     c.OrderConfirm: (MERCHANT, commerce.check_confirm, commerce.apply_confirm),
     c.OrderCancel: (WRITERS, commerce.check_cancel, commerce.apply_cancel),
     c.RoomTick: (frozenset({Role.SYSTEM}), commerce.check_room_open, commerce.apply_tick),
+    c.ChatMembersOnly: (STAFF, _must_be_live, community.apply_members_only),
+    c.PollCreate: (STAFF, _live_and(community.check_poll), community.apply_poll),
+    c.PollVote: (WRITERS, _live_and(community.check_vote), community.apply_vote),
+    c.PollClose: (STAFF, _live_and(community.check_close_poll), community.apply_close_poll),
+    c.QuestionAsk: (WRITERS, _live_and(community.check_ask), community.apply_ask),
+    c.QuestionUpvote: (WRITERS, _live_and(community.check_upvote), community.apply_upvote),
+    c.QuestionAnswer: (STAFF, _live_and(community.check_question_target), community.apply_answer),
+    c.QuestionHighlight: (STAFF, _live_and(community.check_question_target), community.apply_highlight),
+    c.GiveawayStart: (STAFF, _live_and(community.check_giveaway), community.apply_giveaway),
+    c.GiveawayEnter: (WRITERS, _live_and(community.check_enter), community.apply_enter),
+    c.GiveawayDraw: (STAFF, _live_and(community.check_draw), community.apply_draw),
 }
 
 
@@ -291,7 +299,7 @@ def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Ou
     state.seq = Seq(entry.seq)
     if state.status is not Status.NONE and entry.actor.role not in (Role.GUEST, Role.SYSTEM):
         state.roles_seen.setdefault(UserId(entry.actor.user_id), entry.actor.role)
-    timed = commerce.advance(state, entry.ts)  # time rules first, whatever the command
+    timed = commerce.advance(state, entry.ts) + community.advance(state, entry.ts)  # time rules first, whatever the command
     rejection = check(state, entry)
     if rejection is not None:
         return state, timed, rejection

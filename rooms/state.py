@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from rooms.commands import Product
-from rooms.events import Message, OfferView
+from rooms.commands import Eligibility, Product
+from rooms.events import Message, OfferView, PollView, QuestionView, UserRef
 from rooms.roles import Role
 from rooms.types import Millis, RoomId, Seq, UserId
 
@@ -69,6 +69,7 @@ class Reservation:
     expires_at: Millis
     affiliate_id: str | None
     key: str
+    name: str = ""  # the buyer's display name, for points
     status: str = "reserved"  # reserved -> paid | cancelled | expired
 
 
@@ -77,6 +78,47 @@ class Sales:
     units: int = 0
     reserved_units: int = 0
     revenue: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Poll:
+    id: int
+    question: str
+    options: list[str]
+    multiple: bool
+    allow_change: bool
+    ends_at: Millis | None
+    closed: bool = False
+    votes: dict[UserId, list[int]] = field(default_factory=dict)
+    tallies: list[int] = field(default_factory=list)
+
+    def view(self) -> PollView:
+        return PollView(id=self.id, question=self.question, options=self.options, multiple=self.multiple, allow_change=self.allow_change, ends_at=self.ends_at)
+
+
+@dataclass(slots=True)
+class Question:
+    id: int
+    user: UserRef
+    text: str
+    ts: Millis
+    voters: set[UserId] = field(default_factory=set)
+    answered: bool = False
+    highlighted: bool = False
+
+    def view(self) -> QuestionView:
+        return QuestionView(id=self.id, user=self.user, text=self.text, ts=self.ts, votes=len(self.voters), answered=self.answered, highlighted=self.highlighted)
+
+
+@dataclass(slots=True)
+class Giveaway:
+    id: int
+    title: str
+    winners: int
+    eligibility: Eligibility
+    entrants: dict[UserId, UserRef] = field(default_factory=dict)  # in order of entry
+    drawn: list[UserId] | None = None
+    seed: str | None = None
 
 
 @dataclass(slots=True)
@@ -123,10 +165,28 @@ class RoomState:
     claim_keys: dict[str, int] = field(default_factory=dict)  # "user|key" -> reservation id
     held: dict[str, int] = field(default_factory=dict)  # "offer|user" -> units reserved or paid
     sales: dict[str, "Sales"] = field(default_factory=dict)  # affiliate id ("none") -> running totals
+    # community
+    polls: dict[int, Poll] = field(default_factory=dict)
+    questions: dict[int, Question] = field(default_factory=dict)
+    giveaways: dict[int, Giveaway] = field(default_factory=dict)
+    members_only_chat: bool = False
+    points: dict[UserId, int] = field(default_factory=dict)
+    earned: dict[str, int] = field(default_factory=dict)  # "user|kind" -> points so far, for caps
+    badges: dict[UserId, list[str]] = field(default_factory=dict)  # earned in this room
+    names: dict[UserId, str] = field(default_factory=dict)  # display names of those with points
+
+    def top_questions(self, n: int) -> list[Question]:
+        """Most upvoted first; ties by age (older first)."""
+        return sorted(self.questions.values(), key=lambda q: (-len(q.voters), q.id))[:n]
+
+    def leaderboard(self, n: int) -> list[dict[str, Any]]:
+        top = sorted(self.points.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+        return [{"user_id": u, "name": self.names.get(u, u), "points": pts, "badges": self.badges.get(u, [])} for u, pts in top]
 
     def next_deadline(self) -> Millis | None:
         """The earliest time a time rule will act (offer start/end, reservation expiry)."""
         times = [r.expires_at for r in self.reservations.values() if r.status == "reserved"]
+        times += [p.ends_at for p in self.polls.values() if not p.closed and p.ends_at is not None]
         for o in self.offers.values():
             if not o.ended:
                 times.append(o.ends_at if o.started else o.starts_at)
@@ -157,6 +217,10 @@ class RoomState:
             "messages": [asdict(m) for m in recent],
             "message_count": self.message_count,
             "pinned_products": [asdict(p) for p in self.pinned_products],
+            "members_only_chat": self.members_only_chat,
+            "polls": [asdict(p.view()) | {"tallies": p.tallies, "voters": len(p.votes), "closed": p.closed} for p in self.polls.values() if not p.closed],
+            "questions": [asdict(q.view()) for q in self.top_questions(SNAPSHOT_MESSAGES)],
+            "leaderboard": self.leaderboard(10),
             "offers": [
                 asdict(o.view()) | {"available": o.available, "reserved": o.reserved, "paid": o.paid, "started": o.started, "ended": o.ended}
                 for o in self.offers.values()

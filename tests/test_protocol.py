@@ -30,6 +30,17 @@ SAMPLES = [
     c.OfferEnd(offer_id=7),
     c.OfferClaim(offer_id=7, units=2, key="k-1"),
     c.OrderCancel(reservation_id=9),
+    c.ChatMembersOnly(enabled=True),
+    c.PollCreate(question="Which colour?", options=["black", "white"], multiple=False, duration_seconds=60),
+    c.PollVote(poll_id=4, options=[1]),
+    c.PollClose(poll_id=4),
+    c.QuestionAsk(text="Does it run small?"),
+    c.QuestionUpvote(question_id=5),
+    c.QuestionAnswer(question_id=5),
+    c.QuestionHighlight(question_id=5),
+    c.GiveawayStart(title="Free tee", winners=2, eligibility=c.Eligibility(members_only=True, voted_in_poll=4)),
+    c.GiveawayEnter(giveaway_id=6),
+    c.GiveawayDraw(giveaway_id=6),
 ]
 
 
