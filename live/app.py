@@ -14,8 +14,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from live import commerce_api, http_api, metrics
+from live import commerce_api, http_api, metrics, sessions_api
 from live.gateway import room_socket
+from live.replay_ws import replay_socket
 from live.log import MemoryLog, RoomLog
 from live.node import Node
 from live.persister import Persister
@@ -27,6 +28,7 @@ from rooms.types import RoomId
 log = logging.getLogger("live")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 ROOM_SOCKET = re.compile(r"^/v1/rooms/([A-Za-z0-9_-]{1,64})/ws$")
+REPLAY_SOCKET = re.compile(r"^/v1/rooms/([A-Za-z0-9_-]{1,64})/replay/ws$")
 
 
 class LiveApp:
@@ -42,6 +44,8 @@ class LiveApp:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "websocket" and (match := ROOM_SOCKET.match(scope["path"])):
             await room_socket(self.node, WebSocket(scope, receive, send), RoomId(match.group(1)))
+        elif scope["type"] == "websocket" and (match := REPLAY_SOCKET.match(scope["path"])):
+            await replay_socket(self.node, WebSocket(scope, receive, send), RoomId(match.group(1)))
         else:
             await self.http(scope, receive, send)
 
@@ -96,6 +100,11 @@ def create_app(settings: Settings) -> Any:
         Route("/v1/rooms/{room_id}/end", http_api.end_room, methods=["POST"]),
         Route("/v1/rooms/{room_id}/transcript", http_api.transcript, methods=["GET"]),
         Route("/v1/rooms/{room_id}/leaderboard", http_api.room_leaderboard, methods=["GET"]),
+        Route("/v1/rooms/{room_id}/replay", sessions_api.replay, methods=["GET"]),
+        Route("/v1/rooms/{room_id}/export.{fmt:str}", sessions_api.export, methods=["GET"]),
+        Route("/v1/rooms/{room_id}/analytics", sessions_api.analytics, methods=["GET"]),
+        Route("/v1/brands/{brand_id}/sessions", sessions_api.brand_sessions, methods=["GET"]),
+        Route("/v1/brands/{brand_id}/erase", sessions_api.erase_user, methods=["POST"]),
         Route("/v1/brands/{brand_id}/leaderboard", http_api.brand_leaderboard, methods=["GET"]),
         Route("/v1/rooms/{room_id}/orders", commerce_api.list_orders, methods=["GET"]),
         Route("/v1/rooms/{room_id}/sales", commerce_api.sales, methods=["GET"]),

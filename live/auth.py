@@ -6,6 +6,7 @@ The server trusts nothing else a client says about itself.
 """
 
 import time
+from typing import Any
 
 import jwt
 
@@ -43,8 +44,13 @@ def mint(
 
 def verify(secret: str, token: str, room: str) -> Actor:
     """The actor a token names for ``room``. Raises AuthError (bad token) or Forbidden (wrong room)."""
+    return actor_of(claims(secret, token, room))
+
+
+def claims(secret: str, token: str, room: str) -> dict[str, Any]:
+    """A verified token's claims, for ``room``. Raises AuthError or Forbidden."""
     try:
-        claims = jwt.decode(
+        decoded: dict[str, Any] = jwt.decode(
             token,
             secret,
             algorithms=[ALGORITHM],
@@ -56,8 +62,12 @@ def verify(secret: str, token: str, room: str) -> Actor:
         raise AuthError("token has expired") from None
     except jwt.InvalidTokenError as exc:
         raise AuthError(f"invalid token: {exc}") from None
-    if claims["room"] not in (room, ANY_ROOM):
+    if decoded["room"] not in (room, ANY_ROOM):
         raise Forbidden("token is not for this room")
+    return decoded
+
+
+def actor_of(claims: dict[str, Any]) -> Actor:
     try:
         role = Role(claims["role"])
     except ValueError:

@@ -50,6 +50,26 @@ def _serve(args: argparse.Namespace) -> None:
     )
 
 
+def _audit(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from live.audit import audit
+    from live.store import Store
+
+    async def run() -> int:
+        store = Store(args.database_url or Settings().database_url)
+        try:
+            count, differences = await audit(store, args.room)
+        finally:
+            await store.close()
+        for line in differences:
+            print(line)
+        print(f"room {args.room}: {count} entries re-folded, {len(differences) or 'no'} difference{'s' if len(differences) != 1 else ''}")
+        return 1 if differences else 0
+
+    raise SystemExit(asyncio.run(run()))
+
+
 def _token(args: argparse.Namespace) -> None:
     from live import auth
 
@@ -83,6 +103,11 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
     token.add_argument("--secret", help="defaults to LIVE_TOKEN_SECRET or the dev secret")
     token.set_defaults(func=_token)
+
+    audit = sub.add_parser("audit", help="re-fold a room's persisted log and report any difference")
+    audit.add_argument("room")
+    audit.add_argument("--database-url", help="defaults to LIVE_DATABASE_URL")
+    audit.set_defaults(func=_audit)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -37,6 +37,12 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
     return urlsplit(origin).netloc == host
 
 
+def origin_ok(ws: WebSocket, allowed: list[str]) -> bool:
+    headers = dict(ws.scope["headers"])  # not ws.headers: that would keep a copy per connection
+    origin, host = headers.get(b"origin"), headers.get(b"host")
+    return origin_allowed(origin and origin.decode("latin-1"), host and host.decode("latin-1"), allowed)
+
+
 async def room_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
     """Serve one connection. ``ws`` wraps the ASGI server's own send (see live.app).
 
@@ -66,9 +72,7 @@ def _refuse(sink: Sink, code: CloseCode, error: ServerError) -> None:
 async def _join(node: Node, ws: WebSocket, room_id: RoomId) -> tuple[RoomRuntime, Member] | None:
     """Origin, encoding, hello and token; then the member is welcomed into the room."""
     s = node.settings
-    headers = dict(ws.scope["headers"])  # not ws.headers: that would keep a copy per connection
-    origin, host = headers.get(b"origin"), headers.get(b"host")
-    if not origin_allowed(origin and origin.decode("latin-1"), host and host.decode("latin-1"), s.allowed_origins):
+    if not origin_ok(ws, s.allowed_origins):
         await ws.close(CloseCode.POLICY)  # before accept: the handshake gets HTTP 403
         return None
     chosen = next((sp for sp in ws.scope.get("subprotocols", []) if sp in p.SUBPROTOCOLS), None)

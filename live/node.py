@@ -23,7 +23,7 @@ from live.settings import Settings
 from live.store import Store
 from rooms.commands import RoomTick
 from rooms.fold import fold
-from rooms.state import RoomState
+from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
 log = logging.getLogger("live.node")
@@ -61,9 +61,13 @@ class Node:
         interval = self.settings.presence_interval_ms / 1000
         reported: dict[RoomId, tuple[int, float]] = {}
         totals: dict[RoomId, int] = {}
+        sampled = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(interval)
             now = asyncio.get_running_loop().time()
+            if now - sampled >= self.settings.sample_seconds:
+                sampled = now
+                await self._sample(totals)
             rooms = list(self.runtimes.values())
             reports = {}
             for rt in rooms:
@@ -82,6 +86,27 @@ class Node:
             for rt in rooms:
                 rt.show_signals(totals.get(rt.room_id, rt.viewer_count))
             await self._tick_due(rooms)
+
+    async def _sample(self, totals: dict[RoomId, int]) -> None:
+        """Record edge signals for analytics: the lease holder samples viewers and reactions;
+        every node records who joined through it."""
+        rooms = list(self.runtimes.values())
+        try:
+            held = await self.log.hold_leases([rt.room_id for rt in rooms])
+        except ConnectionError:
+            return
+        now = int(time.time() * 1000)
+        samples, viewers = [], []
+        for rt in rooms:
+            if rt.room_id in held and rt.state.status is Status.LIVE:
+                samples.append({"room_id": rt.room_id, "ts": now, "viewers": totals.get(rt.room_id, rt.viewer_count), "reactions": rt.reactions_shown})
+                rt.reactions_shown = 0
+            viewers += [{"room_id": rt.room_id, "user_id": u, "first_seen": ts} for u, ts in rt.joined.items()]
+            rt.joined = {}
+        try:
+            await self.store.add_samples(samples, viewers)
+        except Exception:
+            log.exception("could not record session samples")
 
     async def _tick_due(self, rooms: list[RoomRuntime]) -> None:
         """Append a room.tick where a deadline has passed, so time rules act in a quiet room.

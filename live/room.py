@@ -23,7 +23,7 @@ from live.sinks import Sink, ws_frame
 from rooms.commands import Actor, Command, Entry
 from rooms.errors import Rejection
 from rooms.events import INTERNAL_TYPES, STAFF_TYPES
-from rooms.roles import SEES_SALES
+from rooms.roles import SEES_SALES, Role
 from rooms.fold import Accepted, Outcome, check, fold
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq
@@ -104,6 +104,9 @@ class RoomRuntime:
         self._reactions: Counter[str] = Counter()  # this node's, shared with the others
         self._remote_reactions: Counter[str] = Counter()  # the other nodes', shown here
         self._shown_reactions: Counter[str] = Counter()
+        # For session analytics, taken by the node's sampler: who joined, reactions shown.
+        self.joined: dict[str, int] = {}
+        self.reactions_shown = 0
         self._last_viewers = -1
         self.deliveries = 0  # frames x members written, for metrics
 
@@ -316,6 +319,7 @@ class RoomRuntime:
             signals.append({"type": "presence", "viewers": viewers})
         if shown:
             signals.append({"type": "reactions", "counts": dict(shown)})
+            self.reactions_shown += sum(shown.values())
         if signals:
             self._publish([_Buffered(0, {fmt: p.encode(fmt, s) for fmt in p.Format}) for s in signals])
 
@@ -348,6 +352,8 @@ class RoomRuntime:
             chunk = backlog[start : start + RESUME_FRAME_EVENTS]  # type: ignore[index]
             member.sink.write(ws_frame(fmt, p.frame(fmt, [b.encoded[fmt] for b in chunk])))
         self._members[fmt, staff][member.conn_id] = member
+        if member.actor.role is not Role.GUEST:
+            self.joined.setdefault(member.actor.user_id, int(time.time() * 1000))
 
     def _backlog(self, since: int, staff: bool) -> list[_Buffered] | None:
         if since > self.state.seq:

@@ -33,9 +33,12 @@ class Settings(BaseSettings):
     max_batch_window_ms: int = 75
     batch_viewers_per_ms: int = 25
     presence_interval_ms: int = 250  # viewer count and reaction bursts
+    sample_seconds: float = 5.0  # viewer and reaction samples kept for session analytics
     persist_interval_ms: int = 500
     persist_batch: int = 1000
     shutdown_grace_seconds: float = 5.0
+    # Brand server-to-server access: API key -> brand id (JSON in LIVE_BRAND_API_KEYS).
+    brand_api_keys: dict[str, str] = Field(default_factory=dict)
     # Checkout handoff: each reservation is POSTed here, signed with webhook_secret.
     webhook_url: str | None = None
     webhook_secret: str | None = None

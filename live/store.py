@@ -106,6 +106,25 @@ room_members = sa.Table(
     sa.Column("badges", sa.JSON, nullable=False),
 )
 
+# Edge signals for analytics, sampled by the room's lease holder (viewers, reactions).
+room_samples = sa.Table(
+    "room_samples",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("ts", sa.BigInteger, primary_key=True),
+    sa.Column("viewers", sa.Integer, nullable=False),
+    sa.Column("reactions", sa.Integer, nullable=False),
+)
+
+# Every signed-in user who joined a room, once.
+room_viewers = sa.Table(
+    "room_viewers",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("first_seen", sa.BigInteger, nullable=False),
+)
+
 REGULAR_SESSIONS = 3  # sessions of a brand with points in each, for the "regular" badge
 
 
@@ -222,6 +241,11 @@ class Store:
             out.append(body)
         return out
 
+    async def event_rows(self, room_id: str) -> list[dict[str, Any]]:
+        query = sa.select(events.c.seq, events.c.idx, events.c.body).where(events.c.room_id == room_id).order_by(events.c.seq, events.c.idx)
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(query)).mappings()]
+
     async def load_entries(self, room_id: str) -> list[dict[str, Any]]:
         query = sa.select(entries.c.body).where(entries.c.room_id == room_id).order_by(entries.c.seq)
         async with self.engine.connect() as conn:
@@ -310,3 +334,87 @@ class Store:
         )
         async with self.engine.connect() as conn:
             return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+    # --- session stats -----------------------------------------------------------------
+
+    async def add_samples(self, samples: Sequence[dict[str, Any]], viewers: Sequence[dict[str, Any]]) -> None:
+        async with self.engine.begin() as conn:
+            if samples:
+                await conn.execute(self._insert_ignore(room_samples).on_conflict_do_nothing(), list(samples))
+            if viewers:
+                await conn.execute(self._insert_ignore(room_viewers).on_conflict_do_nothing(), list(viewers))
+
+    async def session_stats(self, room_id: str) -> tuple[list[tuple[int, int, int]], int]:
+        samples = sa.select(room_samples.c.ts, room_samples.c.viewers, room_samples.c.reactions).where(room_samples.c.room_id == room_id).order_by(room_samples.c.ts)
+        unique = sa.select(sa.func.count()).select_from(room_viewers).where(room_viewers.c.room_id == room_id)
+        async with self.engine.connect() as conn:
+            points = [(r.ts, r.viewers, r.reactions) for r in (await conn.execute(samples)).all()]
+            return points, (await conn.execute(unique)).scalar_one()
+
+    async def events_between(self, room_id: str, *, after: int, start_ts: int | None, end_ts: int | None, types: Sequence[str], limit: int) -> list[dict[str, Any]]:
+        query = sa.select(events.c.body, events.c.deleted).where(events.c.room_id == room_id, events.c.seq > after).order_by(events.c.seq, events.c.idx).limit(limit)
+        if start_ts is not None:
+            query = query.where(events.c.ts >= start_ts)
+        if end_ts is not None:
+            query = query.where(events.c.ts < end_ts)
+        if types:
+            query = query.where(events.c.type.in_(list(types)))
+        async with self.engine.connect() as conn:
+            return [dict(r.body) | {"_deleted": r.deleted} for r in (await conn.execute(query)).all()]
+
+    async def brand_rooms(self, brand_id: str) -> list[dict[str, Any]]:
+        query = rooms.select().where(rooms.c.brand_id == brand_id).order_by(rooms.c.created_at)
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+    async def erase_user(self, brand_id: str, user_id: str, alias: str, erased: str) -> int:
+        """Replace a user's id, name and text in every persisted row of the brand's rooms.
+
+        Entries are rewritten the same way as events, so re-folding an erased session
+        still gives the same counts (the text becomes ``erased``, never empty).
+        """
+        room_ids = [r["id"] for r in await self.brand_rooms(brand_id)]
+        if not room_ids:
+            return 0
+        changed = 0
+        async with self.engine.begin() as conn:
+            for table, key in ((events, ("room_id", "seq", "idx")), (entries, ("room_id", "seq"))):
+                cols = [table.c[k] for k in key]
+                for row in (await conn.execute(sa.select(*cols, table.c.body).where(table.c.room_id.in_(room_ids)))).all():
+                    body = scrub(row.body, user_id, alias, erased)
+                    if body != row.body:
+                        changed += 1
+                        await conn.execute(table.update().where(*(table.c[k] == getattr(row, k) for k in key)).values(body=body))
+            for table in (orders, room_viewers):
+                result = await conn.execute(table.update().where(table.c.room_id.in_(room_ids), table.c.user_id == user_id).values(user_id=alias))
+                changed += result.rowcount
+            result = await conn.execute(
+                room_members.update().where(room_members.c.room_id.in_(room_ids), room_members.c.user_id == user_id).values(user_id=alias, name="erased")
+            )
+            changed += result.rowcount
+        return changed
+
+
+def scrub(value: Any, user: str, alias: str, erased: str) -> Any:
+    """A JSON value with ``user`` replaced by ``alias``, their names and their own text erased."""
+    if isinstance(value, list):
+        return [scrub(v, user, alias, erased) for v in value]
+    if not isinstance(value, dict):
+        return value
+    is_ref = value.get("id") == user and "name" in value  # a UserRef
+    is_actor = value.get("user_id") == user and "name" in value  # an Actor
+    out: dict[str, Any] = {}
+    for k, v in value.items():
+        if (k in ("user_id", "by") and v == user) or (is_ref and k == "id"):
+            out[k] = alias
+        elif (is_ref or is_actor) and k == "name":
+            out[k] = "erased"
+        else:
+            out[k] = scrub(v, user, alias, erased)
+    author = value.get("user")
+    if isinstance(author, dict) and author.get("id") == user and "text" in value:
+        out["text"] = erased  # a message or question they wrote
+    actor, command = value.get("actor"), out.get("command")
+    if isinstance(actor, dict) and actor.get("user_id") == user and isinstance(command, dict) and "text" in command:
+        out["command"] = {**command, "text": erased}  # the log entry of it
+    return out

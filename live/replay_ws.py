@@ -1,0 +1,90 @@
+"""Shoppable replay over the WebSocket: a finished session re-emitted at its own pace.
+
+``/v1/rooms/{id}/replay/ws?from_ms=…&speed=…`` folds the persisted log up to the
+position, sends ``replay.start`` with the room as it was then (pinned products, offers
+and their stock — ended ones say so —, open polls with tallies, questions), then sends
+each later event when its time comes (``offset_ms`` from go-live, divided by ``speed``),
+and ``replay.end``. Reconnect with another ``from_ms`` to seek. User ids are the brand's
+pseudonyms, as in exports.
+"""
+
+import asyncio
+import contextlib
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from live import protocol as p
+from live.errors import CloseCode
+from live.gateway import origin_ok
+from live.node import Node
+from live.sessions_api import _pseudonymize, pseudonym
+from rooms.events import INTERNAL_TYPES, STAFF_TYPES
+from rooms.fold import fold
+from rooms.state import RoomState, Status
+from rooms.types import RoomId
+
+MAX_SPEED = 64.0
+
+
+async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
+    if not origin_ok(ws, node.settings.allowed_origins):
+        await ws.close(CloseCode.POLICY)
+        return
+    chosen = next((sp for sp in ws.scope.get("subprotocols", []) if sp in p.SUBPROTOCOLS), None)
+    fmt = p.SUBPROTOCOLS.get(chosen or "", p.Format.JSON)
+    await ws.accept(subprotocol=chosen)
+    room = await node.store.get_room(room_id)
+    if room is None or room["status"] != Status.ENDED.value:
+        await ws.close(CloseCode.NOT_FOUND, "no finished session by that id")
+        return
+    try:
+        from_ms = max(0, int(ws.query_params.get("from_ms", "0")))
+        speed = min(MAX_SPEED, max(0.1, float(ws.query_params.get("speed", "1"))))
+    except ValueError:
+        await ws.close(CloseCode.POLICY, "from_ms and speed must be numbers")
+        return
+    secret, brand = node.settings.token_secret, room["brand_id"]
+
+    def hide(value: Any) -> Any:
+        return _pseudonymize(value, lambda u: pseudonym(secret, brand, u))
+
+    async def send(messages: list[dict[str, Any]]) -> None:
+        data = p.frame(fmt, [p.encode(fmt, hide(m)) for m in messages])
+        await (ws.send_text(data.decode()) if fmt is p.Format.JSON else ws.send_bytes(data))
+
+    entries = [p.entry_from_dict(b) for b in await node.store.load_entries(room_id)]
+    start = room["went_live_at"] or room["created_at"]
+    state, position = RoomState(room_id), 0
+    while position < len(entries) and entries[position].ts < start + from_ms:
+        fold(state, entries[position])
+        position += 1
+    closed = asyncio.get_running_loop().create_task(_until_closed(ws))
+    try:
+        await send([{"type": "replay.start", "offset_ms": from_ms, "speed": speed, "seq": state.seq, "room": state.snapshot()}])
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        for entry in entries[position:]:
+            delay = (entry.ts - start - from_ms) / 1000 / speed - (loop.time() - t0)
+            if delay > 0:
+                await asyncio.wait([closed], timeout=delay)
+            if closed.done():
+                return
+            _, events, _ = fold(state, entry)
+            shown = [p.event_message(entry, ev) | {"offset_ms": entry.ts - start} for ev in events]
+            shown = [m for m in shown if m["type"] not in INTERNAL_TYPES and m["type"] not in STAFF_TYPES]
+            if shown:
+                await send(shown)
+        await send([{"type": "replay.end", "seq": state.seq}])
+        await ws.close(1000)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        closed.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await closed
+
+
+async def _until_closed(ws: WebSocket) -> None:
+    while (await ws.receive())["type"] != "websocket.disconnect":
+        pass

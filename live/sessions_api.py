@@ -1,0 +1,253 @@
+"""Brands after the show: replay, exports, analytics, erasure.
+
+Access: a brand sees only its own rooms. A request is the brand's when it carries the
+brand's API key (``X-Api-Key``, configured in ``LIVE_BRAND_API_KEYS``), or a token whose
+role is ``brand`` and whose user id is the room's brand, or the room's host's token.
+Anything else gets 403. Exports name users by a pseudonym that is stable within a brand
+and different across brands; a token with the claim ``"pii": true`` may ask for real ids
+with ``identify=1``.
+"""
+
+import csv
+import hashlib
+import hmac
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from live import auth, protocol
+from live.errors import AuthError, Forbidden
+from live.http_api import _int_param, error
+from live.node import Node
+from rooms.analytics import Samples, analyze
+from rooms.roles import Role
+from rooms.types import RoomId
+
+PAGE = 1000
+CAPTION_MS = 4000
+EXPORT_FILTERS = {
+    "chat": ("chat.message",),
+    "qa": ("question.asked", "question.answered", "question.highlighted"),
+    "commerce": ("product.pinned", "product.unpinned", "offer.created", "offer.started", "offer.stock", "offer.sold_out", "offer.ended"),
+    "polls": ("poll.created", "poll.closed"),
+    "giveaways": ("giveaway.started", "giveaway.drawn"),
+}
+USER_FIELDS = ("user_id", "by")
+ERASED = "[erased]"
+
+
+class Access:
+    def __init__(self, brand_id: str | None, pii: bool) -> None:
+        self.brand_id, self.pii = brand_id, pii
+
+
+def _access(request: Request, room: dict[str, Any] | None, brand_id: str | None) -> Access:
+    """Who asks, for a room (or a brand's list). Raises AuthError/Forbidden."""
+    node: Node = request.app.state.node
+    key = request.headers.get("x-api-key")
+    if key is not None:
+        owner = node.settings.brand_api_keys.get(key)
+        if owner is None or owner != brand_id:
+            raise Forbidden("this API key is not for this brand")
+        return Access(owner, pii=False)
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("send Authorization: Bearer <token> or X-Api-Key")
+    claims = auth.claims(node.settings.token_secret, token, room["id"] if room else auth.ANY_ROOM)
+    actor = auth.actor_of(claims)
+    mine = (actor.role is Role.BRAND and actor.user_id == brand_id) or (room is not None and actor.role is Role.HOST and actor.user_id == room["host_id"])
+    if not mine:
+        raise Forbidden("a brand sees only its own rooms")
+    return Access(brand_id, pii=bool(claims.get("pii")))
+
+
+async def _room_for(request: Request) -> tuple[dict[str, Any], Access] | Response:
+    node: Node = request.app.state.node
+    room = await node.store.get_room(request.path_params["room_id"])
+    if room is None:
+        return error(404, "not_found", "no such room")
+    try:
+        return room, _access(request, room, room["brand_id"])
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+
+
+def pseudonym(secret: str, brand: str | None, user_id: str) -> str:
+    """Stable within a brand, unrelated across brands, not reversible without the secret."""
+    return "u_" + hmac.new(secret.encode(), f"{brand}|{user_id}".encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _pseudonymize(value: Any, hide: Any) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in USER_FIELDS and isinstance(v, str):
+                out[k] = hide(v)
+            elif k == "user" and isinstance(v, dict):
+                out[k] = {**v, "id": hide(v["id"])}
+            else:
+                out[k] = _pseudonymize(v, hide)
+        return out
+    if isinstance(value, list):
+        return [_pseudonymize(v, hide) for v in value]
+    return value
+
+
+async def _events(node: Node, room: dict[str, Any], request: Request, access: Access, *, types: tuple[str, ...], public_view: bool) -> AsyncIterator[dict[str, Any]]:
+    """The room's events in order, with ``offset_ms`` from go-live; deleted messages left out."""
+    start_at = room["went_live_at"] or room["created_at"]
+    lo = request.query_params.get("from_ms")
+    hi = request.query_params.get("to_ms")
+    start_ts = start_at + int(lo) if lo else None
+    end_ts = start_at + int(hi) if hi else None
+    identify = request.query_params.get("identify") == "1" and access.pii
+    secret = node.settings.token_secret
+    after = 0
+    while True:
+        rows = await node.store.events_between(room["id"], after=after, start_ts=start_ts, end_ts=end_ts, types=types, limit=PAGE)
+        for row in rows:
+            deleted = row.pop("_deleted")
+            after = row["seq"]
+            if public_view and (deleted or row["type"] == "chat.deleted"):
+                continue
+            row["offset_ms"] = row["ts"] - start_at
+            yield row if identify else _pseudonymize(row, lambda u: pseudonym(secret, room["brand_id"], u))
+        if len(rows) < PAGE:
+            return
+
+
+def _types(request: Request) -> tuple[str, ...]:
+    wanted = [t for part in request.query_params.getlist("include") for t in part.split(",") if t]
+    unknown = set(wanted) - set(EXPORT_FILTERS)
+    if unknown:
+        raise ValueError(f"include must be among {', '.join(EXPORT_FILTERS)}")
+    return tuple(t for w in wanted for t in EXPORT_FILTERS[w]) + tuple(request.query_params.getlist("type"))
+
+
+async def replay(request: Request) -> Response:
+    """Events by time window and type, in order: JSON pages, or NDJSON with format=ndjson."""
+    node: Node = request.app.state.node
+    found = await _room_for(request)
+    if isinstance(found, Response):
+        return found
+    room, access = found
+    try:
+        types = _types(request)
+        limit = _int_param(request, "limit", 500, 1, 5000)
+        after = _int_param(request, "after", 0, 0, 2**62)
+    except ValueError as exc:
+        return error(422, "invalid", str(exc))
+    stream = _events(node, room, request, access, types=types, public_view=False)
+    if request.query_params.get("format") == "ndjson":
+        return StreamingResponse((orjson.dumps(ev) + b"\n" async for ev in stream), media_type="application/x-ndjson")
+    page: list[dict[str, Any]] = []
+    async for ev in stream:
+        if ev["seq"] <= after:
+            continue
+        if len(page) >= limit and ev["seq"] != page[-1]["seq"]:
+            return JSONResponse({"room_id": room["id"], "events": page, "next_after": page[-1]["seq"]})
+        page.append(ev)
+    return JSONResponse({"room_id": room["id"], "events": page, "next_after": None})
+
+
+async def export(request: Request) -> Response:
+    """Transcript exports: NDJSON, CSV or WebVTT, without deleted messages."""
+    node: Node = request.app.state.node
+    found = await _room_for(request)
+    if isinstance(found, Response):
+        return found
+    room, access = found
+    fmt = request.path_params["fmt"]
+    if fmt not in ("ndjson", "csv", "vtt"):
+        return error(404, "not_found", "exports are .ndjson, .csv or .vtt")
+    try:
+        types = _types(request) or (EXPORT_FILTERS["chat"] if fmt == "vtt" else ())
+    except ValueError as exc:
+        return error(422, "invalid", str(exc))
+    rows = [ev async for ev in _events(node, room, request, access, types=types, public_view=True)]
+    name = f'attachment; filename="{room["id"]}.{fmt}"'
+    if fmt == "ndjson":
+        return Response(b"".join(orjson.dumps(r) + b"\n" for r in rows), media_type="application/x-ndjson", headers={"content-disposition": name})
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["seq", "ts", "offset_ms", "type", "user_id", "user_name", "text", "data"])
+        for r in rows:
+            user = (r.get("message") or r.get("question") or {}).get("user") or {}
+            text = (r.get("message") or r.get("question") or {}).get("text", "")
+            writer.writerow([r["seq"], r["ts"], r["offset_ms"], r["type"], user.get("id", r.get("user_id", "")), user.get("name", ""), text, orjson.dumps(r).decode()])
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"content-disposition": name})
+    return Response(webvtt(rows), media_type="text/vtt; charset=utf-8", headers={"content-disposition": name})
+
+
+def _clock(ms: int) -> str:
+    h, rest = divmod(max(0, ms), 3_600_000)
+    m, rest = divmod(rest, 60_000)
+    s, ms = divmod(rest, 1000)
+    return f"{h:02}:{m:02}:{s:02}.{ms:03}"
+
+
+def _cue_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("-->", "--&gt;").replace("\n", " ")
+
+
+def webvtt(rows: list[dict[str, Any]]) -> str:
+    """Chat (and questions) as captions on the session's timeline, from go-live."""
+    lines = ["WEBVTT", ""]
+    for n, r in enumerate((r for r in rows if "message" in r or "question" in r), start=1):
+        item = r.get("message") or r["question"]
+        start = r["offset_ms"]
+        lines += [str(n), f"{_clock(start)} --> {_clock(start + CAPTION_MS)}", _cue_text(f"{item['user']['name']}: {item['text']}"), ""]
+    return "\n".join(lines)
+
+
+async def analytics(request: Request) -> Response:
+    node: Node = request.app.state.node
+    found = await _room_for(request)
+    if isinstance(found, Response):
+        return found
+    room, _ = found
+    return JSONResponse(await _analytics(node, room["id"]))
+
+
+async def _analytics(node: Node, room_id: str) -> dict[str, Any]:
+    entries = [protocol.entry_from_dict(b) for b in await node.store.load_entries(room_id)]
+    points, unique = await node.store.session_stats(room_id)
+    return analyze(RoomId(room_id), entries, Samples(points=points, unique_viewers=unique))
+
+
+async def brand_sessions(request: Request) -> Response:
+    """A brand's sessions with their numbers, side by side (oldest first)."""
+    node: Node = request.app.state.node
+    brand_id = request.path_params["brand_id"]
+    try:
+        _access(request, None, brand_id)
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    sessions = []
+    for room in await node.store.brand_rooms(brand_id):
+        a = await _analytics(node, room["id"])
+        sessions.append({"room_id": room["id"], "title": room["title"]} | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions")} | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}})
+    return JSONResponse({"brand_id": brand_id, "sessions": sessions})
+
+
+async def erase_user(request: Request) -> Response:
+    """Remove a user's text and identity from the brand's persisted sessions; counts stay."""
+    node: Node = request.app.state.node
+    brand_id = request.path_params["brand_id"]
+    try:
+        _access(request, None, brand_id)
+    except AuthError as exc:
+        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    try:
+        user_id = str(orjson.loads(await request.body())["user_id"])
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return error(422, "invalid", 'send {"user_id": "..."}')
+    alias = "erased:" + pseudonym(node.settings.token_secret, brand_id, user_id)
+    changed = await node.store.erase_user(brand_id, user_id, alias, ERASED)
+    return JSONResponse({"brand_id": brand_id, "erased_as": alias, "rows": changed})
