@@ -19,7 +19,8 @@ from live.errors import CloseCode
 from live.gateway import origin_ok
 from live.node import Node
 from live.sessions_api import _pseudonymize, pseudonym
-from rooms.events import INTERNAL_TYPES, STAFF_TYPES
+from rooms.analytics import refold
+from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatDeleted
 from rooms.fold import fold
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
@@ -55,13 +56,27 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
 
     entries = [p.entry_from_dict(b) for b in await node.store.load_entries(room_id)]
     start = room["went_live_at"] or room["created_at"]
+    _, folded = refold(room_id, entries)
+    deleted = {ev.message_id for _, evs in folded for ev in evs if isinstance(ev, ChatDeleted)}
+
+    def shown(message: dict[str, Any]) -> bool:
+        """As exports do: deleted messages never appear, nor do staff-only sales."""
+        kind = message["type"]
+        if kind in INTERNAL_TYPES or kind in STAFF_TYPES or kind == "chat.deleted":
+            return False
+        return not (kind in ("chat.message", "chat.pinned") and message["message"]["id"] in deleted)
+
     state, position = RoomState(room_id), 0
     while position < len(entries) and entries[position].ts < start + from_ms:
         fold(state, entries[position])
         position += 1
     closed = asyncio.get_running_loop().create_task(_until_closed(ws))
     try:
-        await send([{"type": "replay.start", "offset_ms": from_ms, "speed": speed, "seq": state.seq, "room": state.snapshot()}])
+        snapshot = state.snapshot()
+        snapshot["messages"] = [m for m in snapshot["messages"] if m["id"] not in deleted]
+        if snapshot["pinned"] and snapshot["pinned"]["id"] in deleted:
+            snapshot["pinned"] = None
+        await send([{"type": "replay.start", "offset_ms": from_ms, "speed": speed, "seq": state.seq, "room": snapshot}])
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         for entry in entries[position:]:
@@ -71,10 +86,9 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
             if closed.done():
                 return
             _, events, _ = fold(state, entry)
-            shown = [p.event_message(entry, ev) | {"offset_ms": entry.ts - start} for ev in events]
-            shown = [m for m in shown if m["type"] not in INTERNAL_TYPES and m["type"] not in STAFF_TYPES]
-            if shown:
-                await send(shown)
+            messages = [p.event_message(entry, ev) | {"offset_ms": entry.ts - start} for ev in events]
+            if visible := [m for m in messages if shown(m)]:
+                await send(visible)
         await send([{"type": "replay.end", "seq": state.seq}])
         await ws.close(1000)
     except WebSocketDisconnect:

@@ -24,6 +24,7 @@ from live.errors import AuthError, Forbidden
 from live.http_api import _int_param, error
 from live.node import Node
 from rooms.analytics import Samples, analyze
+from rooms.events import STAFF_TYPES
 from rooms.roles import Role
 from rooms.types import RoomId
 
@@ -37,6 +38,7 @@ EXPORT_FILTERS = {
     "giveaways": ("giveaway.started", "giveaway.drawn"),
 }
 USER_FIELDS = ("user_id", "by")
+HIDDEN = STAFF_TYPES | {"chat.deleted"}
 ERASED = "[erased]"
 
 
@@ -98,8 +100,12 @@ def _pseudonymize(value: Any, hide: Any) -> Any:
     return value
 
 
-async def _events(node: Node, room: dict[str, Any], request: Request, access: Access, *, types: tuple[str, ...], public_view: bool) -> AsyncIterator[dict[str, Any]]:
-    """The room's events in order, with ``offset_ms`` from go-live; deleted messages left out."""
+async def _events(node: Node, room: dict[str, Any], request: Request, access: Access, *, types: tuple[str, ...]) -> AsyncIterator[dict[str, Any]]:
+    """The room's events in order, with ``offset_ms`` from go-live.
+
+    Deleted messages are left out, with the events that deleted them; so are the
+    staff-only running sales (they are in /sales).
+    """
     start_at = room["went_live_at"] or room["created_at"]
     lo = request.query_params.get("from_ms")
     hi = request.query_params.get("to_ms")
@@ -113,7 +119,7 @@ async def _events(node: Node, room: dict[str, Any], request: Request, access: Ac
         for row in rows:
             deleted = row.pop("_deleted")
             after = row["seq"]
-            if public_view and (deleted or row["type"] == "chat.deleted"):
+            if deleted or row["type"] in HIDDEN:
                 continue
             row["offset_ms"] = row["ts"] - start_at
             yield row if identify else _pseudonymize(row, lambda u: pseudonym(secret, room["brand_id"], u))
@@ -142,7 +148,7 @@ async def replay(request: Request) -> Response:
         after = _int_param(request, "after", 0, 0, 2**62)
     except ValueError as exc:
         return error(422, "invalid", str(exc))
-    stream = _events(node, room, request, access, types=types, public_view=False)
+    stream = _events(node, room, request, access, types=types)
     if request.query_params.get("format") == "ndjson":
         return StreamingResponse((orjson.dumps(ev) + b"\n" async for ev in stream), media_type="application/x-ndjson")
     page: list[dict[str, Any]] = []
@@ -169,7 +175,7 @@ async def export(request: Request) -> Response:
         types = _types(request) or (EXPORT_FILTERS["chat"] if fmt == "vtt" else ())
     except ValueError as exc:
         return error(422, "invalid", str(exc))
-    rows = [ev async for ev in _events(node, room, request, access, types=types, public_view=True)]
+    rows = [ev async for ev in _events(node, room, request, access, types=types)]
     name = f'attachment; filename="{room["id"]}.{fmt}"'
     if fmt == "ndjson":
         return Response(b"".join(orjson.dumps(r) + b"\n" for r in rows), media_type="application/x-ndjson", headers={"content-disposition": name})

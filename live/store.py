@@ -14,6 +14,8 @@ from alembic.config import Config
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from rooms.events import STAFF_TYPES
+
 metadata = sa.MetaData()
 
 rooms = sa.Table(
@@ -225,7 +227,7 @@ class Store:
     async def transcript(self, room_id: str, *, after: int, limit: int, types: Sequence[str]) -> list[dict[str, Any]]:
         query = (
             sa.select(events.c.seq, events.c.idx, events.c.body, events.c.deleted)
-            .where(events.c.room_id == room_id, events.c.seq > after)
+            .where(events.c.room_id == room_id, events.c.seq > after, events.c.type.not_in(list(STAFF_TYPES)))
             .order_by(events.c.seq, events.c.idx)
             .limit(limit)
         )
