@@ -70,6 +70,24 @@ def _audit(args: argparse.Namespace) -> None:
     raise SystemExit(asyncio.run(run()))
 
 
+def _purge(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from live.node import purge_expired
+    from live.store import Store
+
+    async def run() -> None:
+        settings = Settings()
+        store = Store(settings.database_url)
+        try:
+            for brand, purged in (await purge_expired(store, settings.retention_days)).items():
+                print(f"brand {brand}: purged {len(purged)} session(s) {' '.join(purged)}".rstrip())
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+
+
 def _token(args: argparse.Namespace) -> None:
     from live import auth
 
@@ -108,6 +126,9 @@ def main(argv: list[str] | None = None) -> None:
     audit.add_argument("room")
     audit.add_argument("--database-url", help="defaults to LIVE_DATABASE_URL")
     audit.set_defaults(func=_audit)
+
+    purge = sub.add_parser("purge", help="apply LIVE_RETENTION_DAYS now (nodes also do it hourly)")
+    purge.set_defaults(func=_purge)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -29,6 +29,7 @@ from rooms.types import RoomId
 log = logging.getLogger("live.node")
 
 IDLE_CLOSE_SECONDS = 30.0
+RETENTION_RUN_SECONDS = 3600.0
 # A room whose count has not changed is still reported this often, so the other nodes'
 # share of it stays fresh (shares expire after live.log.redis.PRESENCE_TTL_MS).
 PRESENCE_HEARTBEAT_SECONDS = 1.0
@@ -48,7 +49,15 @@ class Node:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._close_idle()), loop.create_task(self._signals())]
+        self._tasks = [loop.create_task(self._close_idle()), loop.create_task(self._signals()), loop.create_task(self._retention())]
+
+    async def _retention(self) -> None:
+        while True:
+            try:
+                await purge_expired(self.store, self.settings.retention_days)
+            except Exception:
+                log.exception("retention run failed; will retry")
+            await asyncio.sleep(RETENTION_RUN_SECONDS)
 
     async def _signals(self) -> None:
         """Edge-aggregated signals for every open room, a few times a second, in one round trip.
@@ -206,3 +215,9 @@ class Node:
             with contextlib.suppress(Exception):
                 await rt.close()
         self.runtimes.clear()
+
+
+async def purge_expired(store: Store, retention_days: dict[str, int]) -> dict[str, list[str]]:
+    """Apply each brand's retention: the sessions purged, per brand."""
+    now = int(time.time() * 1000)
+    return {brand: await store.purge(brand, now - days * 86_400_000) for brand, days in retention_days.items()}

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = 5.0
     # Brand server-to-server access: API key -> brand id (JSON in LIVE_BRAND_API_KEYS).
     brand_api_keys: dict[str, str] = Field(default_factory=dict)
+    # Days a brand's ended sessions keep their log, transcript and stats (JSON, brand -> days);
+    # orders are the ledger and stay. Applied hourly by every node, or now by `live purge`.
+    retention_days: dict[str, int] = Field(default_factory=dict)
     # Checkout handoff: each reservation is POSTed here, signed with webhook_secret.
     webhook_url: str | None = None
     webhook_secret: str | None = None

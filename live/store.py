@@ -397,6 +397,17 @@ class Store:
         return changed
 
 
+    async def purge(self, brand_id: str, ended_before: int) -> list[str]:
+        """Drop the log, transcript and stats of the brand's sessions that ended before a time."""
+        query = sa.select(rooms.c.id).where(rooms.c.brand_id == brand_id, rooms.c.status == "ended", rooms.c.ended_at < ended_before)
+        async with self.engine.begin() as conn:
+            room_ids = [r.id for r in (await conn.execute(query)).all()]
+            if room_ids:
+                for table in (events, entries, room_samples, room_viewers, room_members):
+                    await conn.execute(table.delete().where(table.c.room_id.in_(room_ids)))
+        return room_ids
+
+
 def scrub(value: Any, user: str, alias: str, erased: str) -> Any:
     """A JSON value with ``user`` replaced by ``alias``, their names and their own text erased."""
     if isinstance(value, list):

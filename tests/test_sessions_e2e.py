@@ -180,3 +180,27 @@ def _pii_token() -> str:
     """A brand token that may see real user ids (the claim the platform grants for that)."""
     claims = jwt.decode(token("brandA", "*", "brand"), options={"verify_signature": False})
     return jwt.encode(claims | {"pii": True}, SECRET, algorithm="HS256")
+
+
+async def test_retention_purges_a_brands_old_sessions_but_keeps_orders(tmp_path: Path) -> None:
+    from tests.harness import LiveServer
+
+    srv = LiveServer(tmp_path).start()
+    try:
+        api = Api(srv)
+        brand = bearer(token("brandR", "*", "brand"))
+        await api.http.post("/v1/rooms", json={"id": "old", "title": "Old", "brand_id": "brandR", "host_id": "host1"}, headers=brand)
+        await api.http.post("/v1/rooms/old/live", headers=brand)
+        host = await Client.join(srv.ws_url("old"), token("host1", "old", "host"))
+        await host.request("chat.post", text="long ago")
+        await host.close()
+        await api.end_room("old")
+        assert [e["type"] for e in await api.transcript("old", type="chat.message")] == ["chat.message"]
+        env = {**os.environ, **srv.env, "LIVE_RETENTION_DAYS": json.dumps({"brandR": 0, "otherbrand": 30})}
+        purge = subprocess.run([sys.executable, "-m", "live.cli", "purge"], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert purge.returncode == 0 and "brand brandR: purged 1 session(s) old" in purge.stdout, purge.stdout + purge.stderr
+        assert await api.transcript("old") == []
+        assert (await api.http.get("/v1/rooms/old")).json()["status"] == "ended", "the room itself stays listed"
+        await api.http.aclose()
+    finally:
+        srv.stop()
