@@ -1,0 +1,116 @@
+// The small client every page shares: connect, hello with the token, resume from the
+// last seq after a drop (exponential backoff with jitter), requests with replies.
+// User text is only ever put into the page with textContent (see el()).
+
+export const RECONNECT = new Set([1001, 1006, 1011, 1012, 4008, 4010, 4029]);
+
+export class LiveClient {
+  constructor(roomId, { token = null, ref = null, onEvent = () => {}, onWelcome = () => {}, onStatus = () => {} } = {}) {
+    Object.assign(this, { roomId, token, ref, onEvent, onWelcome, onStatus });
+    this.seq = null;
+    this.epoch = null;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.attempt = 0;
+    this.closedForGood = false;
+  }
+
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/v1/rooms/${encodeURIComponent(this.roomId)}/ws`, ["live.v1.json"]);
+    this.ws = ws;
+    this.onStatus(this.seq === null ? "connecting" : "reconnecting");
+    ws.onopen = () => {
+      const hello = { type: "hello", id: "hello", token: this.token, ref: this.ref };
+      if (this.seq !== null) Object.assign(hello, { since: this.seq, epoch: this.epoch });
+      ws.send(JSON.stringify(hello));
+    };
+    ws.onmessage = (msg) => {
+      for (const m of JSON.parse(msg.data)) this.handle(m);
+    };
+    ws.onclose = (ev) => {
+      for (const [, reject] of this.pending.values()) reject(new Error("disconnected"));
+      this.pending.clear();
+      if (this.closedForGood || !RECONNECT.has(ev.code)) {
+        this.onStatus(ev.code === 4009 ? "ended" : "closed", ev.code, ev.reason);
+        return;
+      }
+      this.onStatus("reconnecting");
+      const bound = Math.min(30000, 500 * 2 ** this.attempt++);
+      setTimeout(() => this.connect(), Math.random() * bound);
+    };
+  }
+
+  handle(m) {
+    if (m.type === "welcome") {
+      this.attempt = 0;
+      this.epoch = m.epoch;
+      this.seq = m.seq;
+      this.onWelcome(m);
+      this.onStatus("live");
+      return;
+    }
+    if (m.type === "reply") {
+      const waiter = this.pending.get(m.id);
+      if (waiter) {
+        this.pending.delete(m.id);
+        waiter[0](m);
+      } else if (!m.ok) {
+        this.onEvent({ type: "error", error: m.error });
+      }
+      return;
+    }
+    if (typeof m.seq === "number") this.seq = Math.max(this.seq ?? 0, m.seq);
+    this.onEvent(m);
+  }
+
+  request(type, fields = {}) {
+    const id = `r${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return reject(new Error("not connected"));
+      this.pending.set(id, [resolve, reject]);
+      this.ws.send(JSON.stringify({ type, id, ...fields }));
+    });
+  }
+
+  close() {
+    this.closedForGood = true;
+    this.ws?.close();
+  }
+}
+
+// --- page helpers ----------------------------------------------------------------
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// Minor units per currency: prices travel as integers (IDR has none: 150000 is Rp 150.000).
+const MINOR = { IDR: 0, JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0, KWD: 3, BHD: 3, JOD: 3, OMR: 3, TND: 3 };
+
+export function formatPrice(amount, currency, lang) {
+  const digits = MINOR[currency] ?? 2;
+  const locale = lang === "id" ? "id-ID" : "en-US";
+  return new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(amount / 10 ** digits);
+}
+
+export function params() {
+  const out = new URLSearchParams(location.search);
+  for (const [k, v] of new URLSearchParams(location.hash.slice(1))) out.set(k, v); // tokens travel in the fragment: never sent, never logged
+  return out;
+}
+
+export function clock(ms) {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+}
