@@ -49,6 +49,7 @@ class CreateRoom(BaseModel):
     max_message_length: int = Field(500, ge=1, le=4000)
     max_pinned_products: int = Field(3, ge=1, le=20)
     reservation_seconds: int = Field(600, ge=1, le=86_400)
+    playback_url: str | None = Field(None, max_length=1000, pattern=r"^https?://")
 
 
 def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -104,6 +105,7 @@ async def create_room(request: Request) -> Response:
         max_message_length=body.max_message_length,
         max_pinned_products=body.max_pinned_products,
         reservation_seconds=body.reservation_seconds,
+        playback_url=body.playback_url,
     )
     # The fold's own rules, on an empty room, before anything is opened for it.
     probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)

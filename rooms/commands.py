@@ -52,6 +52,7 @@ class RoomCreate:
     max_message_length: int = 500
     max_pinned_products: int = 3
     reservation_seconds: int = 600  # how long a claim holds units before they return to stock
+    playback_url: str | None = None  # the video stream (HLS, MP4...) the pages play
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

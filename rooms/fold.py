@@ -162,6 +162,7 @@ def _apply_create(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str
     s.starts_at, s.created_at = cmd.starts_at, entry.ts
     s.allow_guests, s.max_message_length = cmd.allow_guests, cmd.max_message_length
     s.max_pinned_products, s.reservation_seconds = cmd.max_pinned_products, cmd.reservation_seconds
+    s.playback_url = cmd.playback_url
     s.roles_seen[cmd.host_id] = Role.HOST
     return [e.RoomStatusChanged(status=s.status.value)], {}
 

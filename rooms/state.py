@@ -159,6 +159,7 @@ class RoomState:
     # commerce
     max_pinned_products: int = 3
     reservation_seconds: int = 600
+    playback_url: str | None = None
     pinned_products: list[PinnedProduct] = field(default_factory=list)
     offers: dict[int, Offer] = field(default_factory=dict)
     reservations: dict[int, Reservation] = field(default_factory=dict)
@@ -211,6 +212,7 @@ class RoomState:
             "went_live_at": self.went_live_at,
             "ended_at": self.ended_at,
             "allow_guests": self.allow_guests,
+            "playback_url": self.playback_url,
             "max_message_length": self.max_message_length,
             "slow_mode_seconds": self.slow_mode_seconds,
             "pinned": asdict(self.pinned) if self.pinned else None,

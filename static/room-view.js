@@ -39,6 +39,9 @@ export class RoomView {
     this.questions = new Map(room.questions.map((q) => [q.id, q]));
     this.products = room.pinned_products;
     this.membersOnly = room.members_only_chat;
+    this.stage.replaceChildren(room.playback_url
+      ? el("video", { src: room.playback_url, controls: true, autoplay: true, muted: true, playsinline: true, "data-testid": "video", "aria-label": room.title })
+      : el("div", { class: "poster", "data-testid": "poster" }, "▶"));
     this.messages.clear();
     this.chatList.replaceChildren();
     for (const m of room.messages) this.addMessage(m);

@@ -53,7 +53,8 @@ async def test_a_live_show_in_three_browsers(nodes: Cluster, browser: Browser) -
     brand = bearer(token("acme", "*", "brand"))
     catalog = [{"id": "tee", "sku": "TEE", "title": "Batik tee", "price": 150000, "currency": "IDR"}]
     assert (await api.http.put("/v1/catalog/acme/products", json=catalog, headers=brand)).status_code == 200
-    assert (await api.http.post("/v1/rooms", json={"id": "shop", "title": "Batik night", "brand_id": "acme", "host_id": "host1"}, headers=brand)).status_code == 201
+    room = {"id": "shop", "title": "Batik night", "brand_id": "acme", "host_id": "host1", "playback_url": f"{n0.url}/stream.mp4"}
+    assert (await api.http.post("/v1/rooms", json=room, headers=brand)).status_code == 201
     errors: list[str] = []
     host = await page_at(browser, f"{n0.url}/host.html?room=shop#token={token('host1', 'shop', 'host', name='Hana')}", errors)
     await host.get_by_test_id("go-live").click()
@@ -62,6 +63,7 @@ async def test_a_live_show_in_three_browsers(nodes: Cluster, browser: Browser) -
     pages = [host, ana, ben]
     for page in pages:
         await expect(page.get_by_test_id("room-status")).to_contain_text("Batik night")
+        assert await page.get_by_test_id("video").get_attribute("src") == f"{n0.url}/stream.mp4"
 
     # Chat, in the same order everywhere; user text is text, never HTML.
     await ana.get_by_test_id("chat-input").fill("Halo semua!")
