@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from live import commerce_api, http_api, metrics, sessions_api
+from live.errors import ServerError
 from live.gateway import room_socket
 from live.replay_ws import replay_socket
 from live.log import MemoryLog, RoomLog
@@ -116,4 +117,4 @@ def create_app(settings: Settings) -> Any:
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
-    return LiveApp(Starlette(routes=routes, lifespan=lifespan), node)
+    return LiveApp(Starlette(routes=routes, lifespan=lifespan, exception_handlers={ServerError: http_api.server_error}), node)

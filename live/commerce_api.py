@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from live import protocol as p
-from live.errors import AuthError, Forbidden, NotFound
+from live.errors import Forbidden, NotFound
 from live.http_api import _actor, _outcome_response, error
 from live.node import Node
 from rooms import commands as c
@@ -63,12 +63,9 @@ def _rows(request: Request, body: bytes) -> list[Any]:
 async def import_products(request: Request) -> Response:
     node: Node = request.app.state.node
     owner = request.path_params["owner"]
-    try:
-        actor = _actor(request, "*")
-        if actor.role not in MERCHANT or actor.user_id != owner:
-            raise Forbidden("a catalog is written by its owner's brand or host token (room *)")
-    except AuthError as exc:
-        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    actor = _actor(request, "*")
+    if actor.role not in MERCHANT or actor.user_id != owner:
+        raise Forbidden("a catalog is written by its owner's brand or host token (room *)")
     try:
         rows = _rows(request, await request.body())
     except (ValueError, UnicodeDecodeError, orjson.JSONDecodeError) as exc:
@@ -119,10 +116,7 @@ async def catalog_command(node: Node, state: RoomState, request: p.CatalogReques
 async def list_orders(request: Request) -> Response:
     node: Node = request.app.state.node
     room_id = request.path_params["room_id"]
-    try:
-        _merchant(request, room_id)
-    except AuthError as exc:
-        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    _merchant(request, room_id)
     return JSONResponse({"room_id": room_id, "orders": await node.store.list_orders(room_id)})
 
 
@@ -130,10 +124,7 @@ async def sales(request: Request) -> Response:
     """Units and revenue per currency, per product and per affiliate, paid and reserved."""
     node: Node = request.app.state.node
     room_id = request.path_params["room_id"]
-    try:
-        _merchant(request, room_id)
-    except AuthError as exc:
-        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    _merchant(request, room_id)
     orders = await node.store.list_orders(room_id)
     return JSONResponse({"room_id": room_id} | summarize(orders))
 
@@ -158,10 +149,7 @@ def summarize(orders: list[dict[str, Any]]) -> dict[str, Any]:
 async def _order_command(request: Request, command: c.Command) -> Response:
     node: Node = request.app.state.node
     room_id = RoomId(request.path_params["room_id"])
-    try:
-        actor = _merchant(request, room_id)
-    except AuthError as exc:
-        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    actor = _merchant(request, room_id)
     rt = await node.runtime(room_id)
     if rt is None:
         return error(404, "not_found", "no such room")

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from live import auth
-from live.errors import AuthError, Forbidden
+from live.errors import AuthError, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, Unavailable
 from live.node import Node
 from live.room import RoomRuntime
 from rooms import commands as c
@@ -56,6 +56,16 @@ def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
 
 
+# The HTTP status of each named server error; handlers raise them and let this answer.
+_STATUS_OF_ERROR: list[tuple[type[ServerError], int]] = [(Forbidden, 403), (AuthError, 401), (NotFound, 404), (RoomEnded, 409), (ProtocolError, 422), (RateLimited, 429), (Unavailable, 503)]
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServerError)
+    status = next((code for cls, code in _STATUS_OF_ERROR if isinstance(exc, cls)), 500)
+    return error(status, exc.code, exc.message)
+
+
 def _actor(request: Request, room: str) -> c.Actor:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -88,10 +98,7 @@ async def create_room(request: Request) -> Response:
     except ValidationError as exc:
         return error(422, "invalid", "invalid room", details=exc.errors(include_url=False, include_context=False, include_input=False))
     room_id = RoomId(body.id or uuid.uuid4().hex[:12])
-    try:
-        actor = _actor(request, room_id)
-    except AuthError as exc:
-        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    actor = _actor(request, room_id)
     host_id = body.host_id or (None if actor.role is Role.BRAND else actor.user_id)
     if host_id is None:
         return error(422, "invalid", "host_id is required when a brand creates a room")
@@ -123,10 +130,7 @@ async def create_room(request: Request) -> Response:
 async def _transition(request: Request, command: c.Command) -> Response:
     node: Node = request.app.state.node
     room_id = RoomId(request.path_params["room_id"])
-    try:
-        actor = _actor(request, room_id)
-    except AuthError as exc:
-        return error(403 if isinstance(exc, Forbidden) else 401, exc.code, exc.message)
+    actor = _actor(request, room_id)
     rt = await node.runtime(room_id)
     if rt is None:
         return error(404, "not_found", "no such room")
