@@ -40,6 +40,8 @@ class Member:
     conn_id: str
     actor: Actor
     sink: Sink
+    thinned: bool = False  # behind: gets no chat from ordinary viewers until it catches up
+    backlog: int = 0  # unsent bytes after the last write to it
 
     @property
     def sees_sales(self) -> bool:
@@ -51,12 +53,16 @@ class _Buffered:
     seq: int
     encoded: dict[p.Format, bytes]
     staff_only: bool = False
+    thinnable: bool = False  # chat from an ordinary viewer: the lane a behind viewer may skip
 
 
-# Members are grouped by wire format and by whether they see staff-audience events:
-# each group gets one frame per flush, built once.
-Group = tuple[p.Format, bool]
-GROUPS: list[Group] = [(fmt, staff) for fmt in p.Format for staff in (False, True)]
+# Members are grouped by wire format, by whether they see staff-audience events, and by
+# whether their chat is thinned: each group gets one frame per flush, built once.
+Group = tuple[p.Format, bool, bool]
+GROUPS: list[Group] = [(fmt, staff, thinned) for fmt in p.Format for staff in (False, True) for thinned in (False, True)]
+# A member whose unsent bytes pass a quarter of its bound gets thinned chat (and is told);
+# under a sixteenth, it gets all of it again. Past the bound it is a slow consumer.
+THIN_AT, THIN_UNTIL = 4, 16
 
 
 OnFolded = Callable[[RoomState, Entry, list[dict[str, Any]]], None]
@@ -249,7 +255,7 @@ class RoomRuntime:
         self._on_folded(self.state, entry, messages)  # the persister skips what SQL has
         public = [m for m in messages if m["type"] not in INTERNAL_TYPES]
         if public:
-            encoded = [_Buffered(entry.seq, {fmt: p.encode(fmt, m) for fmt in p.Format}, m["type"] in STAFF_TYPES) for m in public]
+            encoded = [_Buffered(entry.seq, {fmt: p.encode(fmt, m) for fmt in p.Format}, m["type"] in STAFF_TYPES, _thinnable(m)) for m in public]
             self._recent.extend(encoded)
             if publish:
                 for i, m in enumerate(public):  # running totals coalesce: only the latest per frame
@@ -292,16 +298,57 @@ class RoomRuntime:
         pending = [enc for enc in self._pending if enc is not None]
         self._pending, self._pending_latest = [], {}
         self._last_flush = asyncio.get_running_loop().time()
-        for (fmt, staff), by_conn in self._members.items():
-            items = [b.encoded[fmt] for b in pending if staff or not b.staff_only]
-            if not by_conn or not items:
+        frames: dict[Group, bytes | None] = {}
+
+        def frame_for(group: Group) -> bytes | None:
+            if group not in frames:
+                fmt, staff, thinned = group
+                items = [b.encoded[fmt] for b in pending if (staff or not b.staff_only) and not (thinned and b.thinnable)]
+                frames[group] = ws_frame(fmt, p.frame(fmt, items)) if items else None
+                self.deliveries += len(self._members[group]) * len(items)
+            return frames[group]
+
+        moves: list[tuple[Member, bool]] = []
+        slow: list[Member] = []
+        for group, by_conn in self._members.items():
+            if not by_conn:
                 continue
-            data = ws_frame(fmt, p.frame(fmt, items))
-            slow = [m for m in by_conn.values() if not m.sink.write(data)]
-            self.deliveries += len(by_conn) * len(items)
-            for member in slow:
-                self.leave(member)
-                member.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+            data, thinned = frame_for(group), group[2]
+            for m in by_conn.values():
+                limit = m.sink.limit
+                if not thinned and m.backlog > limit // THIN_AT:
+                    moves.append((m, True))  # behind already: this frame goes out thinned
+                    continue
+                m.backlog = m.sink.write(data) if data is not None else m.sink.buffered()
+                if m.backlog > limit:
+                    slow.append(m)
+                elif thinned and m.backlog < limit // THIN_UNTIL:
+                    moves.append((m, False))
+        for m, thinned in moves:
+            group = self._move(m, thinned)
+            if thinned and (data := frame_for(group)) is not None:
+                m.backlog = m.sink.write(data)
+            if m.backlog > m.sink.limit:
+                slow.append(m)
+        for m in slow:
+            self.leave(m)
+            m.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+
+    def _move(self, m: Member, thinned: bool) -> Group:
+        """Thin a member's chat, or give it all back, and tell it so."""
+        self.leave(m)
+        m.thinned = thinned
+        group = (m.sink.fmt, m.sees_sales, thinned)
+        self._members[group][m.conn_id] = m
+        self.send(m, {"type": "chat.thinned", "thinned": thinned})
+        return group
+
+    def _unthin_caught_up(self) -> None:
+        """A thinned member of a quiet room gets its chat back once it has read its backlog."""
+        for (_, _, thinned), by_conn in self._members.items():
+            if thinned:
+                for m in [m for m in by_conn.values() if m.sink.buffered() < m.sink.limit // THIN_UNTIL]:
+                    self._move(m, False)
 
     def take_reactions(self) -> dict[str, int]:
         """This node's reactions since the last call, to share with the other nodes."""
@@ -311,6 +358,7 @@ class RoomRuntime:
 
     def show_signals(self, viewers: int) -> None:
         """Broadcast the room's viewer count (when it changed) and the reactions burst."""
+        self._unthin_caught_up()
         shown = self._shown_reactions + self._remote_reactions
         self._shown_reactions, self._remote_reactions = Counter(), Counter()
         signals: list[dict[str, Any]] = []
@@ -351,7 +399,7 @@ class RoomRuntime:
         for start in range(0, len(backlog or ()), RESUME_FRAME_EVENTS):
             chunk = backlog[start : start + RESUME_FRAME_EVENTS]  # type: ignore[index]
             member.sink.write(ws_frame(fmt, p.frame(fmt, [b.encoded[fmt] for b in chunk])))
-        self._members[fmt, staff][member.conn_id] = member
+        self._members[fmt, staff, False][member.conn_id] = member
         if member.actor.role is not Role.GUEST:
             self.joined.setdefault(member.actor.user_id, int(time.time() * 1000))
 
@@ -367,14 +415,20 @@ class RoomRuntime:
         return [b for b in self._recent if b.seq > since and (staff or not b.staff_only)]
 
     def leave(self, member: Member) -> None:
-        self._members[member.sink.fmt, member.sees_sales].pop(member.conn_id, None)
+        self._members[member.sink.fmt, member.sees_sales, member.thinned].pop(member.conn_id, None)
 
     def send(self, member: Member, message: dict[str, Any]) -> None:
         """One message to one member (replies), through the same sink as the fan-out."""
         fmt = member.sink.fmt
-        if not member.sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, message)]))):
+        member.backlog = member.sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, message)])))
+        if member.backlog > member.sink.limit:
             self.leave(member)
             member.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+
+
+def _thinnable(message: dict[str, Any]) -> bool:
+    """Chat the chat lane may skip for a viewer who is behind: never the host's, moderators' or the brand's."""
+    return message["type"] == "chat.message" and message["message"]["user"]["role"] not in SEES_SALES
 
 
 def reply_for(rid: str | int | None, outcome: Outcome) -> dict[str, Any]:

@@ -32,32 +32,38 @@ def ws_frame(fmt: Format, payload: bytes) -> bytes:
 
 class Sink(Protocol):
     fmt: Format
+    limit: int  # bytes buffered past which the consumer is slow: close it
 
-    def write(self, frame: bytes) -> bool:
-        """Queue one prepared frame. False means the consumer is slow: close it."""
+    def write(self, frame: bytes) -> int:
+        """Queue one prepared frame; returns the bytes still waiting to go out."""
         ...
+
+    def buffered(self) -> int: ...
 
     def close(self, code: CloseCode, reason: str) -> None: ...
 
 
 class TransportSink:
-    __slots__ = ("fmt", "_proto", "_transport", "_limit", "_closing")
+    __slots__ = ("fmt", "_proto", "_transport", "limit", "_closing")
 
     def __init__(self, fmt: Format, proto: Any, limit: int) -> None:
         self.fmt = fmt
         self._proto = proto
         self._transport = proto.transport
+        self.limit = limit
         # The handshake is done: its parsed request and response (headers and all)
         # are dead weight on every idle connection.
         proto.request = proto.response = None
-        self._limit = limit
         self._closing = False
 
-    def write(self, frame: bytes) -> bool:
+    def write(self, frame: bytes) -> int:
         if self._closing or self._proto.close_sent or self._transport.is_closing():
-            return True  # already going away; its receive loop cleans up
+            return 0  # already going away; its receive loop cleans up
         self._transport.write(frame)
-        return bool(self._transport.get_write_buffer_size() <= self._limit)
+        return self.buffered()
+
+    def buffered(self) -> int:
+        return int(self._transport.get_write_buffer_size())
 
     def close(self, code: CloseCode, reason: str) -> None:
         """Queue the close frame behind what is already buffered, without waiting.
@@ -85,7 +91,7 @@ class AsgiSink:
     def __init__(self, fmt: Format, send: Any, limit: int) -> None:
         self.fmt = fmt
         self._send = send
-        self._limit = limit
+        self.limit = limit
         self._queue: deque[bytes] = deque()
         self._queued = 0
         self._wake = asyncio.Event()
@@ -93,13 +99,16 @@ class AsgiSink:
         self._task = asyncio.get_running_loop().create_task(self._drain())
         self._key = "text" if fmt is Format.JSON else "bytes"
 
-    def write(self, frame: bytes) -> bool:
+    def write(self, frame: bytes) -> int:
         if self._closing:
-            return True
+            return 0
         self._queue.append(frame)
         self._queued += len(frame)
         self._wake.set()
-        return self._queued <= self._limit
+        return self._queued
+
+    def buffered(self) -> int:
+        return self._queued
 
     async def _drain(self) -> None:
         while True:

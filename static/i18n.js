@@ -17,6 +17,7 @@ const STRINGS = {
     start_giveaway: "Start giveaway", draw: "Draw", claims: "Claims", revenue: "Revenue", affiliates: "Affiliate sales",
     sessions: "Sessions", replay: "Replay", play: "Play", pause: "Pause", export: "Export", viewers_chart: "Viewers", sales_chart: "Paid orders",
     error_generic: "Something went wrong",
+    thinned: "Chat is busy: showing some of the messages",
   },
   id: {
     live: "LANGSUNG", scheduled: "Segera dimulai", ended: "Siaran ini telah berakhir", viewers: "menonton",
@@ -35,6 +36,7 @@ const STRINGS = {
     start_giveaway: "Mulai giveaway", draw: "Undi", claims: "Klaim", revenue: "Pendapatan", affiliates: "Penjualan afiliasi",
     sessions: "Sesi", replay: "Tayangan ulang", play: "Putar", pause: "Jeda", export: "Ekspor", viewers_chart: "Penonton", sales_chart: "Pesanan dibayar",
     error_generic: "Terjadi kesalahan",
+    thinned: "Obrolan ramai: menampilkan sebagian pesan",
   },
 };
 

@@ -75,6 +75,7 @@ export class RoomView {
       case "giveaway.started": this.giveaway = { id: ev.giveaway_id, title: ev.title, entrants: 0 }; this.renderGiveaway(); break;
       case "giveaway.entries": if (this.giveaway) this.giveaway.entrants = ev.entrants; this.renderGiveaway(); break;
       case "giveaway.drawn": this.giveaway = { ...(this.giveaway ?? {}), id: ev.giveaway_id, winners: ev.winners }; this.renderGiveaway(); break;
+      case "chat.thinned": this.thinned = ev.thinned; this.flash(this.chatError, ev.thinned ? t("thinned") : "", "ok"); break;
       case "error": this.flash(this.chatError, reason(ev.error)); break;
     }
   }
@@ -204,6 +205,8 @@ export class RoomView {
       const text = this.chatInput.value;
       if (!text.trim()) return;
       const reply = await this.client.request("chat.post", { text });
+      // While chat is thinned for us the server skips viewers' messages, ours too: show it from the reply.
+      if (reply.ok && this.thinned) this.addMessage({ id: reply.result.message_id, user: { ...this.me, badges: [] }, text: text.trim() });
       if (reply.ok) this.chatInput.value = "";
       else this.flash(this.chatError, reason(reply.error));
     } }, this.chatInput, el("button", { type: "submit" }, t("send")), this.chatError);

@@ -127,7 +127,7 @@ async def test_a_live_show_in_three_browsers(nodes: Cluster, browser: Browser) -
 
     # The show ends; the brand replays it with its charts.
     await host.get_by_test_id("end-show").click()
-    await expect(ana.get_by_test_id("connection")).to_have_text("")
+    await expect(ana.get_by_test_id("connection")).to_have_text("Siaran ini telah berakhir")  # Ana reads Bahasa Indonesia
     replay = await page_at(browser, f"{n1.url}/replay.html?brand=acme&speed=64#token={token('acme', '*', 'brand')}", errors)
     await replay.locator("[data-room=shop]").click()
     for chart_id in ("chart-viewers", "chart-sales"):
