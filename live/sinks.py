@@ -60,7 +60,7 @@ class TransportSink:
         if self._closing or self._proto.close_sent or self._transport.is_closing():
             return 0  # already going away; its receive loop cleans up
         self._transport.write(frame)
-        return self.buffered()
+        return int(self._transport.get_write_buffer_size())
 
     def buffered(self) -> int:
         return int(self._transport.get_write_buffer_size())

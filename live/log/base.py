@@ -57,7 +57,11 @@ class RoomLog(Protocol):
 
     async def read(self, room: RoomId, after: int = 0, limit: int = 10_000) -> list[Entry]: ...
 
-    async def save_snapshot(self, room: RoomId, seq: int, state: dict[str, Any]) -> None: ...
+    wants_snapshots: bool  # whether save_snapshot does anything (saves serializing for nothing)
+
+    async def save_snapshot(self, room: RoomId, seq: int, state: bytes) -> None:
+        """Keep ``state`` (JSON) as the room's snapshot at ``seq``."""
+        ...
 
     async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:
         """The rooms this node is the one persister of (leases taken or renewed by the call)."""

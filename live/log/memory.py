@@ -66,7 +66,9 @@ class MemoryLog:
         start = max(0, after + 1 - log.first_seq)
         return log.entries[start : start + limit]
 
-    async def save_snapshot(self, room: RoomId, seq: int, state: dict[str, Any]) -> None:
+    wants_snapshots = False
+
+    async def save_snapshot(self, room: RoomId, seq: int, state: bytes) -> None:
         """Nothing to do: this process folds every room it has from the start."""
 
     async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:

@@ -211,8 +211,10 @@ class RedisLog:
             raise EpochChanged(room)
         return Seq(int(seq))
 
-    async def save_snapshot(self, room: RoomId, seq: int, state: dict[str, Any]) -> None:
-        await self._redis.set(_key(room, "snap"), orjson.dumps({"seq": seq, "state": state}))
+    wants_snapshots = True
+
+    async def save_snapshot(self, room: RoomId, seq: int, state: bytes) -> None:
+        await self._redis.set(_key(room, "snap"), b'{"seq":%d,"state":%s}' % (seq, state))
 
     async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:
         if not rooms:
