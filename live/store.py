@@ -5,6 +5,7 @@ migrations (live/migrations). Writes are idempotent by ``(room, seq)`` so a batc
 written twice (a retry, or a second persister after a takeover) changes nothing.
 """
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -127,7 +128,8 @@ room_viewers = sa.Table(
     sa.Column("first_seen", sa.BigInteger, nullable=False),
 )
 
-REGULAR_SESSIONS = 3  # sessions of a brand with points in each, for the "regular" badge
+REGULAR_SESSIONS = 3
+LOOP_FRIENDLY_ROWS = 200  # rows per statement where a batch may be large  # sessions of a brand with points in each, for the "regular" badge
 
 
 def _migrate(connection: sa.Connection) -> None:
@@ -340,11 +342,14 @@ class Store:
     # --- session stats -----------------------------------------------------------------
 
     async def add_samples(self, samples: Sequence[dict[str, Any]], viewers: Sequence[dict[str, Any]]) -> None:
+        """Record samples and joins. SQLAlchemy prepares the rows on the event loop, so a
+        big batch (5,000 viewers who just joined) goes in chunks, letting the fan-out run between."""
         async with self.engine.begin() as conn:
             if samples:
                 await conn.execute(self._insert_ignore(room_samples).on_conflict_do_nothing(), list(samples))
-            if viewers:
-                await conn.execute(self._insert_ignore(room_viewers).on_conflict_do_nothing(), list(viewers))
+            for start in range(0, len(viewers), LOOP_FRIENDLY_ROWS):
+                await conn.execute(self._insert_ignore(room_viewers).on_conflict_do_nothing(), list(viewers[start : start + LOOP_FRIENDLY_ROWS]))
+                await asyncio.sleep(0)
 
     async def session_stats(self, room_id: str) -> tuple[list[tuple[int, int, int]], int]:
         samples = sa.select(room_samples.c.ts, room_samples.c.viewers, room_samples.c.reactions).where(room_samples.c.room_id == room_id).order_by(room_samples.c.ts)
