@@ -10,6 +10,7 @@ drained by one writer task.
 
 import asyncio
 import contextlib
+import random
 import logging
 from collections import deque
 from typing import Any, Protocol
@@ -54,6 +55,12 @@ class TransportSink:
         # The handshake is done: its parsed request and response (headers and all)
         # are dead weight on every idle connection.
         proto.request = proto.response = None
+        # uvicorn starts each connection's keepalive at its handshake, so a burst of joins
+        # pings (and gets pongs) in one burst every interval, stalling the fan-out. Each
+        # ping reschedules the next one, so a random first phase spreads them for good.
+        if getattr(proto, "ping_timer", None) is not None and proto.ping_interval:
+            proto.ping_timer.cancel()
+            proto.ping_timer = proto.loop.call_later(random.uniform(0.1, 1.0) * proto.ping_interval, proto.send_keepalive_ping)
         self._closing = False
 
     def write(self, frame: bytes) -> int:
