@@ -8,6 +8,7 @@ the embedded server, or a Redis that lost it), or created empty for a new room.
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -30,6 +31,8 @@ log = logging.getLogger("live.node")
 
 IDLE_CLOSE_SECONDS = 30.0
 RETENTION_RUN_SECONDS = 3600.0
+GC_FREEZE_SECONDS = 5.0
+GC_THAW_SECONDS = 600.0
 # A room whose count has not changed is still reported this often, so the other nodes'
 # share of it stays fresh (shares expire after live.log.redis.PRESENCE_TTL_MS).
 PRESENCE_HEARTBEAT_SECONDS = 1.0
@@ -49,7 +52,31 @@ class Node:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._close_idle()), loop.create_task(self._signals()), loop.create_task(self._retention())]
+        self._tasks = [
+            loop.create_task(self._close_idle()),
+            loop.create_task(self._signals()),
+            loop.create_task(self._retention()),
+            loop.create_task(self._collector()),
+        ]
+
+    async def _collector(self) -> None:
+        """Keep CPython's full garbage collections off the fan-out.
+
+        A full collection walks every tracked object, and thousands of connections are
+        hundreds of thousands of them: at 5,000 viewers one took 0.3 s in mid-show and
+        found nothing to free (measured: p99 latency 300 ms instead of 130 ms). Freezing
+        moves what has survived so far out of the collector's sight. Frozen objects are
+        still freed by reference counting; only cycles among them wait for the thaw, a
+        deliberate full collection every ``GC_THAW_SECONDS``.
+        """
+        thawed = asyncio.get_running_loop().time()
+        while True:
+            await asyncio.sleep(GC_FREEZE_SECONDS)
+            if asyncio.get_running_loop().time() - thawed >= GC_THAW_SECONDS:
+                thawed = asyncio.get_running_loop().time()
+                gc.unfreeze()
+                gc.collect()
+            gc.freeze()
 
     async def _retention(self) -> None:
         while True:
