@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from live import protocol as p
 from live.errors import Forbidden, NotFound
-from live.http_api import _actor, _outcome_response, error
+from live.http_api import _actor, _outcome_response, error, open_room
 from live.node import Node
 from rooms import commands as c
 from rooms.roles import MERCHANT
@@ -147,12 +147,9 @@ def summarize(orders: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def _order_command(request: Request, command: c.Command) -> Response:
-    node: Node = request.app.state.node
     room_id = RoomId(request.path_params["room_id"])
     actor = _merchant(request, room_id)
-    rt = await node.runtime(room_id)
-    if rt is None:
-        return error(404, "not_found", "no such room")
+    rt = await open_room(request, room_id)
     outcome = await rt.submit(actor, command)
     return _outcome_response(outcome, {"room_id": room_id, "reservation_id": getattr(command, "reservation_id")} | getattr(outcome, "result", {}))
 

@@ -3,6 +3,7 @@
 ServerError
  ├── ProtocolError   a frame that is not a valid message (bad_request, unknown_type, too_large)
  ├── AuthError       a missing, bad or expired token, or a role not allowed (unauthorized, forbidden)
+ ├── Invalid         a parameter or body out of range (invalid)
  ├── NotFound        no such room (not_found)
  ├── RoomEnded       the room has ended (room_ended)
  ├── RateLimited     too many commands (rate_limited)
@@ -44,6 +45,10 @@ class AuthError(ServerError):
 
 class Forbidden(AuthError):
     code = "forbidden"
+
+
+class Invalid(ServerError):
+    code = "invalid"
 
 
 class NotFound(ServerError):

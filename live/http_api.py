@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from live import auth
-from live.errors import AuthError, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, Unavailable
+from live.errors import AuthError, Forbidden, Invalid, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, Unavailable
 from live.node import Node
 from live.room import RoomRuntime
 from rooms import commands as c
@@ -57,7 +57,7 @@ def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 
 
 # The HTTP status of each named server error; handlers raise them and let this answer.
-_STATUS_OF_ERROR: list[tuple[type[ServerError], int]] = [(Forbidden, 403), (AuthError, 401), (NotFound, 404), (RoomEnded, 409), (ProtocolError, 422), (RateLimited, 429), (Unavailable, 503)]
+_STATUS_OF_ERROR: list[tuple[type[ServerError], int]] = [(Forbidden, 403), (AuthError, 401), (NotFound, 404), (RoomEnded, 409), (ProtocolError, 422), (Invalid, 422), (RateLimited, 429), (Unavailable, 503)]
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -127,13 +127,20 @@ async def create_room(request: Request) -> Response:
     return _outcome_response(outcome, _room_view(rt), 201)
 
 
+async def open_room(request: Request, room_id: RoomId) -> RoomRuntime:
+    """The room's runtime on this node, or NotFound (404)."""
+    node: Node = request.app.state.node
+    rt = await node.runtime(room_id)
+    if rt is None:
+        raise NotFound("no such room")
+    return rt
+
+
 async def _transition(request: Request, command: c.Command) -> Response:
     node: Node = request.app.state.node
     room_id = RoomId(request.path_params["room_id"])
     actor = _actor(request, room_id)
-    rt = await node.runtime(room_id)
-    if rt is None:
-        return error(404, "not_found", "no such room")
+    rt = await open_room(request, room_id)
     outcome = await rt.submit(actor, command)
     await node.persister.flush_soon()  # an ended room's log is persisted completely before the reply
     return _outcome_response(outcome, _room_view(rt))
@@ -155,27 +162,21 @@ async def get_room(request: Request) -> Response:
         return JSONResponse(_room_view(rt))
     row = await node.store.get_room(room_id)
     if row is None:
-        return error(404, "not_found", "no such room")
+        raise NotFound("no such room")
     return JSONResponse(_row_view(row) | {"viewers": 0})
 
 
 def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    value = int(raw)  # ValueError -> 422 by the caller
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be {lo}..{hi}")
-    return value
+    raw = request.query_params.get(name, str(default))
+    if not raw.lstrip("-").isdigit() or not lo <= int(raw) <= hi:
+        raise Invalid(f"{name} must be an integer in {lo}..{hi}")
+    return int(raw)
 
 
 async def list_rooms(request: Request) -> Response:
     node: Node = request.app.state.node
-    try:
-        limit = _int_param(request, "limit", 50, 1, 200)
-        offset = _int_param(request, "offset", 0, 0, 10**9)
-    except ValueError as exc:
-        return error(422, "invalid", str(exc))
+    limit = _int_param(request, "limit", 50, 1, 200)
+    offset = _int_param(request, "offset", 0, 0, 10**9)
     status = request.query_params.get("status")
     if status is not None and status not in {s.value for s in Status} - {"none"}:
         return error(422, "invalid", "status must be scheduled, live or ended")
@@ -191,13 +192,10 @@ async def transcript(request: Request) -> Response:
     """Public events in seq order, paged by seq; deleted messages come with text null."""
     node: Node = request.app.state.node
     room_id = request.path_params["room_id"]
-    try:
-        after = _int_param(request, "after", 0, 0, 2**62)
-        limit = _int_param(request, "limit", 100, 1, 1000)
-    except ValueError as exc:
-        return error(422, "invalid", str(exc))
+    after = _int_param(request, "after", 0, 0, 2**62)
+    limit = _int_param(request, "limit", 100, 1, 1000)
     if await node.store.get_room(room_id) is None:
-        return error(404, "not_found", "no such room")
+        raise NotFound("no such room")
     types = request.query_params.getlist("type")
     rows = await node.store.transcript(room_id, after=after, limit=limit + 1, types=types)
     more = len(rows) > limit
@@ -230,7 +228,7 @@ async def room_leaderboard(request: Request) -> Response:
     if rt is not None and rt.state.status is not Status.NONE:
         return JSONResponse({"room_id": room_id, "leaderboard": rt.state.leaderboard(50)})
     if await node.store.get_room(room_id) is None:
-        return error(404, "not_found", "no such room")
+        raise NotFound("no such room")
     return JSONResponse({"room_id": room_id, "leaderboard": await node.store.room_leaderboard(room_id, 50)})
 
 

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from live import auth, protocol
-from live.errors import AuthError, Forbidden
-from live.http_api import _int_param, error
+from live.errors import AuthError, Forbidden, Invalid, NotFound
+from live.http_api import _int_param
 from live.node import Node
 from rooms.analytics import Samples, analyze
 from rooms.events import STAFF_TYPES
@@ -68,11 +68,12 @@ def _access(request: Request, room: dict[str, Any] | None, brand_id: str | None)
     return Access(brand_id, pii=bool(claims.get("pii")))
 
 
-async def _room_for(request: Request) -> tuple[dict[str, Any], Access] | Response:
+async def _room_for(request: Request) -> tuple[dict[str, Any], Access]:
+    """The persisted room and who asks for it; NotFound, AuthError or Forbidden otherwise."""
     node: Node = request.app.state.node
     room = await node.store.get_room(request.path_params["room_id"])
     if room is None:
-        return error(404, "not_found", "no such room")
+        raise NotFound("no such room")
     return room, _access(request, room, room["brand_id"])
 
 
@@ -128,23 +129,17 @@ def _types(request: Request) -> tuple[str, ...]:
     wanted = [t for part in request.query_params.getlist("include") for t in part.split(",") if t]
     unknown = set(wanted) - set(EXPORT_FILTERS)
     if unknown:
-        raise ValueError(f"include must be among {', '.join(EXPORT_FILTERS)}")
+        raise Invalid(f"include must be among {', '.join(EXPORT_FILTERS)}")
     return tuple(t for w in wanted for t in EXPORT_FILTERS[w]) + tuple(request.query_params.getlist("type"))
 
 
 async def replay(request: Request) -> Response:
     """Events by time window and type, in order: JSON pages, or NDJSON with format=ndjson."""
     node: Node = request.app.state.node
-    found = await _room_for(request)
-    if isinstance(found, Response):
-        return found
-    room, access = found
-    try:
-        types = _types(request)
-        limit = _int_param(request, "limit", 500, 1, 5000)
-        after = _int_param(request, "after", 0, 0, 2**62)
-    except ValueError as exc:
-        return error(422, "invalid", str(exc))
+    room, access = await _room_for(request)
+    types = _types(request)
+    limit = _int_param(request, "limit", 500, 1, 5000)
+    after = _int_param(request, "after", 0, 0, 2**62)
     stream = _events(node, room, request, access, types=types)
     if request.query_params.get("format") == "ndjson":
         return StreamingResponse((orjson.dumps(ev) + b"\n" async for ev in stream), media_type="application/x-ndjson")
@@ -161,17 +156,11 @@ async def replay(request: Request) -> Response:
 async def export(request: Request) -> Response:
     """Transcript exports: NDJSON, CSV or WebVTT, without deleted messages."""
     node: Node = request.app.state.node
-    found = await _room_for(request)
-    if isinstance(found, Response):
-        return found
-    room, access = found
+    room, access = await _room_for(request)
     fmt = request.path_params["fmt"]
     if fmt not in ("ndjson", "csv", "vtt"):
-        return error(404, "not_found", "exports are .ndjson, .csv or .vtt")
-    try:
-        types = _types(request) or (EXPORT_FILTERS["chat"] if fmt == "vtt" else ())
-    except ValueError as exc:
-        return error(422, "invalid", str(exc))
+        raise NotFound("exports are .ndjson, .csv or .vtt")
+    types = _types(request) or (EXPORT_FILTERS["chat"] if fmt == "vtt" else ())
     rows = [ev async for ev in _events(node, room, request, access, types=types)]
     name = f'attachment; filename="{room["id"]}.{fmt}"'
     if fmt == "ndjson":
@@ -211,10 +200,7 @@ def webvtt(rows: list[dict[str, Any]]) -> str:
 
 async def analytics(request: Request) -> Response:
     node: Node = request.app.state.node
-    found = await _room_for(request)
-    if isinstance(found, Response):
-        return found
-    room, _ = found
+    room, _ = await _room_for(request)
     return JSONResponse(await _analytics(node, room["id"]))
 
 
@@ -244,7 +230,7 @@ async def erase_user(request: Request) -> Response:
     try:
         user_id = str(orjson.loads(await request.body())["user_id"])
     except (orjson.JSONDecodeError, KeyError, TypeError):
-        return error(422, "invalid", 'send {"user_id": "..."}')
+        raise Invalid('send {"user_id": "..."}') from None
     alias = "erased:" + pseudonym(node.settings.token_secret, brand_id, user_id)
     changed = await node.store.erase_user(brand_id, user_id, alias, ERASED)
     return JSONResponse({"brand_id": brand_id, "erased_as": alias, "rows": changed})
