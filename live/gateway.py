@@ -78,7 +78,7 @@ async def _join(node: Node, ws: WebSocket, room_id: RoomId) -> tuple[RoomRuntime
     chosen = next((sp for sp in ws.scope.get("subprotocols", []) if sp in p.SUBPROTOCOLS), None)
     fmt = p.SUBPROTOCOLS.get(chosen or "", p.Format.JSON)
     await ws.accept(subprotocol=chosen)
-    sink = make_sink(ws._send, fmt, s.outbound_buffer_bytes)
+    sink = make_sink(ws._send, fmt)
     rt = await node.runtime(room_id)
     if rt is None:
         _refuse(sink, CloseCode.NOT_FOUND, NotFound("no such room"))

@@ -6,5 +6,5 @@ CONNECTIONS = Gauge("live_connections", "Open WebSocket connections on this node
 ROOMS = Gauge("live_rooms_open", "Rooms this node has open")
 COMMANDS = Counter("live_commands_total", "Commands answered", ["outcome"])
 DELIVERIES = Counter("live_deliveries_total", "Events written to viewers (events x members)")
-FRAMES_DROPPED_SLOW = Counter("live_slow_consumers_total", "Connections closed as slow consumers")
+SLOW_CONSUMERS = Counter("live_slow_consumers_total", "Connections closed as slow consumers")
 PROTOCOL_ERRORS = Counter("live_protocol_errors_total", "Client frames answered with an error", ["code"])

@@ -201,6 +201,7 @@ class Node:
             batch_window_ms=s.batch_window_ms,
             max_batch_window_ms=s.max_batch_window_ms,
             batch_viewers_per_ms=s.batch_viewers_per_ms,
+            outbound_buffer_bytes=s.outbound_buffer_bytes,
         )
 
     async def _seed(self, room_id: RoomId, create: bool) -> bool:

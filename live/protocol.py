@@ -23,7 +23,6 @@ from rooms.events import Event
 from rooms.state import RoomState
 
 
-REACTION_KINDS = ("heart", "clap", "fire", "laugh", "wow")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

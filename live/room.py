@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from live import metrics
 from live import protocol as p
 from live.errors import CloseCode, Unavailable
 from live.log.base import EpochChanged, RoomLog
@@ -86,6 +87,7 @@ class RoomRuntime:
         batch_window_ms: int = 20,
         max_batch_window_ms: int = 75,
         batch_viewers_per_ms: int = 25,
+        outbound_buffer_bytes: int = 1 << 20,
     ) -> None:
         self.room_id = room_id
         self.state = RoomState(room_id)
@@ -105,6 +107,7 @@ class RoomRuntime:
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
         self._window_ms = (batch_window_ms, max_batch_window_ms, batch_viewers_per_ms)
+        self._limit = outbound_buffer_bytes  # a member with more unsent bytes is a slow consumer
         self._waiting: dict[str, asyncio.Future[Outcome]] = {}
         self._refs = itertools.count(1)
         self._reactions: Counter[str] = Counter()  # this node's, shared with the others
@@ -114,7 +117,6 @@ class RoomRuntime:
         self.joined: dict[str, int] = {}
         self.reactions_shown = 0
         self._last_viewers = -1
-        self.deliveries = 0  # frames x members written, for metrics
 
     # --- lifecycle -------------------------------------------------------------
 
@@ -305,7 +307,7 @@ class RoomRuntime:
                 fmt, staff, thinned = group
                 items = [b.encoded[fmt] for b in pending if (staff or not b.staff_only) and not (thinned and b.thinnable)]
                 frames[group] = ws_frame(fmt, p.frame(fmt, items)) if items else None
-                self.deliveries += len(self._members[group]) * len(items)
+                metrics.DELIVERIES.inc(len(self._members[group]) * len(items))
             return frames[group]
 
         moves: list[tuple[Member, bool]] = []
@@ -317,7 +319,7 @@ class RoomRuntime:
             data = frame_for(group)
             if data is None:
                 continue  # nothing for this group this time (thinned members get caught up on the tick)
-            limit = next(iter(by_conn.values())).sink.limit
+            limit = self._limit
             if group[2]:
                 until = limit // THIN_UNTIL
                 for m in by_conn.values():
@@ -339,11 +341,16 @@ class RoomRuntime:
             group = self._move(m, thinned)
             if thinned and (data := frame_for(group)) is not None:
                 m.backlog = m.sink.write(data)
-            if m.backlog > m.sink.limit:
+            if m.backlog > self._limit:
                 slow.append(m)
         for m in slow:
-            self.leave(m)
-            m.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+            self._cut(m)
+
+    def _cut(self, m: Member) -> None:
+        """A slow consumer: out of the room, closed after its backlog (it reconnects and resumes)."""
+        self.leave(m)
+        m.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+        metrics.SLOW_CONSUMERS.inc()
 
     def _move(self, m: Member, thinned: bool) -> Group:
         """Thin a member's chat, or give it all back, and tell it so."""
@@ -358,7 +365,7 @@ class RoomRuntime:
         """A thinned member of a quiet room gets its chat back once it has read its backlog."""
         for (_, _, thinned), by_conn in self._members.items():
             if thinned:
-                for m in [m for m in by_conn.values() if m.sink.buffered() < m.sink.limit // THIN_UNTIL]:
+                for m in [m for m in by_conn.values() if m.sink.buffered() < self._limit // THIN_UNTIL]:
                     self._move(m, False)
 
     def take_reactions(self) -> dict[str, int]:
@@ -432,9 +439,8 @@ class RoomRuntime:
         """One message to one member (replies), through the same sink as the fan-out."""
         fmt = member.sink.fmt
         member.backlog = member.sink.write(ws_frame(fmt, p.frame(fmt, [p.encode(fmt, message)])))
-        if member.backlog > member.sink.limit:
-            self.leave(member)
-            member.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+        if member.backlog > self._limit:
+            self._cut(member)
 
 
 def _thinnable(message: dict[str, Any]) -> bool:

@@ -33,7 +33,6 @@ def ws_frame(fmt: Format, payload: bytes) -> bytes:
 
 class Sink(Protocol):
     fmt: Format
-    limit: int  # bytes buffered past which the consumer is slow: close it
 
     def write(self, frame: bytes) -> int:
         """Queue one prepared frame; returns the bytes still waiting to go out."""
@@ -45,13 +44,12 @@ class Sink(Protocol):
 
 
 class TransportSink:
-    __slots__ = ("fmt", "_proto", "_transport", "limit", "_closing")
+    __slots__ = ("fmt", "_proto", "_transport", "_closing")
 
-    def __init__(self, fmt: Format, proto: Any, limit: int) -> None:
+    def __init__(self, fmt: Format, proto: Any) -> None:
         self.fmt = fmt
         self._proto = proto
         self._transport = proto.transport
-        self.limit = limit
         # The handshake is done: its parsed request and response (headers and all)
         # are dead weight on every idle connection.
         proto.request = proto.response = None
@@ -93,12 +91,11 @@ class TransportSink:
 
 
 class AsgiSink:
-    """Bounded by bytes; the overflow policy is the same as TransportSink's: close as slow."""
+    """Its buffer is bounded like TransportSink's: the room closes it as slow past the bound."""
 
-    def __init__(self, fmt: Format, send: Any, limit: int) -> None:
+    def __init__(self, fmt: Format, send: Any) -> None:
         self.fmt = fmt
         self._send = send
-        self.limit = limit
         self._queue: deque[bytes] = deque()
         self._queued = 0
         self._wake = asyncio.Event()
@@ -162,9 +159,9 @@ def uvicorn_protocol(send: Any) -> Any | None:
     return None
 
 
-def make_sink(raw_send: Any, fmt: Format, limit: int) -> Sink:
+def make_sink(raw_send: Any, fmt: Format) -> Sink:
     """``raw_send`` is the ASGI server's own send, before any middleware wraps it."""
     proto = uvicorn_protocol(raw_send)
     if proto is not None:
-        return TransportSink(fmt, proto, limit)
-    return AsgiSink(fmt, raw_send, limit)
+        return TransportSink(fmt, proto)
+    return AsgiSink(fmt, raw_send)

@@ -123,7 +123,6 @@ class RedisLog:
         self._subs: dict[RoomId, _Sub] = {}
         self._sharded: bool | None = None
         self._listener: asyncio.Task[None] | None = None
-        self._subscribed = asyncio.Event()
         self._backoff = ExponentialWithJitterBackoff(cap=2.0, base=0.05)
 
     async def _publish_command(self) -> str:
