@@ -47,6 +47,7 @@ class Node:
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
         self._opening: dict[RoomId, asyncio.Lock] = {}
+        self._closing: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
         self._ticking: set[RoomId] = set()
 
@@ -181,10 +182,8 @@ class Node:
                 return rt
             rt = self._new_runtime(room_id)
             if not await rt.open():
-                if not await self._seed(room_id, create):
-                    return None
-                rt = self._new_runtime(room_id)
-                if not await rt.open():
+                if not await self._seed(room_id, create) or not await (rt := self._new_runtime(room_id)).open():
+                    self._opening.pop(room_id, None)  # probes of unknown rooms leave nothing behind
                     return None
             self.runtimes[room_id] = rt
             return rt
@@ -219,7 +218,9 @@ class Node:
         """The log reset the room's history: drop this runtime; viewers reconnect and reload."""
         if self.runtimes.get(rt.room_id) is rt:
             del self.runtimes[rt.room_id]
-            asyncio.get_running_loop().create_task(rt.close(CloseCode.RELOAD, "the room's history was reset; reconnect"))
+            task = asyncio.get_running_loop().create_task(rt.close(CloseCode.RELOAD, "the room's history was reset; reconnect"))
+            self._closing.add(task)  # keep a reference until it is done
+            task.add_done_callback(self._closing.discard)
 
     async def _close_idle(self) -> None:
         idle: dict[RoomId, float] = {}
@@ -234,6 +235,7 @@ class Node:
                     await self.persister.flush()  # what it folded is written before it goes
                     if self.runtimes.get(room_id) is rt and not rt.viewer_count:
                         del self.runtimes[room_id]
+                        self._opening.pop(room_id, None)
                         await rt.close()
 
     async def close(self) -> None:
