@@ -1,0 +1,29 @@
+"""SQL storage (SQLAlchemy 2 async): one ``Store`` over one engine, one module per concern.
+
+    tables    the schema (``metadata``, every table) and the Alembic migration entry point
+    base      the engine, dialect helpers (INSERT … ON CONFLICT, greatest), read helpers
+    log       ``Batch`` and ``write_batch``; rooms registry, entries and transcript reads
+    catalog   brands' products
+    orders    reservations' rows and status changes, webhook bookkeeping
+    points    members' points per room, brand badges and leaderboards
+    stats     edge samples, unique viewers, a brand's rooms
+    privacy   erasure of a user, retention purge, ``scrub``
+
+SQLite by default, PostgreSQL by URL; the same tables, created by Alembic migrations
+(``live/migrations``). Every write the persister makes is idempotent, so a batch
+written twice (a retry, or a second persister after a takeover) changes nothing.
+"""
+
+from live.store.catalog import CatalogStore
+from live.store.log import Batch, LogStore
+from live.store.orders import OrderStore
+from live.store.points import PointsStore
+from live.store.privacy import PrivacyStore, scrub
+from live.store.stats import StatsStore
+from live.store.tables import metadata
+
+__all__ = ["Batch", "Store", "metadata", "scrub"]
+
+
+class Store(LogStore, CatalogStore, OrderStore, PointsStore, StatsStore, PrivacyStore):
+    """The one store a node opens: every concern's methods over one shared engine."""

@@ -1,0 +1,66 @@
+"""The engine every concern of the store shares, and the dialect helpers they all need.
+
+SQLite by default, PostgreSQL by URL, the same tables on both. What differs between
+the two dialects (the ``INSERT … ON CONFLICT`` construct, ``max`` or ``greatest``) is
+decided here, once, so the concern modules read the same on both.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from live.store.tables import migrate_connection
+
+Row = dict[str, Any]  # one row as the callers see it: column name -> value
+
+Insert = postgresql.Insert | sqlite.Insert  # both have on_conflict_do_nothing/do_update
+
+
+def insert_ignore(dialect: str, table: sa.Table) -> Insert:
+    """The dialect's INSERT, which has ON CONFLICT (both SQLite and PostgreSQL do)."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+def greatest(dialect: str) -> Callable[..., ColumnElement[Any]]:
+    """The SQL function giving the larger of its arguments (SQLite's two-argument ``max``)."""
+    return sa.func.greatest if dialect == "postgresql" else sa.func.max
+
+
+class StoreBase:
+    """One engine and the read helpers; each concern of ``Store`` is a subclass of this."""
+
+    def __init__(self, url: str) -> None:
+        # SQLite: several processes may share a file (tests, a laptop cluster); wait for the lock.
+        connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args)
+        self._dialect = self.engine.dialect.name
+
+    async def migrate(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(migrate_connection)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    def _insert_ignore(self, table: sa.Table) -> Insert:
+        return insert_ignore(self._dialect, table)
+
+    async def _all(self, query: sa.Executable) -> list[Row]:
+        """Every row of a read, as dicts."""
+        async with self.engine.connect() as conn:
+            return [dict(r) for r in (await conn.execute(query)).mappings()]
+
+    async def _first(self, query: sa.Executable) -> Row | None:
+        """The first row of a read, or None."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(query)).mappings().first()
+        return dict(row) if row else None
+
+    async def _scalar(self, query: sa.Executable) -> Any:
+        """The one value a read returns (a count)."""
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).scalar_one()

@@ -1,0 +1,125 @@
+"""The persisted log: the persister's batch write, and every read of rooms, entries and events.
+
+Writes are idempotent by ``(room, seq[, idx])`` so a batch written twice (a retry, or a
+second persister after a takeover) changes nothing. The batch also carries the orders
+and members a stretch of the log produced; how those rows are written belongs to
+``orders`` and ``points``, which this module calls inside the same transaction.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore
+from live.store.orders import write_orders
+from live.store.points import write_members
+from live.store.tables import entries, events, rooms
+from rooms.events import STAFF_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """What the persister writes in one transaction, for one or more rooms.
+
+    Rows of one room are in seq order; ``order_changes`` must be (an older change never
+    overwrites a newer one, but a change must follow the order it changes).
+    """
+
+    rooms: Sequence[Row] = ()  # registry rows, upserted (persisted_seq never goes back)
+    entries: Sequence[Row] = ()  # the log: room_id, seq, ts, body
+    events: Sequence[Row] = ()  # the public transcript: room_id, seq, idx, ts, type, body
+    deletions: Sequence[tuple[str, int]] = ()  # (room_id, message seq) of deleted chat
+    new_orders: Sequence[Row] = ()  # one row per reservation
+    order_changes: Sequence[Row] = ()  # room_id, reservation_id, status, seq, ts
+    members: Sequence[Row] = ()  # a member's points and badges in a room, as totals
+
+
+@cache
+def _room_upsert(dialect: str) -> Insert:
+    """One statement for every room row of a batch (executemany), built once per dialect."""
+    stmt = insert_ignore(dialect, rooms)
+    keep = ("id", "created_at", "persisted_seq")
+    updates: dict[str, Any] = {c.name: stmt.excluded[c.name] for c in rooms.c if c.name not in keep}
+    updates["persisted_seq"] = greatest(dialect)(rooms.c.persisted_seq, stmt.excluded.persisted_seq)
+    return stmt.on_conflict_do_update(index_elements=["id"], set_=updates)
+
+
+async def _mark_deleted(conn: AsyncConnection, deletions: Sequence[tuple[str, int]]) -> None:
+    for room_id, message_id in deletions:
+        await conn.execute(
+            events.update()
+            .where(events.c.room_id == room_id, events.c.seq == message_id, events.c.type == "chat.message")
+            .values(deleted=True)
+        )
+
+
+class LogStore(StoreBase):
+    async def write_batch(self, batch: Batch) -> None:
+        """One transaction: rooms, entries, events, orders and their changes, members, deletions.
+
+        Every part is idempotent: a batch written twice leaves the same rows.
+        """
+        dialect = self._dialect
+        async with self.engine.begin() as conn:
+            if batch.rooms:
+                await conn.execute(_room_upsert(dialect), list(batch.rooms))
+            if batch.entries:
+                await conn.execute(insert_ignore(dialect, entries).on_conflict_do_nothing(), list(batch.entries))
+            if batch.events:
+                await conn.execute(insert_ignore(dialect, events).on_conflict_do_nothing(), list(batch.events))
+            await write_orders(conn, batch.new_orders, batch.order_changes)
+            await write_members(conn, batch.members)
+            await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them
+
+    async def get_room(self, room_id: str) -> dict[str, Any] | None:
+        return await self._first(rooms.select().where(rooms.c.id == room_id))
+
+    async def list_rooms(self, *, status: str | None, brand_id: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
+        query = rooms.select().order_by(rooms.c.created_at.desc(), rooms.c.id).limit(limit).offset(offset)
+        if status:
+            query = query.where(rooms.c.status == status)
+        if brand_id:
+            query = query.where(rooms.c.brand_id == brand_id)
+        return await self._all(query)
+
+    async def load_entries(self, room_id: str) -> list[dict[str, Any]]:
+        """A room's log as persisted, in seq order (the bodies only)."""
+        query = sa.select(entries.c.body).where(entries.c.room_id == room_id).order_by(entries.c.seq)
+        return [row["body"] for row in await self._all(query)]
+
+    async def transcript(self, room_id: str, *, after: int, limit: int, types: Sequence[str]) -> list[dict[str, Any]]:
+        """Public events after a seq, as viewers saw them; a deleted message has no text."""
+        query = (
+            sa.select(events.c.seq, events.c.idx, events.c.body, events.c.deleted)
+            .where(events.c.room_id == room_id, events.c.seq > after, events.c.type.not_in(list(STAFF_TYPES)))
+            .order_by(events.c.seq, events.c.idx)
+            .limit(limit)
+        )
+        if types:
+            query = query.where(events.c.type.in_(list(types)))
+        out = []
+        for row in await self._all(query):
+            body = dict(row["body"])
+            if row["deleted"]:
+                body["message"] = {**body["message"], "text": None, "deleted": True}
+            out.append(body)
+        return out
+
+    async def event_rows(self, room_id: str) -> list[dict[str, Any]]:
+        query = sa.select(events.c.seq, events.c.idx, events.c.body).where(events.c.room_id == room_id).order_by(events.c.seq, events.c.idx)
+        return await self._all(query)
+
+    async def events_between(self, room_id: str, *, after: int, start_ts: int | None, end_ts: int | None, types: Sequence[str], limit: int) -> list[dict[str, Any]]:
+        """Events (staff ones too) after a seq within a time window; ``_deleted`` marks deleted chat."""
+        query = sa.select(events.c.body, events.c.deleted).where(events.c.room_id == room_id, events.c.seq > after).order_by(events.c.seq, events.c.idx).limit(limit)
+        if start_ts is not None:
+            query = query.where(events.c.ts >= start_ts)
+        if end_ts is not None:
+            query = query.where(events.c.ts < end_ts)
+        if types:
+            query = query.where(events.c.type.in_(list(types)))
+        return [dict(r["body"]) | {"_deleted": r["deleted"]} for r in await self._all(query)]

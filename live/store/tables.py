@@ -1,0 +1,132 @@
+"""The schema: every table the store reads and writes, and the migration entry point.
+
+Only table definitions belong here (and the one function that applies the Alembic
+migrations in ``live/migrations``, whose ``env.py`` imports ``metadata``). A new
+column is a new migration plus its line here; queries live in the concern modules.
+"""
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+metadata = sa.MetaData()
+
+rooms = sa.Table(
+    "rooms",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("host_id", sa.String(128), nullable=False),
+    sa.Column("brand_id", sa.String(128), index=True),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("starts_at", sa.BigInteger),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("went_live_at", sa.BigInteger),
+    sa.Column("ended_at", sa.BigInteger),
+    sa.Column("message_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("persisted_seq", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+# The log itself, entry by entry: enough to re-fold a room from scratch.
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+)
+
+# Public events, as viewers saw them: the transcript.
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("idx", sa.SmallInteger, primary_key=True),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("body", sa.JSON, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+
+products = sa.Table(
+    "products",
+    metadata,
+    sa.Column("owner", sa.String(128), primary_key=True),  # the brand (or host) whose catalog it is
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False, server_default=""),
+    sa.Column("image_url", sa.String(500)),
+    sa.Column("price", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("stock", sa.Integer, nullable=False, server_default="0"),
+)
+
+# One row per reservation, updated as it becomes paid, cancelled or expired.
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("reservation_id", sa.BigInteger, primary_key=True),
+    sa.Column("offer_id", sa.BigInteger, nullable=False),
+    sa.Column("product_id", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("units", sa.Integer, nullable=False),
+    sa.Column("price", sa.BigInteger, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("affiliate_id", sa.String(128)),
+    sa.Column("idempotency_key", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reserved_at", sa.BigInteger, nullable=False),
+    sa.Column("expires_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_seq", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("webhook_attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("webhook_delivered_at", sa.BigInteger),
+    sa.Column("webhook_next_at", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+
+# A member's points and badges in one room: written as totals (idempotent), summed per brand.
+room_members = sa.Table(
+    "room_members",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("points", sa.Integer, nullable=False),
+    sa.Column("badges", sa.JSON, nullable=False),
+)
+
+# Edge signals for analytics, sampled by the room's lease holder (viewers, reactions).
+room_samples = sa.Table(
+    "room_samples",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("ts", sa.BigInteger, primary_key=True),
+    sa.Column("viewers", sa.Integer, nullable=False),
+    sa.Column("reactions", sa.Integer, nullable=False),
+)
+
+# Every signed-in user who joined a room, once.
+room_viewers = sa.Table(
+    "room_viewers",
+    metadata,
+    sa.Column("room_id", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("first_seen", sa.BigInteger, nullable=False),
+)
+
+
+def migrate_connection(connection: sa.Connection) -> None:
+    """Bring the schema to the newest Alembic revision, on an open (sync) connection."""
+    if connection.dialect.name == "postgresql":
+        # Nodes starting together must not run the same migration twice.
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(7253001)"))
+    cfg = Config()
+    cfg.set_main_option("script_location", "live:migrations")
+    cfg.attributes["connection"] = connection
+    command.upgrade(cfg, "head")

@@ -1,0 +1,214 @@
+"""The store's contract, run against SQLite (a temp file) and a real PostgreSQL.
+
+One suite, one factory fixture: whatever a node relies on from SQL (idempotent batches,
+seq order, order status that never goes back, the brand badge rule, erasure) must hold
+on both dialects. Each test uses its own room and brand ids, so they share a database.
+"""
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from live.store import Batch, Store
+from live.store.tables import entries, events, orders, room_members, rooms
+from rooms.rewards import REGULAR_SESSIONS
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Store]:
+    if request.param == "postgresql":
+        url = request.getfixturevalue("pg_url")
+    else:
+        tmp: Path = tmp_path_factory.mktemp("store")
+        url = f"sqlite+aiosqlite:///{tmp}/store.db"
+    s = Store(url)
+    await s.migrate()
+    yield s
+    await s.close()
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def _room(room_id: str, *, brand_id: str | None = None, persisted_seq: int = 0, status: str = "live") -> dict[str, Any]:
+    return {
+        "id": room_id,
+        "title": "Spring drop",
+        "host_id": "host-1",
+        "brand_id": brand_id,
+        "status": status,
+        "starts_at": None,
+        "created_at": 1_000,
+        "went_live_at": 1_500,
+        "ended_at": None,
+        "message_count": persisted_seq,
+        "persisted_seq": persisted_seq,
+    }
+
+
+def _entry(room_id: str, seq: int, user: str = "u-1", text: str = "hi") -> dict[str, Any]:
+    body = {"seq": seq, "ts": 2_000 + seq, "actor": {"user_id": user, "name": "Ann", "role": "viewer"}, "command": {"type": "chat.send", "text": text}}
+    return {"room_id": room_id, "seq": seq, "ts": 2_000 + seq, "body": body}
+
+
+def _chat(room_id: str, seq: int, user: str = "u-1", text: str = "hi") -> dict[str, Any]:
+    body = {"type": "chat.message", "seq": seq, "message": {"id": seq, "user": {"id": user, "name": "Ann"}, "text": text}}
+    return {"room_id": room_id, "seq": seq, "idx": 0, "ts": 2_000 + seq, "type": "chat.message", "body": body}
+
+
+def _order(room_id: str, reservation_id: int, seq: int, user: str = "u-1") -> dict[str, Any]:
+    return {
+        "room_id": room_id,
+        "reservation_id": reservation_id,
+        "offer_id": 1,
+        "product_id": "p-1",
+        "user_id": user,
+        "units": 1,
+        "price": 1_999,
+        "currency": "EUR",
+        "affiliate_id": None,
+        "idempotency_key": f"k-{reservation_id}",
+        "status": "reserved",
+        "reserved_at": 2_000 + seq,
+        "expires_at": 900_000,
+        "updated_seq": seq,
+        "updated_at": 2_000 + seq,
+    }
+
+
+def _change(room_id: str, reservation_id: int, status: str, seq: int) -> dict[str, Any]:
+    return {"room_id": room_id, "reservation_id": reservation_id, "status": status, "seq": seq, "ts": 2_000 + seq}
+
+
+def _member(room_id: str, user: str, points: int) -> dict[str, Any]:
+    return {"room_id": room_id, "user_id": user, "name": "Ann", "points": points, "badges": []}
+
+
+async def _rows(store: Store, room_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row the room has in the tables a batch writes, in key order."""
+    out = {}
+    async with store.engine.connect() as conn:
+        for table in (entries, events, orders, room_members):
+            query = table.select().where(table.c.room_id == room_id).order_by(*table.primary_key.columns)
+            out[table.name] = [dict(r) for r in (await conn.execute(query)).mappings()]
+        out["rooms"] = [dict(r) for r in (await conn.execute(rooms.select().where(rooms.c.id == room_id))).mappings()]
+    return out
+
+
+async def test_a_batch_written_twice_changes_nothing(store: Store) -> None:
+    room = _id("r")
+    batch = Batch(
+        rooms=[_room(room, persisted_seq=4)],
+        entries=[_entry(room, seq) for seq in (1, 2, 3, 4)],
+        events=[_chat(room, 1), _chat(room, 2)],
+        deletions=[(room, 2)],
+        new_orders=[_order(room, 1, 3)],
+        order_changes=[_change(room, 1, "paid", 4)],
+        members=[_member(room, "u-1", 10)],
+    )
+    await store.write_batch(batch)
+    first = await _rows(store, room)
+    await store.write_batch(batch)
+    assert await _rows(store, room) == first
+    assert len(first["entries"]) == 4 and len(first["events"]) == 2
+    assert first["rooms"][0]["persisted_seq"] == 4
+    assert first["orders"][0]["status"] == "paid"
+
+
+async def test_a_room_row_never_moves_persisted_seq_back(store: Store) -> None:
+    room = _id("r")
+    await store.write_batch(Batch(rooms=[_room(room, persisted_seq=9)]))
+    await store.write_batch(Batch(rooms=[_room(room, persisted_seq=5, status="ended")]))
+    row = await store.get_room(room)
+    assert row is not None
+    assert (row["persisted_seq"], row["status"]) == (9, "ended")
+
+
+async def test_load_entries_in_seq_order_and_transcript_hides_deleted_text(store: Store) -> None:
+    room = _id("r")
+    await store.write_batch(Batch(rooms=[_room(room)], entries=[_entry(room, 3), _entry(room, 1)], events=[_chat(room, 3, text="three"), _chat(room, 1, text="one")]))
+    await store.write_batch(Batch(entries=[_entry(room, 2)], events=[_chat(room, 2, text="two")], deletions=[(room, 1)]))
+    assert [e["seq"] for e in await store.load_entries(room)] == [1, 2, 3]
+    transcript = await store.transcript(room, after=0, limit=10, types=())
+    assert [(m["seq"], m["message"]["text"]) for m in transcript] == [(1, None), (2, "two"), (3, "three")]
+    assert transcript[0]["message"]["deleted"] is True
+    assert [m["seq"] for m in await store.transcript(room, after=1, limit=1, types=())] == [2]
+
+
+async def test_orders_inserted_and_changes_applied_in_seq_order(store: Store) -> None:
+    room = _id("r")
+    await store.write_batch(Batch(rooms=[_room(room)], new_orders=[_order(room, 1, 2), _order(room, 2, 3)]))
+    assert [(o["reservation_id"], o["status"]) for o in await store.list_orders(room)] == [(1, "reserved"), (2, "reserved")]
+    await store.write_batch(Batch(order_changes=[_change(room, 1, "paid", 6), _change(room, 2, "expired", 7)]))
+    await store.write_batch(Batch(order_changes=[_change(room, 1, "cancelled", 5)]))  # older than the paid one
+    listed = await store.list_orders(room)
+    assert [(o["reservation_id"], o["status"], o["updated_seq"]) for o in listed] == [(1, "paid", 6), (2, "expired", 7)]
+
+
+async def test_webhooks_due_until_delivered(store: Store) -> None:
+    room = _id("r")
+    await store.write_batch(Batch(rooms=[_room(room)], new_orders=[_order(room, 1, 2)]))
+    due = [o for o in await store.webhooks_due(now=10, limit=1_000) if o["room_id"] == room]
+    assert [o["reservation_id"] for o in due] == [1]
+    await store.webhook_result(room, 1, delivered_at=None, next_at=50)
+    assert not [o for o in await store.webhooks_due(now=10, limit=1_000) if o["room_id"] == room]
+    await store.webhook_result(room, 1, delivered_at=60, next_at=50)
+    assert not [o for o in await store.webhooks_due(now=100, limit=1_000) if o["room_id"] == room]
+    (order,) = await store.list_orders(room)
+    assert (order["webhook_attempts"], order["webhook_delivered_at"]) == (2, 60)
+
+
+async def test_brand_badge_regular_after_sessions_with_points(store: Store) -> None:
+    brand, user = _id("b"), _id("u")
+    sessions = [_id("r") for _ in range(REGULAR_SESSIONS)]
+    zero = _id("r")  # a session without points does not count towards the badge
+    await store.write_batch(Batch(rooms=[_room(r, brand_id=brand) for r in [*sessions, zero]], members=[_member(zero, user, 0)]))
+    for n, room in enumerate(sessions, start=1):
+        assert await store.brand_badges(brand, user) == ()
+        await store.write_batch(Batch(members=[_member(room, user, 5 * n)]))
+    assert await store.brand_badges(brand, user) == ("regular",)
+    assert await store.brand_badges(_id("b"), user) == ()
+    (top,) = await store.brand_leaderboard(brand, 10)
+    assert (top["user_id"], top["points"], top["badges"]) == (user, 30, ["regular"])
+
+
+async def test_erase_user_scrubs_every_row_of_the_brand(store: Store) -> None:
+    brand, user, other = _id("b"), _id("u"), _id("u")
+    room = _id("r")
+    await store.write_batch(
+        Batch(
+            rooms=[_room(room, brand_id=brand)],
+            entries=[_entry(room, 1, user, "my secret"), _entry(room, 2, other, "hello")],
+            events=[_chat(room, 1, user, "my secret"), _chat(room, 2, other, "hello")],
+            new_orders=[_order(room, 1, 1, user)],
+            members=[_member(room, user, 5)],
+        )
+    )
+    assert await store.erase_user(brand, user, "anon-1", "[erased]") > 0
+    rows = await _rows(store, room)
+    dumped = json.dumps(rows, default=str)
+    assert user not in dumped and "my secret" not in dumped
+    assert "hello" in dumped and other in dumped  # nobody else's rows change
+    assert rows["entries"][0]["body"]["command"]["text"] == "[erased]"
+    assert rows["events"][0]["body"]["message"]["user"] == {"id": "anon-1", "name": "erased"}
+    assert rows["orders"][0]["user_id"] == "anon-1"
+    assert (rows["room_members"][0]["user_id"], rows["room_members"][0]["name"]) == ("anon-1", "erased")
+    assert await store.erase_user(_id("b"), other, "anon-2", "[erased]") == 0  # not this brand's user
+
+
+async def test_purge_drops_ended_sessions_of_the_brand(store: Store) -> None:
+    brand = _id("b")
+    ended, live = _id("r"), _id("r")
+    ended_row = _room(ended, brand_id=brand, status="ended") | {"ended_at": 5_000}
+    await store.write_batch(Batch(rooms=[ended_row, _room(live, brand_id=brand)], entries=[_entry(ended, 1), _entry(live, 1)]))
+    assert await store.purge(brand, ended_before=6_000) == [ended]
+    assert await store.load_entries(ended) == []
+    assert len(await store.load_entries(live)) == 1
+    async with store.engine.connect() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(rooms).where(rooms.c.brand_id == brand))).scalar_one() == 2
