@@ -1,4 +1,4 @@
-"""Commerce rules: pinned products, flash offers, claims, and the orders they become.
+"""Flash offers and the orders they become: offers, claims, reservations, payment.
 
 A claim that is accepted **reserves** units for the buyer for the room's
 ``reservation_seconds``; the merchant confirms it (paid) or cancels it, or it expires
@@ -6,21 +6,24 @@ and its units return to stock. Every rule reads time from ``entry.ts`` only; ``a
 applies the time rules (offer start and end, expiry) before each entry, and the server
 appends a ``room.tick`` when a deadline passes in a quiet room. The fold never reserves
 more units than an offer has: ``reserved + paid <= units`` after every entry.
+Pinned products are in ``rooms.products``; the points a purchase earns in ``rooms.rewards``.
 """
 
 from typing import Any
 
 from rooms import commands as c
-from rooms import community
 from rooms import events as e
 from rooms.errors import Code, Rejection
+from rooms.rewards import award, give_badge
 from rooms.roles import MERCHANT, Role
-from rooms.state import Offer, PinnedProduct, Reservation, RoomState, Sales, Status
+from rooms.rules import Applied
+from rooms.state import Offer, Reservation, RoomState, Sales
+from rooms.statuses import EndReason, ReservationStatus
 from rooms.types import Millis, UserId
 
 MAX_OFFER_UNITS = 1_000_000
 MAX_OFFER_SECONDS = 24 * 3600
-ENDED_REASONS = ("time", "host", "room_ended")
+MAX_KEY = 64
 
 
 def _stock(o: Offer) -> e.OfferStock:
@@ -38,7 +41,7 @@ def _sales(s: RoomState, r: Reservation, *, reserved: int = 0, paid: int = 0) ->
     return e.SalesUpdated(affiliate_id=key, units=t.units, reserved_units=t.reserved_units, revenue=dict(t.revenue))
 
 
-def _release(s: RoomState, r: Reservation, status: str, by: UserId | None) -> list[e.Event]:
+def _release(s: RoomState, r: Reservation, status: ReservationStatus, by: UserId | None) -> list[e.Event]:
     """Give a reservation's units back to its offer (cancelled or expired)."""
     offer = s.offers[r.offer_id]
     offer.reserved -= r.units
@@ -51,15 +54,15 @@ def advance(s: RoomState, ts: Millis) -> list[e.Event]:
     """Time rules due at ``ts``, in a fixed order, so every node emits the same events."""
     out: list[e.Event] = []
     for r in s.reservations.values():
-        if r.status == "reserved" and ts >= r.expires_at:
-            out += _release(s, r, "expired", None)
+        if r.status == ReservationStatus.RESERVED and ts >= r.expires_at:
+            out += _release(s, r, ReservationStatus.EXPIRED, None)
     for o in s.offers.values():
         if not o.started and not o.ended and ts >= o.starts_at:
             o.started = True
             out.append(e.OfferStarted(offer_id=o.id))
         if o.started and not o.ended and ts >= o.ends_at:
             o.ended = True
-            out.append(e.OfferEnded(offer_id=o.id, reason="time"))
+            out.append(e.OfferEnded(offer_id=o.id, reason=EndReason.TIME))
     return out
 
 
@@ -69,34 +72,28 @@ def end_all(s: RoomState) -> list[e.Event]:
     for o in s.offers.values():
         if not o.ended:
             o.ended = True
-            out.append(e.OfferEnded(offer_id=o.id, reason="room_ended"))
+            out.append(e.OfferEnded(offer_id=o.id, reason=EndReason.ROOM_ENDED))
     return out
+
+
+def _offer(s: RoomState, offer_id: int) -> Offer | Rejection:
+    offer = s.offers.get(offer_id)
+    return offer if offer is not None else Rejection(Code.NOT_FOUND, "no such offer")
+
+
+def _open_reservation(s: RoomState, reservation_id: int) -> Reservation | Rejection:
+    r = s.reservations.get(reservation_id)
+    if r is None:
+        return Rejection(Code.NOT_FOUND, "no such reservation")
+    if r.status != ReservationStatus.RESERVED:
+        return Rejection(Code.CONFLICT, f"the reservation is {r.status}")
+    return r
 
 
 # --- checks ----------------------------------------------------------------------------
 
 
-def check_pin(s: RoomState, entry: c.Entry) -> Rejection | None:
-    cmd = entry.command
-    assert isinstance(cmd, c.ProductPin)
-    if any(p.product.id == cmd.product.id for p in s.pinned_products):
-        return None  # pinning again updates the highlight
-    if len(s.pinned_products) >= s.max_pinned_products:
-        return Rejection(Code.LIMIT_REACHED, f"at most {s.max_pinned_products} products can be pinned; unpin one first")
-    return None
-
-
-def check_unpin(s: RoomState, entry: c.Entry) -> Rejection | None:
-    cmd = entry.command
-    assert isinstance(cmd, c.ProductUnpin)
-    if not any(p.product.id == cmd.product_id for p in s.pinned_products):
-        return Rejection(Code.NOT_FOUND, "that product is not pinned")
-    return None
-
-
-def check_offer(s: RoomState, entry: c.Entry) -> Rejection | None:
-    cmd = entry.command
-    assert isinstance(cmd, c.OfferCreate)
+def check_offer(s: RoomState, entry: c.Entry, cmd: c.OfferCreate) -> Rejection | None:
     if not 1 <= cmd.units <= MAX_OFFER_UNITS:
         return Rejection(Code.INVALID, f"units must be 1..{MAX_OFFER_UNITS}")
     if not 1 <= cmd.per_buyer_limit <= cmd.units:
@@ -108,14 +105,7 @@ def check_offer(s: RoomState, entry: c.Entry) -> Rejection | None:
     return None
 
 
-def _offer(s: RoomState, offer_id: int) -> Offer | Rejection:
-    offer = s.offers.get(offer_id)
-    return offer if offer is not None else Rejection(Code.NOT_FOUND, "no such offer")
-
-
-def check_end_offer(s: RoomState, entry: c.Entry) -> Rejection | None:
-    cmd = entry.command
-    assert isinstance(cmd, c.OfferEnd)
+def check_end_offer(s: RoomState, entry: c.Entry, cmd: c.OfferEnd) -> Rejection | None:
     offer = _offer(s, cmd.offer_id)
     if isinstance(offer, Rejection):
         return offer
@@ -124,18 +114,16 @@ def check_end_offer(s: RoomState, entry: c.Entry) -> Rejection | None:
     return None
 
 
-def check_claim(s: RoomState, entry: c.Entry) -> Rejection | None:
-    cmd = entry.command
-    assert isinstance(cmd, c.OfferClaim)
-    uid, ts = entry.actor.user_id, entry.ts
+def check_claim(s: RoomState, entry: c.Entry, cmd: c.OfferClaim) -> Rejection | None:
+    uid = entry.actor.user_id
     first = s.claim_keys.get(f"{uid}|{cmd.key}")
     if first is not None:
         r = s.reservations[first]
         if (r.offer_id, r.units) != (cmd.offer_id, cmd.units):
             return Rejection(Code.KEY_REUSED, "this idempotency key was used for a different claim")
         return None  # a retry: the fold answers with the first result
-    if not 1 <= len(cmd.key) <= 64:
-        return Rejection(Code.INVALID, "key must be 1..64 characters")
+    if not 1 <= len(cmd.key) <= MAX_KEY:
+        return Rejection(Code.INVALID, f"key must be 1..{MAX_KEY} characters")
     offer = _offer(s, cmd.offer_id)
     if isinstance(offer, Rejection):
         return offer
@@ -143,7 +131,12 @@ def check_claim(s: RoomState, entry: c.Entry) -> Rejection | None:
         return Rejection(Code.BANNED, "you are banned from this room")
     if offer.ended:
         return Rejection(Code.ENDED, "the offer has ended")
-    member = entry.actor.tier is not None
+    return _check_timing(offer, entry) or _check_units(s, offer, uid, cmd.units)
+
+
+def _check_timing(offer: Offer, entry: c.Entry) -> Rejection | None:
+    """Members-only offers, and early access: members may claim from ``early_access_at``."""
+    ts, member = entry.ts, entry.actor.tier is not None
     if offer.members_only and not member:
         return Rejection(Code.MEMBERS_ONLY, "this offer is for members")
     if ts < offer.starts_at:
@@ -151,34 +144,28 @@ def check_claim(s: RoomState, entry: c.Entry) -> Rejection | None:
             return Rejection(Code.MEMBERS_ONLY, "members only until the public start", retry_after_ms=offer.starts_at - ts)
         if ts < offer.early_access_at or not member:
             return Rejection(Code.NOT_STARTED, "the offer has not started", retry_after_ms=(offer.early_access_at if member else offer.starts_at) - ts)
-    if not 1 <= cmd.units <= offer.per_buyer_limit:
+    return None
+
+
+def _check_units(s: RoomState, offer: Offer, uid: UserId, units: int) -> Rejection | None:
+    if not 1 <= units <= offer.per_buyer_limit:
         return Rejection(Code.INVALID, f"units must be 1..{offer.per_buyer_limit}")
-    if s.held.get(f"{offer.id}|{uid}", 0) + cmd.units > offer.per_buyer_limit:
+    if s.held.get(f"{offer.id}|{uid}", 0) + units > offer.per_buyer_limit:
         return Rejection(Code.LIMIT_REACHED, f"at most {offer.per_buyer_limit} per buyer")
     if offer.available == 0:
         return Rejection(Code.SOLD_OUT, "sold out")
-    if cmd.units > offer.available:
+    if units > offer.available:
         return Rejection(Code.NOT_ENOUGH_STOCK, f"only {offer.available} left")
     return None
 
 
-def _reservation(s: RoomState, entry: c.Entry) -> Reservation | Rejection:
-    rid = getattr(entry.command, "reservation_id")
-    r = s.reservations.get(rid)
-    if r is None:
-        return Rejection(Code.NOT_FOUND, "no such reservation")
-    if r.status != "reserved":
-        return Rejection(Code.CONFLICT, f"the reservation is {r.status}")
-    return r
-
-
-def check_confirm(s: RoomState, entry: c.Entry) -> Rejection | None:
-    r = _reservation(s, entry)
+def check_confirm(s: RoomState, entry: c.Entry, cmd: c.OrderConfirm) -> Rejection | None:
+    r = _open_reservation(s, cmd.reservation_id)
     return r if isinstance(r, Rejection) else None
 
 
-def check_cancel(s: RoomState, entry: c.Entry) -> Rejection | None:
-    r = _reservation(s, entry)
+def check_cancel(s: RoomState, entry: c.Entry, cmd: c.OrderCancel) -> Rejection | None:
+    r = _open_reservation(s, cmd.reservation_id)
     if isinstance(r, Rejection):
         return r
     if r.user_id != entry.actor.user_id and entry.actor.role not in MERCHANT:
@@ -186,35 +173,10 @@ def check_cancel(s: RoomState, entry: c.Entry) -> Rejection | None:
     return None
 
 
-def check_room_open(s: RoomState, entry: c.Entry) -> Rejection | None:
-    if s.status is Status.NONE:
-        return Rejection(Code.NOT_FOUND, "room does not exist")
-    return None
-
-
 # --- applies ---------------------------------------------------------------------------
 
-Applied = tuple[list[e.Event], dict[str, Any]]
 
-
-def apply_pin(s: RoomState, entry: c.Entry) -> Applied:
-    cmd = entry.command
-    assert isinstance(cmd, c.ProductPin)
-    s.pinned_products = [p for p in s.pinned_products if p.product.id != cmd.product.id]
-    s.pinned_products.append(PinnedProduct(product=cmd.product, highlight=cmd.highlight))
-    return [e.ProductPinned(product=cmd.product, highlight=cmd.highlight)], {}
-
-
-def apply_unpin(s: RoomState, entry: c.Entry) -> Applied:
-    cmd = entry.command
-    assert isinstance(cmd, c.ProductUnpin)
-    s.pinned_products = [p for p in s.pinned_products if p.product.id != cmd.product_id]
-    return [e.ProductUnpinned(product_id=cmd.product_id)], {}
-
-
-def apply_offer(s: RoomState, entry: c.Entry) -> Applied:
-    cmd = entry.command
-    assert isinstance(cmd, c.OfferCreate)
+def apply_offer(s: RoomState, entry: c.Entry, cmd: c.OfferCreate) -> Applied:
     starts = Millis(max(entry.ts, cmd.starts_at or entry.ts))
     offer = Offer(
         id=entry.seq,
@@ -234,20 +196,16 @@ def apply_offer(s: RoomState, entry: c.Entry) -> Applied:
     return events, {"offer_id": offer.id}
 
 
-def apply_end_offer(s: RoomState, entry: c.Entry) -> Applied:
-    cmd = entry.command
-    assert isinstance(cmd, c.OfferEnd)
+def apply_end_offer(s: RoomState, entry: c.Entry, cmd: c.OfferEnd) -> Applied:
     s.offers[cmd.offer_id].ended = True
-    return [e.OfferEnded(offer_id=cmd.offer_id, reason="host")], {}
+    return [e.OfferEnded(offer_id=cmd.offer_id, reason=EndReason.HOST)], {}
 
 
 def _claim_result(r: Reservation) -> dict[str, Any]:
     return {"reservation_id": r.id, "offer_id": r.offer_id, "units": r.units, "price": r.price, "currency": r.currency, "expires_at": r.expires_at}
 
 
-def apply_claim(s: RoomState, entry: c.Entry) -> Applied:
-    cmd = entry.command
-    assert isinstance(cmd, c.OfferClaim)
+def apply_claim(s: RoomState, entry: c.Entry, cmd: c.OfferClaim) -> Applied:
     uid = entry.actor.user_id
     first = s.claim_keys.get(f"{uid}|{cmd.key}")
     if first is not None:
@@ -270,11 +228,18 @@ def apply_claim(s: RoomState, entry: c.Entry) -> Applied:
     held_key = f"{offer.id}|{uid}"
     s.held[held_key] = s.held.get(held_key, 0) + r.units
     offer.reserved += r.units
-    view = e.ReservationView(
+    events: list[e.Event] = [e.OrderReserved(reservation=_reservation_view(r, offer)), _stock(offer), _sales(s, r, reserved=r.units)]
+    if offer.available == 0:
+        events.append(e.OfferSoldOut(offer_id=offer.id))
+    return events, _claim_result(r) | {"repeated": False}
+
+
+def _reservation_view(r: Reservation, offer: Offer) -> e.ReservationView:
+    return e.ReservationView(
         id=r.id,
         offer_id=r.offer_id,
         product_id=offer.product.id,
-        user_id=uid,
+        user_id=r.user_id,
         units=r.units,
         price=r.price,
         currency=r.currency,
@@ -282,28 +247,20 @@ def apply_claim(s: RoomState, entry: c.Entry) -> Applied:
         affiliate_id=r.affiliate_id,
         key=r.key,
     )
-    events: list[e.Event] = [e.OrderReserved(reservation=view), _stock(offer), _sales(s, r, reserved=r.units)]
-    if offer.available == 0:
-        events.append(e.OfferSoldOut(offer_id=offer.id))
-    return events, _claim_result(r) | {"repeated": False}
 
 
-def apply_confirm(s: RoomState, entry: c.Entry) -> Applied:
-    r = s.reservations[getattr(entry.command, "reservation_id")]
+def apply_confirm(s: RoomState, entry: c.Entry, cmd: c.OrderConfirm) -> Applied:
+    r = s.reservations[cmd.reservation_id]
     offer = s.offers[r.offer_id]
     offer.reserved -= r.units
     offer.paid += r.units
-    r.status = "paid"
-    changed = e.OrderChanged(reservation_id=r.id, status="paid", by=entry.actor.user_id)
-    community.give_badge(s, r.user_id, "first_purchase")
-    points = community.award(s, r.user_id, r.name, "purchase")
-    return [changed, _stock(offer), _sales(s, r, reserved=-r.units, paid=r.units), *points], {"status": "paid"}
+    r.status = ReservationStatus.PAID
+    changed = e.OrderChanged(reservation_id=r.id, status=ReservationStatus.PAID, by=entry.actor.user_id)
+    give_badge(s, r.user_id, "first_purchase")
+    points = award(s, r.user_id, r.name, "purchase")
+    return [changed, _stock(offer), _sales(s, r, reserved=-r.units, paid=r.units), *points], {"status": ReservationStatus.PAID.value}
 
 
-def apply_cancel(s: RoomState, entry: c.Entry) -> Applied:
-    r = s.reservations[getattr(entry.command, "reservation_id")]
-    return _release(s, r, "cancelled", entry.actor.user_id), {"status": "cancelled"}
-
-
-def apply_tick(s: RoomState, entry: c.Entry) -> Applied:
-    return [], {}  # advance() already ran for this entry
+def apply_cancel(s: RoomState, entry: c.Entry, cmd: c.OrderCancel) -> Applied:
+    r = s.reservations[cmd.reservation_id]
+    return _release(s, r, ReservationStatus.CANCELLED, entry.actor.user_id), {"status": ReservationStatus.CANCELLED.value}

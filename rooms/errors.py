@@ -1,7 +1,18 @@
-"""Rejections the fold hands back to the one client who sent a command.
+"""Every error code of live, and the domain's one exception base.
 
-Every code is part of the wire protocol (docs/protocol.md): clients branch on it,
-so a code is never renamed, only added.
+Codes are part of the wire protocol (docs/protocol.md): clients branch on them, so a
+code is never renamed, only added. One enum serves both the fold's rejections (a
+``Rejection`` handed back to the one client who sent a command) and the server
+shell's errors (malformed frames, auth, rate limits, outages), so a code is spelled
+once for the whole house.
+
+Exceptions raised by the domain core::
+
+    DomainError            base of every exception ``rooms`` raises
+    └── OutOfOrder         an entry whose seq is not the next one
+
+A rejection is not an exception: it is a value the fold returns, because refusing a
+command is an ordinary outcome that goes into the log's answer like an acceptance.
 """
 
 from dataclasses import dataclass
@@ -9,6 +20,7 @@ from enum import StrEnum
 
 
 class Code(StrEnum):
+    # --- fold rejections ---
     FORBIDDEN = "forbidden"  # the sender's role may not do this
     NOT_FOUND = "not_found"  # the message or user named does not exist
     ROOM_NOT_LIVE = "room_not_live"  # scheduled room: chat opens at go-live
@@ -28,6 +40,14 @@ class Code(StrEnum):
     MEMBERS_ONLY = "members_only"
     KEY_REUSED = "key_reused"  # an idempotency key sent again with a different claim
     NOT_ELIGIBLE = "not_eligible"  # a giveaway's eligibility rules exclude the sender
+    # --- server errors (the shell raises these; the fold never does) ---
+    BAD_REQUEST = "bad_request"  # a frame or body that does not decode or validate
+    UNKNOWN_TYPE = "unknown_type"  # a message type the protocol does not have
+    TOO_LARGE = "too_large"  # a frame or body over the size limit
+    UNAUTHORIZED = "unauthorized"  # no token, or one that does not verify
+    RATE_LIMITED = "rate_limited"  # too many requests; retry_after_ms says when
+    UNAVAILABLE = "unavailable"  # a backend (log, SQL) is down; retry later
+    INTERNAL = "internal"  # a bug: nothing the client can fix
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +55,11 @@ class Rejection:
     code: Code
     message: str
     retry_after_ms: int | None = None
+
+
+class DomainError(Exception):
+    """Base of every exception the domain core raises."""
+
+
+class OutOfOrder(DomainError):
+    """An entry whose seq is not the next one: the caller must catch up first."""

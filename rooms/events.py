@@ -1,8 +1,10 @@
 """Events: what viewers see. The fold emits them; the server encodes each once.
 
 An event's fields are its wire payload; the server adds ``type``, ``seq`` and ``ts``
-from the entry it came from. ``audience`` says who gets it: ``public`` events go to every
-viewer; ``internal`` ones (orders, which name the buyer) are persisted, never broadcast.
+from the entry it came from. What the shell needs to route an event is declared on
+its class (see ``_Event``): ``audience`` says who gets it, ``coalesce`` whether a later
+event of the same class and subject replaces it within one frame. The views
+(``UserRef``, ``OfferView``...) are payload parts, not events.
 """
 
 from dataclasses import dataclass
@@ -10,8 +12,20 @@ from typing import ClassVar
 
 from rooms.commands import Product
 from rooms.roles import Role
+from rooms.statuses import EndReason, ReservationStatus
 from rooms.types import Millis, UserId
 
+
+class _Event:
+    """What every event class declares besides its fields (class attributes, never on the wire)."""
+
+    __slots__ = ()
+    type: ClassVar[str]  # the wire tag
+    # "public": every viewer; "staff": host, moderators, brand; "internal": persisted, never broadcast.
+    audience: ClassVar[str] = "public"
+    # A running total: within one frame only the latest event per value of this field goes
+    # out (the buffer, the transcript and resumes keep every step). None: never coalesced.
+    coalesce: ClassVar[str | None] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,57 +47,57 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RoomStatusChanged:
+class RoomStatusChanged(_Event):
     type: ClassVar[str] = "room.status"
     status: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatMessage:
+class ChatMessage(_Event):
     type: ClassVar[str] = "chat.message"
     message: Message
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatDeleted:
+class ChatDeleted(_Event):
     type: ClassVar[str] = "chat.deleted"
     message_id: int
     by: UserId
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatPinned:
+class ChatPinned(_Event):
     type: ClassVar[str] = "chat.pinned"
     message: Message
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChatUnpinned:
+class ChatUnpinned(_Event):
     type: ClassVar[str] = "chat.unpinned"
     message_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserTimedOut:
+class UserTimedOut(_Event):
     type: ClassVar[str] = "mod.timeout"
     user_id: UserId
     until: Millis
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserBanned:
+class UserBanned(_Event):
     type: ClassVar[str] = "mod.ban"
     user_id: UserId
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class UserUnbanned:
+class UserUnbanned(_Event):
     type: ClassVar[str] = "mod.unban"
     user_id: UserId
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SlowModeChanged:
+class SlowModeChanged(_Event):
     type: ClassVar[str] = "room.slow_mode"
     seconds: int
 
@@ -117,33 +131,34 @@ class ReservationView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProductPinned:
+class ProductPinned(_Event):
     type: ClassVar[str] = "product.pinned"
     product: Product
     highlight: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProductUnpinned:
+class ProductUnpinned(_Event):
     type: ClassVar[str] = "product.unpinned"
     product_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OfferCreated:
+class OfferCreated(_Event):
     type: ClassVar[str] = "offer.created"
     offer: OfferView
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OfferStarted:
+class OfferStarted(_Event):
     type: ClassVar[str] = "offer.started"
     offer_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OfferStock:
+class OfferStock(_Event):
     type: ClassVar[str] = "offer.stock"
+    coalesce: ClassVar[str | None] = "offer_id"
     offer_id: int
     available: int
     reserved: int
@@ -151,38 +166,38 @@ class OfferStock:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OfferSoldOut:
+class OfferSoldOut(_Event):
     type: ClassVar[str] = "offer.sold_out"
     offer_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OfferEnded:
+class OfferEnded(_Event):
     type: ClassVar[str] = "offer.ended"
     offer_id: int
-    reason: str  # time, host, room_ended
+    reason: EndReason
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderReserved:
+class OrderReserved(_Event):
     type: ClassVar[str] = "order.reserved"
     audience: ClassVar[str] = "internal"
     reservation: ReservationView
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderChanged:
+class OrderChanged(_Event):
     """reserved -> paid, cancelled or expired."""
 
     type: ClassVar[str] = "order.changed"
     audience: ClassVar[str] = "internal"
     reservation_id: int
-    status: str
+    status: ReservationStatus
     by: UserId | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SalesUpdated:
+class SalesUpdated(_Event):
     """One affiliate's running sales in this room (``none``: unattributed), for the host's console."""
 
     type: ClassVar[str] = "sales.updated"
@@ -204,29 +219,30 @@ class PollView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PollCreated:
+class PollCreated(_Event):
     type: ClassVar[str] = "poll.created"
     poll: PollView
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PollTally:
+class PollTally(_Event):
     """Coalesced on the wire: at most one per poll per frame, always the latest."""
 
     type: ClassVar[str] = "poll.tally"
+    coalesce: ClassVar[str | None] = "poll_id"
     poll_id: int
     tallies: list[int]
     voters: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PollClosed:
+class PollClosed(_Event):
     type: ClassVar[str] = "poll.closed"
     poll_id: int
     tallies: list[int]
     voters: int
     winners: list[int]  # indexes of the options with the most votes
-    reason: str  # host, time, room_ended
+    reason: EndReason
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -241,32 +257,33 @@ class QuestionView:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionAsked:
+class QuestionAsked(_Event):
     type: ClassVar[str] = "question.asked"
     question: QuestionView
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionVotes:
+class QuestionVotes(_Event):
     type: ClassVar[str] = "question.votes"
+    coalesce: ClassVar[str | None] = "question_id"
     question_id: int
     votes: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionAnswered:
+class QuestionAnswered(_Event):
     type: ClassVar[str] = "question.answered"
     question_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionHighlighted:
+class QuestionHighlighted(_Event):
     type: ClassVar[str] = "question.highlighted"
     question_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayStarted:
+class GiveawayStarted(_Event):
     type: ClassVar[str] = "giveaway.started"
     giveaway_id: int
     title: str
@@ -275,14 +292,15 @@ class GiveawayStarted:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayEntries:
+class GiveawayEntries(_Event):
     type: ClassVar[str] = "giveaway.entries"
+    coalesce: ClassVar[str | None] = "giveaway_id"
     giveaway_id: int
     entrants: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayDrawn:
+class GiveawayDrawn(_Event):
     """The draw is a pure function of the log: anyone can recompute it (docs/protocol.md)."""
 
     type: ClassVar[str] = "giveaway.drawn"
@@ -293,17 +311,18 @@ class GiveawayDrawn:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PointsAwarded:
+class PointsAwarded(_Event):
     """A user's new room total; coalesced on the wire per user per frame."""
 
     type: ClassVar[str] = "points.awarded"
+    coalesce: ClassVar[str | None] = "user_id"
     user_id: UserId
     points: int
     badges: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MembersOnlyChanged:
+class MembersOnlyChanged(_Event):
     type: ClassVar[str] = "chat.members_only"
     enabled: bool
 
@@ -343,7 +362,11 @@ Event = (
 )
 
 
+EVENT_CLASSES: tuple[type[Event], ...] = Event.__args__
+
 # The default audience is every viewer; these go only to staff (host, moderators,
 # brand), and these only to the persister.
-STAFF_TYPES = frozenset(cls.type for cls in Event.__args__ if getattr(cls, "audience", "public") == "staff")
-INTERNAL_TYPES = frozenset(cls.type for cls in Event.__args__ if getattr(cls, "audience", "public") == "internal")
+STAFF_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "staff")
+INTERNAL_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "internal")
+# Running totals (``coalesce`` set): a frame may skip their intermediate steps.
+COALESCED_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.coalesce is not None)

@@ -3,27 +3,24 @@
 ``check`` decides whether an entry is accepted and never changes anything;
 ``fold`` calls it and then applies the entry. Both read time only from
 ``entry.ts``, so every node that folds the same log computes the same events.
-Rules are kept in one table, command type -> (roles allowed, check, apply).
+Rules are kept in one table, ``RULES``: command class -> ``Rule`` (roles allowed, the
+room status it needs, a check, an apply; see ``rooms.rules``). The rules themselves
+live with their feature, one module each.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rooms import chat, commerce, giveaways, lifecycle, moderation, polls, products, questions
 from rooms import commands as c
-from rooms import commerce, community
 from rooms import events as e
 from rooms.errors import Code, Rejection
-from rooms.roles import EXEMPT_FROM_SLOW_MODE, MERCHANT, SEES_SALES, SELLERS, STAFF, WRITERS, Role, can_moderate
+from rooms.errors import OutOfOrder as OutOfOrder  # re-exported: callers catch it from here
+from rooms.lifecycle import room_exists, room_live, room_open
+from rooms.roles import MERCHANT, SELLERS, STAFF, WRITERS, Role
+from rooms.rules import Rule, accept
 from rooms.state import RoomState, Status
-from rooms.types import Millis, Seq, UserId
-
-MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
-MAX_SLOW_MODE_SECONDS = 3600
-
-
-class OutOfOrder(Exception):
-    """An entry whose seq is not the next one: the caller must catch up first."""
+from rooms.types import Seq, UserId
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,265 +29,59 @@ class Accepted:
 
 
 Outcome = Accepted | Rejection
-Check = Callable[[RoomState, c.Entry], Rejection | None]
-Apply = Callable[[RoomState, c.Entry], tuple[list[e.Event], dict[str, Any]]]
 
+_SYSTEM = frozenset({Role.SYSTEM})
 
-# --- checks (pure) --------------------------------------------------------------
-
-
-def _must_be_open(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if state.status is Status.NONE:
-        return Rejection(Code.NOT_FOUND, "room does not exist")
-    if state.status is Status.ENDED:
-        return Rejection(Code.ROOM_ENDED, "room has ended")
-    return None
-
-
-def _must_be_live(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if r := _must_be_open(state, entry):
-        return r
-    if state.status is not Status.LIVE:
-        return Rejection(Code.ROOM_NOT_LIVE, "room is not live yet")
-    return None
-
-
-def _check_create(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if state.status is not Status.NONE:
-        return Rejection(Code.CONFLICT, "room already exists")
-    cmd = entry.command
-    assert isinstance(cmd, c.RoomCreate)
-    if not cmd.title.strip():
-        return Rejection(Code.EMPTY, "title is empty")
-    if not 1 <= cmd.max_message_length <= 4000:
-        return Rejection(Code.INVALID, "max_message_length must be 1..4000")
-    return None
-
-
-def _check_go_live(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if r := _must_be_open(state, entry):
-        return r
-    if state.status is Status.LIVE:
-        return Rejection(Code.CONFLICT, "room is already live")
-    return None
-
-
-def _check_post(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if r := _must_be_live(state, entry):
-        return r
-    cmd = entry.command
-    assert isinstance(cmd, c.ChatPost)
-    uid, ts = entry.actor.user_id, entry.ts
-    # A user's role is known to the fold only once they act, so a ban or timeout may
-    # name a moderator who has not spoken yet; staff are never held by one.
-    if entry.actor.role not in STAFF:
-        if uid in state.banned:
-            return Rejection(Code.BANNED, "you are banned from this room")
-        until = state.timeouts.get(uid)
-        if until is not None and ts < until:
-            return Rejection(Code.TIMED_OUT, "you are timed out", retry_after_ms=until - ts)
-    if state.members_only_chat and entry.actor.tier is None and entry.actor.role not in SEES_SALES:
-        return Rejection(Code.MEMBERS_ONLY, "chat is for members right now")
-    text = cmd.text.strip()
-    if not text:
-        return Rejection(Code.EMPTY, "message is empty")
-    if len(text) > state.max_message_length:
-        return Rejection(Code.TOO_LONG, f"message is longer than {state.max_message_length} characters")
-    if cmd.reply_to is not None and cmd.reply_to not in state.messages:
-        return Rejection(Code.NOT_FOUND, "the message replied to does not exist")
-    if state.slow_mode_seconds and entry.actor.role not in EXEMPT_FROM_SLOW_MODE:
-        last = state.last_post.get(uid)
-        wait = state.slow_mode_seconds * 1000
-        if last is not None and ts - last < wait:
-            return Rejection(Code.SLOW_MODE, "slow mode is on", retry_after_ms=last + wait - ts)
-    return None
-
-
-def _check_message_target(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if r := _must_be_live(state, entry):
-        return r
-    message_id = getattr(entry.command, "message_id")
-    message = state.messages.get(message_id)
-    if message is None:
-        return Rejection(Code.NOT_FOUND, "no such message")
-    if isinstance(entry.command, c.ChatDelete):
-        if message.user.id != entry.actor.user_id and entry.actor.role not in STAFF:
-            return Rejection(Code.FORBIDDEN, "only the author or a moderator may delete a message")
-    return None
-
-
-def _check_unpin(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if r := _must_be_live(state, entry):
-        return r
-    if state.pinned is None:
-        return Rejection(Code.NOT_FOUND, "no message is pinned")
-    return None
-
-
-def _check_moderate_user(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if r := _must_be_open(state, entry):
-        return r
-    target = getattr(entry.command, "user_id")
-    if target == entry.actor.user_id:
-        return Rejection(Code.INVALID, "you cannot moderate yourself")
-    if target == state.host_id or not can_moderate(entry.actor.role, state.roles_seen.get(target)):
-        return Rejection(Code.FORBIDDEN, "that user cannot be moderated")
-    if isinstance(entry.command, c.ModTimeout) and not 1 <= entry.command.seconds <= MAX_TIMEOUT_SECONDS:
-        return Rejection(Code.INVALID, f"seconds must be 1..{MAX_TIMEOUT_SECONDS}")
-    if isinstance(entry.command, c.ModUnban) and target not in state.banned:
-        return Rejection(Code.NOT_FOUND, "that user is not banned")
-    return None
-
-
-def _check_slow_mode(state: RoomState, entry: c.Entry) -> Rejection | None:
-    if r := _must_be_open(state, entry):
-        return r
-    cmd = entry.command
-    assert isinstance(cmd, c.ModSlowMode)
-    if not 0 <= cmd.seconds <= MAX_SLOW_MODE_SECONDS:
-        return Rejection(Code.INVALID, f"seconds must be 0..{MAX_SLOW_MODE_SECONDS}")
-    return None
-
-
-# --- applies (mutate the state the caller owns) -------------------------------------
-
-
-def _apply_create(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    cmd = entry.command
-    assert isinstance(cmd, c.RoomCreate)
-    s.status, s.title, s.host_id, s.brand_id = Status.SCHEDULED, cmd.title.strip(), cmd.host_id, cmd.brand_id
-    s.starts_at, s.created_at = cmd.starts_at, entry.ts
-    s.allow_guests, s.max_message_length = cmd.allow_guests, cmd.max_message_length
-    s.max_pinned_products, s.reservation_seconds = cmd.max_pinned_products, cmd.reservation_seconds
-    s.playback_url = cmd.playback_url
-    s.roles_seen[cmd.host_id] = Role.HOST
-    return [e.RoomStatusChanged(status=s.status.value)], {}
-
-
-def _apply_go_live(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    s.status, s.went_live_at = Status.LIVE, entry.ts
-    return [e.RoomStatusChanged(status=s.status.value)], {}
-
-
-def _apply_end(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    s.status, s.ended_at = Status.ENDED, entry.ts
-    return [*commerce.end_all(s), *community.end_all(s), e.RoomStatusChanged(status=s.status.value)], {}
-
-
-def _apply_post(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    cmd = entry.command
-    assert isinstance(cmd, c.ChatPost)
-    msg = e.Message(id=entry.seq, user=community.user_ref(s, entry.actor), text=cmd.text.strip(), ts=entry.ts, reply_to=cmd.reply_to)
-    s.remember(msg)
-    s.last_post[entry.actor.user_id] = entry.ts
-    s.message_count += 1
-    return [e.ChatMessage(message=msg), *community.award(s, entry.actor.user_id, entry.actor.name, "chat")], {"message_id": msg.id}
-
-
-def _apply_delete(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    cmd = entry.command
-    assert isinstance(cmd, c.ChatDelete)
-    del s.messages[cmd.message_id]
-    events: list[e.Event] = [e.ChatDeleted(message_id=cmd.message_id, by=entry.actor.user_id)]
-    if s.pinned is not None and s.pinned.id == cmd.message_id:
-        s.pinned = None
-        events.append(e.ChatUnpinned(message_id=cmd.message_id))
-    return events, {}
-
-
-def _apply_pin(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    cmd = entry.command
-    assert isinstance(cmd, c.ChatPin)
-    s.pinned = s.messages[cmd.message_id]
-    return [e.ChatPinned(message=s.pinned)], {}
-
-
-def _apply_unpin(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    assert s.pinned is not None
-    message_id, s.pinned = s.pinned.id, None
-    return [e.ChatUnpinned(message_id=message_id)], {}
-
-
-def _apply_timeout(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    cmd = entry.command
-    assert isinstance(cmd, c.ModTimeout)
-    until = Millis(entry.ts + cmd.seconds * 1000)
-    s.timeouts[cmd.user_id] = until
-    return [e.UserTimedOut(user_id=cmd.user_id, until=until)], {"until": until}
-
-
-def _apply_ban(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    cmd = entry.command
-    assert isinstance(cmd, c.ModBan)
-    s.banned.add(cmd.user_id)
-    return [e.UserBanned(user_id=cmd.user_id)], {}
-
-
-def _apply_unban(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    cmd = entry.command
-    assert isinstance(cmd, c.ModUnban)
-    s.banned.discard(cmd.user_id)
-    return [e.UserUnbanned(user_id=cmd.user_id)], {}
-
-
-def _apply_slow_mode(s: RoomState, entry: c.Entry) -> tuple[list[e.Event], dict[str, Any]]:
-    cmd = entry.command
-    assert isinstance(cmd, c.ModSlowMode)
-    s.slow_mode_seconds = cmd.seconds
-    return [e.SlowModeChanged(seconds=cmd.seconds)], {}
-
-
-_LIFECYCLE = MERCHANT
-_PINNERS = SELLERS
-
-
-def _live_and(rule: Check) -> Check:
-    def both(state: RoomState, entry: c.Entry) -> Rejection | None:
-        return _must_be_live(state, entry) or rule(state, entry)
-
-    return both
-
-RULES: dict[type, tuple[frozenset[Role], Check, Apply]] = {
-    c.RoomCreate: (_LIFECYCLE, _check_create, _apply_create),
-    c.RoomGoLive: (_LIFECYCLE, _check_go_live, _apply_go_live),
-    c.RoomEnd: (_LIFECYCLE, _must_be_open, _apply_end),
-    c.ChatPost: (WRITERS, _check_post, _apply_post),
-    c.ChatDelete: (WRITERS, _check_message_target, _apply_delete),
-    c.ChatPin: (_PINNERS, _check_message_target, _apply_pin),
-    c.ChatUnpin: (_PINNERS, _check_unpin, _apply_unpin),
-    c.ModTimeout: (STAFF, _check_moderate_user, _apply_timeout),
-    c.ModBan: (STAFF, _check_moderate_user, _apply_ban),
-    c.ModUnban: (STAFF, _check_moderate_user, _apply_unban),
-    c.ModSlowMode: (STAFF, _check_slow_mode, _apply_slow_mode),
-    c.ProductPin: (SELLERS, _live_and(commerce.check_pin), commerce.apply_pin),
-    c.ProductUnpin: (SELLERS, _live_and(commerce.check_unpin), commerce.apply_unpin),
-    c.OfferCreate: (SELLERS, _live_and(commerce.check_offer), commerce.apply_offer),
-    c.OfferEnd: (SELLERS, _live_and(commerce.check_end_offer), commerce.apply_end_offer),
-    c.OfferClaim: (WRITERS, _live_and(commerce.check_claim), commerce.apply_claim),
+# A plain tuple, not annotated: each row is type-checked against its own command class.
+_RULES = (
+    Rule(c.RoomCreate, MERCHANT, None, lifecycle.check_create, lifecycle.apply_create),
+    Rule(c.RoomGoLive, MERCHANT, None, lifecycle.check_transition, lifecycle.apply_go_live),
+    Rule(c.RoomEnd, MERCHANT, None, lifecycle.check_transition, lifecycle.apply_end),
+    Rule(c.RoomTick, _SYSTEM, room_exists, accept, lifecycle.apply_tick),
+    Rule(c.ChatPost, WRITERS, room_live, chat.check_post, chat.apply_post),
+    Rule(c.ChatDelete, WRITERS, room_live, chat.check_delete, chat.apply_delete),
+    Rule(c.ChatPin, SELLERS, room_live, chat.check_pin, chat.apply_pin),
+    Rule(c.ChatUnpin, SELLERS, room_live, chat.check_unpin, chat.apply_unpin),
+    Rule(c.ChatMembersOnly, STAFF, room_live, accept, chat.apply_members_only),
+    Rule(c.ModTimeout, STAFF, room_open, moderation.check_timeout, moderation.apply_timeout),
+    Rule(c.ModBan, STAFF, room_open, moderation.check_ban, moderation.apply_ban),
+    Rule(c.ModUnban, STAFF, room_open, moderation.check_unban, moderation.apply_unban),
+    Rule(c.ModSlowMode, STAFF, room_open, moderation.check_slow_mode, moderation.apply_slow_mode),
+    Rule(c.ProductPin, SELLERS, room_live, products.check_pin, products.apply_pin),
+    Rule(c.ProductUnpin, SELLERS, room_live, products.check_unpin, products.apply_unpin),
+    Rule(c.OfferCreate, SELLERS, room_live, commerce.check_offer, commerce.apply_offer),
+    Rule(c.OfferEnd, SELLERS, room_live, commerce.check_end_offer, commerce.apply_end_offer),
+    Rule(c.OfferClaim, WRITERS, room_live, commerce.check_claim, commerce.apply_claim),
     # Orders outlive the show: the merchant confirms payments after the room has ended.
-    c.OrderConfirm: (MERCHANT, commerce.check_confirm, commerce.apply_confirm),
-    c.OrderCancel: (WRITERS, commerce.check_cancel, commerce.apply_cancel),
-    c.RoomTick: (frozenset({Role.SYSTEM}), commerce.check_room_open, commerce.apply_tick),
-    c.ChatMembersOnly: (STAFF, _must_be_live, community.apply_members_only),
-    c.PollCreate: (STAFF, _live_and(community.check_poll), community.apply_poll),
-    c.PollVote: (WRITERS, _live_and(community.check_vote), community.apply_vote),
-    c.PollClose: (STAFF, _live_and(community.check_close_poll), community.apply_close_poll),
-    c.QuestionAsk: (WRITERS, _live_and(community.check_ask), community.apply_ask),
-    c.QuestionUpvote: (WRITERS, _live_and(community.check_upvote), community.apply_upvote),
-    c.QuestionAnswer: (STAFF, _live_and(community.check_question_target), community.apply_answer),
-    c.QuestionHighlight: (STAFF, _live_and(community.check_question_target), community.apply_highlight),
-    c.GiveawayStart: (STAFF, _live_and(community.check_giveaway), community.apply_giveaway),
-    c.GiveawayEnter: (WRITERS, _live_and(community.check_enter), community.apply_enter),
-    c.GiveawayDraw: (STAFF, _live_and(community.check_draw), community.apply_draw),
-}
+    Rule(c.OrderConfirm, MERCHANT, None, commerce.check_confirm, commerce.apply_confirm),
+    Rule(c.OrderCancel, WRITERS, None, commerce.check_cancel, commerce.apply_cancel),
+    Rule(c.PollCreate, STAFF, room_live, polls.check_create, polls.apply_create),
+    Rule(c.PollVote, WRITERS, room_live, polls.check_vote, polls.apply_vote),
+    Rule(c.PollClose, STAFF, room_live, polls.check_close, polls.apply_close),
+    Rule(c.QuestionAsk, WRITERS, room_live, questions.check_ask, questions.apply_ask),
+    Rule(c.QuestionUpvote, WRITERS, room_live, questions.check_upvote, questions.apply_upvote),
+    Rule(c.QuestionAnswer, STAFF, room_live, questions.check_target, questions.apply_answer),
+    Rule(c.QuestionHighlight, STAFF, room_live, questions.check_target, questions.apply_highlight),
+    Rule(c.GiveawayStart, STAFF, room_live, giveaways.check_start, giveaways.apply_start),
+    Rule(c.GiveawayEnter, WRITERS, room_live, giveaways.check_enter, giveaways.apply_enter),
+    Rule(c.GiveawayDraw, STAFF, room_live, giveaways.check_draw, giveaways.apply_draw),
+)
+RULES: dict[type[c.Command], Rule[Any]] = {rule.command: rule for rule in _RULES}
 
 
 def check(state: RoomState, entry: c.Entry) -> Rejection | None:
     """Why ``entry`` would be rejected on ``state``, or None; changes nothing."""
-    roles, check_rule, _ = RULES[type(entry.command)]
-    if entry.actor.role not in roles:
+    rule = RULES[type(entry.command)]
+    if entry.actor.role not in rule.roles:
         return Rejection(Code.FORBIDDEN, f"role {entry.actor.role.value} may not {entry.command.type}")
-    return check_rule(state, entry)
+    if rule.gate is not None and (closed := rule.gate(state)):
+        return closed
+    return rule.check(state, entry, entry.command)
+
+
+def _advance(state: RoomState, entry: c.Entry) -> list[e.Event]:
+    """The time rules, in a fixed order: offers and reservations, then polls."""
+    return commerce.advance(state, entry.ts) + polls.advance(state, entry.ts)
 
 
 def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Outcome]:
@@ -300,9 +91,9 @@ def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Ou
     state.seq = Seq(entry.seq)
     if state.status is not Status.NONE and entry.actor.role not in (Role.GUEST, Role.SYSTEM):
         state.roles_seen.setdefault(UserId(entry.actor.user_id), entry.actor.role)
-    timed = commerce.advance(state, entry.ts) + community.advance(state, entry.ts)  # time rules first, whatever the command
+    timed = _advance(state, entry)  # time rules first, whatever the command
     rejection = check(state, entry)
     if rejection is not None:
         return state, timed, rejection
-    events, result = RULES[type(entry.command)][2](state, entry)
+    events, result = RULES[type(entry.command)].apply(state, entry, entry.command)
     return state, timed + events, Accepted(result)

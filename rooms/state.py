@@ -14,6 +14,7 @@ from typing import Any
 from rooms.commands import Eligibility, Product
 from rooms.events import Message, OfferView, PollView, QuestionView, UserRef
 from rooms.roles import Role
+from rooms.statuses import ReservationStatus
 from rooms.types import Millis, RoomId, Seq, UserId
 
 # Messages kept for replies, deletes and pins; older ones can no longer be targeted.
@@ -70,7 +71,7 @@ class Reservation:
     affiliate_id: str | None
     key: str
     name: str = ""  # the buyer's display name, for points
-    status: str = "reserved"  # reserved -> paid | cancelled | expired
+    status: ReservationStatus = ReservationStatus.RESERVED
 
 
 @dataclass(slots=True)
@@ -186,7 +187,7 @@ class RoomState:
 
     def next_deadline(self) -> Millis | None:
         """The earliest time a time rule will act (offer start/end, reservation expiry)."""
-        times = [r.expires_at for r in self.reservations.values() if r.status == "reserved"]
+        times = [r.expires_at for r in self.reservations.values() if r.status == ReservationStatus.RESERVED]
         times += [p.ends_at for p in self.polls.values() if not p.closed and p.ends_at is not None]
         for o in self.offers.values():
             if not o.ended:

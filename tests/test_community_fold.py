@@ -4,8 +4,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rooms import commands as c
-from rooms import community
 from rooms import events as e
+from rooms import giveaways, rewards
 from rooms.errors import Code, Rejection
 from rooms.fold import Accepted, fold
 from rooms.roles import Role
@@ -74,7 +74,7 @@ def test_the_same_log_draws_the_same_winners(entrants: list[int], winners: int) 
     assert len(first) == min(winners, len(unique)) and set(first) <= set(unique) and len(set(first)) == len(first)
     # Verifiable afterwards from what the log holds: room, giveaway id, draw seq and entrants.
     room_id, gid, draw_seq = "r", 3, 3 + len(entrants) + 1
-    assert community.draw(room_id, gid, draw_seq, unique, winners) == (seed, first)
+    assert giveaways.draw(room_id, gid, draw_seq, unique, winners) == (seed, first)
 
 
 @settings(max_examples=100, deadline=None)
@@ -92,9 +92,9 @@ def test_point_caps_hold(actions: list[str]) -> None:
             room.run(VIEWERS[3 + n % 5], c.QuestionUpvote(question_id=question))
     for (user_kind, got) in room.state.earned.items():
         kind = user_kind.split("|")[1]
-        assert got <= community.POINTS[kind][1]
-    assert room.state.points.get(fan.user_id, 0) <= community.POINTS["chat"][1] + community.POINTS["question"][1]
-    assert room.state.points[asker.user_id] <= community.POINTS["question"][0] + community.POINTS["upvoted"][1]
+        assert got <= rewards.POINTS[kind][1]
+    assert room.state.points.get(fan.user_id, 0) <= rewards.POINTS["chat"][1] + rewards.POINTS["question"][1]
+    assert room.state.points[asker.user_id] <= rewards.POINTS["question"][0] + rewards.POINTS["upvoted"][1]
 
 
 def test_giveaway_eligibility_and_member_chat() -> None:

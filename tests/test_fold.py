@@ -97,7 +97,7 @@ def test_role_and_moderation_rules_hold(raw: list[tuple[str, c.Command, int]]) -
         was_live = state.status is Status.LIVE
         known_staff = {u for u, r in state.roles_seen.items() if r in STAFF}
         _, events, outcome = fold(state, entry)
-        roles = RULES[type(entry.command)][0]
+        roles = RULES[type(entry.command)].roles
         if isinstance(outcome, Accepted):
             assert entry.actor.role in roles
             assert entry.actor.role is not Role.GUEST

@@ -1,0 +1,109 @@
+"""The room's lifecycle: its status transitions, and the gates other rules pass first.
+
+A room moves through ``Status`` only along ``TRANSITIONS``, a table of
+(status now, command) -> status after, in the manner of h11's ``_state.py``: a pair
+that is not in the table is refused (``_refusal`` says with which code). The gates
+(``room_exists``, ``room_open``, ``room_live``) read only the status; a rule names the
+one it needs in its row of ``rooms.fold.RULES``. What a room's end does to offers and
+polls is theirs to say (``commerce.end_all``, ``polls.end_all``).
+"""
+
+from rooms import commands as c
+from rooms import commerce, polls
+from rooms import events as e
+from rooms.errors import Code, Rejection
+from rooms.roles import Role
+from rooms.rules import Applied
+from rooms.state import RoomState, Status
+
+MAX_MESSAGE_LENGTH = 4000
+
+LifecycleCommand = c.RoomCreate | c.RoomGoLive | c.RoomEnd
+
+TRANSITIONS: dict[tuple[Status, type[LifecycleCommand]], Status] = {
+    (Status.NONE, c.RoomCreate): Status.SCHEDULED,
+    (Status.SCHEDULED, c.RoomGoLive): Status.LIVE,
+    (Status.SCHEDULED, c.RoomEnd): Status.ENDED,
+    (Status.LIVE, c.RoomEnd): Status.ENDED,
+}
+
+
+# --- gates ---------------------------------------------------------------------------
+
+
+def room_exists(s: RoomState) -> Rejection | None:
+    if s.status is Status.NONE:
+        return Rejection(Code.NOT_FOUND, "room does not exist")
+    return None
+
+
+def room_open(s: RoomState) -> Rejection | None:
+    """Created and not ended (scheduled or live)."""
+    if s.status is Status.ENDED:
+        return Rejection(Code.ROOM_ENDED, "room has ended")
+    return room_exists(s)
+
+
+def room_live(s: RoomState) -> Rejection | None:
+    if r := room_open(s):
+        return r
+    if s.status is not Status.LIVE:
+        return Rejection(Code.ROOM_NOT_LIVE, "room is not live yet")
+    return None
+
+
+# --- transitions ---------------------------------------------------------------------
+
+
+def _refusal(s: RoomState, cmd: LifecycleCommand) -> Rejection | None:
+    """Why the table has no row for (the room's status, ``cmd``), or None if it has one."""
+    if (s.status, type(cmd)) in TRANSITIONS:
+        return None
+    if isinstance(cmd, c.RoomCreate):
+        return Rejection(Code.CONFLICT, "room already exists")
+    return room_open(s) or Rejection(Code.CONFLICT, f"room is already {s.status.value}")
+
+
+def _move(s: RoomState, cmd: LifecycleCommand) -> e.RoomStatusChanged:
+    s.status = TRANSITIONS[(s.status, type(cmd))]
+    return e.RoomStatusChanged(status=s.status.value)
+
+
+def check_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Rejection | None:
+    if r := _refusal(s, cmd):
+        return r
+    if not cmd.title.strip():
+        return Rejection(Code.EMPTY, "title is empty")
+    if not 1 <= cmd.max_message_length <= MAX_MESSAGE_LENGTH:
+        return Rejection(Code.INVALID, f"max_message_length must be 1..{MAX_MESSAGE_LENGTH}")
+    return None
+
+
+def check_transition(s: RoomState, entry: c.Entry, cmd: c.RoomGoLive | c.RoomEnd) -> Rejection | None:
+    return _refusal(s, cmd)
+
+
+def apply_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Applied:
+    s.title, s.host_id, s.brand_id = cmd.title.strip(), cmd.host_id, cmd.brand_id
+    s.starts_at, s.created_at = cmd.starts_at, entry.ts
+    s.allow_guests, s.max_message_length = cmd.allow_guests, cmd.max_message_length
+    s.max_pinned_products, s.reservation_seconds = cmd.max_pinned_products, cmd.reservation_seconds
+    s.playback_url = cmd.playback_url
+    s.roles_seen[cmd.host_id] = Role.HOST
+    return [_move(s, cmd)], {}
+
+
+def apply_go_live(s: RoomState, entry: c.Entry, cmd: c.RoomGoLive) -> Applied:
+    s.went_live_at = entry.ts
+    return [_move(s, cmd)], {}
+
+
+def apply_end(s: RoomState, entry: c.Entry, cmd: c.RoomEnd) -> Applied:
+    s.ended_at = entry.ts
+    ended = [*commerce.end_all(s), *polls.end_all(s)]
+    return [*ended, _move(s, cmd)], {}
+
+
+def apply_tick(s: RoomState, entry: c.Entry, cmd: c.RoomTick) -> Applied:
+    """The clock's entry changes nothing itself: the fold's time rules already ran for it."""
+    return [], {}

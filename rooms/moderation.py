@@ -1,0 +1,73 @@
+"""Moderation: staff time users out, ban and unban them, and set slow mode.
+
+Who may moderate whom is ``roles.can_moderate``; the target's role is what the fold
+has seen of them (``RoomState.roles_seen``), and the host can never be a target.
+What a ban or timeout stops is each rule's to say (``chat.check_post``,
+``chat.may_react``, claims, questions, giveaways).
+"""
+
+from rooms import commands as c
+from rooms import events as e
+from rooms.errors import Code, Rejection
+from rooms.roles import can_moderate
+from rooms.rules import Applied
+from rooms.state import RoomState
+from rooms.types import Millis
+
+MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
+MAX_SLOW_MODE_SECONDS = 3600
+
+
+def _check_target(s: RoomState, entry: c.Entry, cmd: c.ModTimeout | c.ModBan | c.ModUnban) -> Rejection | None:
+    if cmd.user_id == entry.actor.user_id:
+        return Rejection(Code.INVALID, "you cannot moderate yourself")
+    if cmd.user_id == s.host_id or not can_moderate(entry.actor.role, s.roles_seen.get(cmd.user_id)):
+        return Rejection(Code.FORBIDDEN, "that user cannot be moderated")
+    return None
+
+
+def check_timeout(s: RoomState, entry: c.Entry, cmd: c.ModTimeout) -> Rejection | None:
+    if r := _check_target(s, entry, cmd):
+        return r
+    if not 1 <= cmd.seconds <= MAX_TIMEOUT_SECONDS:
+        return Rejection(Code.INVALID, f"seconds must be 1..{MAX_TIMEOUT_SECONDS}")
+    return None
+
+
+def check_ban(s: RoomState, entry: c.Entry, cmd: c.ModBan) -> Rejection | None:
+    return _check_target(s, entry, cmd)
+
+
+def check_unban(s: RoomState, entry: c.Entry, cmd: c.ModUnban) -> Rejection | None:
+    if r := _check_target(s, entry, cmd):
+        return r
+    if cmd.user_id not in s.banned:
+        return Rejection(Code.NOT_FOUND, "that user is not banned")
+    return None
+
+
+def check_slow_mode(s: RoomState, entry: c.Entry, cmd: c.ModSlowMode) -> Rejection | None:
+    if not 0 <= cmd.seconds <= MAX_SLOW_MODE_SECONDS:
+        return Rejection(Code.INVALID, f"seconds must be 0..{MAX_SLOW_MODE_SECONDS}")
+    return None
+
+
+def apply_timeout(s: RoomState, entry: c.Entry, cmd: c.ModTimeout) -> Applied:
+    until = Millis(entry.ts + cmd.seconds * 1000)
+    s.timeouts[cmd.user_id] = until
+    return [e.UserTimedOut(user_id=cmd.user_id, until=until)], {"until": until}
+
+
+def apply_ban(s: RoomState, entry: c.Entry, cmd: c.ModBan) -> Applied:
+    s.banned.add(cmd.user_id)
+    return [e.UserBanned(user_id=cmd.user_id)], {}
+
+
+def apply_unban(s: RoomState, entry: c.Entry, cmd: c.ModUnban) -> Applied:
+    s.banned.discard(cmd.user_id)
+    return [e.UserUnbanned(user_id=cmd.user_id)], {}
+
+
+def apply_slow_mode(s: RoomState, entry: c.Entry, cmd: c.ModSlowMode) -> Applied:
+    s.slow_mode_seconds = cmd.seconds
+    return [e.SlowModeChanged(seconds=cmd.seconds)], {}
