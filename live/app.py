@@ -14,14 +14,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from live import commerce_api, http_api, metrics, sessions_api
+from live import metrics
 from live.errors import ServerError
-from live.gateway import room_socket
-from live.replay_ws import replay_socket
+from live.http import commerce, rooms, sessions
+from live.http.common import Handler, bind, server_error
 from live.log import MemoryLog, RoomLog
 from live.node import Node
 from live.persister import Persister
 from live.settings import Settings
+from live.sockets.gateway import room_socket
+from live.sockets.replay import replay_socket
 from live.store import Store
 from live.webhooks import Webhooks
 from rooms.types import RoomId
@@ -44,7 +46,7 @@ class LiveApp:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "websocket" and (match := ROOM_SOCKET.match(scope["path"])):
-            await room_socket(self.node, WebSocket(scope, receive, send), RoomId(match.group(1)))
+            await room_socket(self.node, WebSocket(scope, receive, send), send, RoomId(match.group(1)))
         elif scope["type"] == "websocket" and (match := REPLAY_SOCKET.match(scope["path"])):
             await replay_socket(self.node, WebSocket(scope, receive, send), RoomId(match.group(1)))
         else:
@@ -80,7 +82,6 @@ def create_app(settings: Settings) -> Any:
         node.start()
         if webhooks is not None:
             webhooks.start()
-        app.state.node = node
         log.info("node %s ready (log=%s)", node.id, type(room_log).__name__)
         yield
         # Shutdown: 1. tell every viewer to go away and resume elsewhere (1001),
@@ -92,29 +93,32 @@ def create_app(settings: Settings) -> Any:
         await room_log.close()
         await store.close()
 
+    def route(path: str, handler: Handler, method: str = "GET") -> Route:
+        return Route(path, bind(node, handler), methods=[method])
+
     routes = [
-        Route("/healthz", http_api.health),
-        Route("/v1/rooms", http_api.create_room, methods=["POST"]),
-        Route("/v1/rooms", http_api.list_rooms, methods=["GET"]),
-        Route("/v1/rooms/{room_id}", http_api.get_room, methods=["GET"]),
-        Route("/v1/rooms/{room_id}/live", http_api.go_live, methods=["POST"]),
-        Route("/v1/rooms/{room_id}/end", http_api.end_room, methods=["POST"]),
-        Route("/v1/rooms/{room_id}/transcript", http_api.transcript, methods=["GET"]),
-        Route("/v1/rooms/{room_id}/leaderboard", http_api.room_leaderboard, methods=["GET"]),
-        Route("/v1/rooms/{room_id}/replay", sessions_api.replay, methods=["GET"]),
-        Route("/v1/rooms/{room_id}/export.{fmt:str}", sessions_api.export, methods=["GET"]),
-        Route("/v1/rooms/{room_id}/analytics", sessions_api.analytics, methods=["GET"]),
-        Route("/v1/brands/{brand_id}/sessions", sessions_api.brand_sessions, methods=["GET"]),
-        Route("/v1/brands/{brand_id}/erase", sessions_api.erase_user, methods=["POST"]),
-        Route("/v1/brands/{brand_id}/leaderboard", http_api.brand_leaderboard, methods=["GET"]),
-        Route("/v1/rooms/{room_id}/orders", commerce_api.list_orders, methods=["GET"]),
-        Route("/v1/rooms/{room_id}/sales", commerce_api.sales, methods=["GET"]),
-        Route("/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", commerce_api.confirm_order, methods=["POST"]),
-        Route("/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", commerce_api.cancel_order, methods=["POST"]),
-        Route("/v1/catalog/{owner}/products", commerce_api.import_products, methods=["PUT"]),
-        Route("/v1/catalog/{owner}/products", commerce_api.list_products, methods=["GET"]),
+        route("/healthz", rooms.health),
+        route("/v1/rooms", rooms.create_room, "POST"),
+        route("/v1/rooms", rooms.list_rooms),
+        route("/v1/rooms/{room_id}", rooms.get_room),
+        route("/v1/rooms/{room_id}/live", rooms.go_live, "POST"),
+        route("/v1/rooms/{room_id}/end", rooms.end_room, "POST"),
+        route("/v1/rooms/{room_id}/transcript", rooms.transcript),
+        route("/v1/rooms/{room_id}/leaderboard", rooms.room_leaderboard),
+        route("/v1/rooms/{room_id}/replay", sessions.replay),
+        route("/v1/rooms/{room_id}/export.{fmt:str}", sessions.export),
+        route("/v1/rooms/{room_id}/analytics", sessions.analytics),
+        route("/v1/brands/{brand_id}/sessions", sessions.brand_sessions),
+        route("/v1/brands/{brand_id}/erase", sessions.erase_user, "POST"),
+        route("/v1/brands/{brand_id}/leaderboard", rooms.brand_leaderboard),
+        route("/v1/rooms/{room_id}/orders", commerce.list_orders),
+        route("/v1/rooms/{room_id}/sales", commerce.sales),
+        route("/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", commerce.confirm_order, "POST"),
+        route("/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", commerce.cancel_order, "POST"),
+        route("/v1/catalog/{owner}/products", commerce.import_products, "PUT"),
+        route("/v1/catalog/{owner}/products", commerce.list_products),
         Mount("/metrics", make_asgi_app()),
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
-    return LiveApp(Starlette(routes=routes, lifespan=lifespan, exception_handlers={ServerError: http_api.server_error}), node)
+    return LiveApp(Starlette(routes=routes, lifespan=lifespan, exception_handlers={ServerError: server_error}), node)

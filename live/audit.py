@@ -7,10 +7,10 @@ and every reservation's status with the ``orders`` table. Exit status 1 on any d
 
 from typing import Any
 
-import orjson
-
-from live import protocol as p
+from live.log.serde import entries_from_dicts
 from live.store import Store
+from live.wire.codec import plain
+from live.wire.server import EventMessage
 from rooms.analytics import refold
 from rooms.events import INTERNAL_TYPES
 from rooms.types import RoomId
@@ -18,20 +18,19 @@ from rooms.types import RoomId
 
 async def audit(store: Store, room_id: str) -> tuple[int, list[str]]:
     """(entries re-folded, differences found)."""
-    entries = [p.entry_from_dict(b) for b in await store.load_entries(room_id)]
+    entries = entries_from_dicts(await store.load_entries(room_id))
     state, folded = refold(RoomId(room_id), entries)
     expected: list[tuple[int, int, dict[str, Any]]] = []
     for entry, events in folded:
         for idx, ev in enumerate(events):
-            message = p.event_message(entry, ev)
-            if message["type"] not in INTERNAL_TYPES:
-                expected.append((entry.seq, idx, message))
+            if ev.type not in INTERNAL_TYPES:
+                expected.append((entry.seq, idx, plain(EventMessage(entry.seq, entry.ts, ev))))
     persisted = [(row["seq"], row["idx"], row["body"]) for row in await store.event_rows(room_id)]
     differences = []
     if len(expected) != len(persisted):
         differences.append(f"{len(expected)} events re-folded, {len(persisted)} persisted")
     for want, got in zip(expected, persisted, strict=False):
-        if orjson.loads(orjson.dumps(want[2])) != got[2] or want[:2] != got[:2]:
+        if want != got:
             differences.append(f"event at seq {want[0]}.{want[1]}: re-folded {want[2]} != persisted {got[2]}")
     room = await store.get_room(room_id)
     if room is None:

@@ -1,70 +1,116 @@
-"""Errors the server shell reports to clients, and the WebSocket close codes.
+"""Every exception the server shell raises, and the codes clients see.
 
-ServerError
- ├── ProtocolError   a frame that is not a valid message (bad_request, unknown_type, too_large)
- ├── AuthError       a missing, bad or expired token, or a role not allowed (unauthorized, forbidden)
- ├── Invalid         a parameter or body out of range (invalid)
- ├── NotFound        no such room (not_found)
- ├── RoomEnded       the room has ended (room_ended)
- ├── RateLimited     too many commands (rate_limited)
- └── Unavailable     the log cannot take the command now; retry (unavailable)
+    LiveError              base of every exception of the shell
+     ├── ServerError       client-visible: carries a stable ``Code`` (rooms.errors)
+     │    ├── ProtocolError   a frame or body that is not a valid message (bad_request)
+     │    │    ├── UnknownType   (unknown_type)
+     │    │    └── TooLarge      (too_large)
+     │    ├── AuthError       a missing, bad or expired token (unauthorized)
+     │    │    └── Forbidden     a valid token not allowed to do this (forbidden)
+     │    ├── Invalid         a parameter or body out of range (invalid)
+     │    ├── NotFound        no such room, order or product (not_found)
+     │    ├── Conflict        the object is not in a state that allows it (conflict)
+     │    ├── RoomEnded       the room has ended (room_ended)
+     │    ├── RateLimited     too many commands (rate_limited)
+     │    └── Unavailable     the log cannot take the command now; retry (unavailable)
+     ├── EpochChanged      the room's history is not the one the caller folded: reopen it
+     └── LogUnavailable    the log backend cannot take or serve entries now (a ConnectionError)
 
-Domain rejections come from ``rooms.errors.Rejection`` and travel in the same reply shape.
+Domain rejections (``rooms.errors.Rejection``) carry a code of the same ``Code`` enum and
+travel in the same reply shape. ``http_status`` and ``CLOSE_CODE`` are the one map from
+a code to an HTTP status and to a WebSocket close code.
 """
 
 from enum import IntEnum
+from typing import Any
+
+from rooms.errors import Code
 
 
-class ServerError(Exception):
-    code = "internal"
+class LiveError(Exception):
+    """Base of every exception the server shell raises."""
 
-    def __init__(
-        self, message: str, *, retry_after_ms: int | None = None, request_id: str | int | None = None
-    ) -> None:
+
+class ServerError(LiveError):
+    code = Code.INTERNAL
+
+    def __init__(self, message: str, *, retry_after_ms: int | None = None, request_id: str | int | None = None, details: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after_ms = retry_after_ms
         self.request_id = request_id  # echoed in the error reply when the frame named one
+        self.details = details  # per-field problems of an invalid body, for HTTP
 
 
 class ProtocolError(ServerError):
-    code = "bad_request"
+    code = Code.BAD_REQUEST
 
 
 class UnknownType(ProtocolError):
-    code = "unknown_type"
+    code = Code.UNKNOWN_TYPE
 
 
 class TooLarge(ProtocolError):
-    code = "too_large"
+    code = Code.TOO_LARGE
 
 
 class AuthError(ServerError):
-    code = "unauthorized"
+    code = Code.UNAUTHORIZED
 
 
 class Forbidden(AuthError):
-    code = "forbidden"
+    code = Code.FORBIDDEN
 
 
 class Invalid(ServerError):
-    code = "invalid"
+    code = Code.INVALID
 
 
 class NotFound(ServerError):
-    code = "not_found"
+    code = Code.NOT_FOUND
+
+
+class Conflict(ServerError):
+    code = Code.CONFLICT
 
 
 class RoomEnded(ServerError):
-    code = "room_ended"
+    code = Code.ROOM_ENDED
 
 
 class RateLimited(ServerError):
-    code = "rate_limited"
+    code = Code.RATE_LIMITED
 
 
 class Unavailable(ServerError):
-    code = "unavailable"
+    code = Code.UNAVAILABLE
+
+
+class EpochChanged(LiveError):
+    """The room's history is not the one the caller folded: reopen the room."""
+
+
+class LogUnavailable(LiveError, ConnectionError):
+    """The backend cannot take or serve entries now; retry later."""
+
+
+_HTTP_STATUS = {
+    Code.UNAUTHORIZED: 401,
+    Code.FORBIDDEN: 403,
+    Code.NOT_FOUND: 404,
+    Code.CONFLICT: 409,
+    Code.ENDED: 409,
+    Code.ROOM_ENDED: 409,
+    Code.ROOM_NOT_LIVE: 409,
+    Code.RATE_LIMITED: 429,
+    Code.UNAVAILABLE: 503,
+    Code.INTERNAL: 500,
+}
+
+
+def http_status(code: Code) -> int:
+    """The HTTP status of an error code: other rejections of a valid request are 422."""
+    return _HTTP_STATUS.get(code, 422)
 
 
 class CloseCode(IntEnum):
@@ -84,3 +130,16 @@ class CloseCode(IntEnum):
     @property
     def reconnect(self) -> bool:
         return self in (CloseCode.GOING_AWAY, CloseCode.SERVICE_RESTART, CloseCode.SLOW_CONSUMER, CloseCode.RELOAD, CloseCode.TOO_MANY_ERRORS)
+
+
+# The close code a connection refused during its handshake gets, by the error's code.
+CLOSE_CODE = {
+    Code.FORBIDDEN: CloseCode.FORBIDDEN,
+    Code.NOT_FOUND: CloseCode.NOT_FOUND,
+    Code.ROOM_ENDED: CloseCode.ROOM_ENDED,
+}
+
+
+def close_code(code: Code) -> CloseCode:
+    """Refused at the handshake: anything but these means "get a valid hello/token first"."""
+    return CLOSE_CODE.get(code, CloseCode.UNAUTHORIZED)

@@ -15,15 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from live import auth
-from live import protocol as p
 from live.errors import CloseCode
 from live.log.base import RoomLog
+from live.log.serde import entries_from_dicts, state_to_dict
 from live.persister import Persister
-from live.room import RoomRuntime
+from live.room.fanout import Fanout
+from live.room.runtime import RoomRuntime
 from live.settings import Settings
 from live.store import Store
 from rooms.commands import RoomTick
-from rooms.fold import fold
+from rooms.analytics import refold
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
@@ -108,7 +109,7 @@ class Node:
             rooms = list(self.runtimes.values())
             reports = {}
             for rt in rooms:
-                count, reactions = rt.viewer_count, rt.take_reactions()
+                count, reactions = rt.viewer_count, rt.signals.take()
                 last = reported.get(rt.room_id)
                 if reactions or last is None or last[0] != count or now - last[1] >= PRESENCE_HEARTBEAT_SECONDS:
                     reports[rt.room_id] = (count, reactions)
@@ -136,10 +137,10 @@ class Node:
         samples, viewers = [], []
         for rt in rooms:
             if rt.room_id in held and rt.state.status is Status.LIVE:
-                samples.append({"room_id": rt.room_id, "ts": now, "viewers": totals.get(rt.room_id, rt.viewer_count), "reactions": rt.reactions_shown})
-                rt.reactions_shown = 0
-            viewers += [{"room_id": rt.room_id, "user_id": u, "first_seen": ts} for u, ts in rt.joined.items()]
-            rt.joined = {}
+                samples.append({"room_id": rt.room_id, "ts": now, "viewers": totals.get(rt.room_id, rt.viewer_count), "reactions": rt.signals.reactions_shown})
+                rt.signals.reactions_shown = 0
+            viewers += [{"room_id": rt.room_id, "user_id": u, "first_seen": ts} for u, ts in rt.signals.joined.items()]
+            rt.signals.joined = {}
         try:
             await self.store.add_samples(samples, viewers)
         except Exception:
@@ -190,28 +191,22 @@ class Node:
 
     def _new_runtime(self, room_id: RoomId) -> RoomRuntime:
         s = self.settings
-        return RoomRuntime(
-            room_id,
-            log_=self.log,
-            node_id=self.id,
-            on_folded=self.persister.add,
-            on_stale=self._stale,
+        fanout = Fanout(
             recent_events=s.recent_events,
             batch_window_ms=s.batch_window_ms,
             max_batch_window_ms=s.max_batch_window_ms,
             batch_viewers_per_ms=s.batch_viewers_per_ms,
             outbound_buffer_bytes=s.outbound_buffer_bytes,
         )
+        return RoomRuntime(room_id, room_log=self.log, node_id=self.id, on_folded=self.persister.add, on_stale=self._stale, fanout=fanout)
 
     async def _seed(self, room_id: RoomId, create: bool) -> bool:
         """Give the log a history for the room: the state folded from SQL, or empty if new."""
         persisted = await self.store.load_entries(room_id)
         if not persisted and not create:
             return False
-        state = RoomState(room_id)
-        for body in persisted:
-            fold(state, p.entry_from_dict(body))
-        await self.log.seed(room_id, (state.seq, p.state_to_dict(state)) if persisted else None)
+        state, _ = refold(room_id, entries_from_dicts(persisted))
+        await self.log.seed(room_id, (state.seq, state_to_dict(state)) if persisted else None)
         return True
 
     def _stale(self, rt: RoomRuntime) -> None:

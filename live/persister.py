@@ -1,6 +1,6 @@
 """Writes each room's folded log to SQL afterwards, in batches, idempotently.
 
-Every runtime hands over each entry it folds with its public event messages. Every
+Every runtime hands over each entry it folds with all its events. Every
 persist interval (or sooner when a batch fills) the rooms whose lease this node holds
 are written in one transaction; there is one such node per room across the cluster
 (memory backend: this one). Entries SQL already has are skipped, and the inserts are
@@ -18,10 +18,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from live import protocol as p
 from live.log.base import RoomLog
-from live.store import Store
+from live.log.serde import entries_from_dicts, entry_to_dict, state_to_json
+from live.store import Batch, Store
+from live.wire.codec import plain
+from live.wire.server import EventMessage
+from rooms.analytics import refold
 from rooms.commands import Entry
+from rooms.events import ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
 from rooms.fold import fold
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
@@ -37,7 +41,7 @@ class _Pending:
     """What one room folded and SQL may not have yet, in seq order."""
 
     state: RoomState
-    items: list[tuple[Entry, list[dict[str, Any]]]] = field(default_factory=list)
+    items: list[tuple[Entry, list[Event]]] = field(default_factory=list)
 
 
 class Persister:
@@ -55,12 +59,12 @@ class Persister:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, state: RoomState, entry: Entry, messages: list[dict[str, Any]]) -> None:
+    def add(self, state: RoomState, entry: Entry, events: list[Event]) -> None:
         if entry.seq <= self._persisted.get(state.room_id, 0):
             return
         pending = self._pending.setdefault(state.room_id, _Pending(state))
         pending.state = state
-        pending.items.append((entry, messages))
+        pending.items.append((entry, events))
         self._count += 1
         if self._count >= self._batch_size:
             self._wake.set()
@@ -123,24 +127,14 @@ class Persister:
                 await self._write(batch)
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
-        room_rows, entries, events, deletions, new_orders, order_changes, members = [], [], [], [], [], [], []
+        rows = _Rows()
         for room, pending in batch.items():
-            for entry, messages in pending.items:
-                entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": p.entry_to_dict(entry)})
-                for idx, msg in enumerate(messages):
-                    kind = msg["type"]
-                    if kind == "order.reserved":
-                        new_orders.append(_order_row(room, entry, msg["reservation"]))
-                    elif kind == "order.changed":
-                        order_changes.append({"room_id": room, "reservation_id": msg["reservation_id"], "status": msg["status"], "seq": entry.seq, "ts": entry.ts})
-                    else:
-                        events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": kind, "body": msg})
-                    if kind == "chat.deleted":
-                        deletions.append((room, msg["message_id"]))
-            room_rows.append(_room_row(pending.state, pending.items[-1][0].seq))
-            members += self._changed_members(room, pending.state)
+            for entry, events in pending.items:
+                rows.add(room, entry, events)
+            rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq))
+            rows.members += self._changed_members(room, pending.state)
         try:
-            await self._store.write_batch(room_rows, entries, events, deletions, new_orders, order_changes, members)
+            await self._store.write_batch(Batch(**vars(rows)))
         except BaseException:
             for room, pending in batch.items():  # back in front of anything that came since
                 self._members_written.pop(room, None)
@@ -160,7 +154,7 @@ class Persister:
                 await self._log.trim(room, marks[room])
             elif self._log.wants_snapshots and now - self._snapshot_at.setdefault(room, now) >= SNAPSHOT_EVERY_SECONDS:
                 self._snapshot_at[room] = now
-                await self._log.save_snapshot(room, state.seq, p.state_to_json(state))
+                await self._log.save_snapshot(room, state.seq, state_to_json(state))
 
     def _changed_members(self, room: RoomId, state: RoomState) -> list[dict[str, Any]]:
         """Members whose points or badges changed since this node last wrote them."""
@@ -173,17 +167,39 @@ class Persister:
                 out.append({"room_id": room, "user_id": user, "name": state.names.get(user, user), "points": points, "badges": list(badges)})
         return out
 
-    async def _rebuild(self, room: RoomId, done: int, upto: int) -> list[tuple[Entry, list[dict[str, Any]]]]:
+    async def _rebuild(self, room: RoomId, done: int, upto: int) -> list[tuple[Entry, list[Event]]]:
         """Events for entries done+1 .. upto-1, which this node folded from a snapshot."""
         log.info("room %s: rebuilding entries %d..%d for persistence", room, done + 1, upto - 1)
-        state = RoomState(room)
-        for body in await self._store.load_entries(room):
-            fold(state, p.entry_from_dict(body))
-        out = []
-        for entry in await self._log.read(room, done, upto - done - 1):
-            _, evs, _ = fold(state, entry)
-            out.append((entry, [p.event_message(entry, ev) for ev in evs]))
-        return out
+        state, _ = refold(room, entries_from_dicts(await self._store.load_entries(room)))
+        return [(entry, fold(state, entry)[1]) for entry in await self._log.read(room, done, upto - done - 1)]
+
+
+@dataclass
+class _Rows:
+    """A batch being built: the same fields as ``live.store.Batch``."""
+
+    rooms: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    deletions: list[tuple[str, int]] = field(default_factory=list)
+    new_orders: list[dict[str, Any]] = field(default_factory=list)
+    order_changes: list[dict[str, Any]] = field(default_factory=list)
+    members: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, room: RoomId, entry: Entry, events: list[Event]) -> None:
+        """One entry's rows: the entry, its public events (the transcript), orders and deletions."""
+        self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": entry_to_dict(entry)})
+        for idx, event in enumerate(events):
+            match event:
+                case OrderReserved(reservation=r):
+                    self.new_orders.append(_order_row(room, entry, r))
+                case OrderChanged(reservation_id=rid, status=status):
+                    self.order_changes.append({"room_id": room, "reservation_id": rid, "status": status, "seq": entry.seq, "ts": entry.ts})
+                case _:
+                    body = plain(EventMessage(entry.seq, entry.ts, event))
+                    self.events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": event.type, "body": body})
+            if isinstance(event, ChatDeleted):
+                self.deletions.append((room, event.message_id))
 
 
 def _room_row(s: RoomState, persisted_seq: int) -> dict[str, Any]:
@@ -202,21 +218,21 @@ def _room_row(s: RoomState, persisted_seq: int) -> dict[str, Any]:
     }
 
 
-def _order_row(room: RoomId, entry: Entry, r: dict[str, Any]) -> dict[str, Any]:
+def _order_row(room: RoomId, entry: Entry, r: ReservationView) -> dict[str, Any]:
     return {
         "room_id": room,
-        "reservation_id": r["id"],
-        "offer_id": r["offer_id"],
-        "product_id": r["product_id"],
-        "user_id": r["user_id"],
-        "units": r["units"],
-        "price": r["price"],
-        "currency": r["currency"],
-        "affiliate_id": r["affiliate_id"],
-        "idempotency_key": r["key"],
+        "reservation_id": r.id,
+        "offer_id": r.offer_id,
+        "product_id": r.product_id,
+        "user_id": r.user_id,
+        "units": r.units,
+        "price": r.price,
+        "currency": r.currency,
+        "affiliate_id": r.affiliate_id,
+        "idempotency_key": r.key,
         "status": "reserved",
         "reserved_at": entry.ts,
-        "expires_at": r["expires_at"],
+        "expires_at": r.expires_at,
         "updated_seq": entry.seq,
         "updated_at": entry.ts,
     }

@@ -19,7 +19,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from live import auth
+from rooms.events import COALESCED_TYPES as COALESCED
 from rooms.roles import Role
+
+__all__ = ["COALESCED"]  # running totals: a viewer may skip steps of these within one frame
 
 T = TypeVar("T")
 SECRET = "test-secret-that-is-long-enough-for-hs256-and-even-for-hs512-ok!"

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from live.room import COALESCE
-from tests.harness import Api, Client, Cluster, LiveServer, RedisServer, eventually, token
+from tests.harness import COALESCED, Api, Client, Cluster, LiveServer, RedisServer, eventually, token
 
 FAST = {"LIVE_COMMANDS_PER_SECOND": "1000", "LIVE_COMMAND_BURST": "1000"}
 
@@ -33,8 +32,8 @@ def chat_seqs(client: Client) -> list[int]:
 
 
 def logged(client: Client) -> list[dict]:  # type: ignore[type-arg]
-    """Events every viewer gets one by one; running totals (COALESCE) may skip steps per frame."""
-    return [m for m in client.events() if m["type"] not in COALESCE]
+    """Events every viewer gets one by one; running totals (COALESCED) may skip steps per frame."""
+    return [m for m in client.events() if m["type"] not in COALESCED]
 
 
 async def test_viewers_on_three_nodes_get_every_message_in_one_order(cluster: Cluster) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rooms import community
+from rooms import giveaways
 from tests.harness import Api, Client, Cluster, RedisServer, bearer, eventually, token
 
 
@@ -100,7 +100,7 @@ async def test_giveaway_winners_agree_across_nodes_and_meet_the_rules(nodes: Clu
         assert [w["id"] for w in ev["winners"]] == winners and ev["seed"] == drawn["result"]["seed"] and ev["entrants"] == 4
     # Verifiable from the transcript: the entrants, the draw's seq, the published seed.
     draw_seq = members[0].events("giveaway.drawn")[0]["seq"]
-    assert community.draw(room_id, gid, draw_seq, ["m0", "m1", "m2", "m3"], 2) == (drawn["result"]["seed"], winners)
+    assert giveaways.draw(room_id, gid, draw_seq, ["m0", "m1", "m2", "m3"], 2) == (drawn["result"]["seed"], winners)
     for c in [host, outsider, *members]:
         await c.close()
     await api.http.aclose()

@@ -6,7 +6,11 @@ import msgpack
 import orjson
 import pytest
 
-from live import protocol as p
+from live.log import serde
+from live.wire import client as p
+from live.wire import codec
+from live.wire.codec import Format
+from live.wire.server import EventMessage, Presence, Reply
 from live.errors import ProtocolError, TooLarge, UnknownType
 from rooms import commands as c
 from rooms import events as e
@@ -48,12 +52,12 @@ def test_every_client_message_type_has_a_sample() -> None:
     assert {type(s) for s in SAMPLES} == set(p.ClientMessage.__args__)  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("fmt", list(p.Format))
+@pytest.mark.parametrize("fmt", list(Format))
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.type)
-def test_client_messages_round_trip(fmt: p.Format, sample: object) -> None:
+def test_client_messages_round_trip(fmt: Format, sample: object) -> None:
     wire = {"id": "req-1", **dataclasses.asdict(sample)}  # type: ignore[call-overload]
-    data = orjson.dumps(wire) if fmt is p.Format.JSON else msgpack.packb(wire)
-    assert p.decode(fmt, data, 8192) == ("req-1", sample)
+    data = orjson.dumps(wire) if fmt is Format.JSON else msgpack.packb(wire)
+    assert codec.decode(fmt, data, 8192) == ("req-1", sample)
 
 
 def test_events_are_the_same_in_both_encodings() -> None:
@@ -61,18 +65,28 @@ def test_events_are_the_same_in_both_encodings() -> None:
     msg = e.Message(id=7, user=user, text="héllo <b>", ts=5, reply_to=None)
     entry = c.Entry(seq=7, ts=5, actor=c.Actor(user_id="u", name="Ü", role=Role.VIEWER), command=c.ChatPost(text="x"))
     for event in [e.ChatMessage(message=msg), e.ChatDeleted(message_id=7, by="u"), e.ChatPinned(message=msg), e.ChatUnpinned(message_id=7), e.UserTimedOut(user_id="u", until=9), e.UserBanned(user_id="u"), e.UserUnbanned(user_id="u"), e.SlowModeChanged(seconds=3), e.RoomStatusChanged(status="live")]:
-        m = p.event_message(entry, event)
-        assert m["type"] == event.type and m["seq"] == 7 and m["ts"] == 5
-        as_json = orjson.loads(p.frame(p.Format.JSON, [p.encode(p.Format.JSON, m)]))
-        as_mp = msgpack.unpackb(p.frame(p.Format.MSGPACK, [p.encode(p.Format.MSGPACK, m)]))
-        assert as_json == as_mp == [orjson.loads(orjson.dumps(m))]
+        m = EventMessage(entry.seq, entry.ts, event)
+        as_json = orjson.loads(codec.frame(Format.JSON, [codec.encode(Format.JSON, m)]))
+        as_mp = msgpack.unpackb(codec.frame(Format.MSGPACK, [codec.encode(Format.MSGPACK, m)]))
+        fields = orjson.loads(orjson.dumps(dataclasses.asdict(event)))
+        assert as_json == as_mp == [{"type": event.type, "seq": 7, "ts": 5, **fields}]
 
 
 def test_batched_frame_is_an_array_of_the_encoded_messages() -> None:
-    items = [{"type": "presence", "viewers": i} for i in range(3)]
-    for fmt in p.Format:
-        data = p.frame(fmt, [p.encode(fmt, i) for i in items])
-        assert (orjson.loads(data) if fmt is p.Format.JSON else msgpack.unpackb(data)) == items
+    items = [Presence(i) for i in range(3)]
+    for fmt in Format:
+        data = codec.frame(fmt, [codec.encode(fmt, i) for i in items])
+        assert (orjson.loads(data) if fmt is Format.JSON else msgpack.unpackb(data)) == [{"type": "presence", "viewers": i} for i in range(3)]
+
+
+def test_replies_leave_out_what_they_do_not_carry() -> None:
+    for fmt in Format:
+        decoded = [orjson.loads(d) if fmt is Format.JSON else msgpack.unpackb(d) for d in (codec.encode(fmt, Reply.success(1)), codec.encode(fmt, Reply.failure("a", "sold_out", "gone", 50)), codec.encode(fmt, Reply.failure("b", "banned", "no")))]
+        assert decoded == [
+            {"type": "reply", "id": 1, "ok": True, "result": {}},
+            {"type": "reply", "id": "a", "ok": False, "error": {"code": "sold_out", "message": "gone", "retry_after_ms": 50}},
+            {"type": "reply", "id": "b", "ok": False, "error": {"code": "banned", "message": "no"}},
+        ]
 
 
 @pytest.mark.parametrize(
@@ -90,10 +104,10 @@ def test_batched_frame_is_an_array_of_the_encoded_messages() -> None:
 )
 def test_invalid_frames_raise_named_errors(data: bytes, error: type[ProtocolError], rid: object) -> None:
     with pytest.raises(error) as raised:
-        p.decode(p.Format.JSON, data, 8192)
+        codec.decode(Format.JSON, data, 8192)
     assert type(raised.value) is error and raised.value.request_id == rid
 
 
 def test_log_entries_round_trip_as_json() -> None:
     entry = c.Entry(seq=3, ts=9, actor=c.Actor(user_id="u", name="n", role=Role.MODERATOR, tier="gold"), command=c.ModTimeout(user_id="v", seconds=10), origin="node:1")
-    assert p.entry_from_dict(orjson.loads(orjson.dumps(p.entry_to_dict(entry)))) == entry
+    assert serde.entry_from_dict(orjson.loads(orjson.dumps(serde.entry_to_dict(entry)))) == entry

@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from live.room import COALESCE
-from tests.harness import Api, Client, LiveServer, token
+from tests.harness import COALESCED, Api, Client, LiveServer, token
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +35,8 @@ async def test_resume_gets_exactly_the_missed_events(server: LiveServer, api: Ap
     assert again.welcome is not None and again.welcome["resumed"] is True and "room" not in again.welcome
     await again.wait_for(lambda: again.events("chat.deleted"))
     assert again.chat_texts() == [f"missed {i}" for i in range(4)] + ["soon gone"]
-    host_tail = [m for m in host.events() if m["seq"] > last_seq and m["type"] not in COALESCE]
-    assert [m for m in again.events() if m["type"] not in COALESCE] == host_tail, "the same events, in the same order, nothing doubled"
+    host_tail = [m for m in host.events() if m["seq"] > last_seq and m["type"] not in COALESCED]
+    assert [m for m in again.events() if m["type"] not in COALESCED] == host_tail, "the same events, in the same order, nothing doubled"
     await again.close()
     await host.close()
 

@@ -7,7 +7,7 @@ import typing
 import pytest
 
 from rooms import commands as c
-from rooms import community, giveaways, lifecycle
+from rooms import giveaways, lifecycle
 from rooms import events as e
 from rooms.chat import may_react
 from rooms.errors import Code, DomainError, Rejection
@@ -92,4 +92,3 @@ def test_wire_words_stay_the_same() -> None:
 
 def test_one_exception_base_and_the_old_paths() -> None:
     assert issubclass(OutOfOrder, DomainError)
-    assert community.draw is giveaways.draw

@@ -18,8 +18,7 @@ import pytest
 import webvtt
 from websockets.asyncio.client import connect
 
-from live.room import COALESCE
-from tests.harness import ROOT, SECRET, Api, Client, Cluster, RedisServer, bearer, eventually, token
+from tests.harness import COALESCED, ROOT, SECRET, Api, Client, Cluster, RedisServer, bearer, eventually, token
 
 BRAND_KEY = "brand-a-api-key"
 
@@ -45,7 +44,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Iterator[C
 
 def shown(events: list[dict[str, Any]]) -> list[tuple[int, str]]:
     """What every viewer gets one by one (no running totals, no staff sales, no deletions)."""
-    return [(e["seq"], e["type"]) for e in events if e["type"] not in COALESCE and e["type"] not in ("sales.updated", "chat.deleted")]
+    return [(e["seq"], e["type"]) for e in events if e["type"] not in COALESCED and e["type"] not in ("sales.updated", "chat.deleted")]
 
 
 async def test_a_session_replays_exports_and_adds_up(cluster: Cluster, pg_url: str) -> None:

@@ -27,14 +27,6 @@ ResetHandler = Callable[[], None]
 SignalHandler = Callable[[str, dict[str, int]], None]  # (node id, reaction counts)
 
 
-class EpochChanged(Exception):
-    """The room's history is not the one the caller folded: reopen the room."""
-
-
-class LogUnavailable(ConnectionError):
-    """The backend cannot take or serve entries now; retry later."""
-
-
 @dataclass(frozen=True, slots=True)
 class History:
     epoch: str | None  # None: the backend has no history for this room

@@ -9,7 +9,8 @@ import time
 import uuid
 from typing import Any
 
-from live.log.base import EpochChanged, History, ResetHandler, SignalHandler, Subscriber
+from live.errors import EpochChanged
+from live.log.base import History, ResetHandler, SignalHandler, Subscriber
 from rooms.commands import Actor, Command, Entry
 from rooms.types import Millis, RoomId, Seq
 

@@ -29,8 +29,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from live import protocol as p
-from live.log.base import EpochChanged, History, LogUnavailable, ResetHandler, SignalHandler, Subscriber
+from live.log.serde import entry_body, entry_from_dict
+from live.errors import EpochChanged, LogUnavailable
+from live.log.base import History, ResetHandler, SignalHandler, Subscriber
 from rooms.commands import Actor, Command, Entry
 from rooms.types import RoomId, Seq
 
@@ -201,7 +202,7 @@ class RedisLog:
         return [_entry(int(rid.split(b"-")[0]), int(f[b"ts"]), f[b"e"]) for rid, f in rows]
 
     async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq:
-        body = p.entry_body(actor, command, origin).decode()
+        body = entry_body(actor, command, origin).decode()
         try:
             seq, _ = await self._append(keys=[_key(room, "meta"), _key(room, "log")], args=[epoch, body, self._channel(room), await self._publish_command()])
         except _CONN_ERRORS as exc:
@@ -335,4 +336,4 @@ class RedisLog:
 def _entry(seq: int, ts: int, body: bytes) -> Entry:
     data = orjson.loads(body)
     data["seq"], data["ts"] = seq, ts
-    return p.entry_from_dict(data)
+    return entry_from_dict(data)

@@ -8,7 +8,6 @@ that is the merchant's checkout calling back.
 
 import csv
 import io
-import time
 from collections import defaultdict
 from typing import Any
 
@@ -17,14 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from live import protocol as p
-from live.errors import Forbidden, NotFound
-from live.http_api import _actor, _outcome_response, error, open_room
+from live.errors import Forbidden, Invalid
+from live.http.common import caller, open_room, outcome_response
 from live.node import Node
 from rooms import commands as c
+from rooms.fold import Accepted
 from rooms.roles import MERCHANT
-from rooms.state import RoomState
-from rooms.types import Millis, RoomId
+from rooms.types import RoomId
 
 MAX_IMPORT_ROWS = 10_000
 
@@ -42,8 +40,8 @@ class ProductIn(BaseModel):
     stock: int = Field(0, ge=0)
 
 
-def _merchant(request: Request, room: str) -> c.Actor:
-    actor = _actor(request, room)
+def _merchant(node: Node, request: Request, room: str) -> c.Actor:
+    actor = caller(node, request, room)
     if actor.role not in MERCHANT:
         raise Forbidden("only the brand or the host may do this")
     return actor
@@ -60,18 +58,17 @@ def _rows(request: Request, body: bytes) -> list[Any]:
     return rows
 
 
-async def import_products(request: Request) -> Response:
-    node: Node = request.app.state.node
+async def import_products(node: Node, request: Request) -> Response:
     owner = request.path_params["owner"]
-    actor = _actor(request, "*")
+    actor = caller(node, request, "*")
     if actor.role not in MERCHANT or actor.user_id != owner:
         raise Forbidden("a catalog is written by its owner's brand or host token (room *)")
     try:
         rows = _rows(request, await request.body())
     except (ValueError, UnicodeDecodeError, orjson.JSONDecodeError) as exc:
-        return error(422, "invalid", f"cannot read the catalog: {exc}")
+        raise Invalid(f"cannot read the catalog: {exc}") from None
     if len(rows) > MAX_IMPORT_ROWS:
-        return error(422, "invalid", f"at most {MAX_IMPORT_ROWS} rows per import")
+        raise Invalid(f"at most {MAX_IMPORT_ROWS} rows per import")
     good, errors = [], []
     for number, row in enumerate(rows, start=1):
         try:
@@ -83,48 +80,21 @@ async def import_products(request: Request) -> Response:
     return JSONResponse({"imported": len(good), "errors": errors}, status_code=200 if good or not errors else 422)
 
 
-async def list_products(request: Request) -> Response:
-    node: Node = request.app.state.node
+async def list_products(node: Node, request: Request) -> Response:
     rows = await node.store.list_products(request.path_params["owner"])
     return JSONResponse({"products": [{k: v for k, v in r.items() if k != "owner"} for r in rows]})
 
 
-async def catalog_command(node: Node, state: RoomState, request: p.CatalogRequest) -> c.Command:
-    """Turn a client's pin or offer request into the command the log records, product included."""
-    owner = state.brand_id or state.host_id or ""
-    row = await node.store.get_product(owner, request.product_id)
-    if row is None:
-        raise NotFound(f"no product {request.product_id!r} in this room's catalog")
-    product = c.Product(
-        id=row["id"], sku=row["sku"], title=row["title"], price=row["price"], currency=row["currency"], description=row["description"], image_url=row["image_url"]
-    )
-    if isinstance(request, p.PinProduct):
-        return c.ProductPin(product=product, highlight=request.highlight)
-    starts = Millis(int(time.time() * 1000) + request.starts_in_seconds * 1000) if request.starts_in_seconds > 0 else None
-    return c.OfferCreate(
-        product=product,
-        price=request.price if request.price is not None else product.price,
-        units=request.units,
-        per_buyer_limit=request.per_buyer_limit,
-        starts_at=starts,
-        duration_seconds=request.duration_seconds,
-        early_access_seconds=request.early_access_seconds,
-        members_only=request.members_only,
-    )
-
-
-async def list_orders(request: Request) -> Response:
-    node: Node = request.app.state.node
+async def list_orders(node: Node, request: Request) -> Response:
     room_id = request.path_params["room_id"]
-    _merchant(request, room_id)
+    _merchant(node, request, room_id)
     return JSONResponse({"room_id": room_id, "orders": await node.store.list_orders(room_id)})
 
 
-async def sales(request: Request) -> Response:
+async def sales(node: Node, request: Request) -> Response:
     """Units and revenue per currency, per product and per affiliate, paid and reserved."""
-    node: Node = request.app.state.node
     room_id = request.path_params["room_id"]
-    _merchant(request, room_id)
+    _merchant(node, request, room_id)
     orders = await node.store.list_orders(room_id)
     return JSONResponse({"room_id": room_id} | summarize(orders))
 
@@ -146,17 +116,18 @@ def summarize(orders: list[dict[str, Any]]) -> dict[str, Any]:
     return {"total": total, "products": dict(by_product), "affiliates": dict(by_affiliate), "orders": len(orders)}
 
 
-async def _order_command(request: Request, command: c.Command) -> Response:
+async def _order_command(node: Node, request: Request, command: c.OrderConfirm | c.OrderCancel) -> Response:
     room_id = RoomId(request.path_params["room_id"])
-    actor = _merchant(request, room_id)
-    rt = await open_room(request, room_id)
+    actor = _merchant(node, request, room_id)
+    rt = await open_room(node, room_id)
     outcome = await rt.submit(actor, command)
-    return _outcome_response(outcome, {"room_id": room_id, "reservation_id": getattr(command, "reservation_id")} | getattr(outcome, "result", {}))
+    result = outcome.result if isinstance(outcome, Accepted) else {}
+    return outcome_response(outcome, {"room_id": room_id, "reservation_id": command.reservation_id} | result)
 
 
-async def confirm_order(request: Request) -> Response:
-    return await _order_command(request, c.OrderConfirm(reservation_id=int(request.path_params["reservation_id"])))
+async def confirm_order(node: Node, request: Request) -> Response:
+    return await _order_command(node, request, c.OrderConfirm(reservation_id=int(request.path_params["reservation_id"])))
 
 
-async def cancel_order(request: Request) -> Response:
-    return await _order_command(request, c.OrderCancel(reservation_id=int(request.path_params["reservation_id"])))
+async def cancel_order(node: Node, request: Request) -> Response:
+    return await _order_command(node, request, c.OrderCancel(reservation_id=int(request.path_params["reservation_id"])))

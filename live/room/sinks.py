@@ -15,20 +15,12 @@ import logging
 from collections import deque
 from typing import Any, Protocol
 
-from websockets.frames import Frame, Opcode
-
 from live.errors import CloseCode
-from live.protocol import Format
+from live.wire.codec import Format
 
 log = logging.getLogger("live.sinks")
 
 CLOSE_TIMEOUT_SECONDS = 5.0  # how long a closing slow client gets to drain before we abort
-
-
-def ws_frame(fmt: Format, payload: bytes) -> bytes:
-    """A complete unmasked server frame; the same bytes go to every viewer of ``fmt``."""
-    opcode = Opcode.TEXT if fmt is Format.JSON else Opcode.BINARY
-    return Frame(opcode, payload).serialize(mask=False)
 
 
 class Sink(Protocol):
@@ -133,7 +125,7 @@ class AsgiSink:
 
 
 def _unframe(frame: bytes) -> bytes:
-    """The payload of a frame built by ``ws_frame`` (unmasked, unfragmented)."""
+    """The payload of a frame built by ``live.wire.codec.ws_frame`` (unmasked, unfragmented)."""
     n = frame[1] & 0x7F
     return frame[2 + {126: 2, 127: 8}.get(n, 0) :]
 

@@ -15,26 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from live import auth
-from live.errors import AuthError, Forbidden, Invalid, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, Unavailable
+from live.errors import Conflict, Invalid, NotFound
+from live.http.common import caller, int_param, open_room, outcome_response
 from live.node import Node
-from live.room import RoomRuntime
+from live.room.runtime import RoomRuntime
 from rooms import commands as c
-from rooms.errors import Code, Rejection
-from rooms.fold import Accepted, check
+from rooms.fold import check
 from rooms.roles import Role
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq, UserId
 
 ROOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_STATUS_OF_CODE = {
-    Code.NOT_FOUND: 404,
-    Code.CONFLICT: 409,
-    Code.ENDED: 409,
-    Code.ROOM_ENDED: 409,
-    Code.ROOM_NOT_LIVE: 409,
-    Code.FORBIDDEN: 403,
-}
 
 
 class CreateRoom(BaseModel):
@@ -52,34 +43,6 @@ class CreateRoom(BaseModel):
     playback_url: str | None = Field(None, max_length=1000, pattern=r"^https?://")
 
 
-def error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message, **extra}}, status_code=status)
-
-
-# The HTTP status of each named server error; handlers raise them and let this answer.
-_STATUS_OF_ERROR: list[tuple[type[ServerError], int]] = [(Forbidden, 403), (AuthError, 401), (NotFound, 404), (RoomEnded, 409), (ProtocolError, 422), (Invalid, 422), (RateLimited, 429), (Unavailable, 503)]
-
-
-async def server_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, ServerError)
-    status = next((code for cls, code in _STATUS_OF_ERROR if isinstance(exc, cls)), 500)
-    return error(status, exc.code, exc.message)
-
-
-def _actor(request: Request, room: str) -> c.Actor:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise AuthError("send Authorization: Bearer <token>")
-    return auth.verify(request.app.state.node.settings.token_secret, token, room)
-
-
-def _outcome_response(outcome: Accepted | Rejection, body: dict[str, Any], status: int = 200) -> JSONResponse:
-    if isinstance(outcome, Rejection):
-        return error(_STATUS_OF_CODE.get(outcome.code, 422), outcome.code.value, outcome.message)
-    return JSONResponse(body, status_code=status)
-
-
 def _room_view(rt: RoomRuntime) -> dict[str, Any]:
     view = rt.state.snapshot()
     view.pop("messages")
@@ -91,17 +54,16 @@ def _row_view(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in ("id", "title", "host_id", "brand_id", "status", "starts_at", "went_live_at", "ended_at", "message_count")} | {"seq": row["persisted_seq"]}
 
 
-async def create_room(request: Request) -> Response:
-    node: Node = request.app.state.node
+async def create_room(node: Node, request: Request) -> Response:
     try:
         body = CreateRoom.model_validate_json(await request.body())
     except ValidationError as exc:
-        return error(422, "invalid", "invalid room", details=exc.errors(include_url=False, include_context=False, include_input=False))
+        raise Invalid("invalid room", details=exc.errors(include_url=False, include_context=False, include_input=False)) from None
     room_id = RoomId(body.id or uuid.uuid4().hex[:12])
-    actor = _actor(request, room_id)
+    actor = caller(node, request, room_id)
     host_id = body.host_id or (None if actor.role is Role.BRAND else actor.user_id)
     if host_id is None:
-        return error(422, "invalid", "host_id is required when a brand creates a room")
+        raise Invalid("host_id is required when a brand creates a room")
     starts_at = Millis(int(body.starts_at.timestamp() * 1000)) if body.starts_at else None
     cmd = c.RoomCreate(
         title=body.title,
@@ -117,45 +79,34 @@ async def create_room(request: Request) -> Response:
     # The fold's own rules, on an empty room, before anything is opened for it.
     probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)
     if (rejection := check(RoomState(room_id), probe)) is not None:
-        return _outcome_response(rejection, {})
+        return outcome_response(rejection, {})
     if await node.store.get_room(room_id) is not None:
-        return error(409, "conflict", "room already exists")
+        raise Conflict("room already exists")
     rt = await node.runtime(room_id, create=True)
     assert rt is not None
     outcome = await rt.submit(actor, cmd)
     await node.persister.flush_soon()  # listed right away
-    return _outcome_response(outcome, _room_view(rt), 201)
+    return outcome_response(outcome, _room_view(rt), 201)
 
 
-async def open_room(request: Request, room_id: RoomId) -> RoomRuntime:
-    """The room's runtime on this node, or NotFound (404)."""
-    node: Node = request.app.state.node
-    rt = await node.runtime(room_id)
-    if rt is None:
-        raise NotFound("no such room")
-    return rt
-
-
-async def _transition(request: Request, command: c.Command) -> Response:
-    node: Node = request.app.state.node
+async def _transition(node: Node, request: Request, command: c.Command) -> Response:
     room_id = RoomId(request.path_params["room_id"])
-    actor = _actor(request, room_id)
-    rt = await open_room(request, room_id)
+    actor = caller(node, request, room_id)
+    rt = await open_room(node, room_id)
     outcome = await rt.submit(actor, command)
     await node.persister.flush_soon()  # an ended room's log is persisted completely before the reply
-    return _outcome_response(outcome, _room_view(rt))
+    return outcome_response(outcome, _room_view(rt))
 
 
-async def go_live(request: Request) -> Response:
-    return await _transition(request, c.RoomGoLive())
+async def go_live(node: Node, request: Request) -> Response:
+    return await _transition(node, request, c.RoomGoLive())
 
 
-async def end_room(request: Request) -> Response:
-    return await _transition(request, c.RoomEnd())
+async def end_room(node: Node, request: Request) -> Response:
+    return await _transition(node, request, c.RoomEnd())
 
 
-async def get_room(request: Request) -> Response:
-    node: Node = request.app.state.node
+async def get_room(node: Node, request: Request) -> Response:
     room_id = RoomId(request.path_params["room_id"])
     rt = node.runtimes.get(room_id)
     if rt is not None and rt.state.status is not Status.NONE:
@@ -166,20 +117,12 @@ async def get_room(request: Request) -> Response:
     return JSONResponse(_row_view(row) | {"viewers": 0})
 
 
-def _int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query_params.get(name, str(default))
-    if not raw.lstrip("-").isdigit() or not lo <= int(raw) <= hi:
-        raise Invalid(f"{name} must be an integer in {lo}..{hi}")
-    return int(raw)
-
-
-async def list_rooms(request: Request) -> Response:
-    node: Node = request.app.state.node
-    limit = _int_param(request, "limit", 50, 1, 200)
-    offset = _int_param(request, "offset", 0, 0, 10**9)
+async def list_rooms(node: Node, request: Request) -> Response:
+    limit = int_param(request, "limit", 50, 1, 200)
+    offset = int_param(request, "offset", 0, 0, 10**9)
     status = request.query_params.get("status")
     if status is not None and status not in {s.value for s in Status} - {"none"}:
-        return error(422, "invalid", "status must be scheduled, live or ended")
+        raise Invalid("status must be scheduled, live or ended")
     rows = await node.store.list_rooms(status=status, brand_id=request.query_params.get("brand_id"), limit=limit, offset=offset)
     views = []
     for row in rows:
@@ -188,12 +131,11 @@ async def list_rooms(request: Request) -> Response:
     return JSONResponse({"rooms": views})
 
 
-async def transcript(request: Request) -> Response:
+async def transcript(node: Node, request: Request) -> Response:
     """Public events in seq order, paged by seq; deleted messages come with text null."""
-    node: Node = request.app.state.node
     room_id = request.path_params["room_id"]
-    after = _int_param(request, "after", 0, 0, 2**62)
-    limit = _int_param(request, "limit", 100, 1, 1000)
+    after = int_param(request, "after", 0, 0, 2**62)
+    limit = int_param(request, "limit", 100, 1, 1000)
     if await node.store.get_room(room_id) is None:
         raise NotFound("no such room")
     types = request.query_params.getlist("type")
@@ -206,8 +148,7 @@ async def transcript(request: Request) -> Response:
     return JSONResponse({"room_id": room_id, "events": rows, "next_after": rows[-1]["seq"] if more and rows else None})
 
 
-async def health(request: Request) -> Response:
-    node: Node = request.app.state.node
+async def health(node: Node, request: Request) -> Response:
     return JSONResponse(
         {
             "ok": True,
@@ -220,9 +161,8 @@ async def health(request: Request) -> Response:
     )
 
 
-async def room_leaderboard(request: Request) -> Response:
+async def room_leaderboard(node: Node, request: Request) -> Response:
     """Top members by points in this room: live from the room while it is open, else from SQL."""
-    node: Node = request.app.state.node
     room_id = RoomId(request.path_params["room_id"])
     rt = node.runtimes.get(room_id)
     if rt is not None and rt.state.status is not Status.NONE:
@@ -232,8 +172,7 @@ async def room_leaderboard(request: Request) -> Response:
     return JSONResponse({"room_id": room_id, "leaderboard": await node.store.room_leaderboard(room_id, 50)})
 
 
-async def brand_leaderboard(request: Request) -> Response:
+async def brand_leaderboard(node: Node, request: Request) -> Response:
     """Top members across a brand's sessions (points summed, sessions counted)."""
-    node: Node = request.app.state.node
     brand_id = request.path_params["brand_id"]
     return JSONResponse({"brand_id": brand_id, "leaderboard": await node.store.brand_leaderboard(brand_id, 50)})

@@ -14,13 +14,15 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from live import protocol as p
 from live.errors import CloseCode
-from live.gateway import origin_ok
+from live.log.serde import entries_from_dicts
 from live.node import Node
-from live.sessions_api import _pseudonymize, pseudonym
+from live.privacy import brand_pseudonyms
+from live.sockets.handshake import accept
+from live.wire.codec import encode_plain, frame, plain
+from live.wire.server import EventMessage, ReplayEnd, ReplayStart, ServerMessage
 from rooms.analytics import refold
-from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatDeleted
+from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatDeleted, ChatMessage, ChatPinned, Event
 from rooms.fold import fold
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
@@ -29,12 +31,9 @@ MAX_SPEED = 64.0
 
 
 async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
-    if not origin_ok(ws, node.settings.allowed_origins):
-        await ws.close(CloseCode.POLICY)
+    fmt = await accept(ws, node.settings.allowed_origins)
+    if fmt is None:
         return
-    chosen = next((sp for sp in ws.scope.get("subprotocols", []) if sp in p.SUBPROTOCOLS), None)
-    fmt = p.SUBPROTOCOLS.get(chosen or "", p.Format.JSON)
-    await ws.accept(subprotocol=chosen)
     room = await node.store.get_room(room_id)
     if room is None or room["status"] != Status.ENDED.value:
         await ws.close(CloseCode.NOT_FOUND, "no finished session by that id")
@@ -45,26 +44,22 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
     except ValueError:
         await ws.close(CloseCode.POLICY, "from_ms and speed must be numbers")
         return
-    secret, brand = node.settings.token_secret, room["brand_id"]
+    hide = brand_pseudonyms(node.settings.token_secret, room["brand_id"])
 
-    def hide(value: Any) -> Any:
-        return _pseudonymize(value, lambda u: pseudonym(secret, brand, u))
+    async def send(messages: list[ServerMessage]) -> None:
+        data = frame(fmt, [encode_plain(fmt, hide(plain(m))) for m in messages])
+        await (ws.send_bytes(data) if fmt == "msgpack" else ws.send_text(data.decode()))
 
-    async def send(messages: list[dict[str, Any]]) -> None:
-        data = p.frame(fmt, [p.encode(fmt, hide(m)) for m in messages])
-        await (ws.send_text(data.decode()) if fmt is p.Format.JSON else ws.send_bytes(data))
-
-    entries = [p.entry_from_dict(b) for b in await node.store.load_entries(room_id)]
+    entries = entries_from_dicts(await node.store.load_entries(room_id))
     start = room["went_live_at"] or room["created_at"]
     _, folded = refold(room_id, entries)
     deleted = {ev.message_id for _, evs in folded for ev in evs if isinstance(ev, ChatDeleted)}
 
-    def shown(message: dict[str, Any]) -> bool:
+    def shown(event: Event) -> bool:
         """As exports do: deleted messages never appear, nor do staff-only sales."""
-        kind = message["type"]
-        if kind in INTERNAL_TYPES or kind in STAFF_TYPES or kind == "chat.deleted":
+        if event.type in INTERNAL_TYPES or event.type in STAFF_TYPES or isinstance(event, ChatDeleted):
             return False
-        return not (kind in ("chat.message", "chat.pinned") and message["message"]["id"] in deleted)
+        return not (isinstance(event, ChatMessage | ChatPinned) and event.message.id in deleted)
 
     state, position = RoomState(room_id), 0
     while position < len(entries) and entries[position].ts < start + from_ms:
@@ -72,11 +67,7 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
         position += 1
     closed = asyncio.get_running_loop().create_task(_until_closed(ws))
     try:
-        snapshot = state.snapshot()
-        snapshot["messages"] = [m for m in snapshot["messages"] if m["id"] not in deleted]
-        if snapshot["pinned"] and snapshot["pinned"]["id"] in deleted:
-            snapshot["pinned"] = None
-        await send([{"type": "replay.start", "offset_ms": from_ms, "speed": speed, "seq": state.seq, "room": snapshot}])
+        await send([ReplayStart(offset_ms=from_ms, speed=speed, seq=state.seq, room=_snapshot(state, deleted))])
         loop = asyncio.get_running_loop()
         t0 = loop.time()
         for entry in entries[position:]:
@@ -86,10 +77,9 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
             if closed.done():
                 return
             _, events, _ = fold(state, entry)
-            messages = [p.event_message(entry, ev) | {"offset_ms": entry.ts - start} for ev in events]
-            if visible := [m for m in messages if shown(m)]:
-                await send(visible)
-        await send([{"type": "replay.end", "seq": state.seq}])
+            if visible := [EventMessage(entry.seq, entry.ts, ev, offset_ms=entry.ts - start) for ev in events if shown(ev)]:
+                await send(list(visible))
+        await send([ReplayEnd(state.seq)])
         await ws.close(1000)
     except WebSocketDisconnect:
         pass
@@ -97,6 +87,15 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
         closed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await closed
+
+
+def _snapshot(state: RoomState, deleted: set[int]) -> dict[str, Any]:
+    """The room as it was, without the messages that were deleted later."""
+    snapshot = state.snapshot()
+    snapshot["messages"] = [m for m in snapshot["messages"] if m["id"] not in deleted]
+    if snapshot["pinned"] and snapshot["pinned"]["id"] in deleted:
+        snapshot["pinned"] = None
+    return snapshot
 
 
 async def _until_closed(ws: WebSocket) -> None:

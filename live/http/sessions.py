@@ -9,8 +9,6 @@ with ``identify=1``.
 """
 
 import csv
-import hashlib
-import hmac
 import io
 from collections.abc import AsyncIterator
 from typing import Any
@@ -19,10 +17,12 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from live import auth, protocol
-from live.errors import AuthError, Forbidden, Invalid, NotFound
-from live.http_api import _int_param
+from live import auth
+from live.errors import Forbidden, Invalid, NotFound
+from live.http.common import bearer, int_param
+from live.log.serde import entries_from_dicts
 from live.node import Node
+from live.privacy import brand_pseudonyms, pseudonym
 from rooms.analytics import Samples, analyze
 from rooms.events import STAFF_TYPES
 from rooms.roles import Role
@@ -37,7 +37,6 @@ EXPORT_FILTERS = {
     "polls": ("poll.created", "poll.closed"),
     "giveaways": ("giveaway.started", "giveaway.drawn"),
 }
-USER_FIELDS = ("user_id", "by")
 HIDDEN = STAFF_TYPES | {"chat.deleted"}
 ERASED = "[erased]"
 
@@ -47,20 +46,15 @@ class Access:
         self.brand_id, self.pii = brand_id, pii
 
 
-def _access(request: Request, room: dict[str, Any] | None, brand_id: str | None) -> Access:
+def _access(node: Node, request: Request, room: dict[str, Any] | None, brand_id: str | None) -> Access:
     """Who asks, for a room (or a brand's list). Raises AuthError/Forbidden."""
-    node: Node = request.app.state.node
     key = request.headers.get("x-api-key")
     if key is not None:
         owner = node.settings.brand_api_keys.get(key)
         if owner is None or owner != brand_id:
             raise Forbidden("this API key is not for this brand")
         return Access(owner, pii=False)
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise AuthError("send Authorization: Bearer <token> or X-Api-Key")
-    claims = auth.claims(node.settings.token_secret, token, room["id"] if room else auth.ANY_ROOM)
+    claims = auth.claims(node.settings.token_secret, bearer(request), room["id"] if room else auth.ANY_ROOM)
     actor = auth.actor_of(claims)
     mine = (actor.role is Role.BRAND and actor.user_id == brand_id) or (room is not None and actor.role is Role.HOST and actor.user_id == room["host_id"])
     if not mine:
@@ -68,34 +62,12 @@ def _access(request: Request, room: dict[str, Any] | None, brand_id: str | None)
     return Access(brand_id, pii=bool(claims.get("pii")))
 
 
-async def _room_for(request: Request) -> tuple[dict[str, Any], Access]:
+async def _room_for(node: Node, request: Request) -> tuple[dict[str, Any], Access]:
     """The persisted room and who asks for it; NotFound, AuthError or Forbidden otherwise."""
-    node: Node = request.app.state.node
     room = await node.store.get_room(request.path_params["room_id"])
     if room is None:
         raise NotFound("no such room")
-    return room, _access(request, room, room["brand_id"])
-
-
-def pseudonym(secret: str, brand: str | None, user_id: str) -> str:
-    """Stable within a brand, unrelated across brands, not reversible without the secret."""
-    return "u_" + hmac.new(secret.encode(), f"{brand}|{user_id}".encode(), hashlib.sha256).hexdigest()[:16]
-
-
-def _pseudonymize(value: Any, hide: Any) -> Any:
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            if k in USER_FIELDS and isinstance(v, str):
-                out[k] = hide(v)
-            elif k == "user" and isinstance(v, dict):
-                out[k] = {**v, "id": hide(v["id"])}
-            else:
-                out[k] = _pseudonymize(v, hide)
-        return out
-    if isinstance(value, list):
-        return [_pseudonymize(v, hide) for v in value]
-    return value
+    return room, _access(node, request, room, room["brand_id"])
 
 
 async def _events(node: Node, room: dict[str, Any], request: Request, access: Access, *, types: tuple[str, ...]) -> AsyncIterator[dict[str, Any]]:
@@ -110,7 +82,7 @@ async def _events(node: Node, room: dict[str, Any], request: Request, access: Ac
     start_ts = start_at + int(lo) if lo else None
     end_ts = start_at + int(hi) if hi else None
     identify = request.query_params.get("identify") == "1" and access.pii
-    secret = node.settings.token_secret
+    hide = brand_pseudonyms(node.settings.token_secret, room["brand_id"])
     after = 0
     while True:
         rows = await node.store.events_between(room["id"], after=after, start_ts=start_ts, end_ts=end_ts, types=types, limit=PAGE)
@@ -120,7 +92,7 @@ async def _events(node: Node, room: dict[str, Any], request: Request, access: Ac
             if deleted or row["type"] in HIDDEN:
                 continue
             row["offset_ms"] = row["ts"] - start_at
-            yield row if identify else _pseudonymize(row, lambda u: pseudonym(secret, room["brand_id"], u))
+            yield row if identify else hide(row)
         if len(rows) < PAGE:
             return
 
@@ -133,13 +105,12 @@ def _types(request: Request) -> tuple[str, ...]:
     return tuple(t for w in wanted for t in EXPORT_FILTERS[w]) + tuple(request.query_params.getlist("type"))
 
 
-async def replay(request: Request) -> Response:
+async def replay(node: Node, request: Request) -> Response:
     """Events by time window and type, in order: JSON pages, or NDJSON with format=ndjson."""
-    node: Node = request.app.state.node
-    room, access = await _room_for(request)
+    room, access = await _room_for(node, request)
     types = _types(request)
-    limit = _int_param(request, "limit", 500, 1, 5000)
-    after = _int_param(request, "after", 0, 0, 2**62)
+    limit = int_param(request, "limit", 500, 1, 5000)
+    after = int_param(request, "after", 0, 0, 2**62)
     stream = _events(node, room, request, access, types=types)
     if request.query_params.get("format") == "ndjson":
         return StreamingResponse((orjson.dumps(ev) + b"\n" async for ev in stream), media_type="application/x-ndjson")
@@ -153,10 +124,9 @@ async def replay(request: Request) -> Response:
     return JSONResponse({"room_id": room["id"], "events": page, "next_after": None})
 
 
-async def export(request: Request) -> Response:
+async def export(node: Node, request: Request) -> Response:
     """Transcript exports: NDJSON, CSV or WebVTT, without deleted messages."""
-    node: Node = request.app.state.node
-    room, access = await _room_for(request)
+    room, access = await _room_for(node, request)
     fmt = request.path_params["fmt"]
     if fmt not in ("ndjson", "csv", "vtt"):
         raise NotFound("exports are .ndjson, .csv or .vtt")
@@ -198,23 +168,21 @@ def webvtt(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-async def analytics(request: Request) -> Response:
-    node: Node = request.app.state.node
-    room, _ = await _room_for(request)
+async def analytics(node: Node, request: Request) -> Response:
+    room, _ = await _room_for(node, request)
     return JSONResponse(await _analytics(node, room["id"]))
 
 
 async def _analytics(node: Node, room_id: str) -> dict[str, Any]:
-    entries = [protocol.entry_from_dict(b) for b in await node.store.load_entries(room_id)]
+    entries = entries_from_dicts(await node.store.load_entries(room_id))
     points, unique = await node.store.session_stats(room_id)
     return analyze(RoomId(room_id), entries, Samples(points=points, unique_viewers=unique))
 
 
-async def brand_sessions(request: Request) -> Response:
+async def brand_sessions(node: Node, request: Request) -> Response:
     """A brand's sessions with their numbers, side by side (oldest first)."""
-    node: Node = request.app.state.node
     brand_id = request.path_params["brand_id"]
-    _access(request, None, brand_id)
+    _access(node, request, None, brand_id)
     sessions = []
     for room in await node.store.brand_rooms(brand_id):
         a = await _analytics(node, room["id"])
@@ -222,11 +190,10 @@ async def brand_sessions(request: Request) -> Response:
     return JSONResponse({"brand_id": brand_id, "sessions": sessions})
 
 
-async def erase_user(request: Request) -> Response:
+async def erase_user(node: Node, request: Request) -> Response:
     """Remove a user's text and identity from the brand's persisted sessions; counts stay."""
-    node: Node = request.app.state.node
     brand_id = request.path_params["brand_id"]
-    _access(request, None, brand_id)
+    _access(node, request, None, brand_id)
     try:
         user_id = str(orjson.loads(await request.body())["user_id"])
     except (orjson.JSONDecodeError, KeyError, TypeError):

@@ -1,0 +1,194 @@
+"""One room as this node serves it: the coordinator of replica, fan-out and edge signals.
+
+A command is appended to the log with an ``origin``; when its entry comes back folded
+(through whichever path, subscription or catch-up), the waiting submitter is answered
+with the fold's outcome. Each folded event is encoded once per wire format, kept for
+resumes, and queued for the room's next frame.
+"""
+
+import asyncio
+import contextlib
+import dataclasses
+import itertools
+import logging
+import time
+from collections.abc import Callable
+
+from live.errors import CloseCode, EpochChanged, Unavailable
+from live.log.base import RoomLog
+from live.room.fanout import Buffered, Fanout, Member, buffered
+from live.room.replica import Replica
+from live.room.signals import EdgeSignals
+from live.wire.server import EventMessage, ServerMessage, Welcome, You
+from rooms.commands import Actor, Command, Entry
+from rooms.events import STAFF_TYPES, ChatMessage, Event, INTERNAL_TYPES
+from rooms.fold import Outcome, check
+from rooms.roles import SEES_SALES
+from rooms.state import RoomState, Status
+from rooms.types import Millis, RoomId, Seq
+
+log = logging.getLogger("live.room")
+
+SUBMIT_TIMEOUT_SECONDS = 10.0
+DELIVERY_GRACE_SECONDS = 1.0  # an appended entry not delivered by then is read from the log
+
+OnFolded = Callable[[RoomState, Entry, list[Event]], None]
+OnStale = Callable[["RoomRuntime"], None]
+
+
+class RoomRuntime:
+    def __init__(
+        self,
+        room_id: RoomId,
+        *,
+        room_log: RoomLog,
+        node_id: str,
+        on_folded: OnFolded,
+        on_stale: OnStale = lambda rt: None,
+        fanout: Fanout | None = None,
+    ) -> None:
+        self.room_id = room_id
+        self._log = room_log
+        self._node_id = node_id
+        self._on_folded = on_folded  # the persister: every entry with all its events
+        self._on_stale = on_stale
+        self.replica = Replica(room_id, room_log, self._applied)
+        self.fanout = fanout or Fanout()
+        self.signals = EdgeSignals()
+        self._waiting: dict[str, asyncio.Future[Outcome]] = {}
+        self._refs = itertools.count(1)
+
+    @property
+    def state(self) -> RoomState:
+        return self.replica.state
+
+    @property
+    def epoch(self) -> str:
+        return self.replica.epoch
+
+    @property
+    def viewer_count(self) -> int:
+        return self.fanout.count
+
+    @property
+    def busy(self) -> bool:
+        """Commands in flight or a catch-up running: not a room to close."""
+        return bool(self._waiting) or self.replica.catching_up
+
+    # --- lifecycle -------------------------------------------------------------
+
+    async def open(self) -> bool:
+        """Follow the log and fold the room's history; False if the log has none."""
+        history = await self._log.open(self.room_id, self.replica.on_entry, self._on_reset, self.signals.on_remote)
+        if history.epoch is None:
+            await self._log.close_room(self.room_id)
+            return False
+        self.replica.load(history)
+        return True
+
+    async def close(self, code: CloseCode = CloseCode.GOING_AWAY, reason: str = "server shutting down") -> None:
+        """1. members leave with ``code``, 2. submitters are told to retry, 3. the log lets go."""
+        self.fanout.close_all(code, reason)
+        self.replica.stop()
+        for waiter in self._waiting.values():
+            if not waiter.done():
+                waiter.set_exception(Unavailable("the room was reset; retry", retry_after_ms=500))
+        with contextlib.suppress(ConnectionError, OSError):
+            await self._log.report({self.room_id: (0, {})})  # this node's share ends now, not at expiry
+        await self._log.close_room(self.room_id)
+
+    def _on_reset(self) -> None:
+        """The log's history for this room changed under us: hand the room back to the node."""
+        self._on_stale(self)
+
+    # --- commands ----------------------------------------------------------------
+
+    async def submit(self, actor: Actor, command: Command) -> Outcome:
+        """Append a command and answer from the fold's outcome once it comes back."""
+        probe = Entry(seq=Seq(self.state.seq + 1), ts=Millis(int(time.time() * 1000)), actor=actor, command=command)
+        if (rejection := check(self.state, probe)) is not None:
+            return rejection  # cheap pre-check on the replica keeps junk out of the log
+        ref = f"{self._node_id}:{next(self._refs)}"
+        waiter: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._waiting[ref] = waiter
+        try:
+            seq = await self._log.append(self.room_id, self.epoch, actor, command, origin=ref)
+            try:
+                return await asyncio.wait_for(asyncio.shield(waiter), DELIVERY_GRACE_SECONDS)
+            except TimeoutError:
+                # Appended, but its delivery is late (a dropped subscription?): read it.
+                if self.state.seq < seq:
+                    self.replica.catch_up()
+                return await asyncio.wait_for(waiter, SUBMIT_TIMEOUT_SECONDS)
+        except EpochChanged as exc:
+            self._on_reset()
+            raise Unavailable("the room's history was reset; retry", retry_after_ms=500) from exc
+        except (ConnectionError, OSError, TimeoutError) as exc:
+            log.warning("room %s: command not taken (%r)", self.room_id, exc)
+            raise Unavailable("the room log is unavailable; retry", retry_after_ms=1000) from exc
+        finally:
+            self._waiting.pop(ref, None)
+
+    def _applied(self, entry: Entry, events: list[Event], outcome: Outcome, live: bool) -> None:
+        """From the replica, once per entry: persist, buffer, fan out, answer the submitter."""
+        self._on_folded(self.state, entry, events)  # the persister skips what SQL has
+        public = [_buffered(entry, ev) for ev in events if ev.type not in INTERNAL_TYPES]
+        if public:
+            self.fanout.remember(public)
+            if live:
+                self.fanout.publish(public)
+        if entry.origin is not None and (waiter := self._waiting.get(entry.origin)) and not waiter.done():
+            waiter.set_result(outcome)
+        if live and self.state.status is Status.ENDED:
+            asyncio.get_running_loop().call_soon(self.fanout.close_all, CloseCode.ROOM_ENDED, "the room has ended")
+
+    # --- members and signals ---------------------------------------------------------
+
+    def join(self, member: Member, rid: str | int | None, since: int | None, epoch: str | None) -> None:
+        """Welcome a member and add it, with nothing in between that could interleave.
+
+        A resume from ``since`` in this epoch gets exactly the events after it; one
+        older than the buffer (or from another epoch) gets a fresh snapshot instead.
+        """
+        self.fanout.flush()
+        state, actor, staff = self.state, member.actor, member.sees_sales
+        backlog = self.fanout.backlog(since, staff, state.seq) if since is not None and epoch == self.epoch else None
+        welcome = Welcome(
+            id=rid,
+            epoch=self.epoch,
+            seq=state.seq,
+            resumed=backlog is not None,
+            you=You(actor.user_id, actor.name, actor.role, actor.tier),
+            viewers=max(self.signals.last_viewers, self.viewer_count + 1),
+            room=state.snapshot() if backlog is None else None,
+            sales={aff: dataclasses.asdict(t) for aff, t in state.sales.items()} if backlog is None and staff else None,
+        )
+        self.fanout.add(member, welcome, backlog)
+        self.signals.joined_now(actor)
+
+    def leave(self, member: Member) -> None:
+        self.fanout.leave(member)
+
+    def send(self, member: Member, message: ServerMessage) -> None:
+        self.fanout.send(member, message)
+
+    def show_signals(self, viewers: int) -> None:
+        """From the node's signal loop: the viewer count and reactions burst go out."""
+        self.fanout.unthin_caught_up()
+        if due := self.signals.due(viewers):
+            self.fanout.publish([buffered(m) for m in due])
+
+
+def _buffered(entry: Entry, event: Event) -> Buffered:
+    return buffered(
+        EventMessage(entry.seq, entry.ts, event),
+        entry.seq,
+        staff_only=event.type in STAFF_TYPES,
+        thinnable=_thinnable(event),
+        subject=(event.type, getattr(event, key)) if (key := getattr(event, "coalesce", None)) else None,
+    )
+
+
+def _thinnable(event: Event) -> bool:
+    """Chat the chat lane may skip for a viewer who is behind: never the host's, moderators' or the brand's."""
+    return isinstance(event, ChatMessage) and event.message.user.role not in SEES_SALES

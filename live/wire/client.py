@@ -1,0 +1,61 @@
+"""Every message a client may send: control messages, catalog requests and the room's commands.
+
+A client frame is one JSON object or MessagePack map ``{"type": ..., "id": ..., ...}``,
+validated straight into one of these dataclasses (or a ``rooms.commands`` command).
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rooms import commands as c
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hello:
+    """First frame of a connection: the token (never in the URL) and where to resume."""
+
+    type: Literal["hello"] = "hello"
+    token: str | None = None  # None joins as a guest where the room allows it
+    since: int | None = None  # last seq seen, to resume
+    epoch: str | None = None  # epoch that seq belongs to
+    ref: str | None = None  # referral code (an affiliate's id), when the token carries none
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ping:
+    type: Literal["ping"] = "ping"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class React:
+    type: Literal["reaction"] = "reaction"
+    kind: Literal["heart", "clap", "fire", "laugh", "wow"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinProduct:
+    """Becomes ``rooms.commands.ProductPin`` once the server has looked the product up."""
+
+    type: Literal["product.pin"] = "product.pin"
+    product_id: str
+    highlight: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateOffer:
+    """Becomes ``rooms.commands.OfferCreate`` once the server has looked the product up."""
+
+    type: Literal["offer.create"] = "offer.create"
+    product_id: str
+    units: int
+    price: int | None = None  # default: the catalog price
+    per_buyer_limit: int = 1
+    starts_in_seconds: int = 0
+    duration_seconds: int = 60
+    early_access_seconds: int = 0
+    members_only: bool = False
+
+
+Control = Hello | Ping | React
+CatalogRequest = PinProduct | CreateOffer
+ClientMessage = Control | CatalogRequest | c.ClientCommand
