@@ -10,14 +10,14 @@ from typing import Any
 
 from prometheus_client import make_asgi_app
 from starlette.applications import Starlette
-from starlette.routing import Mount, Route
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from live import metrics
 from live.errors import ServerError
-from live.http import commerce, rooms, sessions
-from live.http.common import Handler, bind, server_error
+from live.http.common import server_error
+from live.http.routes import routes as http_routes
 from live.log import MemoryLog, RoomLog
 from live.node import Node
 from live.persister import Persister
@@ -93,30 +93,8 @@ def create_app(settings: Settings) -> Any:
         await room_log.close()
         await store.close()
 
-    def route(path: str, handler: Handler, method: str = "GET") -> Route:
-        return Route(path, bind(node, handler), methods=[method])
-
     routes = [
-        route("/healthz", rooms.health),
-        route("/v1/rooms", rooms.create_room, "POST"),
-        route("/v1/rooms", rooms.list_rooms),
-        route("/v1/rooms/{room_id}", rooms.get_room),
-        route("/v1/rooms/{room_id}/live", rooms.go_live, "POST"),
-        route("/v1/rooms/{room_id}/end", rooms.end_room, "POST"),
-        route("/v1/rooms/{room_id}/transcript", rooms.transcript),
-        route("/v1/rooms/{room_id}/leaderboard", rooms.room_leaderboard),
-        route("/v1/rooms/{room_id}/replay", sessions.replay),
-        route("/v1/rooms/{room_id}/export.{fmt:str}", sessions.export),
-        route("/v1/rooms/{room_id}/analytics", sessions.analytics),
-        route("/v1/brands/{brand_id}/sessions", sessions.brand_sessions),
-        route("/v1/brands/{brand_id}/erase", sessions.erase_user, "POST"),
-        route("/v1/brands/{brand_id}/leaderboard", rooms.brand_leaderboard),
-        route("/v1/rooms/{room_id}/orders", commerce.list_orders),
-        route("/v1/rooms/{room_id}/sales", commerce.sales),
-        route("/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", commerce.confirm_order, "POST"),
-        route("/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", commerce.cancel_order, "POST"),
-        route("/v1/catalog/{owner}/products", commerce.import_products, "PUT"),
-        route("/v1/catalog/{owner}/products", commerce.list_products),
+        *http_routes(node),
         Mount("/metrics", make_asgi_app()),
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]

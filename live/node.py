@@ -23,9 +23,9 @@ from live.room.fanout import Fanout
 from live.room.runtime import RoomRuntime
 from live.settings import Settings
 from live.store import Store
-from rooms.commands import RoomTick
 from rooms.analytics import refold
-from rooms.state import RoomState, Status
+from rooms.commands import RoomTick
+from rooms.state import Status
 from rooms.types import RoomId
 
 log = logging.getLogger("live.node")

@@ -4,7 +4,7 @@ import time
 
 
 class TokenBucket:
-    __slots__ = ("rate", "burst", "_tokens", "_at")
+    __slots__ = ("_at", "_tokens", "burst", "rate")
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate, self.burst = rate, burst

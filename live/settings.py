@@ -3,7 +3,7 @@
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "live-development-secret-do-not-use-in-production"  # noqa: S105 - a published default, warned about at start
+DEV_SECRET = "live-development-secret-do-not-use-in-production"
 
 
 class Settings(BaseSettings):

@@ -75,7 +75,7 @@ def start_node(port: int, tmp: str, env: dict[str, str]) -> subprocess.Popen[byt
         "LIVE_COMMANDS_PER_SECOND": "100000",
         "LIVE_COMMAND_BURST": "100000",
     } | env
-    log = open(f"{tmp}/node-{port}.log", "wb")
+    log = open(f"{tmp}/node-{port}.log", "wb")  # noqa: SIM115 - the node process writes to it for as long as it runs
     proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(port)], cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
     wait_http(f"http://127.0.0.1:{port}/healthz")
     return proc

@@ -12,7 +12,6 @@ from rooms.roles import Role
 from rooms.types import Millis, Seq, UserId
 
 
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Actor:
     """Who sent a command, as the server verified it from the token."""

@@ -138,7 +138,7 @@ class Status(StrEnum):
 @dataclass(slots=True)
 class RoomState:
     room_id: RoomId
-    seq: Seq = Seq(0)
+    seq: Seq = Seq(0)  # noqa: RUF009 - NewType is the identity at run time
     status: Status = Status.NONE
     title: str = ""
     host_id: UserId | None = None

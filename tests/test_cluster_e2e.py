@@ -107,7 +107,7 @@ async def test_killed_node_loses_nothing_acknowledged(cluster: Cluster, redis_ao
     chat = await eventually(lambda: survivor_api.transcript("kill", type="chat.message"), lambda ev: set(acked) <= {e["message"]["text"] for e in ev})
     await survivor_api.http.aclose()
     texts = [e["message"]["text"] for e in chat]
-    assert texts == ["warm-up"] + acked, "every acknowledged message persisted exactly once, in order"
+    assert texts == ["warm-up", *acked], "every acknowledged message persisted exactly once, in order"
     for c in [on_survivor, poster, host] + [a for _, a in resumed]:
         await c.close()
     await api.http.aclose()

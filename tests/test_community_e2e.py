@@ -94,7 +94,7 @@ async def test_giveaway_winners_agree_across_nodes_and_meet_the_rules(nodes: Clu
     drawn = await host.request("giveaway.draw", giveaway_id=gid)
     winners = drawn["result"]["winners"]
     assert len(winners) == 2 and set(winners) <= {"m0", "m1", "m2", "m3"}
-    for c in members + [outsider]:
+    for c in [*members, outsider]:
         await c.wait_for(lambda c=c: c.events("giveaway.drawn"))
         ev = c.events("giveaway.drawn")[0]
         assert [w["id"] for w in ev["winners"]] == winners and ev["seed"] == drawn["result"]["seed"] and ev["entrants"] == 4

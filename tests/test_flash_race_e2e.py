@@ -69,7 +69,7 @@ async def test_two_thousand_buyers_never_oversell(tmp_path: Path) -> None:
         rows = orders.json()["orders"]
         assert {o["reservation_id"]: (o["user_id"], o["units"]) for o in rows} == reserved
         assert all(o["status"] == "reserved" for o in rows)
-        for c in buyers + [host]:
+        for c in [*buyers, host]:
             await c.close()
         await api.http.aclose()
     finally:

@@ -6,12 +6,12 @@ import msgpack
 import orjson
 import pytest
 
+from live.errors import ProtocolError, TooLarge, UnknownType
 from live.log import serde
 from live.wire import client as p
 from live.wire import codec
 from live.wire.codec import Format
 from live.wire.server import EventMessage, Presence, Reply
-from live.errors import ProtocolError, TooLarge, UnknownType
 from rooms import commands as c
 from rooms import events as e
 from rooms.roles import Role

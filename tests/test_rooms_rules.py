@@ -7,8 +7,8 @@ import typing
 import pytest
 
 from rooms import commands as c
-from rooms import giveaways, lifecycle
 from rooms import events as e
+from rooms import lifecycle
 from rooms.chat import may_react
 from rooms.errors import Code, DomainError, Rejection
 from rooms.fold import RULES, Accepted, OutOfOrder, fold
@@ -57,7 +57,7 @@ def test_reactions_are_for_writers_who_are_not_banned() -> None:
 )
 def test_transitions_not_in_the_table_are_refused(opening: list[str], command: c.Command, code: Code, message: str) -> None:
     steps: dict[str, c.Command] = {"create": c.RoomCreate(title="Show", host_id=UserId("host")), "live": c.RoomGoLive(), "end": c.RoomEnd()}
-    state, outcomes = room(*[(HOST, steps[s]) for s in opening], (HOST, command))
+    _state, outcomes = room(*[(HOST, steps[s]) for s in opening], (HOST, command))
     assert all(isinstance(o, Accepted) for o in outcomes[:-1])
     assert outcomes[-1] == Rejection(code, message)
 
@@ -74,8 +74,8 @@ def test_transitions_in_the_table_move_the_status() -> None:
 def test_events_declare_audience_and_coalescing() -> None:
     assert (e.OfferStock.coalesce, e.PollTally.coalesce, e.PointsAwarded.coalesce) == ("offer_id", "poll_id", "user_id")
     assert (e.GiveawayEntries.coalesce, e.QuestionVotes.coalesce) == ("giveaway_id", "question_id")
-    assert e.COALESCED_TYPES == {"offer.stock", "poll.tally", "points.awarded", "giveaway.entries", "question.votes"}
-    assert e.STAFF_TYPES == {"sales.updated"} and e.INTERNAL_TYPES == {"order.reserved", "order.changed"}
+    assert {"offer.stock", "poll.tally", "points.awarded", "giveaway.entries", "question.votes"} == e.COALESCED_TYPES
+    assert {"sales.updated"} == e.STAFF_TYPES and {"order.reserved", "order.changed"} == e.INTERNAL_TYPES
     for cls in e.EVENT_CLASSES:
         assert cls.audience in ("public", "staff", "internal")
         assert cls.coalesce is None or cls.coalesce in {f.name for f in dataclasses.fields(cls)}

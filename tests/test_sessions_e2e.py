@@ -2,9 +2,9 @@
 
 import asyncio
 import csv
-import os
 import io
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -116,7 +116,7 @@ async def test_a_session_replays_exports_and_adds_up(cluster: Cluster, pg_url: s
         assert start["room"]["polls"][0]["tallies"] == [1, 0]
         rest = [m for frame in [orjson.loads(f) async for f in ws] for m in frame]
     assert rest[-1]["type"] == "replay.end" and "offer.created" in [m["type"] for m in rest]
-    assert [m for m in rest if m["type"] == "poll.tally"][0]["tallies"] == [1, 1]
+    assert next(m for m in rest if m["type"] == "poll.tally")["tallies"] == [1, 1]
 
     # Exports: WebVTT cues on the timeline, CSV and NDJSON the same events, the deleted message nowhere.
     vtt = (await api.http.get("/v1/rooms/show/export.vtt", headers=brand)).text

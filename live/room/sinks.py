@@ -10,8 +10,8 @@ drained by one writer task.
 
 import asyncio
 import contextlib
-import random
 import logging
+import random
 from collections import deque
 from typing import Any, Protocol
 
@@ -36,7 +36,7 @@ class Sink(Protocol):
 
 
 class TransportSink:
-    __slots__ = ("fmt", "_proto", "_transport", "_closing")
+    __slots__ = ("_closing", "_proto", "_transport", "fmt")
 
     def __init__(self, fmt: Format, proto: Any) -> None:
         self.fmt = fmt
