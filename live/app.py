@@ -3,7 +3,6 @@
 import contextlib
 import logging
 import re
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from live import metrics
+from live.backends import make_backends
 from live.errors import ServerError
 from live.http.common import server_error
 from live.http.routes import routes as http_routes
-from live.log import MemoryLog, RoomLog
 from live.node import Node
 from live.persister import Persister
 from live.settings import Settings
@@ -28,7 +27,7 @@ from live.store import Store
 from live.webhooks import Webhooks
 from rooms.types import RoomId
 
-log = logging.getLogger("live")
+logger = logging.getLogger("live")
 STATIC = Path(__file__).resolve().parent.parent / "static"
 ROOM_SOCKET = re.compile(r"^/v1/rooms/([A-Za-z0-9_-]{1,64})/ws$")
 REPLAY_SOCKET = re.compile(r"^/v1/rooms/([A-Za-z0-9_-]{1,64})/replay/ws$")
@@ -53,26 +52,17 @@ class LiveApp:
             await self.http(scope, receive, send)
 
 
-def _make_log(settings: Settings) -> RoomLog:
-    node_id = uuid.uuid4().hex[:8]
-    if settings.log == "redis" or settings.redis_url:
-        from live.log.redis import RedisLog
-
-        return RedisLog(settings.redis_url or "redis://127.0.0.1:6379/0", node_id)
-    return MemoryLog(node_id)
-
-
 def create_app(settings: Settings) -> Any:
     store = Store(settings.database_url)
-    room_log = _make_log(settings)
-    persister = Persister(store, room_log, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch)
-    node = Node(settings, room_log, store, persister)
+    backends = make_backends(settings)
+    persister = Persister(store, backends.log, backends.leases, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch)
+    node = Node(settings, backends, store, persister)
     webhooks = None
     if settings.webhook_url:
         if not settings.webhook_secret:
             raise SystemExit("LIVE_WEBHOOK_URL needs LIVE_WEBHOOK_SECRET to sign deliveries")
         public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
-        webhooks = Webhooks(store, room_log, url=settings.webhook_url, secret=settings.webhook_secret, public_url=public_url)
+        webhooks = Webhooks(store, backends.leases, url=settings.webhook_url, secret=settings.webhook_secret, public_url=public_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -82,7 +72,7 @@ def create_app(settings: Settings) -> Any:
         node.start()
         if webhooks is not None:
             webhooks.start()
-        log.info("node %s ready (log=%s)", node.id, type(room_log).__name__)
+        logger.info("node %s ready (log=%s)", node.id, type(backends.log).__name__)
         yield
         # Shutdown: 1. tell every viewer to go away and resume elsewhere (1001),
         # 2. write what is still pending, 3. close the log and the database.
@@ -90,7 +80,7 @@ def create_app(settings: Settings) -> Any:
             await webhooks.stop()
         await node.close()
         await persister.stop()
-        await room_log.close()
+        await backends.close()
         await store.close()
 
     routes = [

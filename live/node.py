@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from live import auth
+from live.backends import Backends
 from live.errors import CloseCode
-from live.log.base import RoomLog
 from live.log.serde import entries_from_dicts, state_to_dict
 from live.persister import Persister
 from live.room.fanout import Fanout
@@ -28,22 +28,22 @@ from rooms.commands import RoomTick
 from rooms.state import Status
 from rooms.types import RoomId
 
-log = logging.getLogger("live.node")
+logger = logging.getLogger("live.node")
 
 IDLE_CLOSE_SECONDS = 30.0
 RETENTION_RUN_SECONDS = 3600.0
 GC_FREEZE_SECONDS = 5.0
 GC_THAW_SECONDS = 600.0
 # A room whose count has not changed is still reported this often, so the other nodes'
-# share of it stays fresh (shares expire after live.log.redis.PRESENCE_TTL_MS).
+# share of it stays fresh (shares expire after live.coord.redis.PRESENCE_TTL_MS).
 PRESENCE_HEARTBEAT_SECONDS = 1.0
 
 
 class Node:
-    def __init__(self, settings: Settings, log_: RoomLog, store: Store, persister: Persister) -> None:
-        self.id = log_.node_id
+    def __init__(self, settings: Settings, backends: Backends, store: Store, persister: Persister) -> None:
+        self.id = backends.node_id
         self.settings = settings
-        self.log = log_
+        self.room_log, self.leases, self.presence = backends.log, backends.leases, backends.presence
         self.store = store
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
@@ -85,13 +85,13 @@ class Node:
             try:
                 await purge_expired(self.store, self.settings.retention_days)
             except Exception:
-                log.exception("retention run failed; will retry")
+                logger.exception("retention run failed; will retry")
             await asyncio.sleep(RETENTION_RUN_SECONDS)
 
     async def _signals(self) -> None:
         """Edge-aggregated signals for every open room, a few times a second, in one round trip.
 
-        Each node shares its rooms' viewer counts and reactions through the log backend;
+        Each node shares its rooms' viewer counts and reactions through presence;
         a room's total is the sum of live nodes' reports, and other nodes' reactions are
         shown to this node's viewers along with its own. A room is reported when its
         count changed, it has reactions, or its last report is a heartbeat old.
@@ -114,10 +114,8 @@ class Node:
                 if reactions or last is None or last[0] != count or now - last[1] >= PRESENCE_HEARTBEAT_SECONDS:
                     reports[rt.room_id] = (count, reactions)
                     reported[rt.room_id] = (count, now)
-            try:
-                totals.update(await self.log.report(reports))
-            except ConnectionError:
-                pass
+            with contextlib.suppress(ConnectionError):
+                totals.update(await self.presence.report(reports))
             for room in [r for r in reported if r not in self.runtimes]:
                 reported.pop(room)
                 totals.pop(room, None)
@@ -130,7 +128,7 @@ class Node:
         every node records who joined through it."""
         rooms = list(self.runtimes.values())
         try:
-            held = await self.log.hold_leases([rt.room_id for rt in rooms])
+            held = await self.leases.hold([rt.room_id for rt in rooms])
         except ConnectionError:
             return
         now = int(time.time() * 1000)
@@ -144,7 +142,7 @@ class Node:
         try:
             await self.store.add_samples(samples, viewers)
         except Exception:
-            log.exception("could not record session samples")
+            logger.exception("could not record session samples")
 
     async def _tick_due(self, rooms: list[RoomRuntime]) -> None:
         """Append a room.tick where a deadline has passed, so time rules act in a quiet room.
@@ -156,7 +154,7 @@ class Node:
         if not due:
             return
         try:
-            held = await self.log.hold_leases([rt.room_id for rt in due])
+            held = await self.leases.hold([rt.room_id for rt in due])
         except ConnectionError:
             return
         for rt in due:
@@ -169,7 +167,7 @@ class Node:
         def done(task: "asyncio.Task[Any]") -> None:
             self._ticking.discard(room_id)
             if not task.cancelled() and task.exception() is not None:
-                log.warning("room %s: tick not appended (%s)", room_id, task.exception())
+                logger.warning("room %s: tick not appended (%s)", room_id, task.exception())
 
         return done
 
@@ -182,10 +180,10 @@ class Node:
             if (rt := self.runtimes.get(room_id)) is not None:
                 return rt
             rt = self._new_runtime(room_id)
-            if not await rt.open():
-                if not await self._seed(room_id, create) or not await (rt := self._new_runtime(room_id)).open():
-                    self._opening.pop(room_id, None)  # probes of unknown rooms leave nothing behind
-                    return None
+            opened = await rt.open() or (await self._seed(room_id, create) and await (rt := self._new_runtime(room_id)).open())
+            if not opened:
+                self._opening.pop(room_id, None)  # probes of unknown rooms leave nothing behind
+                return None
             self.runtimes[room_id] = rt
             return rt
 
@@ -198,7 +196,7 @@ class Node:
             batch_viewers_per_ms=s.batch_viewers_per_ms,
             outbound_buffer_bytes=s.outbound_buffer_bytes,
         )
-        return RoomRuntime(room_id, room_log=self.log, node_id=self.id, on_folded=self.persister.add, on_stale=self._stale, fanout=fanout)
+        return RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=self.persister.add, on_stale=self._stale, fanout=fanout)
 
     async def _seed(self, room_id: RoomId, create: bool) -> bool:
         """Give the log a history for the room: the state folded from SQL, or empty if new."""
@@ -206,7 +204,7 @@ class Node:
         if not persisted and not create:
             return False
         state, _ = refold(room_id, entries_from_dicts(persisted))
-        await self.log.seed(room_id, (state.seq, state_to_dict(state)) if persisted else None)
+        await self.room_log.seed(room_id, (state.seq, state_to_dict(state)) if persisted else None)
         return True
 
     def _stale(self, rt: RoomRuntime) -> None:

@@ -9,15 +9,18 @@ A node without the lease keeps what it folded since the last persisted seq, so i
 take over from exactly there; if it cannot (it opened the room from a newer snapshot),
 it rebuilds that stretch by folding SQL's entries and the log's. A failed write keeps
 the batch and retries with backoff. When a room's end entry is persisted, its log is
-trimmed; the lease holder also leaves a fresh snapshot for nodes that open the room.
+trimmed after a snapshot of the ended state; the lease holder also leaves a fresh
+snapshot every few seconds for nodes that open the room.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from live.coord.leases import Leases
 from live.log.base import RoomLog
 from live.log.serde import entries_from_dicts, entry_to_dict, state_to_json
 from live.store import Batch, Store
@@ -30,7 +33,7 @@ from rooms.fold import fold
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
-log = logging.getLogger("live.persister")
+logger = logging.getLogger("live.persister")
 
 MAX_BACKOFF_SECONDS = 10.0
 SNAPSHOT_EVERY_SECONDS = 5.0  # per room: how stale a snapshot a node may open the room from
@@ -45,9 +48,10 @@ class _Pending:
 
 
 class Persister:
-    def __init__(self, store: Store, log_: RoomLog, *, interval_ms: int, batch: int) -> None:
+    def __init__(self, store: Store, room_log: RoomLog, leases: Leases, *, interval_ms: int, batch: int) -> None:
         self._store = store
-        self._log = log_
+        self._room_log = room_log
+        self._leases = leases
         self._interval = interval_ms / 1000
         self._batch_size = batch
         self._pending: dict[RoomId, _Pending] = {}
@@ -80,16 +84,14 @@ class Persister:
     async def _run(self) -> None:
         backoff = self._interval
         while True:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), backoff)
-            except TimeoutError:
-                pass
             self._wake.clear()
             try:
                 await self.flush()
                 backoff = self._interval
             except Exception:
-                log.exception("persisting failed; will retry")
+                logger.exception("persisting failed; will retry")
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
     async def flush_soon(self) -> None:
@@ -97,7 +99,7 @@ class Persister:
         try:
             await self.flush()
         except Exception:
-            log.exception("persisting failed; will retry")
+            logger.exception("persisting failed; will retry")
 
     async def flush(self) -> None:
         """Write what this node is the persister of, every such room in one transaction.
@@ -109,9 +111,9 @@ class Persister:
             rooms = list(self._pending)
             if not rooms:
                 return
-            held = await self._log.hold_leases(rooms)
+            held = await self._leases.hold(rooms)
             others = [r for r in rooms if r not in held]
-            self._persisted.update(await self._log.persisted_marks(others))
+            self._persisted.update(await self._leases.marks(others))
             for room in rooms:
                 if room not in self._persisted:
                     row = await self._store.get_room(room)
@@ -146,15 +148,16 @@ class Persister:
             raise
         marks: dict[RoomId, int] = {room: pending.items[-1][0].seq for room, pending in batch.items()}
         self._persisted.update(marks)
-        await self._log.mark_persisted(marks)
+        await self._leases.mark(marks)
         now = time.monotonic()
         for room, pending in batch.items():
             state = pending.state
             if state.status is Status.ENDED and state.seq == marks[room]:
-                await self._log.trim(room, marks[room])
-            elif self._log.wants_snapshots and now - self._snapshot_at.setdefault(room, now) >= SNAPSHOT_EVERY_SECONDS:
+                await self._room_log.save_snapshot(room, state.seq, state_to_json(state))  # what the room reopens from
+                await self._room_log.trim(room, marks[room])
+            elif self._room_log.wants_snapshots and now - self._snapshot_at.setdefault(room, now) >= SNAPSHOT_EVERY_SECONDS:
                 self._snapshot_at[room] = now
-                await self._log.save_snapshot(room, state.seq, state_to_json(state))
+                await self._room_log.save_snapshot(room, state.seq, state_to_json(state))
 
     def _changed_members(self, room: RoomId, state: RoomState) -> list[dict[str, Any]]:
         """Members whose points or badges changed since this node last wrote them."""
@@ -169,9 +172,9 @@ class Persister:
 
     async def _rebuild(self, room: RoomId, done: int, upto: int) -> list[tuple[Entry, list[Event]]]:
         """Events for entries done+1 .. upto-1, which this node folded from a snapshot."""
-        log.info("room %s: rebuilding entries %d..%d for persistence", room, done + 1, upto - 1)
+        logger.info("room %s: rebuilding entries %d..%d for persistence", room, done + 1, upto - 1)
         state, _ = refold(room, entries_from_dicts(await self._store.load_entries(room)))
-        return [(entry, fold(state, entry)[1]) for entry in await self._log.read(room, done, upto - done - 1)]
+        return [(entry, fold(state, entry)[1]) for entry in await self._room_log.read(room, done, upto - done - 1)]
 
 
 @dataclass

@@ -22,11 +22,11 @@ import httpx
 import orjson
 from redis.backoff import ExponentialWithJitterBackoff
 
-from live.log.base import RoomLog
+from live.coord.leases import Leases
 from live.store import Store
 from rooms.types import RoomId
 
-log = logging.getLogger("live.webhooks")
+logger = logging.getLogger("live.webhooks")
 
 POLL_SECONDS = 0.25
 BATCH = 100
@@ -50,8 +50,8 @@ def verify(secret: str, body: bytes, header: str, *, now: int, tolerance: int = 
 
 
 class Webhooks:
-    def __init__(self, store: Store, log_: RoomLog, *, url: str, secret: str, public_url: str) -> None:
-        self._store, self._log = store, log_
+    def __init__(self, store: Store, leases: Leases, *, url: str, secret: str, public_url: str) -> None:
+        self._store, self._leases = store, leases
         self._url, self._secret, self._public_url = url, secret, public_url.rstrip("/")
         self._backoff = ExponentialWithJitterBackoff(cap=60.0, base=0.5)
         self._task: asyncio.Task[None] | None = None
@@ -70,11 +70,11 @@ class Webhooks:
             await asyncio.sleep(POLL_SECONDS)
             try:
                 due = await self._store.webhooks_due(int(time.time() * 1000), BATCH)
-                held = await self._log.hold_leases(sorted({RoomId(o["room_id"]) for o in due}))
+                held = await self._leases.hold(sorted({RoomId(o["room_id"]) for o in due}))
                 mine = [o for o in due if o["room_id"] in held]
                 await asyncio.gather(*(self._deliver(o) for o in mine))
             except Exception:
-                log.exception("webhook round failed; will retry")
+                logger.exception("webhook round failed; will retry")
 
     def payload(self, order: dict[str, Any]) -> bytes:
         base = f"{self._public_url}/v1/rooms/{order['room_id']}/orders/{order['reservation_id']}"
@@ -93,7 +93,7 @@ class Webhooks:
             response = await self._client.post(self._url, content=body, headers=headers)
             ok = 200 <= response.status_code < 300
         except httpx.HTTPError as exc:
-            log.warning("webhook to merchant failed: %s", exc)
+            logger.warning("webhook to merchant failed: %s", exc)
             ok = False
         wait_ms = int(self._backoff.compute(order["webhook_attempts"] + 1) * 1000)
         await self._store.webhook_result(order["room_id"], order["reservation_id"], delivered_at=now if ok else None, next_at=now + wait_ms)

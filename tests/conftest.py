@@ -3,6 +3,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from tests.harness import Api, LiveServer, RedisServer
+from tests.worlds import World, make_world
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +56,19 @@ def pg_url() -> Iterator[str]:
     subprocess.run([*psql, f'CREATE DATABASE "{name}"'], check=True)
     yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+
+
+@pytest.fixture(scope="module")
+def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A private redis-server without persistence for one test module (the contract suites)."""
+    srv = RedisServer(tmp_path_factory.mktemp("redis"), aof=False).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
+    """Backends of one kind, one set per node (tests/worlds.py); the suites run on each."""
+    made = make_world(request)
+    yield made
+    await made.close()

@@ -1,18 +1,9 @@
-"""The contract every room log backend keeps.
+"""The room log: the single point of order for every room.
 
-- A room's history is an optional **snapshot** (the folded state at some seq) plus
-  the **entries** after it. ``seed`` creates a room's history at a snapshot (or empty)
-  if it has none, and returns the room's **epoch**: the name of that history. If a
-  backend loses a room's history, the next ``seed`` makes a new epoch, and clients
-  holding seqs of the old one are told to reload.
-- ``append`` gives the entry the room's next dense ``seq`` (1, 2, 3 ...) and a ``ts``
-  that never goes backwards, durably, and only within the ``epoch`` the caller names:
-  otherwise it raises ``EpochChanged``. Writing the entry and publishing it to the
-  room's subscribers is one atomic step, so delivery order is seq order.
-- A subscriber receives entries appended after it subscribed, in seq order, each at
-  most once; one that sees a gap (or resubscribes after a reconnect) reads the gap
-  with ``read``. ``on_reset`` is called when the room's epoch changes under it.
-- ``trim`` drops entries up to a seq once they are persisted to SQL.
+``RoomLog`` is what a node needs to fold and serve a room: its history, the entries
+appended after it, and a subscription. Who persists a room (``live.coord.leases``) and
+how many watch it (``live.coord.presence``) are separate interfaces; presence's
+reactions reach the other nodes through this log's subscription (``on_signal``).
 """
 
 from collections.abc import Callable
@@ -35,7 +26,38 @@ class History:
 
 
 class RoomLog(Protocol):
-    node_id: str
+    """The contract every room log backend keeps (``tests/test_log_contract.py``).
+
+    - **History and epoch.** A room's history is an optional snapshot (the folded state
+      at some seq) plus the entries after it. ``seed`` creates it at a snapshot (or
+      empty) if the room has none and returns the room's **epoch**, the name of that
+      history; on a room that has one it changes nothing and returns its epoch. A
+      backend that loses a room's history gives the next ``seed`` a new epoch.
+    - **Dense seq, monotonic ts.** ``append`` gives the entry the room's next seq
+      (snapshot seq + 1, + 2 ... with no gaps) and a ``ts`` that never goes backwards,
+      only within the ``epoch`` the caller names; otherwise it raises ``EpochChanged``
+      and appends nothing.
+    - **Atomic append + publish.** Writing the entry and publishing it to the room's
+      subscribers is one step, so delivery order is seq order even with concurrent
+      appenders (on any node), and nothing is published that is not in the history.
+    - **Subscription.** ``open`` subscribes, then reads the history: every entry
+      appended after the subscription reaches ``deliver`` in seq order, each at most
+      once (it may also be in the history returned; the caller skips what it folded).
+      One that sees a gap (a subscription that dropped) reads it with ``read``.
+      ``on_reset`` is called when the room's epoch changes under an open subscription
+      (Redis: noticed on reconnect, when Redis came back without the history).
+      ``close_room`` ends the subscription.
+    - **Gap reads.** ``read(after, limit)`` returns up to ``limit`` entries with seq >
+      ``after``, in seq order, as long as they are not trimmed.
+    - **Snapshots.** ``save_snapshot`` keeps a room's folded state at a seq; ``open``
+      returns the latest one with only the entries after it. ``wants_snapshots`` says
+      whether periodic snapshots are worth their serializing (False in memory, where
+      one process folds every room from the start).
+    - **Trim.** ``trim(upto)`` drops entries with seq <= ``upto`` (once SQL has them);
+      later entries and the seq counter stay. A room must still open after a trim,
+      so the caller saves a snapshot at ``upto`` (or later) first.
+    - Backend failures raise ``LogUnavailable`` (a ``ConnectionError``).
+    """
 
     async def seed(self, room: RoomId, snapshot: tuple[int, dict[str, Any]] | None) -> str: ...
 
@@ -49,26 +71,12 @@ class RoomLog(Protocol):
 
     async def read(self, room: RoomId, after: int = 0, limit: int = 10_000) -> list[Entry]: ...
 
+    async def trim(self, room: RoomId, upto: int) -> None: ...
+
     wants_snapshots: bool  # whether save_snapshot does anything (saves serializing for nothing)
 
     async def save_snapshot(self, room: RoomId, seq: int, state: bytes) -> None:
         """Keep ``state`` (JSON) as the room's snapshot at ``seq``."""
         ...
-
-    async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:
-        """The rooms this node is the one persister of (leases taken or renewed by the call)."""
-        ...
-
-    async def persisted_marks(self, rooms: list[RoomId]) -> dict[RoomId, int]:
-        """The highest seq each room's persister has written to SQL, as far as it has said."""
-        ...
-
-    async def mark_persisted(self, marks: dict[RoomId, int]) -> None: ...
-
-    async def report(self, reports: dict[RoomId, tuple[int, dict[str, int]]]) -> dict[RoomId, int]:
-        """Share this node's (viewers, reactions) per room; returns each room's total viewers."""
-        ...
-
-    async def trim(self, room: RoomId, upto: int) -> None: ...
 
     async def close(self) -> None: ...

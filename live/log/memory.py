@@ -2,12 +2,16 @@
 
 Durability comes from SQL: the persister writes every entry within one persist
 interval, and a restarted process seeds a room back from there under a new epoch
-(the unpersisted tail may be gone).
+(the unpersisted tail may be gone). Losing the history means losing the process, so
+no open subscription ever sees its epoch change (``on_reset`` is never called), and
+there are no other nodes whose reactions would arrive (``on_signal`` neither).
 """
 
 import time
 import uuid
 from typing import Any
+
+import orjson
 
 from live.errors import EpochChanged
 from live.log.base import History, ResetHandler, SignalHandler, Subscriber
@@ -16,7 +20,7 @@ from rooms.types import Millis, RoomId, Seq
 
 
 class _Room:
-    __slots__ = ("entries", "first_seq", "last_seq", "last_ts", "subscriber", "snapshot")
+    __slots__ = ("entries", "first_seq", "last_seq", "last_ts", "snapshot", "subscriber")
 
     def __init__(self, snapshot: tuple[int, dict[str, Any]] | None) -> None:
         self.snapshot = snapshot
@@ -42,7 +46,8 @@ class MemoryLog:
         if log is None:
             return History(None, None, [])
         log.subscriber = deliver
-        return History(self.epoch, log.snapshot, list(log.entries))
+        start = max(0, (log.snapshot[0] if log.snapshot else 0) + 1 - log.first_seq)
+        return History(self.epoch, log.snapshot, log.entries[start:])
 
     async def close_room(self, room: RoomId) -> None:
         if (log := self._rooms.get(room)) is not None:
@@ -70,19 +75,10 @@ class MemoryLog:
     wants_snapshots = False
 
     async def save_snapshot(self, room: RoomId, seq: int, state: bytes) -> None:
-        """Nothing to do: this process folds every room it has from the start."""
-
-    async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:
-        return set(rooms)
-
-    async def persisted_marks(self, rooms: list[RoomId]) -> dict[RoomId, int]:
-        return {}
-
-    async def mark_persisted(self, marks: dict[RoomId, int]) -> None:
-        """Nothing to share: this process is every room's persister."""
-
-    async def report(self, reports: dict[RoomId, tuple[int, dict[str, int]]]) -> dict[RoomId, int]:
-        return {room: viewers for room, (viewers, _) in reports.items()}
+        """Kept for a room reopened after a trim; otherwise this process folds every
+        room it has from the start, so periodic snapshots are not wanted."""
+        if (log := self._rooms.get(room)) is not None:
+            log.snapshot = (seq, orjson.loads(state))
 
     async def trim(self, room: RoomId, upto: int) -> None:
         log = self._rooms.get(room)

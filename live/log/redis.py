@@ -1,18 +1,18 @@
 """The Redis log: one room spans many nodes.
 
-Per room, every key shares the hash tag ``{room}`` so the design holds on Redis
-Cluster: ``live:{room}:meta`` (hash: epoch, seq, ts), ``live:{room}:log`` (a stream;
-entry ids are ``<seq>-0``), ``live:{room}:snap`` (the latest snapshot), a lease key,
-and presence keys. Delivery is the room's channel ``live:{room}:ch``: sharded pub/sub
-(SSUBSCRIBE/SPUBLISH) on Redis 7+, plain pub/sub before.
+Keys (``live.redisconn.key``): ``live:{room}:meta`` (hash: epoch, seq, ts),
+``live:{room}:log`` (a stream; entry ids are ``<seq>-0``), ``live:{room}:snap`` (the
+latest snapshot). Delivery is the room's channel (``live.redisconn.channel``).
 
 ``append`` is one Lua script: check the epoch, take the next seq and a ts from Redis'
 clock, XADD, publish — so publish order is seq order and nothing is published that
-is not in the stream. Nodes subscribe only to rooms with local viewers. After a
-reconnect, this log reads what each room missed from the stream before delivering
-anything newer, and checks each room's epoch: a Redis that came back empty has none,
-and the room is handed back (``on_reset``) to be seeded again from SQL.
-Only JSON travels on the bus (never pickle).
+is not in the stream. Nodes subscribe only to rooms with local viewers. One reader
+task per node serves every subscription; it also hands the other nodes' reactions
+(published on the same channel by ``live.coord.redis.RedisPresence``) to ``on_signal``
+and drops this node's own. After a reconnect it reads what each room missed from the
+stream before delivering anything newer, and checks each room's epoch: a Redis that
+came back empty has none, and the room is handed back (``on_reset``) to be seeded
+again from SQL. Only JSON travels on the bus (never pickle).
 """
 
 import asyncio
@@ -23,24 +23,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-import redis.asyncio as aioredis
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from live.log.serde import entry_body, entry_from_dict
 from live.errors import EpochChanged, LogUnavailable
 from live.log.base import History, ResetHandler, SignalHandler, Subscriber
+from live.log.serde import entry_body, entry_from_dict
+from live.redisconn import CONN_ERRORS, RedisConn, channel, key
 from rooms.commands import Actor, Command, Entry
 from rooms.types import RoomId, Seq
 
-log = logging.getLogger("live.log.redis")
-
-MAX_CONNECTIONS = 32  # per node, besides the subscription's own
-LEASE_MS = 5_000  # a persister that has not renewed by then is presumed dead
-PRESENCE_TTL_MS = 3_000  # a node's viewer count counts this long after its last report
-_CONN_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+logger = logging.getLogger("live.log.redis")
 
 _APPEND = """
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
@@ -65,39 +58,6 @@ if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) end
 return ARGV[1]
 """
 
-_LEASE = """
-local holder = redis.call('GET', KEYS[1])
-if holder == false or holder == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return 0
-"""
-
-_PRESENCE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if ARGV[2] == '0' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-else
-  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
-end
-for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
-  redis.call('HDEL', KEYS[1], node)
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local total = 0
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) end
-return total
-"""
-
-
-def _key(room: str, part: str) -> str:
-    return f"live:{{{room}}}:{part}"
-
-
 @dataclass(slots=True)
 class _Sub:
     deliver: Subscriber
@@ -108,32 +68,20 @@ class _Sub:
 
 
 class RedisLog:
-    def __init__(self, url: str, node_id: str) -> None:
-        self.node_id = node_id
-        # A bounded pool: a burst of commands waits for a connection instead of opening
-        # thousands at once. redis-py's types are loose; they stay out of ours.
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=MAX_CONNECTIONS, timeout=5, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
-        )
-        self._redis: Any = aioredis.Redis(connection_pool=pool)
+    """The room log on Redis; ``conn`` is shared with the node's leases and presence (it
+    closes with them, in ``live.backends.Backends.close``)."""
+
+    def __init__(self, conn: RedisConn, node_id: str) -> None:
+        self.node_id = node_id  # reactions this node published are not handed back to it
+        self._conn = conn
+        self._redis: Any = conn.redis
         self._append = self._redis.register_script(_APPEND)
         self._seed = self._redis.register_script(_SEED)
-        self._lease = self._redis.register_script(_LEASE)
-        self._presence = self._redis.register_script(_PRESENCE)
         self._pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=True)
         self._subs: dict[RoomId, _Sub] = {}
-        self._sharded: bool | None = None
         self._listener: asyncio.Task[None] | None = None
+        self._resync_due = False  # the subscription's connection was re-established
         self._backoff = ExponentialWithJitterBackoff(cap=2.0, base=0.05)
-
-    async def _publish_command(self) -> str:
-        if self._sharded is None:
-            version = (await self._redis.info("server"))["redis_version"]
-            self._sharded = int(str(version).split(".")[0]) >= 7
-        return "SPUBLISH" if self._sharded else "PUBLISH"
-
-    def _channel(self, room: str) -> str:
-        return _key(room, "ch")
 
     # --- history ------------------------------------------------------------------
 
@@ -141,8 +89,8 @@ class RedisLog:
         seq = snapshot[0] if snapshot else 0
         snap = orjson.dumps({"seq": seq, "state": snapshot[1]}).decode() if snapshot else ""
         try:
-            epoch = await self._seed(keys=[_key(room, "meta"), _key(room, "snap")], args=[uuid.uuid4().hex[:12], seq, snap])
-        except _CONN_ERRORS as exc:
+            epoch = await self._seed(keys=[key(room, "meta"), key(room, "snap")], args=[uuid.uuid4().hex[:12], seq, snap])
+        except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
         return epoch.decode() if isinstance(epoch, bytes) else str(epoch)
 
@@ -150,18 +98,18 @@ class RedisLog:
         sub = self._subs[room] = _Sub(deliver, on_reset, on_signal)
         try:
             await self._subscribe(room)
-            epoch = await self._redis.hget(_key(room, "meta"), "epoch")
+            epoch = await self._redis.hget(key(room, "meta"), "epoch")
             if epoch is None:
                 return History(None, None, [])
             sub.epoch = epoch.decode()
-            raw = await self._redis.get(_key(room, "snap"))
+            raw = await self._redis.get(key(room, "snap"))
             snapshot = None
             after = 0
             if raw is not None:
                 snap = orjson.loads(raw)
                 snapshot, after = (snap["seq"], snap["state"]), snap["seq"]
             entries = await self._read_all(room, after)
-        except _CONN_ERRORS as exc:
+        except CONN_ERRORS as exc:
             self._subs.pop(room, None)
             raise LogUnavailable(str(exc)) from exc
         sub.last_seq = max(sub.last_seq, entries[-1].seq if entries else after)
@@ -170,20 +118,25 @@ class RedisLog:
     async def close_room(self, room: RoomId) -> None:
         if self._subs.pop(room, None) is None:
             return
-        with contextlib.suppress(*_CONN_ERRORS):
-            if self._sharded:
-                await self._pubsub.sunsubscribe(self._channel(room))
+        with contextlib.suppress(*CONN_ERRORS):
+            if await self._conn.sharded():
+                await self._pubsub.sunsubscribe(channel(room))
             else:
-                await self._pubsub.unsubscribe(self._channel(room))
+                await self._pubsub.unsubscribe(channel(room))
 
     async def _subscribe(self, room: RoomId) -> None:
-        await self._publish_command()
-        if self._sharded:
-            await self._pubsub.ssubscribe(self._channel(room))
+        if await self._conn.sharded():
+            await self._pubsub.ssubscribe(channel(room))
         else:
-            await self._pubsub.subscribe(self._channel(room))
+            await self._pubsub.subscribe(channel(room))
+        # redis-py reconnects the subscription by itself (and resubscribes) before an
+        # error would reach the reader: have it say so, to catch up after the gap.
+        self._pubsub.connection.register_connect_callback(self._reconnected)
         if self._listener is None:
             self._listener = asyncio.get_running_loop().create_task(self._listen())
+
+    def _reconnected(self, connection: Any) -> None:
+        self._resync_due = True
 
     async def _read_all(self, room: RoomId, after: int) -> list[Entry]:
         out: list[Entry] = []
@@ -196,16 +149,16 @@ class RedisLog:
 
     async def read(self, room: RoomId, after: int = 0, limit: int = 10_000) -> list[Entry]:
         try:
-            rows = await self._redis.xrange(_key(room, "log"), min=f"{after + 1}-0", max="+", count=limit)
-        except _CONN_ERRORS as exc:
+            rows = await self._redis.xrange(key(room, "log"), min=f"{after + 1}-0", max="+", count=limit)
+        except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
         return [_entry(int(rid.split(b"-")[0]), int(f[b"ts"]), f[b"e"]) for rid, f in rows]
 
     async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq:
         body = entry_body(actor, command, origin).decode()
         try:
-            seq, _ = await self._append(keys=[_key(room, "meta"), _key(room, "log")], args=[epoch, body, self._channel(room), await self._publish_command()])
-        except _CONN_ERRORS as exc:
+            seq, _ = await self._append(keys=[key(room, "meta"), key(room, "log")], args=[epoch, body, channel(room), await self._conn.publish_command()])
+        except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
         if seq == -1:
             raise EpochChanged(room)
@@ -214,67 +167,19 @@ class RedisLog:
     wants_snapshots = True
 
     async def save_snapshot(self, room: RoomId, seq: int, state: bytes) -> None:
-        await self._redis.set(_key(room, "snap"), b'{"seq":%d,"state":%s}' % (seq, state))
-
-    async def hold_leases(self, rooms: list[RoomId]) -> set[RoomId]:
-        if not rooms:
-            return set()
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for room in rooms:
-                    await self._lease(keys=[_key(room, "lease")], args=[self.node_id, LEASE_MS], client=pipe)
-                held = await pipe.execute()
-        except _CONN_ERRORS:
-            return set()
-        return {room for room, ok in zip(rooms, held, strict=True) if ok}
-
-    async def persisted_marks(self, rooms: list[RoomId]) -> dict[RoomId, int]:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for room in rooms:
-                pipe.hget(_key(room, "meta"), "persisted")
-            marks = await pipe.execute()
-        return {room: int(m) for room, m in zip(rooms, marks, strict=True) if m is not None}
-
-    async def mark_persisted(self, marks: dict[RoomId, int]) -> None:
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for room, seq in marks.items():
-                pipe.hset(_key(room, "meta"), "persisted", seq)
-            await pipe.execute()
-
-    async def report(self, reports: dict[RoomId, tuple[int, dict[str, int]]]) -> dict[RoomId, int]:
-        if not reports:
-            return {}
-        publish = await self._publish_command()
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for room, (viewers, reactions) in reports.items():
-                    keys = [_key(room, "presence"), _key(room, "presence:exp")]
-                    await self._presence(keys=keys, args=[self.node_id, viewers, PRESENCE_TTL_MS], client=pipe)
-                    if reactions:
-                        pipe.execute_command(publish, self._channel(room), "r|" + self.node_id + "|" + orjson.dumps(reactions).decode())
-                results = await pipe.execute()
-        except _CONN_ERRORS as exc:
-            raise LogUnavailable(str(exc)) from exc
-        totals = iter(results)
-        out: dict[RoomId, int] = {}
-        for room, (_, reactions) in reports.items():
-            out[room] = int(next(totals))
-            if reactions:
-                next(totals)
-        return out
+        await self._redis.set(key(room, "snap"), b'{"seq":%d,"state":%s}' % (seq, state))
 
     async def trim(self, room: RoomId, upto: int) -> None:
-        with contextlib.suppress(*_CONN_ERRORS):
-            await self._redis.xtrim(_key(room, "log"), minid=f"{upto + 1}-0")
+        with contextlib.suppress(*CONN_ERRORS):
+            await self._redis.xtrim(key(room, "log"), minid=f"{upto + 1}-0", approximate=False)  # "~" would keep a small stream whole
 
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
-        with contextlib.suppress(*_CONN_ERRORS, RuntimeError):
+        with contextlib.suppress(*CONN_ERRORS, RuntimeError):
             await self._pubsub.aclose()
-        await self._redis.aclose()
 
     # --- delivery -------------------------------------------------------------------
 
@@ -287,19 +192,19 @@ class RedisLog:
                     await asyncio.sleep(0.05)
                     continue
                 message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if failures:
-                    failures = 0
+                if failures or self._resync_due:
+                    failures, self._resync_due = 0, False
                     await self._resync()
                 if message is not None:
                     self._dispatch(message)
             except asyncio.CancelledError:
                 raise
-            except _CONN_ERRORS + (RedisError,) as exc:
+            except (*CONN_ERRORS, RedisError) as exc:
                 failures += 1
-                log.warning("redis subscription lost (%s); retrying", exc)
+                logger.warning("redis subscription lost (%s); retrying", exc)
                 await asyncio.sleep(self._backoff.compute(failures))
             except Exception:
-                log.exception("dropping a message that could not be handled")
+                logger.exception("dropping a message that could not be handled")
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel = message["channel"].decode()
@@ -322,9 +227,9 @@ class RedisLog:
     async def _resync(self) -> None:
         """After a reconnect: a room whose epoch is gone or new is reset; the others catch up."""
         for room, sub in list(self._subs.items()):
-            epoch = await self._redis.hget(_key(room, "meta"), "epoch")
+            epoch = await self._redis.hget(key(room, "meta"), "epoch")
             if epoch is None or epoch.decode() != sub.epoch:
-                log.warning("room %s: history changed in Redis (epoch %s -> %s)", room, sub.epoch, epoch)
+                logger.warning("room %s: history changed in Redis (epoch %s -> %s)", room, sub.epoch, epoch)
                 sub.on_reset()
                 continue
             for entry in await self._read_all(room, sub.last_seq):

@@ -24,11 +24,11 @@ OnApplied = Callable[[Entry, list[Event], Outcome, bool], None]
 
 
 class Replica:
-    def __init__(self, room_id: RoomId, log_: RoomLog, on_applied: OnApplied) -> None:
+    def __init__(self, room_id: RoomId, room_log: RoomLog, on_applied: OnApplied) -> None:
         self.room_id = room_id
         self.state = RoomState(room_id)
         self.epoch = ""
-        self._log = log_
+        self._room_log = room_log
         self._on_applied = on_applied
         self._opened = False
         self._early: dict[int, Entry] = {}  # entries that arrived ahead of a gap, by seq
@@ -90,7 +90,7 @@ class Replica:
         try:
             while True:
                 try:
-                    entries = await self._log.read(self.room_id, self.state.seq, CATCH_UP_BATCH)
+                    entries = await self._room_log.read(self.room_id, self.state.seq, CATCH_UP_BATCH)
                 except ConnectionError:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, MAX_RETRY_SECONDS)

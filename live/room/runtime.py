@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from live.coord.presence import Presence
 from live.errors import CloseCode, EpochChanged, Unavailable
 from live.log.base import RoomLog
 from live.room.fanout import Buffered, Fanout, Member, buffered
@@ -21,13 +22,13 @@ from live.room.replica import Replica
 from live.room.signals import EdgeSignals
 from live.wire.server import EventMessage, ServerMessage, Welcome, You
 from rooms.commands import Actor, Command, Entry
-from rooms.events import STAFF_TYPES, ChatMessage, Event, INTERNAL_TYPES
+from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatMessage, Event
 from rooms.fold import Outcome, check
 from rooms.roles import SEES_SALES
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq
 
-log = logging.getLogger("live.room")
+logger = logging.getLogger("live.room")
 
 SUBMIT_TIMEOUT_SECONDS = 10.0
 DELIVERY_GRACE_SECONDS = 1.0  # an appended entry not delivered by then is read from the log
@@ -42,13 +43,15 @@ class RoomRuntime:
         room_id: RoomId,
         *,
         room_log: RoomLog,
+        presence: Presence,
         node_id: str,
         on_folded: OnFolded,
         on_stale: OnStale = lambda rt: None,
         fanout: Fanout | None = None,
     ) -> None:
         self.room_id = room_id
-        self._log = room_log
+        self._room_log = room_log
+        self._presence = presence
         self._node_id = node_id
         self._on_folded = on_folded  # the persister: every entry with all its events
         self._on_stale = on_stale
@@ -79,9 +82,9 @@ class RoomRuntime:
 
     async def open(self) -> bool:
         """Follow the log and fold the room's history; False if the log has none."""
-        history = await self._log.open(self.room_id, self.replica.on_entry, self._on_reset, self.signals.on_remote)
+        history = await self._room_log.open(self.room_id, self.replica.on_entry, self._on_reset, self.signals.on_remote)
         if history.epoch is None:
-            await self._log.close_room(self.room_id)
+            await self._room_log.close_room(self.room_id)
             return False
         self.replica.load(history)
         return True
@@ -94,8 +97,8 @@ class RoomRuntime:
             if not waiter.done():
                 waiter.set_exception(Unavailable("the room was reset; retry", retry_after_ms=500))
         with contextlib.suppress(ConnectionError, OSError):
-            await self._log.report({self.room_id: (0, {})})  # this node's share ends now, not at expiry
-        await self._log.close_room(self.room_id)
+            await self._presence.report({self.room_id: (0, {})})  # this node's share ends now, not at expiry
+        await self._room_log.close_room(self.room_id)
 
     def _on_reset(self) -> None:
         """The log's history for this room changed under us: hand the room back to the node."""
@@ -112,7 +115,7 @@ class RoomRuntime:
         waiter: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._waiting[ref] = waiter
         try:
-            seq = await self._log.append(self.room_id, self.epoch, actor, command, origin=ref)
+            seq = await self._room_log.append(self.room_id, self.epoch, actor, command, origin=ref)
             try:
                 return await asyncio.wait_for(asyncio.shield(waiter), DELIVERY_GRACE_SECONDS)
             except TimeoutError:
@@ -124,7 +127,7 @@ class RoomRuntime:
             self._on_reset()
             raise Unavailable("the room's history was reset; retry", retry_after_ms=500) from exc
         except (ConnectionError, OSError, TimeoutError) as exc:
-            log.warning("room %s: command not taken (%r)", self.room_id, exc)
+            logger.warning("room %s: command not taken (%r)", self.room_id, exc)
             raise Unavailable("the room log is unavailable; retry", retry_after_ms=1000) from exc
         finally:
             self._waiting.pop(ref, None)

@@ -1,0 +1,113 @@
+"""The contracts of leases (live/coord/leases.py) and presence (live/coord/presence.py),
+run against the memory and the Redis implementations.
+
+Each test gets a ``world`` (tests/worlds.py): backends of one kind, one set per node.
+The memory backends are one process, the only node there is, so where a contract is
+about several nodes the test says what memory promises instead.
+"""
+
+import asyncio
+
+from rooms.commands import ChatPost
+from tests.harness import eventually
+from tests.worlds import ALICE, Follower, World, new_room, until
+
+SHORT_MS = 300  # lease time and presence expiry for the tests that wait for one to pass
+
+
+# --- leases ---------------------------------------------------------------------------
+
+
+async def test_one_lease_holder_at_a_time(world: World) -> None:
+    a, b = world.node("a"), world.node("b")
+    rooms = [new_room() for _ in range(20)]
+    held_a, held_b = await asyncio.gather(a.leases.hold(rooms), b.leases.hold(rooms))
+    if world.one_node:
+        # Memory: each node is a process of its own and the only node of its rooms, so
+        # it holds every lease it asks for.
+        assert held_a == held_b == set(rooms)
+        return
+    assert held_a.isdisjoint(held_b) and held_a | held_b == set(rooms)  # each room: exactly one
+    assert await a.leases.hold(rooms) == held_a  # renewed, not lost
+    assert await b.leases.hold(rooms) == held_b
+
+
+async def test_a_lease_not_renewed_lapses_to_the_next_node(world: World) -> None:
+    a, b = world.node("a", lease_ms=SHORT_MS), world.node("b", lease_ms=SHORT_MS)
+    room = new_room()
+    assert await a.leases.hold([room]) == {room}
+    if world.one_node:
+        # Memory has no lease time: the one node never goes away unseen.
+        assert await b.leases.hold([room]) == {room}
+        return
+    assert await b.leases.hold([room]) == set()
+    await eventually(lambda: b.leases.hold([room]), lambda held: held == {room})  # b asks until a's lease lapses
+    assert await a.leases.hold([room]) == set()  # a's lapsed lease is b's now
+
+
+async def test_progress_marks_round_trip(world: World) -> None:
+    a = world.node("a")
+    # On Redis the marks are the holder's word to the other nodes; memory's one node
+    # reads back its own.
+    reader = a if world.one_node else world.node("b")
+    r1, r2, unmarked = new_room(), new_room(), new_room()
+    assert await reader.leases.marks([r1, r2, unmarked]) == {}
+    await a.leases.mark({r1: 5, r2: 9})
+    await a.leases.mark({r1: 12})
+    assert await reader.leases.marks([r1, r2, unmarked]) == {r1: 12, r2: 9}
+    assert await reader.leases.marks([]) == {}
+
+
+# --- presence -------------------------------------------------------------------------
+
+
+async def test_the_nodes_viewer_shares_sum_and_a_zero_share_leaves_at_once(world: World) -> None:
+    a, b = world.node("a"), world.node("b")
+    room, other = new_room(), new_room()
+    assert await a.presence.report({room: (3, {}), other: (1, {})}) == {room: 3, other: 1}
+    totals = await b.presence.report({room: (4, {})})
+    if world.one_node:
+        # Memory: a room's viewers are the one node's own.
+        assert totals == {room: 4}
+        assert await a.presence.report({room: (0, {})}) == {room: 0}
+        return
+    assert totals == {room: 7}
+    assert await a.presence.report({room: (0, {})}) == {room: 4}
+    assert await b.presence.report({room: (4, {})}) == {room: 4}
+    assert await b.presence.report({}) == {}
+
+
+async def test_a_share_not_reported_again_expires(world: World) -> None:
+    a, b = world.node("a", presence_ttl_ms=SHORT_MS), world.node("b", presence_ttl_ms=SHORT_MS)
+    room = new_room()
+    await a.presence.report({room: (3, {})})
+    if world.one_node:
+        # Memory has no expiry: the only node's share is what it last said.
+        assert await a.presence.report({room: (3, {})}) == {room: 3}
+        return
+    assert await b.presence.report({room: (4, {})}) == {room: 7}
+    # b keeps reporting (its heartbeat) while a is silent, until a's share has expired.
+    await eventually(lambda: b.presence.report({room: (4, {})}), lambda totals: totals == {room: 4})
+
+
+async def test_reactions_reach_the_other_nodes_through_the_log_subscription(world: World) -> None:
+    a = world.node("a")
+    room = new_room()
+    epoch = await a.log.seed(room, None)
+    at_a = await Follower().open(a, room)
+    if world.one_node:
+        # Memory: there is no other node. The reporting node never gets its own back.
+        await a.presence.report({room: (1, {"heart": 2})})
+        await a.log.append(room, epoch, ALICE, ChatPost(text="after"))
+        assert len(at_a.entries) == 1 and at_a.signals == []
+        return
+    b = world.node("b")
+    at_b = await Follower().open(b, room)
+    await a.presence.report({room: (1, {"heart": 2, "fire": 1})})
+    await until(lambda: at_b.signals != [], "b to receive a's reactions")
+    assert at_b.signals == [("a", {"heart": 2, "fire": 1})]
+    # On the room's channel the reactions came before this entry: once a has the entry,
+    # it would have had its own reactions too, had they been handed back to it.
+    await a.log.append(room, epoch, ALICE, ChatPost(text="after"))
+    await until(lambda: len(at_a.entries) == 1, "a to receive the entry")
+    assert at_a.signals == []
