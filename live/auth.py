@@ -1,25 +1,57 @@
-"""Signed identity tokens (JWT, HS256 pinned) from the host platform.
+"""Signed identity tokens (JWT) from the host platform: who the caller is, nothing more.
 
-The token names the user, their display name, the room it is good for (``*`` for
-every room, used by platform back ends), the role there and a membership tier.
-The server trusts nothing else a client says about itself.
+A token names the user, their display name, the room it is good for (``*`` for every
+room, used by platform back ends), the role it asks for, the tenant it acts for (the
+``brand`` claim), a membership tier and a referral code. What that identity may do to
+a given room, order or catalog is decided in ``live.access``, against the object.
+
+Two ways to sign, each with its algorithm pinned:
+- HS256 with the shared ``token_secret`` (the platform and this server share it);
+- RS256, ES256 or EdDSA, verified against a JWKS (a file, or a URL PyJWT's client
+  fetches and caches), where each key must name its ``alg`` and only that algorithm
+  is accepted for it, so a platform never shares a signing secret.
+Every token needs ``sub``, ``aud`` (= ``live``), ``room``, ``role``, ``iat`` and ``exp``,
+and may live at most ``max_lifetime_seconds`` (``exp - iat``). Clocks may differ by
+``LEEWAY_SECONDS``.
 """
 
+import asyncio
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
 
-from live.errors import AuthError, Forbidden
+from live.errors import AuthError
 from rooms.commands import Actor
 from rooms.roles import Role
 from rooms.types import UserId
 
-ALGORITHM = "HS256"  # pinned: a token that names another algorithm is refused
+HS_ALGORITHM = "HS256"  # pinned for the shared secret: a token naming another algorithm is refused
+ASYMMETRIC = frozenset({"RS256", "ES256", "EdDSA"})
 AUDIENCE = "live"
 ANY_ROOM = "*"
 LEEWAY_SECONDS = 10
 MAX_NAME = 64
+REQUIRED = ["exp", "iat", "sub", "aud", "room", "role"]
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """A verified caller: the actor its token names, and the scope it was issued for."""
+
+    actor: Actor  # with the role the token asks for; live.access decides the role in a room
+    room: str  # the room the token is good for, or "*"
+    brand: str | None  # the tenant the token acts for
+    pii: bool = False  # may read real user ids in exports
+
+    @property
+    def tenant(self) -> str | None:
+        """The merchant this caller acts for: its brand, or a brandless host's or brand's own id."""
+        if self.brand:
+            return self.brand
+        return self.actor.user_id if self.actor.role in (Role.HOST, Role.BRAND) else None
 
 
 def mint(
@@ -31,43 +63,81 @@ def mint(
     role: Role,
     tier: str | None = None,
     ref: str | None = None,
+    brand: str | None = None,
     ttl_seconds: int = 3600,
 ) -> str:
+    """An HS256 token, as the platform (or ``live token`` in development) makes them."""
     now = int(time.time())
-    claims = {"sub": user_id, "name": name, "room": room, "role": role.value, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds}
-    if tier:
-        claims["tier"] = tier
-    if ref:
-        claims["ref"] = ref
-    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+    claims: dict[str, Any] = {"sub": user_id, "name": name, "room": room, "role": role.value, "aud": AUDIENCE, "iat": now, "exp": now + ttl_seconds}
+    for key, value in (("tier", tier), ("ref", ref), ("brand", brand)):
+        if value:
+            claims[key] = value
+    return jwt.encode(claims, secret, algorithm=HS_ALGORITHM)
 
 
-def verify(secret: str, token: str, room: str) -> Actor:
-    """The actor a token names for ``room``. Raises AuthError (bad token) or Forbidden (wrong room)."""
-    return actor_of(claims(secret, token, room))
+class Verifier:
+    """Verifies tokens with the shared secret and/or a JWKS; one per node."""
+
+    def __init__(self, secret: str | None, *, jwks: str | None = None, max_lifetime_seconds: int = 86_400) -> None:
+        self._secret = secret
+        self._max_lifetime = max_lifetime_seconds
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._client: jwt.PyJWKClient | None = None
+        if jwks and jwks.startswith(("http://", "https://")):
+            self._client = jwt.PyJWKClient(jwks, cache_keys=True, lifespan=300, timeout=5)
+        elif jwks:
+            self._keys = {key.key_id or "": key for key in jwt.PyJWKSet.from_json(Path(jwks).read_text()).keys}
+            _check_pinned(self._keys.values())
+
+    async def identify(self, token: str) -> Identity:
+        """The identity a token names. Raises AuthError for anything not valid."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise AuthError(f"invalid token: {exc}") from None
+        alg = header.get("alg")
+        if alg == HS_ALGORITHM and self._secret:
+            key: Any = self._secret
+        elif alg in ASYMMETRIC and (self._keys or self._client):
+            jwk = await self._jwk(str(header.get("kid") or ""))
+            if jwk.algorithm_name != alg:
+                raise AuthError("invalid token: the key does not sign with this algorithm")
+            key = jwk.key
+        else:
+            raise AuthError("invalid token: algorithm not allowed")
+        return _identity(self._decode(token, key, str(alg)))
+
+    async def _jwk(self, kid: str) -> jwt.PyJWK:
+        if self._client is not None:
+            try:  # PyJWKClient fetches with urllib: keep that off the event loop
+                jwk = await asyncio.to_thread(self._client.get_signing_key, kid)
+            except jwt.PyJWKClientError as exc:
+                raise AuthError(f"invalid token: {exc}") from None
+            _check_pinned([jwk])
+            return jwk
+        if kid not in self._keys:
+            raise AuthError("invalid token: unknown key id")
+        return self._keys[kid]
+
+    def _decode(self, token: str, key: Any, alg: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(token, key, algorithms=[alg], audience=AUDIENCE, leeway=LEEWAY_SECONDS, options={"require": REQUIRED})
+        except jwt.ExpiredSignatureError:
+            raise AuthError("token has expired") from None
+        except jwt.InvalidTokenError as exc:
+            raise AuthError(f"invalid token: {exc}") from None
+        if not isinstance(claims["exp"], int | float) or not isinstance(claims["iat"], int | float) or claims["exp"] - claims["iat"] > self._max_lifetime:
+            raise AuthError(f"invalid token: it may live at most {self._max_lifetime} s (exp - iat)")
+        return claims
 
 
-def claims(secret: str, token: str, room: str) -> dict[str, Any]:
-    """A verified token's claims, for ``room``. Raises AuthError or Forbidden."""
-    try:
-        decoded: dict[str, Any] = jwt.decode(
-            token,
-            secret,
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            leeway=LEEWAY_SECONDS,
-            options={"require": ["exp", "sub", "aud", "room", "role"]},
-        )
-    except jwt.ExpiredSignatureError:
-        raise AuthError("token has expired") from None
-    except jwt.InvalidTokenError as exc:
-        raise AuthError(f"invalid token: {exc}") from None
-    if decoded["room"] not in (room, ANY_ROOM):
-        raise Forbidden("token is not for this room")
-    return decoded
+def _check_pinned(keys: Any) -> None:
+    for key in keys:
+        if key.algorithm_name not in ASYMMETRIC:
+            raise ValueError(f"JWKS key {key.key_id!r} must name its alg, one of {sorted(ASYMMETRIC)}")
 
 
-def actor_of(claims: dict[str, Any]) -> Actor:
+def _identity(claims: dict[str, Any]) -> Identity:
     try:
         role = Role(claims["role"])
     except ValueError:
@@ -75,10 +145,14 @@ def actor_of(claims: dict[str, Any]) -> Actor:
     if role in (Role.GUEST, Role.SYSTEM):
         raise AuthError(f"no token carries the role {role.value}")
     name = str(claims.get("name") or claims["sub"])[:MAX_NAME]
-    tier, ref = claims.get("tier"), claims.get("ref")
-    return Actor(
-        user_id=UserId(str(claims["sub"])), name=name, role=role, tier=str(tier) if tier else None, ref=str(ref)[:MAX_NAME] if ref else None
-    )
+    tier, ref, brand = claims.get("tier"), claims.get("ref"), claims.get("brand")
+    actor = Actor(user_id=UserId(str(claims["sub"])), name=name, role=role, tier=str(tier) if tier else None, ref=str(ref)[:MAX_NAME] if ref else None)
+    return Identity(actor=actor, room=str(claims["room"]), brand=str(brand) if brand else None, pii=claims.get("pii") is True)
+
+
+def merchant_key(brand: str) -> Identity:
+    """A brand's server, calling with its API key: the brand itself, for every room."""
+    return Identity(actor=Actor(user_id=UserId(f"key:{brand}"), name=brand, role=Role.BRAND), room=ANY_ROOM, brand=brand)
 
 
 def guest(connection_id: str) -> Actor:

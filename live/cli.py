@@ -93,7 +93,7 @@ def _token(args: argparse.Namespace) -> None:
 
     secret = args.secret or Settings().token_secret
     print(
-        auth.mint(secret, user_id=args.user, name=args.name or args.user, room=args.room, role=Role(args.role), tier=args.tier, ref=args.ref, ttl_seconds=args.ttl)
+        auth.mint(secret, user_id=args.user, name=args.name or args.user, room=args.room, role=Role(args.role), tier=args.tier, ref=args.ref, brand=args.brand, ttl_seconds=args.ttl)
     )
 
 
@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     token.add_argument("--name", help="display name")
     token.add_argument("--room", required=True, help="room id, or * for every room")
     token.add_argument("--role", default="viewer", choices=[r.value for r in Role if r not in (Role.GUEST, Role.SYSTEM)])
+    token.add_argument("--brand", help="the tenant (brand) the token acts for")
     token.add_argument("--tier", help="membership tier")
     token.add_argument("--ref", help="referral code: the affiliate this viewer came with")
     token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")

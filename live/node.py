@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from live import auth
+from live.auth import Verifier
 from live.backends import Backends
 from live.errors import CloseCode
 from live.log.serde import entries_from_dicts, state_to_dict
@@ -43,6 +44,7 @@ class Node:
     def __init__(self, settings: Settings, backends: Backends, store: Store, persister: Persister) -> None:
         self.id = backends.node_id
         self.settings = settings
+        self.verifier = Verifier(settings.token_secret, jwks=settings.jwks, max_lifetime_seconds=settings.max_token_lifetime_seconds)
         self.room_log, self.leases, self.presence = backends.log, backends.leases, backends.presence
         self.store = store
         self.persister = persister

@@ -14,7 +14,9 @@ class Settings(BaseSettings):
     log: str = Field(default="memory", pattern="^(memory|redis)$")
     redis_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///./live.db"
-    token_secret: str = DEV_SECRET
+    token_secret: str = DEV_SECRET  # HS256 tokens; empty: only JWKS-signed tokens are accepted
+    jwks: str | None = None  # RS256/ES256/EdDSA tokens: a JWKS file path or https:// URL
+    max_token_lifetime_seconds: int = 86_400  # a token's exp - iat may not exceed this
     # Browser Origins allowed to open WebSockets; empty = same origin only. "*" allows any.
     allowed_origins: list[str] = Field(default_factory=list)
     # Limits

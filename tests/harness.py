@@ -35,8 +35,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def token(user: str, room: str, role: str = "viewer", name: str | None = None, tier: str | None = None, ttl: int = 3600, ref: str | None = None) -> str:
-    return auth.mint(SECRET, user_id=user, name=name or user.title(), room=room, role=Role(role), tier=tier, ref=ref, ttl_seconds=ttl)
+def token(user: str, room: str, role: str = "viewer", name: str | None = None, tier: str | None = None, ttl: int = 3600, ref: str | None = None, brand: str | None = None) -> str:
+    return auth.mint(SECRET, user_id=user, name=name or user.title(), room=room, role=Role(role), tier=tier, ref=ref, brand=brand, ttl_seconds=ttl)
 
 
 class LiveServer:

@@ -7,7 +7,7 @@ async def test_room_lifecycle(api: Api, room_id: str) -> None:
     r = await api.http.post(
         "/v1/rooms",
         json={"id": room_id, "title": "Spring drop", "brand_id": "acme", "host_id": "hana", "starts_at": "2026-12-01T12:00:00Z"},
-        headers=bearer(token("acme-backend", "*", "brand")),
+        headers=bearer(token("acme-backend", "*", "brand", brand="acme")),
     )
     assert r.status_code == 201, r.text
     room = r.json()

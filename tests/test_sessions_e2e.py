@@ -149,10 +149,10 @@ async def test_a_session_replays_exports_and_adds_up(cluster: Cluster, pg_url: s
     audit = subprocess.run([sys.executable, "-m", "live.cli", "audit", "show"], cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True)
     assert audit.returncode == 0 and "no difference" in audit.stdout, audit.stdout + audit.stderr
 
-    # Access: another brand gets 403; so does a viewer.
-    for headers in (bearer(token("brandB", "*", "brand")), bearer(token("ana", "show")), {"x-api-key": "nope"}):
+    # Access: another brand gets 403; so does a viewer; a key nobody issued is not a caller (401).
+    for headers, status in ((bearer(token("brandB", "*", "brand")), 403), (bearer(token("ana", "show")), 403), ({"x-api-key": "nope"}, 401)):
         for path in ("/v1/rooms/show/replay", "/v1/rooms/show/export.csv", "/v1/rooms/show/analytics"):
-            assert (await api.http.get(path, headers=headers)).status_code == 403, (path, headers)
+            assert (await api.http.get(path, headers=headers)).status_code == status, (path, headers)
     assert (await api.http.get("/v1/brands/brandA/sessions", headers=bearer(token("brandB", "*", "brand")))).status_code == 403
 
     # Erasure: Ana's text and id go; the counts stay; the log still re-folds the same.

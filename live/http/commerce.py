@@ -1,9 +1,9 @@
 """Commerce over HTTP: the catalog, a room's orders and sales, confirm and cancel.
 
-Catalog writes need a ``brand`` or ``host`` token for every room (``room: "*"``) whose
-user id is the catalog's owner (the brand id, or the host's id for rooms without a
-brand). Order reads and confirm/cancel need a ``brand`` or ``host`` token for the room:
-that is the merchant's checkout calling back.
+Who may (``live.access``): a catalog is written by its owner — the brand (a ``brand``
+token for room ``*`` or its API key), or a brandless host for their own. A room's
+orders, confirm/cancel and sales are its tenant's: that is the merchant's checkout
+calling back. An affiliate of the room sees its own sales only.
 """
 
 import csv
@@ -16,12 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from live.errors import Forbidden, Invalid
-from live.http.common import caller, open_room, outcome_response
+from live import access
+from live.access import RoomRef
+from live.auth import Identity
+from live.errors import Invalid
+from live.http.common import identify, open_room, outcome_response, room_ref
 from live.node import Node
 from rooms import commands as c
 from rooms.fold import Accepted
-from rooms.roles import MERCHANT
 from rooms.types import RoomId
 
 MAX_IMPORT_ROWS = 10_000
@@ -40,11 +42,12 @@ class ProductIn(BaseModel):
     stock: int = Field(0, ge=0)
 
 
-def _merchant(node: Node, request: Request, room: str) -> c.Actor:
-    actor = caller(node, request, room)
-    if actor.role not in MERCHANT:
-        raise Forbidden("only the brand or the host may do this")
-    return actor
+async def _authorized(node: Node, request: Request, action: access.Action) -> tuple[Identity, RoomRef]:
+    """The caller, checked against the room in the path (before any body is read)."""
+    identity = await identify(node, request)
+    room = await room_ref(node, request.path_params["room_id"])
+    access.authorize(identity, action, room)
+    return identity, room
 
 
 def _rows(request: Request, body: bytes) -> list[Any]:
@@ -60,9 +63,7 @@ def _rows(request: Request, body: bytes) -> list[Any]:
 
 async def import_products(node: Node, request: Request) -> Response:
     owner = request.path_params["owner"]
-    actor = caller(node, request, "*")
-    if actor.role not in MERCHANT or actor.user_id != owner:
-        raise Forbidden("a catalog is written by its owner's brand or host token (room *)")
+    access.authorize_catalog(await identify(node, request), owner)
     try:
         rows = _rows(request, await request.body())
     except (ValueError, UnicodeDecodeError, orjson.JSONDecodeError) as exc:
@@ -86,17 +87,20 @@ async def list_products(node: Node, request: Request) -> Response:
 
 
 async def list_orders(node: Node, request: Request) -> Response:
-    room_id = request.path_params["room_id"]
-    _merchant(node, request, room_id)
-    return JSONResponse({"room_id": room_id, "orders": await node.store.list_orders(room_id)})
+    _, room = await _authorized(node, request, access.Action.MERCHANT)
+    return JSONResponse({"room_id": room.id, "orders": await node.store.list_orders(room.id)})
 
 
 async def sales(node: Node, request: Request) -> Response:
-    """Units and revenue per currency, per product and per affiliate, paid and reserved."""
-    room_id = request.path_params["room_id"]
-    _merchant(node, request, room_id)
-    orders = await node.store.list_orders(room_id)
-    return JSONResponse({"room_id": room_id} | summarize(orders))
+    """Units and revenue per currency, per product and per affiliate, paid and reserved.
+
+    The room's merchant sees all of it; an affiliate of the room only their own sales.
+    """
+    identity, room = await _authorized(node, request, access.Action.SALES)
+    orders = await node.store.list_orders(room.id)
+    if not access.is_merchant(identity, room):
+        orders = [o for o in orders if o["affiliate_id"] == identity.actor.user_id]
+    return JSONResponse({"room_id": room.id} | summarize(orders))
 
 
 def summarize(orders: list[dict[str, Any]]) -> dict[str, Any]:
@@ -117,12 +121,11 @@ def summarize(orders: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def _order_command(node: Node, request: Request, command: c.OrderConfirm | c.OrderCancel) -> Response:
-    room_id = RoomId(request.path_params["room_id"])
-    actor = _merchant(node, request, room_id)
-    rt = await open_room(node, room_id)
-    outcome = await rt.submit(actor, command)
+    identity, room = await _authorized(node, request, access.Action.MERCHANT)
+    rt = await open_room(node, RoomId(room.id))
+    outcome = await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), command)
     result = outcome.result if isinstance(outcome, Accepted) else {}
-    return outcome_response(outcome, {"room_id": room_id, "reservation_id": command.reservation_id} | result)
+    return outcome_response(outcome, {"room_id": room.id, "reservation_id": command.reservation_id} | result)
 
 
 async def confirm_order(node: Node, request: Request) -> Response:

@@ -12,12 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from live import auth
+from live.access import RoomRef
 from live.errors import AuthError, Invalid, NotFound, ServerError, http_status
 from live.node import Node
 from live.room.runtime import RoomRuntime
-from rooms import commands as c
 from rooms.errors import Rejection
 from rooms.fold import Outcome
+from rooms.state import Status
 from rooms.types import RoomId
 
 Handler = Callable[[Node, Request], Awaitable[Response]]
@@ -50,13 +51,30 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def bearer(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise AuthError("send Authorization: Bearer <token>")
+        raise AuthError("send Authorization: Bearer <token> (or a brand's X-Api-Key)")
     return token
 
 
-def caller(node: Node, request: Request, room: str) -> c.Actor:
-    """The actor the request's bearer token names for ``room``."""
-    return auth.verify(node.settings.token_secret, bearer(request), room)
+async def identify(node: Node, request: Request) -> auth.Identity:
+    """Who calls: a brand's server by its API key (``X-Api-Key``), or a bearer token."""
+    key = request.headers.get("x-api-key")
+    if key is not None:
+        brand = node.settings.brand_api_keys.get(key)
+        if brand is None:
+            raise AuthError("unknown API key")
+        return auth.merchant_key(brand)
+    return await node.verifier.identify(bearer(request))
+
+
+async def room_ref(node: Node, room_id: str) -> RoomRef:
+    """The room's tenant and host, from this node's replica or from SQL; NotFound otherwise."""
+    rt = node.runtimes.get(RoomId(room_id))
+    if rt is not None and rt.state.status is not Status.NONE:
+        return RoomRef.of_state(rt.state)
+    row = await node.store.get_room(room_id)
+    if row is None:
+        raise NotFound("no such room")
+    return RoomRef.of_row(row)
 
 
 def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:

@@ -15,13 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from live import access
+from live.access import RoomRef
 from live.errors import Conflict, Invalid, NotFound
-from live.http.common import caller, int_param, open_room, outcome_response
+from live.http.common import identify, int_param, open_room, outcome_response
 from live.node import Node
 from live.room.runtime import RoomRuntime
 from rooms import commands as c
 from rooms.fold import check
-from rooms.roles import Role
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq, UserId
 
@@ -55,20 +56,19 @@ def _row_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def create_room(node: Node, request: Request) -> Response:
+    identity = await identify(node, request)  # before the body is read
     try:
         body = CreateRoom.model_validate_json(await request.body())
     except ValidationError as exc:
         raise Invalid("invalid room", details=exc.errors(include_url=False, include_context=False, include_input=False)) from None
     room_id = RoomId(body.id or uuid.uuid4().hex[:12])
-    actor = caller(node, request, room_id)
-    host_id = body.host_id or (None if actor.role is Role.BRAND else actor.user_id)
-    if host_id is None:
-        raise Invalid("host_id is required when a brand creates a room")
+    brand_id, host_id = access.new_room(identity, body.brand_id, body.host_id)
+    actor = identity.actor
     starts_at = Millis(int(body.starts_at.timestamp() * 1000)) if body.starts_at else None
     cmd = c.RoomCreate(
         title=body.title,
         host_id=UserId(host_id),
-        brand_id=body.brand_id,
+        brand_id=brand_id,
         starts_at=starts_at,
         allow_guests=body.allow_guests,
         max_message_length=body.max_message_length,
@@ -90,10 +90,9 @@ async def create_room(node: Node, request: Request) -> Response:
 
 
 async def _transition(node: Node, request: Request, command: c.Command) -> Response:
-    room_id = RoomId(request.path_params["room_id"])
-    actor = caller(node, request, room_id)
-    rt = await open_room(node, room_id)
-    outcome = await rt.submit(actor, command)
+    identity = await identify(node, request)
+    rt = await open_room(node, RoomId(request.path_params["room_id"]))
+    outcome = await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), command)
     await node.persister.flush_soon()  # an ended room's log is persisted completely before the reply
     return outcome_response(outcome, _room_view(rt))
 

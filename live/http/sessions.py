@@ -1,9 +1,8 @@
 """Brands after the show: replay, exports, analytics, erasure.
 
-Access: a brand sees only its own rooms. A request is the brand's when it carries the
-brand's API key (``X-Api-Key``, configured in ``LIVE_BRAND_API_KEYS``), or a token whose
-role is ``brand`` and whose user id is the room's brand, or the room's host's token.
-Anything else gets 403. Exports name users by a pseudonym that is stable within a brand
+Access (``live.access``): only the room's tenant — its brand's staff or API key
+(``X-Api-Key``, configured in ``LIVE_BRAND_API_KEYS``), or the host of a brandless
+room. Anything else gets 403. Exports name users by a pseudonym that is stable within a brand
 and different across brands; a token with the claim ``"pii": true`` may ask for real ids
 with ``identify=1``.
 """
@@ -17,15 +16,16 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from live import auth
-from live.errors import Forbidden, Invalid, NotFound
-from live.http.common import bearer, int_param
+from live import access
+from live.access import RoomRef
+from live.auth import Identity
+from live.errors import Invalid, NotFound
+from live.http.common import identify, int_param
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import brand_pseudonyms, pseudonym
 from rooms.analytics import Samples, analyze
 from rooms.events import STAFF_TYPES
-from rooms.roles import Role
 from rooms.types import RoomId
 
 PAGE = 1000
@@ -41,36 +41,17 @@ HIDDEN = STAFF_TYPES | {"chat.deleted"}
 ERASED = "[erased]"
 
 
-class Access:
-    def __init__(self, brand_id: str | None, pii: bool) -> None:
-        self.brand_id, self.pii = brand_id, pii
-
-
-def _access(node: Node, request: Request, room: dict[str, Any] | None, brand_id: str | None) -> Access:
-    """Who asks, for a room (or a brand's list). Raises AuthError/Forbidden."""
-    key = request.headers.get("x-api-key")
-    if key is not None:
-        owner = node.settings.brand_api_keys.get(key)
-        if owner is None or owner != brand_id:
-            raise Forbidden("this API key is not for this brand")
-        return Access(owner, pii=False)
-    claims = auth.claims(node.settings.token_secret, bearer(request), room["id"] if room else auth.ANY_ROOM)
-    actor = auth.actor_of(claims)
-    mine = (actor.role is Role.BRAND and actor.user_id == brand_id) or (room is not None and actor.role is Role.HOST and actor.user_id == room["host_id"])
-    if not mine:
-        raise Forbidden("a brand sees only its own rooms")
-    return Access(brand_id, pii=bool(claims.get("pii")))
-
-
-async def _room_for(node: Node, request: Request) -> tuple[dict[str, Any], Access]:
-    """The persisted room and who asks for it; NotFound, AuthError or Forbidden otherwise."""
+async def _room_for(node: Node, request: Request) -> tuple[dict[str, Any], Identity]:
+    """The persisted room and its merchant asking for it; NotFound, AuthError or Forbidden otherwise."""
+    identity = await identify(node, request)
     room = await node.store.get_room(request.path_params["room_id"])
     if room is None:
         raise NotFound("no such room")
-    return room, _access(node, request, room, room["brand_id"])
+    access.authorize(identity, access.Action.MERCHANT, RoomRef.of_row(room))
+    return room, identity
 
 
-async def _events(node: Node, room: dict[str, Any], request: Request, access: Access, *, types: tuple[str, ...]) -> AsyncIterator[dict[str, Any]]:
+async def _events(node: Node, room: dict[str, Any], request: Request, identity: Identity, *, types: tuple[str, ...]) -> AsyncIterator[dict[str, Any]]:
     """The room's events in order, with ``offset_ms`` from go-live.
 
     Deleted messages are left out, with the events that deleted them; so are the
@@ -81,7 +62,7 @@ async def _events(node: Node, room: dict[str, Any], request: Request, access: Ac
     hi = request.query_params.get("to_ms")
     start_ts = start_at + int(lo) if lo else None
     end_ts = start_at + int(hi) if hi else None
-    identify = request.query_params.get("identify") == "1" and access.pii
+    real_ids = request.query_params.get("identify") == "1" and identity.pii
     hide = brand_pseudonyms(node.settings.token_secret, room["brand_id"])
     after = 0
     while True:
@@ -92,7 +73,7 @@ async def _events(node: Node, room: dict[str, Any], request: Request, access: Ac
             if deleted or row["type"] in HIDDEN:
                 continue
             row["offset_ms"] = row["ts"] - start_at
-            yield row if identify else hide(row)
+            yield row if real_ids else hide(row)
         if len(rows) < PAGE:
             return
 
@@ -107,11 +88,11 @@ def _types(request: Request) -> tuple[str, ...]:
 
 async def replay(node: Node, request: Request) -> Response:
     """Events by time window and type, in order: JSON pages, or NDJSON with format=ndjson."""
-    room, access = await _room_for(node, request)
+    room, identity = await _room_for(node, request)
     types = _types(request)
     limit = int_param(request, "limit", 500, 1, 5000)
     after = int_param(request, "after", 0, 0, 2**62)
-    stream = _events(node, room, request, access, types=types)
+    stream = _events(node, room, request, identity, types=types)
     if request.query_params.get("format") == "ndjson":
         return StreamingResponse((orjson.dumps(ev) + b"\n" async for ev in stream), media_type="application/x-ndjson")
     page: list[dict[str, Any]] = []
@@ -126,12 +107,12 @@ async def replay(node: Node, request: Request) -> Response:
 
 async def export(node: Node, request: Request) -> Response:
     """Transcript exports: NDJSON, CSV or WebVTT, without deleted messages."""
-    room, access = await _room_for(node, request)
+    room, identity = await _room_for(node, request)
     fmt = request.path_params["fmt"]
     if fmt not in ("ndjson", "csv", "vtt"):
         raise NotFound("exports are .ndjson, .csv or .vtt")
     types = _types(request) or (EXPORT_FILTERS["chat"] if fmt == "vtt" else ())
-    rows = [ev async for ev in _events(node, room, request, access, types=types)]
+    rows = [ev async for ev in _events(node, room, request, identity, types=types)]
     name = f'attachment; filename="{room["id"]}.{fmt}"'
     if fmt == "ndjson":
         return Response(b"".join(orjson.dumps(r) + b"\n" for r in rows), media_type="application/x-ndjson", headers={"content-disposition": name})
@@ -182,7 +163,7 @@ async def _analytics(node: Node, room_id: str) -> dict[str, Any]:
 async def brand_sessions(node: Node, request: Request) -> Response:
     """A brand's sessions with their numbers, side by side (oldest first)."""
     brand_id = request.path_params["brand_id"]
-    _access(node, request, None, brand_id)
+    access.authorize_brand(await identify(node, request), brand_id)
     sessions = []
     for room in await node.store.brand_rooms(brand_id):
         a = await _analytics(node, room["id"])
@@ -193,7 +174,7 @@ async def brand_sessions(node: Node, request: Request) -> Response:
 async def erase_user(node: Node, request: Request) -> Response:
     """Remove a user's text and identity from the brand's persisted sessions; counts stay."""
     brand_id = request.path_params["brand_id"]
-    _access(node, request, None, brand_id)
+    access.authorize_brand(await identify(node, request), brand_id)
     try:
         user_id = str(orjson.loads(await request.body())["user_id"])
     except (orjson.JSONDecodeError, KeyError, TypeError):

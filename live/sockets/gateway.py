@@ -13,7 +13,8 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from live import auth, enrich, metrics
+from live import access, auth, enrich, metrics
+from live.access import RoomRef
 from live.errors import AuthError, CloseCode, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, close_code
 from live.node import Node
 from live.ratelimit import TokenBucket
@@ -100,7 +101,7 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
         actor = auth.guest(conn_id)
     else:
         try:
-            actor = auth.verify(node.settings.token_secret, hello.token, rt.room_id)
+            actor = access.room_actor(await node.verifier.identify(hello.token), RoomRef.of_state(rt.state))
         except AuthError as exc:
             exc.request_id = rid
             raise
