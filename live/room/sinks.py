@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from live.errors import CloseCode
 from live.wire.codec import Format
 
-log = logging.getLogger("live.sinks")
+logger = logging.getLogger("live.sinks")
 
 CLOSE_TIMEOUT_SECONDS = 5.0  # how long a closing slow client gets to drain before we abort
 

@@ -30,7 +30,7 @@ from rooms.fold import Accepted
 from rooms.state import Status
 from rooms.types import RoomId
 
-log = logging.getLogger("live.gateway")
+logger = logging.getLogger("live.gateway")
 
 
 async def room_socket(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId) -> None:
