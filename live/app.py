@@ -15,7 +15,8 @@ from starlette.websockets import WebSocket
 
 from live import metrics
 from live.backends import make_backends
-from live.errors import ServerError
+from live.edge import HttpEdge, host_trusted
+from live.errors import CloseCode, ServerError
 from live.http.common import server_error
 from live.http.routes import routes as http_routes
 from live.node import Node
@@ -39,12 +40,14 @@ class LiveApp:
     router frames every idle connection's task would otherwise hold; the rest is Starlette.
     """
 
-    def __init__(self, http: Starlette, node: Node) -> None:
+    def __init__(self, http: Any, node: Node) -> None:
         self.http = http
         self.node = node
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "websocket" and (match := ROOM_SOCKET.match(scope["path"])):
+        if scope["type"] == "websocket" and not host_trusted(scope, self.node.settings.trusted_hosts):
+            await WebSocket(scope, receive, send).close(CloseCode.POLICY)  # before accept: HTTP 403
+        elif scope["type"] == "websocket" and (match := ROOM_SOCKET.match(scope["path"])):
             await room_socket(self.node, WebSocket(scope, receive, send), send, RoomId(match.group(1)))
         elif scope["type"] == "websocket" and (match := REPLAY_SOCKET.match(scope["path"])):
             await replay_socket(self.node, WebSocket(scope, receive, send), RoomId(match.group(1)))
@@ -53,6 +56,8 @@ class LiveApp:
 
 
 def create_app(settings: Settings) -> Any:
+    if refusals := settings.refusals():
+        raise SystemExit("live: refusing to start: " + "; ".join(refusals))
     store = Store(settings.database_url)
     backends = make_backends(settings)
     persister = Persister(store, backends.log, backends.leases, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch)
@@ -89,4 +94,5 @@ def create_app(settings: Settings) -> Any:
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
-    return LiveApp(Starlette(routes=routes, lifespan=lifespan, exception_handlers={ServerError: server_error}), node)
+    http = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ServerError: server_error})
+    return LiveApp(HttpEdge(http, settings), node)

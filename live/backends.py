@@ -1,4 +1,4 @@
-"""A node's backends, built together: the room log, leases and presence.
+"""A node's backends, built together: the room log, leases, presence and usage.
 
 They come as one set because they share things: on Redis, one client and connection
 pool, and the room log's one reader task, which also delivers presence's reactions
@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from live.coord.leases import Leases
-from live.coord.memory import MemoryLeases, MemoryPresence
+from live.coord.memory import MemoryLeases, MemoryPresence, MemoryUsage
 from live.coord.presence import Presence
+from live.coord.usage import Usage
 from live.log.base import RoomLog
 from live.log.memory import MemoryLog
 from live.settings import Settings
@@ -27,6 +28,7 @@ class Backends:
     log: RoomLog
     leases: Leases
     presence: Presence
+    usage: Usage
     _close_shared: Callable[[], Awaitable[None]] = _nothing
 
     async def close(self) -> None:
@@ -36,7 +38,7 @@ class Backends:
 
 
 def memory_backends(node_id: str = "local") -> Backends:
-    return Backends(node_id, MemoryLog(node_id), MemoryLeases(), MemoryPresence())
+    return Backends(node_id, MemoryLog(node_id), MemoryLeases(), MemoryPresence(), MemoryUsage())
 
 
 def redis_backends(url: str, node_id: str, *, lease_ms: int | None = None, presence_ttl_ms: int | None = None) -> Backends:
@@ -48,7 +50,7 @@ def redis_backends(url: str, node_id: str, *, lease_ms: int | None = None, prese
     conn = RedisConn(url)
     leases = coord.RedisLeases(conn, node_id, lease_ms=lease_ms or coord.LEASE_MS)
     presence = coord.RedisPresence(conn, node_id, ttl_ms=presence_ttl_ms or coord.PRESENCE_TTL_MS)
-    return Backends(node_id, RedisLog(conn, node_id), leases, presence, conn.close)
+    return Backends(node_id, RedisLog(conn, node_id), leases, presence, coord.RedisUsage(conn), conn.close)
 
 
 def make_backends(settings: Settings) -> Backends:

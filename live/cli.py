@@ -2,9 +2,10 @@
 
 import argparse
 import logging
+import re
 import sys
 
-from live.settings import Settings
+from live.settings import DEV_SECRET, Settings
 from rooms.roles import Role
 
 WS_MAX_SIZE = 1 << 20  # frames between max_frame_bytes and this get a too_large reply; above it, close 1009
@@ -23,13 +24,14 @@ def _serve(args: argparse.Namespace) -> None:
         "database_url": args.database_url,
         "token_secret": args.token_secret,
         "allowed_origins": args.allowed_origin,
+        "dev": args.dev or None,
     }
     settings = Settings(**{k: v for k, v in flags.items() if v is not None})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging()
     if settings.uses_dev_secret:
         print(
-            "WARNING: serving with the published development token secret; anyone can mint tokens.\n"
-            "         Set LIVE_TOKEN_SECRET (or --token-secret) to a long random value in production.",
+            "WARNING: development mode, with the published development token secret: anyone can mint tokens.\n"
+            "         In production set LIVE_TOKEN_SECRET (32+ random characters) or LIVE_JWKS, without --dev.",
             file=sys.stderr,
             flush=True,
         )
@@ -46,8 +48,31 @@ def _serve(args: argparse.Namespace) -> None:
         proxy_headers=False,  # behind a proxy, set --forwarded-allow-ips in a uvicorn config of your own
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         log_level="info",
+        log_config=None,  # uvicorn's loggers propagate to ours (and its filters)
         access_log=False,
     )
+
+
+class _SafeLines(logging.Filter):
+    """No per-socket open/close lines (a flood at scale) and no tokens in any line."""
+
+    SOCKET_LINES = ("connection open", "connection closed")
+    SECRET = re.compile(r"((?:token|access_token|api_key)=)[^&\s\"']+", re.IGNORECASE)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.msg if isinstance(record.msg, str) else ""
+        if "WebSocket %s" in msg or msg in self.SOCKET_LINES:
+            return False
+        text = record.getMessage()
+        if self.SECRET.search(text):
+            record.msg, record.args = self.SECRET.sub(r"\1[redacted]", text), None
+        return True
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_SafeLines())
 
 
 def _audit(args: argparse.Namespace) -> None:
@@ -91,7 +116,7 @@ def _purge(args: argparse.Namespace) -> None:
 def _token(args: argparse.Namespace) -> None:
     from live import auth
 
-    secret = args.secret or Settings().token_secret
+    secret = args.secret or Settings().token_secret or DEV_SECRET
     print(
         auth.mint(secret, user_id=args.user, name=args.name or args.user, room=args.room, role=Role(args.role), tier=args.tier, ref=args.ref, brand=args.brand, ttl_seconds=args.ttl)
     )
@@ -109,6 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--database-url", help="SQLAlchemy async URL (default sqlite+aiosqlite:///./live.db)")
     serve.add_argument("--token-secret", help="HS256 secret for tokens (prefer LIVE_TOKEN_SECRET)")
     serve.add_argument("--allowed-origin", action="append", help="browser Origin allowed to connect (repeat)")
+    serve.add_argument("--dev", action="store_true", help="development mode: allows the published development token secret")
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", help="mint a signed token for development")

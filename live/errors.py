@@ -99,6 +99,7 @@ _HTTP_STATUS = {
     Code.FORBIDDEN: 403,
     Code.NOT_FOUND: 404,
     Code.CONFLICT: 409,
+    Code.TOO_LARGE: 413,
     Code.ENDED: 409,
     Code.ROOM_ENDED: 409,
     Code.ROOM_NOT_LIVE: 409,
@@ -134,6 +135,7 @@ class CloseCode(IntEnum):
 
 # The close code a connection refused during its handshake gets, by the error's code.
 CLOSE_CODE = {
+    Code.RATE_LIMITED: CloseCode.TOO_MANY_ERRORS,  # too many connections: reconnect after backoff
     Code.FORBIDDEN: CloseCode.FORBIDDEN,
     Code.NOT_FOUND: CloseCode.NOT_FOUND,
     Code.ROOM_ENDED: CloseCode.ROOM_ENDED,

@@ -18,6 +18,7 @@ from live import auth
 from live.auth import Verifier
 from live.backends import Backends
 from live.errors import CloseCode
+from live.limits import WINDOW_MS, Limits
 from live.log.serde import entries_from_dicts, state_to_dict
 from live.persister import Persister
 from live.room.fanout import Fanout
@@ -44,8 +45,9 @@ class Node:
     def __init__(self, settings: Settings, backends: Backends, store: Store, persister: Persister) -> None:
         self.id = backends.node_id
         self.settings = settings
-        self.verifier = Verifier(settings.token_secret, jwks=settings.jwks, max_lifetime_seconds=settings.max_token_lifetime_seconds)
-        self.room_log, self.leases, self.presence = backends.log, backends.leases, backends.presence
+        self.verifier = Verifier(settings.hs_secret, jwks=settings.jwks, max_lifetime_seconds=settings.max_token_lifetime_seconds)
+        self.room_log, self.leases, self.presence, self.usage = backends.log, backends.leases, backends.presence, backends.usage
+        self.limits = Limits(settings)
         self.store = store
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
@@ -123,7 +125,14 @@ class Node:
                 totals.pop(room, None)
             for rt in rooms:
                 rt.show_signals(totals.get(rt.room_id, rt.viewer_count))
+            await self._share_usage()
             await self._tick_due(rooms)
+
+    async def _share_usage(self) -> None:
+        """Commands per user and address, summed over the nodes: over the cap is refused everywhere."""
+        if counts := self.limits.take_counts():
+            with contextlib.suppress(ConnectionError):  # then each node limits what it sees itself
+                self.limits.apply_totals(await self.usage.add(counts, WINDOW_MS))
 
     async def _sample(self, totals: dict[RoomId, int]) -> None:
         """Record edge signals for analytics: the lease holder samples viewers and reactions;

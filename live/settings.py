@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "live-development-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -14,17 +15,38 @@ class Settings(BaseSettings):
     log: str = Field(default="memory", pattern="^(memory|redis)$")
     redis_url: str | None = None
     database_url: str = "sqlite+aiosqlite:///./live.db"
-    token_secret: str = DEV_SECRET  # HS256 tokens; empty: only JWKS-signed tokens are accepted
+    # Development mode (./dev serve): the published development secret stands in for a
+    # missing token secret. Without it the server refuses to start unsafely configured.
+    dev: bool = False
+    token_secret: str = ""  # HS256 tokens, shared with the platform; empty: only JWKS-signed tokens
     jwks: str | None = None  # RS256/ES256/EdDSA tokens: a JWKS file path or https:// URL
     max_token_lifetime_seconds: int = 86_400  # a token's exp - iat may not exceed this
-    # Browser Origins allowed to open WebSockets; empty = same origin only. "*" allows any.
+    pseudonym_secret: str = ""  # keys the per-brand pseudonyms in exports (default: the token secret)
+    # Browser Origins allowed to open WebSockets besides the page's own; "*" allows any.
     allowed_origins: list[str] = Field(default_factory=list)
+    # Host names this server answers to (HTTP and WebSocket); "*" any. Same-origin
+    # WebSockets are judged only for these, so a rebound DNS name cannot pass as us.
+    trusted_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
+    # Pages may be embedded (iframes) by these origins (CSP frame-ancestors); empty: none.
+    frame_ancestors: list[str] = Field(default_factory=list)
+    max_body_bytes: int = 1 << 20  # HTTP request bodies; bigger ones get 413 before they are read
+    max_import_bytes: int = 16 << 20  # catalog imports (PUT /v1/catalog/...)
     # Limits
     max_frame_bytes: int = 8192  # a bigger client frame gets a too_large error reply
     outbound_buffer_bytes: int = 1 << 20  # a connection whose unsent bytes pass this is a slow consumer
     recent_events: int = 5000  # per room, for resume without a snapshot
     commands_per_second: float = 10.0  # per connection, token bucket
     command_burst: int = 20
+    user_commands_per_second: float | None = None  # per user across connections and nodes (default: as per connection)
+    user_command_burst: int | None = None
+    address_commands_per_second: float = 200.0  # per client address (many shoppers share one mobile NAT)
+    address_command_burst: int = 2000
+    # Addresses no address limit applies to: a proxy on the same host (until forwarded
+    # addresses are trusted, everyone behind it has its address), tests, load generators.
+    unlimited_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    max_connections_per_user: int = 8  # open at once, per node
+    connections_per_address_per_minute: int = 600
+    rooms_per_host_per_hour: int = 30
     max_errors: int = 50  # invalid frames per connection before it is closed
     hello_timeout_seconds: float = 10.0
     # Timing
@@ -51,5 +73,29 @@ class Settings(BaseSettings):
     public_url: str | None = None  # base URL of this cluster, for confirm/cancel links (default http://host:port)
 
     @property
+    def hs_secret(self) -> str | None:
+        """The HS256 token secret in force: the configured one, or in development mode the published one."""
+        return self.token_secret or (DEV_SECRET if self.dev else None)
+
+    @property
+    def pseudonym_key(self) -> str:
+        return self.pseudonym_secret or self.hs_secret or ""
+
+    @property
     def uses_dev_secret(self) -> bool:
-        return self.token_secret == DEV_SECRET
+        return self.hs_secret == DEV_SECRET
+
+    def refusals(self) -> list[str]:
+        """Why this configuration must not serve outside development mode (empty: it may)."""
+        if self.dev:
+            return []
+        out = []
+        if self.token_secret == DEV_SECRET:
+            out.append("the published development secret is refused outside development mode")
+        elif self.token_secret and len(self.token_secret) < MIN_SECRET_LENGTH:
+            out.append(f"LIVE_TOKEN_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+        if not self.token_secret and not self.jwks:
+            out.append("set LIVE_TOKEN_SECRET or LIVE_JWKS (or run in development mode: --dev / LIVE_DEV=1)")
+        if not self.pseudonym_key or self.pseudonym_key == DEV_SECRET:
+            out.append("set LIVE_PSEUDONYM_SECRET (exports need a stable secret key for pseudonyms)")
+        return out

@@ -74,6 +74,7 @@ def start_node(port: int, tmp: str, env: dict[str, str]) -> subprocess.Popen[byt
         "LIVE_TOKEN_SECRET": SECRET,
         "LIVE_COMMANDS_PER_SECOND": "100000",
         "LIVE_COMMAND_BURST": "100000",
+        "LIVE_ROOMS_PER_HOST_PER_HOUR": "100000",
     } | env
     log = open(f"{tmp}/node-{port}.log", "wb")  # noqa: SIM115 - the node process writes to it for as long as it runs
     proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(port)], cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)

@@ -1,5 +1,5 @@
-"""The contracts of leases (live/coord/leases.py) and presence (live/coord/presence.py),
-run against the memory and the Redis implementations.
+"""The contracts of leases (live/coord/leases.py), presence (live/coord/presence.py) and
+usage (live/coord/usage.py), run against the memory and the Redis implementations.
 
 Each test gets a ``world`` (tests/worlds.py): backends of one kind, one set per node.
 The memory backends are one process, the only node there is, so where a contract is
@@ -111,3 +111,28 @@ async def test_reactions_reach_the_other_nodes_through_the_log_subscription(worl
     await a.log.append(room, epoch, ALICE, ChatPost(text="after"))
     await until(lambda: len(at_a.entries) == 1, "a to receive the entry")
     assert at_a.signals == []
+
+
+# --- usage ------------------------------------------------------------------------------
+
+
+async def test_usage_sums_every_nodes_counts_in_a_window(world: World) -> None:
+    a, b = world.node("a"), world.node("b")
+    window = 60_000  # long enough that both calls land in one window
+    user = f"u:{new_room()}"
+    assert await a.usage.add({user: 3}, window) == {user: 3}
+    totals = await b.usage.add({user: 4, "u:other": 1}, window)
+    if world.one_node:
+        # Memory: each node is a process of its own and counts only what it saw.
+        assert totals == {user: 4, "u:other": 1}
+        return
+    assert totals == {user: 7, "u:other": 1}
+    assert await a.usage.add({user: 0}, window) == {user: 7}
+
+
+async def test_usage_starts_over_in_each_window(world: World) -> None:
+    a = world.node("a")
+    user = f"u:{new_room()}"
+    assert await a.usage.add({user: 5}, 200) == {user: 5}
+    # A later window counts from zero again (poll until the 200 ms window has turned).
+    await eventually(lambda: a.usage.add({user: 1}, 200), lambda totals: totals[user] == 1)

@@ -1,8 +1,10 @@
-"""Leases and presence of the embedded server: one process is the only node.
+"""Leases, presence and usage of the embedded server: one process is the only node.
 
-It holds every room's lease, a room's viewers are its own, and there is no other
-node to send reactions to.
+It holds every room's lease, a room's viewers are its own, there is no other node to
+send reactions to, and a user's usage is what this process counted.
 """
+
+import time
 
 from live.coord.presence import Reports
 from rooms.types import RoomId
@@ -25,3 +27,17 @@ class MemoryLeases:
 class MemoryPresence:
     async def report(self, reports: Reports) -> dict[RoomId, int]:
         return {room: viewers for room, (viewers, _) in reports.items()}
+
+
+class MemoryUsage:
+    def __init__(self) -> None:
+        self._window = -1
+        self._counts: dict[str, int] = {}
+
+    async def add(self, counts: dict[str, int], window_ms: int) -> dict[str, int]:
+        window = int(time.time() * 1000) // window_ms
+        if window != self._window:
+            self._window, self._counts = window, {}
+        for k, n in counts.items():
+            self._counts[k] = self._counts.get(k, 0) + n
+        return {k: self._counts[k] for k in counts}

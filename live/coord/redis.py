@@ -1,11 +1,12 @@
-"""Leases and presence on Redis, over the client the node's room log uses.
+"""Leases, presence and usage on Redis, over the client the node's room log uses.
 
 Keys (``live.redisconn.key``): ``live:{room}:lease`` (the holder's node id, with a
 PX expiry), ``live:{room}:persisted`` (the holder's progress mark),
 ``live:{room}:presence`` (hash: node -> viewers) with ``live:{room}:presence:exp``
 (sorted set: node -> when its share expires; Redis 7.0 has no per-field expiry).
 Reactions are published on the room's channel as ``r|node|counts``, where the other
-nodes' room logs pick them up (``live.log.redis``).
+nodes' room logs pick them up (``live.log.redis``). Usage counters are
+``live:usage:{window}:<key>``, expiring two windows later.
 """
 
 from typing import Any
@@ -119,3 +120,24 @@ class RedisPresence:
             if reactions:
                 next(totals)
         return out
+
+
+class RedisUsage:
+    def __init__(self, conn: RedisConn) -> None:
+        self._redis: Any = conn.redis
+
+    async def add(self, counts: dict[str, int], window_ms: int) -> dict[str, int]:
+        if not counts:
+            return {}
+        try:
+            seconds, micros = await self._redis.time()
+            window = (int(seconds) * 1000 + int(micros) // 1000) // window_ms
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for k, n in counts.items():
+                    name = f"live:usage:{window}:{k}"
+                    pipe.incrby(name, n)
+                    pipe.pexpire(name, 2 * window_ms)
+                results = await pipe.execute()
+        except CONN_ERRORS as exc:
+            raise LogUnavailable(str(exc)) from exc
+        return {k: int(total) for k, total in zip(counts, results[::2], strict=True)}

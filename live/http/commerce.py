@@ -66,7 +66,7 @@ async def import_products(node: Node, request: Request) -> Response:
     access.authorize_catalog(await identify(node, request), owner)
     try:
         rows = _rows(request, await request.body())
-    except (ValueError, UnicodeDecodeError, orjson.JSONDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, orjson.JSONDecodeError, csv.Error) as exc:
         raise Invalid(f"cannot read the catalog: {exc}") from None
     if len(rows) > MAX_IMPORT_ROWS:
         raise Invalid(f"at most {MAX_IMPORT_ROWS} rows per import")

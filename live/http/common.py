@@ -34,18 +34,22 @@ def bind(node: Node, handler: Handler) -> Callable[[Request], Awaitable[Response
     return endpoint
 
 
-def error_response(status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+def error_response(status: int, code: str, message: str, details: Any = None, retry_after_ms: int | None = None) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
-    return JSONResponse({"error": body}, status_code=status)
+    headers = None
+    if retry_after_ms is not None:
+        body["retry_after_ms"] = retry_after_ms
+        headers = {"retry-after": str(-(-retry_after_ms // 1000))}  # whole seconds, rounded up
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     """The one exception handler: a named server error becomes its status and body."""
     if not isinstance(exc, ServerError):
         raise exc
-    return error_response(http_status(exc.code), exc.code, exc.message, exc.details)
+    return error_response(http_status(exc.code), exc.code, exc.message, exc.details, exc.retry_after_ms)
 
 
 def bearer(request: Request) -> str:
@@ -87,7 +91,7 @@ def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> in
 def outcome_response(outcome: Outcome, body: dict[str, Any], status: int = 200) -> JSONResponse:
     """The fold's answer: a rejection as its error, an acceptance as ``body``."""
     if isinstance(outcome, Rejection):
-        return error_response(http_status(outcome.code), outcome.code, outcome.message)
+        return error_response(http_status(outcome.code), outcome.code, outcome.message, retry_after_ms=outcome.retry_after_ms)
     return JSONResponse(body, status_code=status)
 
 

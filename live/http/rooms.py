@@ -9,7 +9,7 @@ import re
 import time
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import Request
@@ -20,6 +20,7 @@ from live.access import RoomRef
 from live.errors import Conflict, Invalid, NotFound
 from live.http.common import identify, int_param, open_room, outcome_response
 from live.node import Node
+from live.privacy import brand_pseudonyms
 from live.room.runtime import RoomRuntime
 from rooms import commands as c
 from rooms.fold import check
@@ -44,9 +45,15 @@ class CreateRoom(BaseModel):
     playback_url: str | None = Field(None, max_length=1000, pattern=r"^https?://")
 
 
-def _room_view(rt: RoomRuntime) -> dict[str, Any]:
+def _public(node: Node, brand_id: str | None) -> Any:
+    """Public surfaces name people by display name and the brand's pseudonym, never a platform id."""
+    return brand_pseudonyms(node.settings.pseudonym_key, brand_id)
+
+
+def _room_view(node: Node, rt: RoomRuntime) -> dict[str, Any]:
     view = rt.state.snapshot()
     view.pop("messages")
+    view = cast(dict[str, Any], _public(node, rt.state.brand_id)(view))
     view["viewers"] = rt.viewer_count
     return view
 
@@ -63,6 +70,7 @@ async def create_room(node: Node, request: Request) -> Response:
         raise Invalid("invalid room", details=exc.errors(include_url=False, include_context=False, include_input=False)) from None
     room_id = RoomId(body.id or uuid.uuid4().hex[:12])
     brand_id, host_id = access.new_room(identity, body.brand_id, body.host_id)
+    node.limits.room_created(identity.actor.user_id)
     actor = identity.actor
     starts_at = Millis(int(body.starts_at.timestamp() * 1000)) if body.starts_at else None
     cmd = c.RoomCreate(
@@ -86,7 +94,7 @@ async def create_room(node: Node, request: Request) -> Response:
     assert rt is not None
     outcome = await rt.submit(actor, cmd)
     await node.persister.flush_soon()  # listed right away
-    return outcome_response(outcome, _room_view(rt), 201)
+    return outcome_response(outcome, _room_view(node, rt), 201)
 
 
 async def _transition(node: Node, request: Request, command: c.Command) -> Response:
@@ -94,7 +102,7 @@ async def _transition(node: Node, request: Request, command: c.Command) -> Respo
     rt = await open_room(node, RoomId(request.path_params["room_id"]))
     outcome = await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), command)
     await node.persister.flush_soon()  # an ended room's log is persisted completely before the reply
-    return outcome_response(outcome, _room_view(rt))
+    return outcome_response(outcome, _room_view(node, rt))
 
 
 async def go_live(node: Node, request: Request) -> Response:
@@ -109,7 +117,7 @@ async def get_room(node: Node, request: Request) -> Response:
     room_id = RoomId(request.path_params["room_id"])
     rt = node.runtimes.get(room_id)
     if rt is not None and rt.state.status is not Status.NONE:
-        return JSONResponse(_room_view(rt))
+        return JSONResponse(_room_view(node, rt))
     row = await node.store.get_room(room_id)
     if row is None:
         raise NotFound("no such room")
@@ -126,7 +134,7 @@ async def list_rooms(node: Node, request: Request) -> Response:
     views = []
     for row in rows:
         rt = node.runtimes.get(row["id"])
-        views.append(_room_view(rt) if rt is not None and rt.state.status is not Status.NONE else _row_view(row) | {"viewers": 0})
+        views.append(_room_view(node, rt) if rt is not None and rt.state.status is not Status.NONE else _row_view(row) | {"viewers": 0})
     return JSONResponse({"rooms": views})
 
 
@@ -135,7 +143,7 @@ async def transcript(node: Node, request: Request) -> Response:
     room_id = request.path_params["room_id"]
     after = int_param(request, "after", 0, 0, 2**62)
     limit = int_param(request, "limit", 100, 1, 1000)
-    if await node.store.get_room(room_id) is None:
+    if (room := await node.store.get_room(room_id)) is None:
         raise NotFound("no such room")
     types = request.query_params.getlist("type")
     rows = await node.store.transcript(room_id, after=after, limit=limit + 1, types=types)
@@ -144,7 +152,8 @@ async def transcript(node: Node, request: Request) -> Response:
     if more and rows and rows[-1]["seq"] != rows[0]["seq"]:
         last = rows[-1]["seq"]  # never split one entry's events across pages
         rows = [r for r in rows if r["seq"] != last]
-    return JSONResponse({"room_id": room_id, "events": rows, "next_after": rows[-1]["seq"] if more and rows else None})
+    hide = _public(node, room["brand_id"])
+    return JSONResponse({"room_id": room_id, "events": [hide(r) for r in rows], "next_after": rows[-1]["seq"] if more and rows else None})
 
 
 async def health(node: Node, request: Request) -> Response:
@@ -165,13 +174,13 @@ async def room_leaderboard(node: Node, request: Request) -> Response:
     room_id = RoomId(request.path_params["room_id"])
     rt = node.runtimes.get(room_id)
     if rt is not None and rt.state.status is not Status.NONE:
-        return JSONResponse({"room_id": room_id, "leaderboard": rt.state.leaderboard(50)})
-    if await node.store.get_room(room_id) is None:
+        return JSONResponse({"room_id": room_id, "leaderboard": _public(node, rt.state.brand_id)(rt.state.leaderboard(50))})
+    if (room := await node.store.get_room(room_id)) is None:
         raise NotFound("no such room")
-    return JSONResponse({"room_id": room_id, "leaderboard": await node.store.room_leaderboard(room_id, 50)})
+    return JSONResponse({"room_id": room_id, "leaderboard": _public(node, room["brand_id"])(await node.store.room_leaderboard(room_id, 50))})
 
 
 async def brand_leaderboard(node: Node, request: Request) -> Response:
     """Top members across a brand's sessions (points summed, sessions counted)."""
     brand_id = request.path_params["brand_id"]
-    return JSONResponse({"brand_id": brand_id, "leaderboard": await node.store.brand_leaderboard(brand_id, 50)})
+    return JSONResponse({"brand_id": brand_id, "leaderboard": _public(node, brand_id)(await node.store.brand_leaderboard(brand_id, 50))})

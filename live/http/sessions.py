@@ -39,6 +39,7 @@ EXPORT_FILTERS = {
 }
 HIDDEN = STAFF_TYPES | {"chat.deleted"}
 ERASED = "[erased]"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 async def _room_for(node: Node, request: Request) -> tuple[dict[str, Any], Identity]:
@@ -51,29 +52,31 @@ async def _room_for(node: Node, request: Request) -> tuple[dict[str, Any], Ident
     return room, identity
 
 
-async def _events(node: Node, room: dict[str, Any], request: Request, identity: Identity, *, types: tuple[str, ...]) -> AsyncIterator[dict[str, Any]]:
+def _events(node: Node, room: dict[str, Any], request: Request, identity: Identity, *, types: tuple[str, ...]) -> AsyncIterator[dict[str, Any]]:
     """The room's events in order, with ``offset_ms`` from go-live.
 
     Deleted messages are left out, with the events that deleted them; so are the
-    staff-only running sales (they are in /sales).
+    staff-only running sales (they are in /sales). Parameters are checked here, before
+    anything is streamed (a bad one is a 422, never a broken stream).
     """
     start_at = room["went_live_at"] or room["created_at"]
-    lo = request.query_params.get("from_ms")
-    hi = request.query_params.get("to_ms")
-    start_ts = start_at + int(lo) if lo else None
-    end_ts = start_at + int(hi) if hi else None
+    window = [start_at + int_param(request, name, 0, 0, 2**40) if name in request.query_params else None for name in ("from_ms", "to_ms")]
     real_ids = request.query_params.get("identify") == "1" and identity.pii
-    hide = brand_pseudonyms(node.settings.token_secret, room["brand_id"])
+    hide = brand_pseudonyms(node.settings.pseudonym_key, room["brand_id"])
+    return _persisted_events(node, room["id"], start_at, window[0], window[1], types, None if real_ids else hide)
+
+
+async def _persisted_events(node: Node, room_id: str, start_at: int, start_ts: int | None, end_ts: int | None, types: tuple[str, ...], hide: Any) -> AsyncIterator[dict[str, Any]]:
     after = 0
     while True:
-        rows = await node.store.events_between(room["id"], after=after, start_ts=start_ts, end_ts=end_ts, types=types, limit=PAGE)
+        rows = await node.store.events_between(room_id, after=after, start_ts=start_ts, end_ts=end_ts, types=types, limit=PAGE)
         for row in rows:
             deleted = row.pop("_deleted")
             after = row["seq"]
             if deleted or row["type"] in HIDDEN:
                 continue
             row["offset_ms"] = row["ts"] - start_at
-            yield row if real_ids else hide(row)
+            yield row if hide is None else hide(row)
         if len(rows) < PAGE:
             return
 
@@ -123,9 +126,14 @@ async def export(node: Node, request: Request) -> Response:
         for r in rows:
             user = (r.get("message") or r.get("question") or {}).get("user") or {}
             text = (r.get("message") or r.get("question") or {}).get("text", "")
-            writer.writerow([r["seq"], r["ts"], r["offset_ms"], r["type"], user.get("id", r.get("user_id", "")), user.get("name", ""), text, orjson.dumps(r).decode()])
+            writer.writerow([r["seq"], r["ts"], r["offset_ms"], r["type"], *map(_cell, (user.get("id", r.get("user_id", "")), user.get("name", ""), text, orjson.dumps(r).decode()))])
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"content-disposition": name})
     return Response(webvtt(rows), media_type="text/vtt; charset=utf-8", headers={"content-disposition": name})
+
+
+def _cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    return "'" + value if value[:1] in FORMULA_STARTS else value
 
 
 def _clock(ms: int) -> str:
@@ -151,7 +159,9 @@ def webvtt(rows: list[dict[str, Any]]) -> str:
 
 async def analytics(node: Node, request: Request) -> Response:
     room, _ = await _room_for(node, request)
-    return JSONResponse(await _analytics(node, room["id"]))
+    numbers = await _analytics(node, room["id"])
+    numbers["top_contributors"] = brand_pseudonyms(node.settings.pseudonym_key, room["brand_id"])(numbers["top_contributors"])
+    return JSONResponse(numbers)
 
 
 async def _analytics(node: Node, room_id: str) -> dict[str, Any]:
@@ -179,6 +189,6 @@ async def erase_user(node: Node, request: Request) -> Response:
         user_id = str(orjson.loads(await request.body())["user_id"])
     except (orjson.JSONDecodeError, KeyError, TypeError):
         raise Invalid('send {"user_id": "..."}') from None
-    alias = "erased:" + pseudonym(node.settings.token_secret, brand_id, user_id)
+    alias = "erased:" + pseudonym(node.settings.pseudonym_key, brand_id, user_id)
     changed = await node.store.erase_user(brand_id, user_id, alias, ERASED)
     return JSONResponse({"brand_id": brand_id, "erased_as": alias, "rows": changed})

@@ -50,12 +50,13 @@ async def room_socket(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId)
         pass
     finally:
         rt.leave(member)
+        node.limits.disconnect(member.actor.user_id)
         metrics.CONNECTIONS.dec()
 
 
 def _refuse(sink: Sink, error: ServerError) -> None:
     """The error as a reply, then the close code that tells the client whether to come back."""
-    sink.write(frame_of(sink.fmt, Reply.failure(error.request_id, error.code, error.message)))
+    sink.write(frame_of(sink.fmt, Reply.failure(error.request_id, error.code, error.message, error.retry_after_ms)))
     sink.close(close_code(error.code), error.message)
 
 
@@ -83,8 +84,19 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId) -> tu
     if rt.state.status is Status.ENDED:
         _refuse(sink, RoomEnded("the room has ended", request_id=rid))
         return None
+    try:
+        node.limits.connect(member.actor.user_id, _address(ws))
+    except RateLimited as exc:
+        exc.request_id = rid
+        _refuse(sink, exc)
+        return None
     rt.join(member, rid, hello.since, hello.epoch)
     return rt, member
+
+
+def _address(ws: WebSocket) -> str:
+    client = ws.scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tuple[Member, str | int | None, w.Hello]:
@@ -114,6 +126,7 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
 async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> None:
     s, fmt = node.settings, member.sink.fmt
     bucket = TokenBucket(s.commands_per_second, s.command_burst)
+    user, address = member.actor.user_id, _address(ws)
     errors = 0
     while True:
         message = await ws.receive()
@@ -124,13 +137,15 @@ async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> 
             rid, msg = decode(fmt, message.get("text") or message.get("bytes") or b"", s.max_frame_bytes)
             if (wait := bucket.take()) > 0:
                 raise RateLimited("too many messages", retry_after_ms=int(wait * 1000) + 1)
+            if not isinstance(msg, w.Ping):
+                node.limits.command(user, address)
             rt.send(member, await _handle(node, rt, member, rid, msg))
         except ServerError as exc:
             errors += 1
             metrics.PROTOCOL_ERRORS.labels(exc.code).inc()
             rid = exc.request_id if exc.request_id is not None else rid
             rt.send(member, Reply.failure(rid, exc.code, exc.message, exc.retry_after_ms))
-            if errors > s.max_errors:
+            if errors >= s.max_errors:  # the max_errors-th error reply is the last
                 rt.leave(member)
                 member.sink.close(CloseCode.TOO_MANY_ERRORS, "too many invalid messages")
                 return

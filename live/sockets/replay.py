@@ -44,7 +44,7 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
     except ValueError:
         await ws.close(CloseCode.POLICY, "from_ms and speed must be numbers")
         return
-    hide = brand_pseudonyms(node.settings.token_secret, room["brand_id"])
+    hide = brand_pseudonyms(node.settings.pseudonym_key, room["brand_id"])
 
     async def send(messages: list[ServerMessage]) -> None:
         data = frame(fmt, [encode_plain(fmt, hide(plain(m))) for m in messages])

@@ -49,9 +49,11 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
     """Validate one client frame. Raises a ProtocolError carrying the request id it could read."""
     if len(data) > max_bytes:
         raise TooLarge(f"frame is over {max_bytes} bytes")
+    if fmt is Format.MSGPACK and isinstance(data, str):
+        raise ProtocolError("this connection speaks MessagePack: send binary frames")
     try:
         raw: Any = orjson.loads(data) if fmt is Format.JSON else msgpack.unpackb(data, raw=False)
-    except (orjson.JSONDecodeError, ValueError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
+    except (orjson.JSONDecodeError, ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
         raise ProtocolError(f"not valid {fmt.value}: {exc}") from None
     if not isinstance(raw, dict):
         raise ProtocolError("a message must be an object")

@@ -1,0 +1,159 @@
+"""Hostile input is refused cleanly: hosts, bodies, parameters, frames, CSV cells, logs.
+
+Each refusal has a stable code, the server keeps serving, and nothing it should not
+keep (a token, an oversized body) ends up in its logs or its memory.
+"""
+
+import asyncio
+import csv
+import io
+import logging
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from live.cli import _SafeLines
+from tests.harness import Api, Client, LiveServer, bearer, token
+
+BRAND = bearer(token("acme", "*", "brand"))
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(tmp_path_factory.mktemp("hard"), LIVE_MAX_ERRORS="3", LIVE_MAX_BODY_BYTES="65536", LIVE_MAX_IMPORT_BYTES="262144").start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+async def ended_room(server: LiveServer) -> AsyncIterator[str]:
+    """A finished brand session with a chat line that looks like a spreadsheet formula."""
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        assert (await http.post("/v1/rooms", json={"id": "hard", "title": "Hard", "host_id": "host1"}, headers=BRAND)).status_code == 201
+        assert (await http.post("/v1/rooms/hard/live", headers=BRAND)).status_code == 200
+        ana = await Client.join(server.ws_url("hard"), token("ana", "hard"))
+        assert (await ana.request("chat.post", text='=HYPERLINK("http://evil.example","win")'))["ok"]
+        assert (await ana.request("chat.post", text="hello"))["ok"]
+        await ana.close()
+        assert (await http.post("/v1/rooms/hard/end", headers=BRAND)).status_code == 200
+    yield "hard"
+
+
+def rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+async def test_an_untrusted_host_is_refused_on_http_and_websocket(server: LiveServer, api: Api) -> None:
+    r = await api.http.get("/v1/rooms", headers={"host": "rebound.evil.example"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "bad_request"
+    await api.create_room("trust")
+    # A page on a DNS name rebound to this server: same "origin" as its Host, but not a host we answer to.
+    with pytest.raises(InvalidStatus) as refused:
+        rebound = server.ws_url("trust").replace("127.0.0.1", "rebound.evil.example")
+        await connect(rebound, host="127.0.0.1", port=server.port, origin="http://rebound.evil.example")  # type: ignore[arg-type]
+    assert refused.value.response.status_code == 403
+    ok = await Client.join(server.ws_url("trust"), token("v", "trust"))  # 127.0.0.1 is trusted
+    await ok.close()
+
+
+async def test_pages_carry_security_headers(api: Api) -> None:
+    for path in ("/viewer.html", "/v1/rooms"):
+        headers = (await api.http.get(path)).headers
+        csp = headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        assert "frame-ancestors 'none'" in csp
+        assert headers["x-content-type-options"] == "nosniff" and headers["referrer-policy"] == "strict-origin-when-cross-origin"
+
+
+async def test_oversized_bodies_get_413_before_they_are_read(server: LiveServer, api: Api) -> None:
+    declared = await api.http.post("/v1/rooms", content=b"x" * 100_000, headers={**BRAND, "content-type": "application/json"})
+    assert declared.status_code == 413 and declared.json()["error"]["code"] == "too_large"
+
+    async def stream(total: int) -> AsyncIterator[bytes]:
+        for _ in range(total // 65536):
+            yield b"y" * 65536
+
+    before = rss_kb(server.proc.pid)  # type: ignore[union-attr]
+    # Eight 50 MB bodies without a Content-Length: each is cut off once it passes the cap.
+    results = await asyncio.gather(*[api.http.post("/v1/rooms", content=stream(50 << 20), headers=BRAND) for _ in range(8)], return_exceptions=True)
+    statuses = [r.status_code for r in results if isinstance(r, httpx.Response)]
+    assert statuses and set(statuses) == {413}, results
+    assert rss_kb(server.proc.pid) - before < 30_000, "the server did not buffer the bodies"  # type: ignore[union-attr]
+    # A catalog import may be bigger than other bodies (LIVE_MAX_IMPORT_BYTES).
+    rows = [{"id": f"p{i}", "sku": f"S{i}", "title": "t" * 100, "price": 1, "currency": "IDR"} for i in range(600)]
+    assert (await api.http.put("/v1/catalog/acme/products", json=rows, headers=BRAND)).status_code == 200
+
+
+async def test_bad_parameters_and_csv_values_are_422(api: Api, ended_room: str) -> None:
+    for path in (f"/v1/rooms/{ended_room}/replay?from_ms=abc", f"/v1/rooms/{ended_room}/export.csv?to_ms=1e3", f"/v1/rooms/{ended_room}/export.ndjson?from_ms=-5"):
+        r = await api.http.get(path, headers=BRAND)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid", (path, r.text)
+    huge_field = "id,sku,title,price,currency\np1,S1," + "t" * 200_000 + ",1,IDR\n"
+    r = await api.http.put("/v1/catalog/acme/products", content=huge_field, headers={**BRAND, "content-type": "text/csv"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid", r.text
+
+
+async def test_csv_exports_neutralize_formulas(api: Api, ended_room: str) -> None:
+    r = await api.http.get(f"/v1/rooms/{ended_room}/export.csv", headers=BRAND)
+    assert r.status_code == 200
+    texts = [row["text"] for row in csv.DictReader(io.StringIO(r.text)) if row["type"] == "chat.message"]
+    assert texts == ["'=HYPERLINK(\"http://evil.example\",\"win\")", "hello"]
+
+
+async def test_public_surfaces_show_pseudonyms_not_platform_ids(api: Api, ended_room: str) -> None:
+    events = (await api.http.get(f"/v1/rooms/{ended_room}/transcript")).json()["events"]
+    users = {e["message"]["user"]["id"] for e in events if e["type"] == "chat.message"}
+    assert users and all(u.startswith("u_") for u in users) and "ana" not in users
+    for path in (f"/v1/rooms/{ended_room}/leaderboard", "/v1/brands/acme/leaderboard"):
+        board = (await api.http.get(path)).json()["leaderboard"]
+        assert board and all(row["user_id"].startswith("u_") for row in board), (path, board)
+        assert any(row["name"] == "Ana" for row in board)
+    analytics = (await api.http.get(f"/v1/rooms/{ended_room}/analytics", headers=BRAND)).json()
+    assert all(row["user_id"].startswith("u_") for row in analytics["top_contributors"])
+
+
+async def test_a_text_frame_on_messagepack_gets_a_clear_error(server: LiveServer, api: Api) -> None:
+    await api.live_room("mp")
+    early = await Client.open(server.ws_url("mp"), "msgpack")
+    await early.send_raw('{"type": "hello", "id": 1}')
+    assert await early.wait_closed() == 4001
+    error = next(m for m in early.messages if m["type"] == "reply")["error"]
+    assert error["code"] == "bad_request" and "binary" in error["message"]
+
+    ana = await Client.join(server.ws_url("mp"), token("ana", "mp"), "msgpack")
+    await ana.send_raw('{"type": "ping", "id": "t"}')
+    await ana.wait_for(lambda: any(m.get("ok") is False for m in ana.messages))
+    assert (await ana.request("ping"))["ok"], "the connection carries on"
+    await ana.close()
+
+
+async def test_max_errors_closes_after_exactly_that_many_error_replies(server: LiveServer, api: Api) -> None:
+    await api.live_room("errs")
+    c = await Client.join(server.ws_url("errs"), token("ana", "errs"))
+    for i in range(5):
+        await c.send_raw(c.encode({"type": "teleport", "id": f"e{i}"}))
+    assert await c.wait_closed() == 4029
+    assert [m["id"] for m in c.messages if m.get("ok") is False] == ["e0", "e1", "e2"]  # LIVE_MAX_ERRORS=3
+
+
+async def test_tokens_never_reach_the_logs(server: LiveServer, api: Api) -> None:
+    await api.create_room("logs")
+    secret_token = token("ana", "logs")
+    c = await Client.open(f"{server.ws_url('logs')}?token={secret_token}")
+    await c.close()
+    await api.http.get(f"/v1/rooms/logs?token={secret_token}")
+    text = server.log_path.read_text()
+    assert "ready" in text, "this is the server's log"
+    assert secret_token.split(".")[2] not in text and "WebSocket /v1/rooms/logs" not in text
+
+
+def test_the_log_filter_drops_socket_lines_and_redacts_tokens() -> None:
+    safe = _SafeLines()
+    opened = logging.LogRecord("uvicorn.error", logging.INFO, "", 0, '%s - "WebSocket %s" [accepted]', ("127.0.0.1:5", "/v1/rooms/r/ws?token=abc.def.ghi"), None)
+    assert safe.filter(opened) is False
+    other = logging.LogRecord("uvicorn.error", logging.WARNING, "", 0, "bad request %s", ("/x?a=1&token=abc.def.ghi&b=2",), None)
+    assert safe.filter(other) is True and other.getMessage() == "bad request /x?a=1&token=[redacted]&b=2"
