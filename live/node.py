@@ -1,7 +1,7 @@
 """This process's view of the rooms it serves: opens each room on demand, once.
 
 A room is open while it has local viewers (or a request to serve) and closes after
-it has had none for ``IDLE_CLOSE_SECONDS``, so a node does no work for rooms it does
+it has had none for ``room_idle_seconds``, so a node does no work for rooms it does
 not serve. A room the log has no history for is seeded from SQL (after a restart of
 the embedded server, or a Redis that lost it), or created empty for a new room.
 """
@@ -19,6 +19,7 @@ from live.auth import Verifier
 from live.backends import Backends
 from live.errors import CloseCode
 from live.limits import WINDOW_MS, Limits
+from live.log.base import RESEED_GRACE_MS
 from live.log.serde import entries_from_dicts, state_to_dict
 from live.persister import Persister
 from live.room.fanout import Fanout
@@ -32,7 +33,6 @@ from rooms.types import RoomId
 
 logger = logging.getLogger("live.node")
 
-IDLE_CLOSE_SECONDS = 30.0
 RETENTION_RUN_SECONDS = 3600.0
 GC_FREEZE_SECONDS = 5.0
 GC_THAW_SECONDS = 600.0
@@ -210,31 +210,55 @@ class Node:
         return RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=self.persister.add, on_stale=self._stale, fanout=fanout)
 
     async def _seed(self, room_id: RoomId, create: bool) -> bool:
-        """Give the log a history for the room: the state folded from SQL, or empty if new."""
+        """Give the log a history for the room: the state folded from SQL, or empty if new.
+
+        A room SQL knows whose log was lost (Redis came back empty) is reseeded only once
+        the loss is ``RESEED_GRACE_MS`` old: by then every live node has written to SQL
+        what it had folded of the lost history (``Persister.salvage``), so the new epoch
+        starts after the last entry anyone acknowledged, and no seq is used twice.
+        """
         persisted = await self.store.load_entries(room_id)
         if not persisted and not create:
             return False
+        if persisted:
+            while (lost := await self.room_log.lost_for(room_id)) and lost < RESEED_GRACE_MS:  # noqa: ASYNC110 - the clock is in Redis, shared by the nodes
+                await asyncio.sleep((RESEED_GRACE_MS - lost) / 1000)
+            persisted = await self.store.load_entries(room_id)  # with what the other nodes salvaged
         state, _ = refold(room_id, entries_from_dicts(persisted))
-        await self.room_log.seed(room_id, (state.seq, state_to_dict(state)) if persisted else None)
+        epoch = await self.room_log.seed(room_id, (state.seq, state_to_dict(state)) if persisted else None)
+        if persisted:
+            await self.store.set_epoch(room_id, epoch)  # a late write of the old epoch is refused from now on
         return True
 
     def _stale(self, rt: RoomRuntime) -> None:
-        """The log reset the room's history: drop this runtime; viewers reconnect and reload."""
+        """The log lost the room's history: salvage what we folded, then send viewers to reload."""
         if self.runtimes.get(rt.room_id) is rt:
-            del self.runtimes[rt.room_id]
-            task = asyncio.get_running_loop().create_task(rt.close(CloseCode.RELOAD, "the room's history was reset; reconnect"))
+            task = asyncio.get_running_loop().create_task(self._reset(rt))
             self._closing.add(task)  # keep a reference until it is done
             task.add_done_callback(self._closing.discard)
+
+    async def _reset(self, rt: RoomRuntime) -> None:
+        """1. no new opens meanwhile (the room's opening lock), 2. the room leaves this node,
+        3. start the loss clock for every node, 4. what this node folded and SQL lacks is
+        written now, 5. its viewers are told to reload (4010) and reopen it."""
+        async with self._opening.setdefault(rt.room_id, asyncio.Lock()):
+            if self.runtimes.get(rt.room_id) is not rt:
+                return
+            del self.runtimes[rt.room_id]
+            with contextlib.suppress(ConnectionError):
+                await self.room_log.lost_for(rt.room_id)
+            await self.persister.salvage(rt.room_id)
+        await rt.close(CloseCode.RELOAD, "the room's history was reset; reconnect")
 
     async def _close_idle(self) -> None:
         idle: dict[RoomId, float] = {}
         while True:
-            await asyncio.sleep(IDLE_CLOSE_SECONDS / 3)
+            await asyncio.sleep(self.settings.room_idle_seconds / 3)
             now = asyncio.get_running_loop().time()
             for room_id, rt in list(self.runtimes.items()):
                 if rt.viewer_count or rt.busy:
                     idle.pop(room_id, None)
-                elif now - idle.setdefault(room_id, now) >= IDLE_CLOSE_SECONDS:
+                elif now - idle.setdefault(room_id, now) >= self.settings.room_idle_seconds:
                     idle.pop(room_id)
                     await self.persister.flush()  # what it folded is written before it goes
                     if self.runtimes.get(room_id) is rt and not rt.viewer_count:

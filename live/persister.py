@@ -39,10 +39,14 @@ MAX_BACKOFF_SECONDS = 10.0
 SNAPSHOT_EVERY_SECONDS = 5.0  # per room: how stale a snapshot a node may open the room from
 
 
+SALVAGE_TRIES = 6  # writing a lost log's tail: 0.2 s doubling, ~6 s in all
+
+
 @dataclass
 class _Pending:
-    """What one room folded and SQL may not have yet, in seq order."""
+    """What one room folded in one log epoch and SQL may not have yet, in seq order."""
 
+    epoch: str
     state: RoomState
     items: list[tuple[Entry, list[Event]]] = field(default_factory=list)
 
@@ -63,10 +67,18 @@ class Persister:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, state: RoomState, entry: Entry, events: list[Event]) -> None:
-        if entry.seq <= self._persisted.get(state.room_id, 0):
+    def add(self, epoch: str, state: RoomState, entry: Entry, events: list[Event]) -> None:
+        room = state.room_id
+        if (old := self._pending.get(room)) is not None and old.epoch != epoch:
+            # The log was lost and reseeded: what this node folded of the old epoch was
+            # salvaged when it noticed (``salvage``); whatever is left must never be
+            # written over the new epoch's seqs.
+            logger.warning("room %s: dropping %d entries of a lost log epoch", room, len(old.items))
+            del self._pending[room]
+            self._forget(room)
+        if entry.seq <= self._persisted.get(room, 0):
             return
-        pending = self._pending.setdefault(state.room_id, _Pending(state))
+        pending = self._pending.setdefault(room, _Pending(epoch, state))
         pending.state = state
         pending.items.append((entry, events))
         self._count += 1
@@ -128,24 +140,66 @@ class Persister:
             if batch:
                 await self._write(batch)
 
-    async def _write(self, batch: dict[RoomId, _Pending]) -> None:
+    async def salvage(self, room: RoomId) -> None:
+        """The room's log was lost: write what this node folded of it now, lease or not.
+
+        Every node folded the same entries at the same seqs, so whichever writes first,
+        the rows are the same. Nodes reseed a lost room only after ``RESEED_GRACE_MS``,
+        so this comes first; SQL refuses it if the room was reseeded anyway (then, and
+        if SQL stays down through every try, these entries are lost: docs/operations.md).
+        """
+        async with self._lock:
+            pending = self._pending.pop(room, None)
+            self._forget(room)
+            if pending is None or not pending.items:
+                return
+            for attempt in range(SALVAGE_TRIES):
+                try:
+                    refused = await self._store.write_batch(self._rows({room: pending}))
+                    break
+                except Exception as exc:
+                    logger.warning("room %s: salvage write failed (%r); retrying", room, exc)
+                    await asyncio.sleep(0.2 * 2**attempt)
+            else:
+                refused = {room}
+            self._forget(room)
+        if refused:
+            logger.error("room %s: %d entries of the lost log could not be kept", room, len(pending.items))
+        else:
+            logger.warning("room %s: log lost; wrote the %d entries this node had folded (seq %d..%d)", room, len(pending.items), pending.items[0][0].seq, pending.items[-1][0].seq)
+
+    def _forget(self, room: RoomId) -> None:
+        """What this node knew of the room's persisted state: SQL says it anew next time."""
+        self._persisted.pop(room, None)
+        self._members_written.pop(room, None)
+        self._snapshot_at.pop(room, None)
+
+    def _rows(self, batch: dict[RoomId, _Pending]) -> Batch:
         rows = _Rows()
         for room, pending in batch.items():
             for entry, events in pending.items:
                 rows.add(room, entry, events)
-            rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq))
+            rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq, pending.epoch))
             rows.members += self._changed_members(room, pending.state)
+        return Batch(**vars(rows))
+
+    async def _write(self, batch: dict[RoomId, _Pending]) -> None:
         try:
-            await self._store.write_batch(Batch(**vars(rows)))
+            refused = await self._store.write_batch(self._rows(batch))
         except BaseException:
             for room, pending in batch.items():  # back in front of anything that came since
                 self._members_written.pop(room, None)
                 newer = self._pending.get(room)
+                if newer is not None and newer.epoch != pending.epoch:
+                    continue  # a new epoch came since: the old one's tail was salvaged or is refused
                 if newer is not None:
                     pending.items += newer.items
                     pending.state = newer.state
                 self._pending[room] = pending
             raise
+        for room in map(RoomId, refused):
+            logger.error("room %s: SQL holds a newer log epoch; %d entries of an old one were not written", room, len(batch.pop(room).items))
+            self._forget(room)
         marks: dict[RoomId, int] = {room: pending.items[-1][0].seq for room, pending in batch.items()}
         self._persisted.update(marks)
         await self._leases.mark(marks)
@@ -205,8 +259,9 @@ class _Rows:
                 self.deletions.append((room, event.message_id))
 
 
-def _room_row(s: RoomState, persisted_seq: int) -> dict[str, Any]:
+def _room_row(s: RoomState, persisted_seq: int, epoch: str) -> dict[str, Any]:
     return {
+        "epoch": epoch,
         "id": s.room_id,
         "title": s.title,
         "host_id": s.host_id,

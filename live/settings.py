@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     max_batch_window_ms: int = 75
     batch_viewers_per_ms: int = 25
     presence_interval_ms: int = 250  # viewer count and reaction bursts
+    room_idle_seconds: float = 30.0  # a node lets a room go this long after its last local viewer left
     sample_seconds: float = 5.0  # viewer and reaction samples kept for session analytics
     persist_interval_ms: int = 500
     persist_batch: int = 1000

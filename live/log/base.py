@@ -16,6 +16,7 @@ from rooms.types import RoomId, Seq
 Subscriber = Callable[[Entry], None]
 ResetHandler = Callable[[], None]
 SignalHandler = Callable[[str, dict[str, int]], None]  # (node id, reaction counts)
+RESEED_GRACE_MS = 3_000  # > the nodes' reconnect backoff (2 s cap): every live node has salvaged by then
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,12 @@ class RoomLog(Protocol):
       returns the latest one with only the entries after it. ``wants_snapshots`` says
       whether periodic snapshots are worth their serializing (False in memory, where
       one process folds every room from the start).
+    - **Reseeding after a loss.** ``lost_for(room)`` is 0 while the room has a history,
+      and otherwise how long (ms) the backend has known it lost it: the first call
+      that finds it missing starts that clock, for every node. A node reseeds a room
+      that SQL knows only once the loss is ``RESEED_GRACE_MS`` old, so that every live
+      node has written what it folded of the lost history to SQL first. A backend
+      that cannot lose a room while nodes live (memory: one process) always says 0.
     - **Trim.** ``trim(upto)`` drops entries with seq <= ``upto`` (once SQL has them);
       later entries and the seq counter stay. A room must still open after a trim,
       so the caller saves a snapshot at ``upto`` (or later) first.
@@ -66,6 +73,8 @@ class RoomLog(Protocol):
         ...
 
     async def close_room(self, room: RoomId) -> None: ...
+
+    async def lost_for(self, room: RoomId) -> int: ...
 
     async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq: ...
 

@@ -49,6 +49,9 @@ class MemoryLog:
         start = max(0, (log.snapshot[0] if log.snapshot else 0) + 1 - log.first_seq)
         return History(self.epoch, log.snapshot, log.entries[start:])
 
+    async def lost_for(self, room: RoomId) -> int:
+        return 0  # this process is the only node: nobody else holds a part of the history
+
     async def close_room(self, room: RoomId) -> None:
         if (log := self._rooms.get(room)) is not None:
             log.subscriber = None

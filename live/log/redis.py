@@ -54,9 +54,25 @@ _SEED = """
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if epoch then return epoch end
 redis.call('HSET', KEYS[1], 'epoch', ARGV[1], 'seq', ARGV[2], 'ts', 0)
+redis.call('DEL', KEYS[3])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[2], ARGV[3]) end
 return ARGV[1]
 """
+
+# How long the room's history has been missing (ms; 0: it is not); the first caller
+# to find it missing starts the clock (a key that outlives any reasonable recovery).
+_LOST = """
+if redis.call('HEXISTS', KEYS[1], 'epoch') == 1 then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local since = redis.call('GET', KEYS[2])
+if not since then
+  redis.call('SET', KEYS[2], now, 'PX', 3600000)
+  return 1
+end
+return math.max(1, now - tonumber(since))
+"""
+
 
 @dataclass(slots=True)
 class _Sub:
@@ -77,6 +93,7 @@ class RedisLog:
         self._redis: Any = conn.redis
         self._append = self._redis.register_script(_APPEND)
         self._seed = self._redis.register_script(_SEED)
+        self._lost = self._redis.register_script(_LOST)
         self._pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=True)
         self._subs: dict[RoomId, _Sub] = {}
         self._listener: asyncio.Task[None] | None = None
@@ -89,10 +106,16 @@ class RedisLog:
         seq = snapshot[0] if snapshot else 0
         snap = orjson.dumps({"seq": seq, "state": snapshot[1]}).decode() if snapshot else ""
         try:
-            epoch = await self._seed(keys=[key(room, "meta"), key(room, "snap")], args=[uuid.uuid4().hex[:12], seq, snap])
+            epoch = await self._seed(keys=[key(room, "meta"), key(room, "snap"), key(room, "lost")], args=[uuid.uuid4().hex[:12], seq, snap])
         except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
         return epoch.decode() if isinstance(epoch, bytes) else str(epoch)
+
+    async def lost_for(self, room: RoomId) -> int:
+        try:
+            return int(await self._lost(keys=[key(room, "meta"), key(room, "lost")]))
+        except CONN_ERRORS as exc:
+            raise LogUnavailable(str(exc)) from exc
 
     async def open(self, room: RoomId, deliver: Subscriber, on_reset: ResetHandler, on_signal: SignalHandler) -> History:
         sub = self._subs[room] = _Sub(deliver, on_reset, on_signal)

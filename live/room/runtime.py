@@ -32,8 +32,9 @@ logger = logging.getLogger("live.room")
 
 SUBMIT_TIMEOUT_SECONDS = 10.0
 DELIVERY_GRACE_SECONDS = 1.0  # an appended entry not delivered by then is read from the log
+BACKEND_CALL_SECONDS = 2.0  # a goodbye to the backends (presence, unsubscribe) waits no longer
 
-OnFolded = Callable[[RoomState, Entry, list[Event]], None]
+OnFolded = Callable[[str, RoomState, Entry, list[Event]], None]  # (epoch, state, entry, its events)
 OnStale = Callable[["RoomRuntime"], None]
 
 
@@ -96,9 +97,11 @@ class RoomRuntime:
         for waiter in self._waiting.values():
             if not waiter.done():
                 waiter.set_exception(Unavailable("the room was reset; retry", retry_after_ms=500))
-        with contextlib.suppress(ConnectionError, OSError):
-            await self._presence.report({self.room_id: (0, {})})  # this node's share ends now, not at expiry
-        await self._room_log.close_room(self.room_id)
+        # Best effort, bounded: a backend that is down or recovering must not hold a closing room.
+        with contextlib.suppress(ConnectionError, OSError, TimeoutError):
+            await asyncio.wait_for(self._presence.report({self.room_id: (0, {})}), BACKEND_CALL_SECONDS)  # this node's share ends now
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._room_log.close_room(self.room_id), BACKEND_CALL_SECONDS)
 
     def _on_reset(self) -> None:
         """The log's history for this room changed under us: hand the room back to the node."""
@@ -131,10 +134,12 @@ class RoomRuntime:
             raise Unavailable("the room log is unavailable; retry", retry_after_ms=1000) from exc
         finally:
             self._waiting.pop(ref, None)
+            if waiter.done() and not waiter.cancelled():
+                waiter.exception()  # a reset's exception, seen here if not raised above
 
     def _applied(self, entry: Entry, events: list[Event], outcome: Outcome, live: bool) -> None:
         """From the replica, once per entry: persist, buffer, fan out, answer the submitter."""
-        self._on_folded(self.state, entry, events)  # the persister skips what SQL has
+        self._on_folded(self.epoch, self.state, entry, events)  # the persister skips what SQL has
         public = [_buffered(entry, ev) for ev in events if ev.type not in INTERNAL_TYPES]
         if public:
             self.fanout.remember(public)

@@ -48,6 +48,32 @@ def _room_upsert(dialect: str) -> Insert:
     return stmt.on_conflict_do_update(index_elements=["id"], set_=updates)
 
 
+async def _other_epoch(conn: AsyncConnection, room_rows: Sequence[Row], dialect: str) -> set[str]:
+    """The rooms SQL holds under another epoch than the batch's (locked until commit)."""
+    if not room_rows:
+        return set()
+    query = sa.select(rooms.c.id, rooms.c.epoch).where(rooms.c.id.in_([r["id"] for r in room_rows]))
+    if dialect == "postgresql":
+        query = query.with_for_update()
+    held = {row.id: row.epoch for row in await conn.execute(query)}
+    return {r["id"] for r in room_rows if held.get(r["id"]) not in (None, r.get("epoch"))}
+
+
+def _without(batch: Batch, refused: set[str]) -> Batch:
+    def keep(rows: Sequence[Row]) -> list[Row]:
+        return [r for r in rows if r["room_id"] not in refused]
+
+    return Batch(
+        rooms=[r for r in batch.rooms if r["id"] not in refused],
+        entries=keep(batch.entries),
+        events=keep(batch.events),
+        deletions=[d for d in batch.deletions if d[0] not in refused],
+        new_orders=keep(batch.new_orders),
+        order_changes=keep(batch.order_changes),
+        members=keep(batch.members),
+    )
+
+
 async def _mark_deleted(conn: AsyncConnection, deletions: Sequence[tuple[str, int]]) -> None:
     for room_id, message_id in deletions:
         await conn.execute(
@@ -58,13 +84,18 @@ async def _mark_deleted(conn: AsyncConnection, deletions: Sequence[tuple[str, in
 
 
 class LogStore(StoreBase):
-    async def write_batch(self, batch: Batch) -> None:
+    async def write_batch(self, batch: Batch) -> set[str]:
         """One transaction: rooms, entries, events, orders and their changes, members, deletions.
 
-        Every part is idempotent: a batch written twice leaves the same rows.
+        Every part is idempotent: a batch written twice leaves the same rows. A room's rows
+        are refused, all of them, when SQL already holds the room under another log epoch
+        than its row's ``epoch`` (the log was lost and reseeded since): an old epoch never
+        writes over a new one. Returns the rooms refused.
         """
         dialect = self._dialect
         async with self.engine.begin() as conn:
+            if refused := await _other_epoch(conn, batch.rooms, dialect):
+                batch = _without(batch, refused)
             if batch.rooms:
                 await conn.execute(_room_upsert(dialect), list(batch.rooms))
             if batch.entries:
@@ -74,6 +105,12 @@ class LogStore(StoreBase):
             await write_orders(conn, batch.new_orders, batch.order_changes)
             await write_members(conn, batch.members)
             await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them
+        return refused
+
+    async def set_epoch(self, room_id: str, epoch: str) -> None:
+        """The room's log was seeded anew under ``epoch``: from now on only it may write."""
+        async with self.engine.begin() as conn:
+            await conn.execute(rooms.update().where(rooms.c.id == room_id).values(epoch=epoch))
 
     async def get_room(self, room_id: str) -> dict[str, Any] | None:
         return await self._first(rooms.select().where(rooms.c.id == room_id))

@@ -25,6 +25,8 @@ rooms = sa.Table(
     sa.Column("ended_at", sa.BigInteger),
     sa.Column("message_count", sa.Integer, nullable=False, server_default="0"),
     sa.Column("persisted_seq", sa.BigInteger, nullable=False, server_default="0"),
+    # The room log's epoch these rows come from; writes from any other epoch are refused.
+    sa.Column("epoch", sa.String(32)),
 )
 
 # The log itself, entry by entry: enough to re-fold a room from scratch.
