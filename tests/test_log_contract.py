@@ -15,6 +15,7 @@ from live.errors import EpochChanged
 from live.log.base import RoomLog
 from rooms.commands import ChatPost
 from rooms.types import RoomId
+from tests.harness import eventually as until_value
 from tests.worlds import ALICE, Follower, World, new_room, until
 
 
@@ -129,6 +130,25 @@ async def test_a_lost_history_is_seeded_under_a_new_epoch_and_resets_followers(w
     new_epoch = await node.log.seed(room, (1, {"title": "from SQL"}))
     assert new_epoch != epoch
     assert await post(node.log, room, new_epoch, "after") == 2
+
+
+async def test_a_lost_history_starts_one_loss_clock_for_every_node(world: World) -> None:
+    a, b = world.node("a"), world.node("b")
+    room = new_room()
+    epoch = await a.log.seed(room, None)
+    await post(a.log, room, epoch, "m0")
+    assert await a.log.lost_for(room) == 0 and await b.log.lost_for(room) == 0
+    a = await world.lose_history(a)
+    if world.one_node:
+        # Memory: a lost history is a restarted process, and nobody else holds any of it.
+        assert await a.log.lost_for(room) == 0
+        return
+    first = await a.log.lost_for(room)
+    assert first >= 1
+    later = await until_value(lambda: b.log.lost_for(room), lambda ms: ms >= first + 100)  # the same clock, read from b
+    assert later >= first + 100
+    await a.log.seed(room, (1, {}))
+    assert await b.log.lost_for(room) == 0, "seeding stops the clock"
 
 
 async def test_a_saved_snapshot_is_what_a_node_opens_the_room_from(world: World) -> None:
