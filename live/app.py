@@ -7,9 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from prometheus_client import make_asgi_app
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
@@ -29,7 +31,7 @@ from live.webhooks import Webhooks
 from rooms.types import RoomId
 
 logger = logging.getLogger("live")
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parent / "static"  # package data: served from an installed wheel too
 ROOM_SOCKET = re.compile(r"^/v1/rooms/([A-Za-z0-9_-]{1,64})/ws$")
 REPLAY_SOCKET = re.compile(r"^/v1/rooms/([A-Za-z0-9_-]{1,64})/replay/ws$")
 
@@ -53,6 +55,10 @@ class LiveApp:
             await replay_socket(self.node, WebSocket(scope, receive, send), RoomId(match.group(1)))
         else:
             await self.http(scope, receive, send)
+
+
+async def _metrics(request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 def create_app(settings: Settings) -> Any:
@@ -90,7 +96,8 @@ def create_app(settings: Settings) -> Any:
 
     routes = [
         *http_routes(node),
-        Mount("/metrics", make_asgi_app()),
+        Route("/metrics", _metrics),
+        Route("/metrics/", _metrics),  # the old path
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))

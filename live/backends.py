@@ -30,6 +30,7 @@ class Backends:
     presence: Presence
     usage: Usage
     _close_shared: Callable[[], Awaitable[None]] = _nothing
+    ping: Callable[[], Awaitable[None]] = _nothing  # raises when the shared backend does not answer
 
     async def close(self) -> None:
         """Stop the log's subscriptions, then close what the three share."""
@@ -50,7 +51,7 @@ def redis_backends(url: str, node_id: str, *, lease_ms: int | None = None, prese
     conn = RedisConn(url)
     leases = coord.RedisLeases(conn, node_id, lease_ms=lease_ms or coord.LEASE_MS)
     presence = coord.RedisPresence(conn, node_id, ttl_ms=presence_ttl_ms or coord.PRESENCE_TTL_MS)
-    return Backends(node_id, RedisLog(conn, node_id), leases, presence, coord.RedisUsage(conn), conn.close)
+    return Backends(node_id, RedisLog(conn, node_id), leases, presence, coord.RedisUsage(conn), conn.close, conn.ping)
 
 
 def make_backends(settings: Settings) -> Backends:

@@ -5,6 +5,7 @@ import logging
 import re
 import sys
 
+from live import __version__
 from live.settings import DEV_SECRET, Settings
 from rooms.roles import Role
 
@@ -124,6 +125,7 @@ def _token(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="live", description="Live-shopping and real-time discussion server.")
+    parser.add_argument("--version", action="version", version=f"live {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run a server node (flags override LIVE_* environment)")

@@ -34,6 +34,7 @@ from rooms.types import RoomId
 logger = logging.getLogger("live.node")
 
 RETENTION_RUN_SECONDS = 3600.0
+READY_CHECK_SECONDS = 2.0
 GC_FREEZE_SECONDS = 5.0
 GC_THAW_SECONDS = 600.0
 # A room whose count has not changed is still reported this often, so the other nodes'
@@ -47,6 +48,8 @@ class Node:
         self.settings = settings
         self.verifier = Verifier(settings.hs_secret, jwks=settings.jwks, max_lifetime_seconds=settings.max_token_lifetime_seconds)
         self.room_log, self.leases, self.presence, self.usage = backends.log, backends.leases, backends.presence, backends.usage
+        self._ping_backends = backends.ping
+        self.draining = False  # set when shutdown begins: no longer ready for new viewers
         self.limits = Limits(settings)
         self.store = store
         self.persister = persister
@@ -266,7 +269,22 @@ class Node:
                         self._opening.pop(room_id, None)
                         await rt.close()
 
+    async def ready(self) -> dict[str, bool]:
+        """What readiness depends on: the database (answering, migrated), the shared backend, not draining."""
+        checks = {"draining": not self.draining}
+        try:
+            checks["database"] = await asyncio.wait_for(self.store.ready(), READY_CHECK_SECONDS)
+        except Exception:
+            checks["database"] = False
+        try:
+            await asyncio.wait_for(self._ping_backends(), READY_CHECK_SECONDS)
+            checks["backend"] = True
+        except Exception:
+            checks["backend"] = False
+        return checks
+
     async def close(self) -> None:
+        self.draining = True
         for task in self._tasks:
             task.cancel()
         for rt in list(self.runtimes.values()):

@@ -48,5 +48,8 @@ class RedisConn:
     async def publish_command(self) -> str:
         return "SPUBLISH" if await self.sharded() else "PUBLISH"
 
+    async def ping(self) -> None:
+        await self.redis.ping()
+
     async def close(self) -> None:
         await self.redis.aclose(close_connection_pool=True)

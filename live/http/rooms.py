@@ -156,6 +156,12 @@ async def transcript(node: Node, request: Request) -> Response:
     return JSONResponse({"room_id": room_id, "events": [hide(r) for r in rows], "next_after": rows[-1]["seq"] if more and rows else None})
 
 
+async def ready(node: Node, request: Request) -> Response:
+    """Readiness: 200 when this node can serve new viewers, else 503 with what is wrong."""
+    checks = await node.ready()
+    return JSONResponse({"ready": all(checks.values()), "checks": checks}, status_code=200 if all(checks.values()) else 503)
+
+
 async def health(node: Node, request: Request) -> Response:
     return JSONResponse(
         {

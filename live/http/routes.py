@@ -8,6 +8,7 @@ from live.node import Node
 
 TABLE: list[tuple[str, str, Handler]] = [
     ("/healthz", "GET", rooms.health),
+    ("/readyz", "GET", rooms.ready),
     ("/v1/rooms", "POST", rooms.create_room),
     ("/v1/rooms", "GET", rooms.list_rooms),
     ("/v1/rooms/{room_id}", "GET", rooms.get_room),

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from live.store.tables import migrate_connection
+from live.store.tables import is_current, migrate_connection
 
 Row = dict[str, Any]  # one row as the callers see it: column name -> value
 
@@ -42,6 +42,11 @@ class StoreBase:
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:
             await conn.run_sync(migrate_connection)
+
+    async def ready(self) -> bool:
+        """The database answers and its schema is the newest (raises if it does not answer)."""
+        async with self.engine.connect() as conn:
+            return bool(await conn.run_sync(is_current))
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -132,3 +132,14 @@ def migrate_connection(connection: sa.Connection) -> None:
     cfg.set_main_option("script_location", "live:migrations")
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, "head")
+
+
+def is_current(connection: sa.Connection) -> bool:
+    """Whether the schema is at the newest Alembic revision (readiness)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "live:migrations")
+    heads = set(ScriptDirectory.from_config(cfg).get_heads())
+    return set(MigrationContext.configure(connection).get_current_heads()) == heads
