@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 import re
 import sys
 
@@ -123,6 +124,32 @@ def _token(args: argparse.Namespace) -> None:
     )
 
 
+def _say(args: argparse.Namespace) -> None:
+    """Join a room, send each message in turn, print each reply's result as one JSON line."""
+    import asyncio
+
+    import orjson
+
+    from live.client import LiveClient, LiveError
+
+    async def run() -> int:
+        base = args.url.rstrip("/").replace("http://", "ws://", 1).replace("https://", "wss://", 1)
+        client = await LiveClient.connect(f"{base}/v1/rooms/{args.room}/ws", args.token)
+        try:
+            for raw in args.messages:
+                fields = orjson.loads(raw)
+                try:
+                    print(orjson.dumps(await client.request(fields.pop("type"), **fields)).decode(), flush=True)
+                except LiveError as exc:
+                    print(orjson.dumps({"error": {"code": exc.code, "message": exc.message}}).decode(), flush=True)
+                    return 1
+        finally:
+            await client.close()
+        return 0
+
+    sys.exit(asyncio.run(run()))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="live", description="Live-shopping and real-time discussion server.")
     parser.add_argument("--version", action="version", version=f"live {__version__}")
@@ -158,6 +185,13 @@ def main(argv: list[str] | None = None) -> None:
 
     purge = sub.add_parser("purge", help="apply LIVE_RETENTION_DAYS now (nodes also do it hourly)")
     purge.set_defaults(func=_purge)
+
+    say = sub.add_parser("say", help="join a room and send messages, printing each reply (a scriptable client)")
+    say.add_argument("room")
+    say.add_argument("messages", nargs="+", help='JSON messages, e.g. \'{"type": "chat.post", "text": "hi"}\' (ids are added)')
+    say.add_argument("--token", help="the token to join with (none: as a guest)")
+    say.add_argument("--url", default=os.environ.get("LIVE_URL", "http://localhost:8000"), help="the server (default $LIVE_URL or http://localhost:8000)")
+    say.set_defaults(func=_say)
 
     args = parser.parse_args(argv)
     args.func(args)
