@@ -47,7 +47,9 @@ def _serve(args: argparse.Namespace) -> None:
         ws_ping_interval=settings.ws_ping_seconds,
         ws_ping_timeout=settings.ws_ping_seconds,
         lifespan="on",
-        proxy_headers=False,  # behind a proxy, set --forwarded-allow-ips in a uvicorn config of your own
+        # X-Forwarded-For/-Proto only from the configured proxies; none: the headers are ignored
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
         log_level="info",
         log_config=None,  # uvicorn's loggers propagate to ours (and its filters)

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # Host names this server answers to (HTTP and WebSocket); "*" any. Same-origin
     # WebSockets are judged only for these, so a rebound DNS name cannot pass as us.
     trusted_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "::1"])
+    # Proxies (IPs or CIDR networks) whose X-Forwarded-For / X-Forwarded-Proto are believed:
+    # the client address (rate limits) and scheme then come from them. Empty: headers ignored.
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
     # Pages may be embedded (iframes) by these origins (CSP frame-ancestors); empty: none.
     frame_ancestors: list[str] = Field(default_factory=list)
     max_body_bytes: int = 1 << 20  # HTTP request bodies; bigger ones get 413 before they are read
@@ -43,6 +46,7 @@ class Settings(BaseSettings):
     address_command_burst: int = 2000
     # Addresses no address limit applies to: a proxy on the same host (until forwarded
     # addresses are trusted, everyone behind it has its address), tests, load generators.
+    # Behind a proxy, set forwarded_allow_ips so the limits see the clients' addresses.
     unlimited_addresses: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     max_connections_per_user: int = 8  # open at once, per node
     connections_per_address_per_minute: int = 600
