@@ -209,6 +209,8 @@ class Node:
             max_batch_window_ms=s.max_batch_window_ms,
             batch_viewers_per_ms=s.batch_viewers_per_ms,
             outbound_buffer_bytes=s.outbound_buffer_bytes,
+            send_buffer_bytes=s.socket_send_buffer_bytes,
+            stall_seconds=s.stall_seconds,
         )
         return RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=self.persister.add, on_stale=self._stale, fanout=fanout)
 

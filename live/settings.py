@@ -36,7 +36,14 @@ class Settings(BaseSettings):
     max_import_bytes: int = 16 << 20  # catalog imports (PUT /v1/catalog/...)
     # Limits
     max_frame_bytes: int = 8192  # a bigger client frame gets a too_large error reply
-    outbound_buffer_bytes: int = 1 << 20  # a connection whose unsent bytes pass this is a slow consumer
+    # A connection's unsent bytes (in our transport) past this: a slow consumer, cut (4008).
+    # Past a quarter its chat is thinned; thinned with no progress for stall_seconds, it is
+    # cut too. 256 KiB is ~4 s of a 100 msg/s room of 600-byte chat.
+    outbound_buffer_bytes: int = 256 << 10
+    # SO_SNDBUF per room socket (Linux doubles it): the kernel's share of an unread stream,
+    # kept small so a reader who stops shows up in the backlog above. 0: kernel autotuning.
+    socket_send_buffer_bytes: int = 32 << 10
+    stall_seconds: float = 3.0
     recent_events: int = 5000  # per room, for resume without a snapshot
     commands_per_second: float = 10.0  # per connection, token bucket
     command_burst: int = 20

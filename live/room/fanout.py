@@ -3,12 +3,20 @@
 Members are grouped by wire format, by whether they see staff-audience events and by
 whether their chat is thinned; each group gets one frame per flush, and the flush
 writes those same bytes to every member of the group. Events that arrive within one
-batch window share a frame. A member whose unsent bytes stay over the bound is a
-slow consumer and is cut (it reconnects and resumes); one that is merely behind gets
-thinned chat first.
+batch window share a frame.
+
+Slow consumers, in three steps. A member's backlog is what its transport still holds
+after a write; the kernel's share is kept small (``send_buffer_bytes`` on the socket),
+so a reader who stops shows up there within about a second. (1) Over a quarter of the
+bound it is *thinned*: no chat from ordinary viewers, and it is told. (2) A thinned
+member whose backlog has not shrunk by a sixteenth of the bound for ``stall_seconds``
+has stopped reading, and is cut (4008); one that reads gets more time, and back under
+a sixteenth it gets all chat again. (3) Past the bound, it is cut at once. A cut member
+reconnects and resumes.
 """
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -37,6 +45,14 @@ class Member:
     sink: Sink
     thinned: bool = False  # behind: gets no chat from ordinary viewers until it catches up
     backlog: int = 0  # unsent bytes after the last write to it
+    # Bytes of its welcome and resume backlog it may not have read yet: not held against
+    # the bound, so a resume after a cut is not cut again while it is being read.
+    allowance: int = 0
+    # Thinned: its backlog when its stall clock last started, the bytes written to it since,
+    # and when it is cut unless a sixteenth of the bound has left its transport by then.
+    mark: int = 0
+    written: int = 0
+    stall_at: float = 0.0
 
     @property
     def sees_sales(self) -> bool:
@@ -58,6 +74,36 @@ def buffered(message: ServerMessage, seq: int = 0, *, staff_only: bool = False, 
     return Buffered(seq, {fmt: encode(fmt, message) for fmt in Format}, staff_only, thinnable, subject)
 
 
+class _Frames:
+    """One flush's frames, built once per group on first use, and what was written of them."""
+
+    __slots__ = ("_built", "_pending", "bytes", "events", "frames")
+
+    def __init__(self, pending: list[Buffered]) -> None:
+        self._pending = pending
+        self._built: dict[Group, tuple[bytes, int] | None] = {}
+        self.frames = self.bytes = self.events = 0
+
+    def get(self, group: Group) -> bytes | None:
+        if group not in self._built:
+            fmt, staff, thinned = group
+            items = [b.encoded[fmt] for b in self._pending if (staff or not b.staff_only) and not (thinned and b.thinnable)]
+            self._built[group] = (ws_frame(fmt, frame(fmt, items)), len(items)) if items else None
+        built = self._built[group]
+        return built[0] if built else None
+
+    def wrote(self, group: Group, members: int) -> None:
+        if (built := self._built.get(group)) is not None:
+            self.frames += members
+            self.bytes += members * len(built[0])
+            self.events += members * built[1]
+
+    def count(self) -> None:
+        metrics.FRAMES_WRITTEN.inc(self.frames)
+        metrics.BYTES_WRITTEN.inc(self.bytes)
+        metrics.DELIVERIES.inc(self.events)
+
+
 class Fanout:
     def __init__(
         self,
@@ -66,7 +112,9 @@ class Fanout:
         batch_window_ms: int = 20,
         max_batch_window_ms: int = 75,
         batch_viewers_per_ms: int = 25,
-        outbound_buffer_bytes: int = 1 << 20,
+        outbound_buffer_bytes: int = 256 << 10,
+        send_buffer_bytes: int = 32 << 10,
+        stall_seconds: float = 3.0,
     ) -> None:
         self._members: dict[Group, dict[str, Member]] = {group: {} for group in GROUPS}
         # Bounded: a resume older than this is served as "reload the snapshot" instead.
@@ -77,6 +125,8 @@ class Fanout:
         self._last_flush = 0.0
         self._window_ms = (batch_window_ms, max_batch_window_ms, batch_viewers_per_ms)
         self._limit = outbound_buffer_bytes  # a member with more unsent bytes is a slow consumer
+        self._send_buffer = send_buffer_bytes  # the kernel's share per socket (0: the kernel decides)
+        self._stall = stall_seconds
 
     def members(self) -> list[Member]:
         return [m for by_conn in self._members.values() for m in by_conn.values()]
@@ -118,66 +168,70 @@ class Fanout:
             self._flush_handle = None
         if not self._pending:
             return
-        pending = [item for item in self._pending if item is not None]
+        started = time.perf_counter()
+        frames = _Frames([item for item in self._pending if item is not None])
         self._pending, self._pending_latest = [], {}
         self._last_flush = asyncio.get_running_loop().time()
-        frames: dict[Group, bytes | None] = {}
-
-        def frame_for(group: Group) -> bytes | None:
-            if group not in frames:
-                fmt, staff, thinned = group
-                items = [b.encoded[fmt] for b in pending if (staff or not b.staff_only) and not (thinned and b.thinnable)]
-                frames[group] = ws_frame(fmt, frame(fmt, items)) if items else None
-                metrics.DELIVERIES.inc(len(self._members[group]) * len(items))
-            return frames[group]
-
         moves: list[tuple[Member, bool]] = []
         slow: list[Member] = []
-        # The hot loop: one write of prepared bytes per member, and two int comparisons.
         for group, by_conn in self._members.items():
-            if not by_conn:
-                continue
-            data = frame_for(group)
-            if data is None:
-                continue  # nothing for this group this time (thinned members get caught up on the tick)
-            limit = self._limit
-            if group[2]:
-                until = limit // THIN_UNTIL
-                for m in by_conn.values():
-                    backlog = m.backlog = m.sink.write(data)
-                    if backlog > limit:
-                        slow.append(m)
-                    elif backlog < until:
-                        moves.append((m, False))
-            else:
-                at = limit // THIN_AT
-                for m in by_conn.values():
-                    if m.backlog > at:
-                        moves.append((m, True))  # behind already: this frame goes out thinned
-                        continue
-                    backlog = m.backlog = m.sink.write(data)
-                    if backlog > limit:
-                        slow.append(m)
+            if by_conn and (data := frames.get(group)) is not None:  # None: nothing for this group this time
+                frames.wrote(group, self._write(by_conn, group[2], data, moves, slow))
         for m, thinned in moves:
             group = self._move(m, thinned)
-            if thinned and (data := frame_for(group)) is not None:
+            if thinned and (data := frames.get(group)) is not None:
+                m.written += len(data)
                 m.backlog = m.sink.write(data)
+                frames.wrote(group, 1)
             if m.backlog > self._limit:
                 slow.append(m)
         for m in slow:
-            self._cut(m)
+            if m.backlog > self._limit + m.allowance:
+                self._cut(m, "bound")
+        frames.count()
+        metrics.FLUSH_SECONDS.observe(time.perf_counter() - started)
+
+    def _write(self, by_conn: dict[str, Member], thinned: bool, data: bytes, moves: list[tuple[Member, bool]], slow: list[Member]) -> int:
+        """The hot loop: one write of prepared bytes per member, and two int comparisons.
+
+        Returns how many members were written to; members to move between lanes and
+        candidates for a cut are collected for the caller, which handles them after.
+        """
+        limit = self._limit
+        if thinned:
+            until, size = limit // THIN_UNTIL, len(data)
+            for m in by_conn.values():
+                m.written += size
+                backlog = m.backlog = m.sink.write(data)
+                if backlog > limit:
+                    slow.append(m)
+                elif backlog < until:
+                    moves.append((m, False))
+            return len(by_conn)
+        at, skipped = limit // THIN_AT, 0
+        for m in by_conn.values():
+            if m.backlog > at:
+                moves.append((m, True))  # behind already: this frame goes out thinned
+                skipped += 1
+                continue
+            backlog = m.backlog = m.sink.write(data)
+            if backlog > limit:
+                slow.append(m)
+        return len(by_conn) - skipped
 
     def send(self, member: Member, message: ServerMessage) -> None:
         """One message to one member (replies), through the same sink as the fan-out."""
-        member.backlog = member.sink.write(frame_of(member.sink.fmt, message))
-        if member.backlog > self._limit:
-            self._cut(member)
+        data = frame_of(member.sink.fmt, message)
+        member.written += len(data)
+        member.backlog = member.sink.write(data)
+        if member.backlog > self._limit + member.allowance:
+            self._cut(member, "bound")
 
-    def _cut(self, m: Member) -> None:
+    def _cut(self, m: Member, reason: str) -> None:
         """A slow consumer: out of the room, closed after its backlog (it reconnects and resumes)."""
-        self.leave(m)
-        m.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
-        metrics.SLOW_CONSUMERS.inc()
+        if self.leave(m):
+            m.sink.close(CloseCode.SLOW_CONSUMER, "outbound buffer full; reconnect and resume")
+            metrics.SLOW_CONSUMERS.labels(reason).inc()
 
     def _move(self, m: Member, thinned: bool) -> Group:
         """Thin a member's chat, or give it all back, and tell it so."""
@@ -185,15 +239,39 @@ class Fanout:
         m.thinned = thinned
         group = (m.sink.fmt, m.sees_sales, thinned)
         self._members[group][m.conn_id] = m
+        if thinned:
+            m.mark, m.written, m.stall_at = m.backlog, 0, asyncio.get_running_loop().time() + self._stall
+            metrics.THINNED.inc()
+            metrics.THINNINGS.inc()
+        else:
+            m.allowance = 0
         self.send(m, ChatThinned(thinned))
         return group
 
-    def unthin_caught_up(self) -> None:
-        """A thinned member of a quiet room gets its chat back once it has read its backlog."""
+    def review_thinned(self) -> None:
+        """On the node's signal tick: catch-ups get their chat back, stopped readers are cut.
+
+        A thinned member gets all chat again once its backlog is under a sixteenth of the
+        bound (a quiet room has no flush to notice). One that has not read a sixteenth of
+        the bound (bytes that left its transport) within ``stall_seconds`` has stopped
+        reading: thinned, it is sent too little to ever pass the bound, so it is cut here
+        (4008). One that reads gets more time, even if it stays as far behind; a TCP
+        window that opens a crack now and then does not count as reading.
+        """
+        now = asyncio.get_running_loop().time()
+        step = self._limit // THIN_UNTIL
         for (_, _, thinned), by_conn in self._members.items():
-            if thinned:
-                for m in [m for m in by_conn.values() if m.sink.buffered() < self._limit // THIN_UNTIL]:
+            if not thinned or not by_conn:
+                continue
+            for m in list(by_conn.values()):
+                backlog = m.sink.buffered()
+                m.allowance = min(m.allowance, backlog)  # what is left of its resume
+                if backlog < step:
                     self._move(m, False)
+                elif m.mark + m.written - backlog >= step:
+                    m.mark, m.written, m.stall_at = backlog, 0, now + self._stall  # it reads: more time
+                elif now >= m.stall_at:
+                    self._cut(m, "stalled")
 
     # --- members -------------------------------------------------------------------
 
@@ -211,15 +289,24 @@ class Fanout:
 
     def add(self, member: Member, welcome: Welcome, backlog: list[Buffered] | None) -> None:
         """Welcome, backlog, then membership: the caller flushed first, and nothing here awaits."""
-        fmt = member.sink.fmt
-        member.sink.write(frame_of(fmt, welcome))
+        fmt, sink = member.sink.fmt, member.sink
+        sink.limit_send_buffer(self._send_buffer)
+        sink.write(frame_of(fmt, welcome))
         for start in range(0, len(backlog or ()), RESUME_FRAME_EVENTS):
             chunk = (backlog or [])[start : start + RESUME_FRAME_EVENTS]
-            member.sink.write(ws_frame(fmt, frame(fmt, [b.encoded[fmt] for b in chunk])))
+            sink.write(ws_frame(fmt, frame(fmt, [b.encoded[fmt] for b in chunk])))
+        # A long resume is behind from the start: the next flush thins it, and while it
+        # reads, its stall clock keeps restarting; what it joined with is not held against it.
+        if (written := sink.buffered()) > self._limit // THIN_AT:
+            member.allowance = written
         self._members[fmt, member.sees_sales, False][member.conn_id] = member
 
-    def leave(self, member: Member) -> None:
-        self._members[member.sink.fmt, member.sees_sales, member.thinned].pop(member.conn_id, None)
+    def leave(self, member: Member) -> bool:
+        """Take a member out; False if it was not in (already cut, or moved out)."""
+        gone = self._members[member.sink.fmt, member.sees_sales, member.thinned].pop(member.conn_id, None) is not None
+        if gone and member.thinned:
+            metrics.THINNED.dec()
+        return gone
 
     def close_all(self, code: CloseCode, reason: str) -> None:
         """Everything pending goes out, then every member is closed with ``code``."""

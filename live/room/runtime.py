@@ -182,7 +182,7 @@ class RoomRuntime:
 
     def show_signals(self, viewers: int) -> None:
         """From the node's signal loop: the viewer count and reactions burst go out."""
-        self.fanout.unthin_caught_up()
+        self.fanout.review_thinned()
         if due := self.signals.due(viewers):
             self.fanout.publish([buffered(m) for m in due])
 

@@ -3,15 +3,20 @@
 The fan-out builds each WebSocket frame once per wire format and hands the same
 bytes to every sink. ``TransportSink`` writes them straight into the socket's
 transport (uvicorn's websockets-sansio protocol, behind the raw ASGI ``send``),
-which costs one ``transport.write`` per viewer and never awaits a client.
-``AsgiSink`` is the portable fallback for other ASGI servers: a bounded buffer
-drained by one writer task.
+which costs one ``transport.write`` per viewer and never awaits a client. What the
+transport still holds after a write is the member's backlog, which the fan-out
+judges; for it to mean anything the kernel's share must be small, so
+``limit_send_buffer`` sets the socket's send buffer (Linux would otherwise grow it
+to 4 MiB, where a reader who stopped goes unseen for half a minute). ``AsgiSink`` is
+the portable fallback for other ASGI servers: a bounded buffer drained by one writer
+task.
 """
 
 import asyncio
 import contextlib
 import logging
 import random
+import socket
 from collections import deque
 from typing import Any, Protocol
 
@@ -31,6 +36,10 @@ class Sink(Protocol):
         ...
 
     def buffered(self) -> int: ...
+
+    def limit_send_buffer(self, nbytes: int) -> None:
+        """Bound what the kernel holds unsent for this connection (0: leave it to the kernel)."""
+        ...
 
     def close(self, code: CloseCode, reason: str) -> None: ...
 
@@ -61,6 +70,13 @@ class TransportSink:
 
     def buffered(self) -> int:
         return int(self._transport.get_write_buffer_size())
+
+    def limit_send_buffer(self, nbytes: int) -> None:
+        """SO_SNDBUF on the socket; Linux doubles it for bookkeeping and stops autotuning it."""
+        sock = self._transport.get_extra_info("socket")
+        if nbytes > 0 and sock is not None:
+            with contextlib.suppress(OSError):  # a socket already gone: its receive loop cleans up
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, nbytes)
 
     def close(self, code: CloseCode, reason: str) -> None:
         """Queue the close frame behind what is already buffered, without waiting.
@@ -105,6 +121,9 @@ class AsgiSink:
 
     def buffered(self) -> int:
         return self._queued
+
+    def limit_send_buffer(self, nbytes: int) -> None:
+        """The socket is the ASGI server's: out of reach, so what it buffers is not seen."""
 
     async def _drain(self) -> None:
         while True:
