@@ -273,7 +273,7 @@ class Node:
 
     async def ready(self) -> dict[str, bool]:
         """What readiness depends on: the database (answering, migrated), the shared backend, not draining."""
-        checks = {"draining": not self.draining}
+        checks = {"accepting": not self.draining}
         try:
             checks["database"] = await asyncio.wait_for(self.store.ready(), READY_CHECK_SECONDS)
         except Exception:

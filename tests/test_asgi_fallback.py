@@ -15,7 +15,7 @@ from tests.harness import SECRET, bearer, token
 
 
 def test_room_works_through_the_portable_sink(tmp_path: Path) -> None:
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/asgi.db", token_secret=SECRET)
+    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/asgi.db", token_secret=SECRET, trusted_hosts=["testserver"])  # the test client's Host
     with TestClient(create_app(settings)) as client:
         assert client.post("/v1/rooms", json={"id": "asgi", "title": "Portable"}, headers=bearer(token("host1", "*", "host"))).status_code == 201
         assert client.post("/v1/rooms/asgi/live", headers=bearer(token("host1", "asgi", "host"))).status_code == 200
