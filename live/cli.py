@@ -152,6 +152,33 @@ def _say(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(run()))
 
 
+def api_documents() -> dict[str, str]:
+    """The API descriptions by file name, as ``live api-docs`` writes them into docs/ (sorted keys: stable)."""
+    import json
+
+    from live.http.routes import openapi_document
+    from live.wire import asyncapi
+
+    documents = {"openapi.json": openapi_document(), "asyncapi.json": asyncapi.document()}
+    return {name: json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n" for name, doc in documents.items()}
+
+
+def _api_docs(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    stale = []
+    for name, text in api_documents().items():
+        path = Path(args.dir) / name
+        if args.check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path))
+        else:
+            path.write_text(text)
+            print(f"wrote {path}")
+    if stale:
+        sys.exit(f"out of date (run `live api-docs`): {', '.join(stale)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="live", description="Live-shopping and real-time discussion server.")
     parser.add_argument("--version", action="version", version=f"live {__version__}")
@@ -187,6 +214,11 @@ def main(argv: list[str] | None = None) -> None:
 
     purge = sub.add_parser("purge", help="apply LIVE_RETENTION_DAYS now (nodes also do it hourly)")
     purge.set_defaults(func=_purge)
+
+    api_docs = sub.add_parser("api-docs", help="write the OpenAPI and AsyncAPI documents, generated from the code, into docs/")
+    api_docs.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files differ from the generated ones")
+    api_docs.add_argument("--dir", default="docs", help="where the documents live (default docs)")
+    api_docs.set_defaults(func=_api_docs)
 
     say = sub.add_parser("say", help="join a room and send messages, printing each reply (a scriptable client)")
     say.add_argument("room")

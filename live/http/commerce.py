@@ -37,9 +37,20 @@ class ProductIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
     image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
-    price: int = Field(ge=0, description="minor units of the currency")
+    price: int = Field(ge=0, le=2**53 - 1, description="minor units of the currency")  # exact in every JSON client (a double)
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    stock: int = Field(0, ge=0)
+    stock: int = Field(0, ge=0, le=2**31 - 1)  # the column is a 32-bit INTEGER
+
+
+class ProductList(BaseModel):
+    """The import's other JSON shape: ``{"products": [...]}``."""
+
+    products: list[ProductIn]
+
+
+# What an import's JSON body is (CSV has the same fields as columns). Rows are checked one by
+# one, so a bad row is reported in the answer rather than refusing the others.
+CATALOG = list[ProductIn] | ProductList
 
 
 async def _authorized(node: Node, request: Request, action: access.Action) -> tuple[Identity, RoomRef]:
@@ -53,7 +64,10 @@ async def _authorized(node: Node, request: Request, action: access.Action) -> tu
 def _rows(request: Request, body: bytes) -> list[Any]:
     """JSON (an array, or {"products": [...]}) or CSV with a header row."""
     if request.headers.get("content-type", "").startswith("text/csv"):
-        return [{k: v for k, v in row.items() if v != ""} for row in csv.DictReader(io.StringIO(body.decode("utf-8-sig")))]
+        reader = csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
+        if missing := sorted(name for name, f in ProductIn.model_fields.items() if f.is_required() and name not in (reader.fieldnames or ())):
+            raise ValueError(f"the header row does not name {', '.join(missing)}")
+        return [{k: v for k, v in row.items() if v != ""} for row in reader]
     data = orjson.loads(body)
     rows = data.get("products") if isinstance(data, dict) else data
     if not isinstance(rows, list):
@@ -77,8 +91,10 @@ async def import_products(node: Node, request: Request) -> Response:
         except ValidationError as exc:
             problems = [{"field": ".".join(str(x) for x in e["loc"]) or "row", "message": e["msg"]} for e in exc.errors(include_url=False)]
             errors.append({"row": number, "id": row.get("id") if isinstance(row, dict) else None, "errors": problems})
+    if errors and not good:  # an error like any other: the row reports are its details
+        raise Invalid("no product was imported", details=errors)
     await node.store.upsert_products(owner, good)
-    return JSONResponse({"imported": len(good), "errors": errors}, status_code=200 if good or not errors else 422)
+    return JSONResponse({"imported": len(good), "errors": errors})
 
 
 async def list_products(node: Node, request: Request) -> Response:

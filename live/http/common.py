@@ -5,9 +5,13 @@ map in ``live.errors`` (401/403 auth, 404 unknown object, 409 a state conflict,
 422 a bad request body, 429, 503).
 """
 
+import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -22,16 +26,64 @@ from rooms.state import Status
 from rooms.types import RoomId
 
 Handler = Callable[[Node, Request], Awaitable[Response]]
+M = TypeVar("M", bound=BaseModel)
+_ENDPOINT = "live.endpoint"  # where bind() leaves the row in the request's scope
 
 
-def bind(node: Node, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint that calls ``handler`` with this node."""
+class Auth(StrEnum):
+    PUBLIC = "public"
+    CALLER = "caller"  # the handler calls identify(): a bearer token or a brand's X-Api-Key
 
-    async def endpoint(request: Request) -> Response:
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoint:
+    """One row of the route table: what the router binds and the OpenAPI document describes.
+
+    A handler reads its query parameters through the ``query`` declared here and its JSON
+    body through ``body`` (``parse_body``), so the document is what the handler reads.
+    """
+
+    method: str
+    path: str  # Starlette's syntax: {name}, {name:int}
+    handler: Handler
+    summary: str
+    auth: Auth = Auth.PUBLIC
+    query: tuple["Param", ...] = ()
+    body: Any = None  # what pydantic validates the body as: a model, or a list or union of models
+    body_media: tuple[str, ...] = ("application/json",)
+    status: int = 200
+    media: tuple[str, ...] = ("application/json",)  # of the success response
+    errors: tuple[int, ...] = ()  # error statuses besides the ones the rest implies (see live.http.openapi)
+    also: tuple[int, ...] = ()  # statuses answered with the success body too (/readyz: 503)
+
+
+def bind(node: Node, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint that calls the row's handler with this node."""
+    handler = endpoint.handler
+
+    async def call(request: Request) -> Response:
+        request.scope[_ENDPOINT] = endpoint
         return await handler(node, request)
 
-    endpoint.__name__ = handler.__name__
+    call.__name__ = handler.__name__
+    return call
+
+
+def _declared(request: Request) -> Endpoint:
+    endpoint = request.scope.get(_ENDPOINT)
+    if not isinstance(endpoint, Endpoint):
+        raise LookupError(f"{request.url.path} was not bound from the route table")
     return endpoint
+
+
+async def parse_body(request: Request, model: type[M]) -> M:
+    """The JSON body as the row's declared ``body`` model; 422 with the fields otherwise."""
+    if _declared(request).body is not model:
+        raise LookupError(f"{request.url.path} reads a {model.__name__} body its route does not declare")
+    try:
+        return model.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise Invalid(f"the body is not a valid {model.__name__}", details=exc.errors(include_url=False, include_context=False, include_input=False)) from None
 
 
 def error_response(status: int, code: str, message: str, details: Any = None, retry_after_ms: int | None = None) -> JSONResponse:
@@ -81,11 +133,90 @@ async def room_ref(node: Node, room_id: str) -> RoomRef:
     return RoomRef.of_row(row)
 
 
-def int_param(request: Request, name: str, default: int, lo: int, hi: int) -> int:
-    raw = request.query_params.get(name, str(default))
-    if not raw.lstrip("-").isdigit() or not lo <= int(raw) <= hi:
-        raise Invalid(f"{name} must be an integer in {lo}..{hi}")
-    return int(raw)
+_INTEGER = re.compile(r"-?[0-9]{1,19}")  # ASCII digits only: str.isdigit() also takes "²", which int() refuses
+D = TypeVar("D", int, None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Param:
+    """A query parameter, declared once in the route table (``routes.TABLE``), read by its
+    handler through this object and described from it in the OpenAPI document. Reading one
+    the route does not declare is a bug, refused loudly, so the document cannot fall behind.
+    """
+
+    name: str
+    description: str
+
+    def schema(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _raw(self, request: Request) -> list[str]:
+        if not any(p is self for p in _declared(request).query):
+            raise LookupError(f"query parameter {self.name!r} is read but not declared for {request.url.path}")
+        return request.query_params.getlist(self.name)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntParam(Param, Generic[D]):
+    """An integer in ``lo..hi``; absent, it is ``default`` (None: the caller sets no bound)."""
+
+    lo: int
+    hi: int
+    default: D
+
+    def read(self, request: Request) -> int | D:
+        raw = self._raw(request)
+        if not raw:
+            return self.default
+        if not _INTEGER.fullmatch(raw[-1]) or not self.lo <= int(raw[-1]) <= self.hi:
+            raise Invalid(f"{self.name} must be an integer in {self.lo}..{self.hi}")
+        return int(raw[-1])
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.lo, "maximum": self.hi} | ({} if self.default is None else {"default": self.default})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextParam(Param):
+    """A string, one of ``choices`` when there are any; None when absent."""
+
+    choices: tuple[str, ...] = ()
+
+    def read(self, request: Request) -> str | None:
+        raw = self._raw(request)
+        if raw and self.choices and raw[-1] not in self.choices:
+            raise Invalid(f"{self.name} must be one of {', '.join(self.choices)}")
+        return raw[-1] if raw else None
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string"} | ({"enum": list(self.choices)} if self.choices else {})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ListParam(Param):
+    """Repeatable (``?type=a&type=b``); with ``comma``, each value may also list several (``a,b``)."""
+
+    choices: tuple[str, ...] = ()
+    comma: bool = False
+
+    def read(self, request: Request) -> list[str]:
+        values = [v for raw in self._raw(request) for v in (raw.split(",") if self.comma else [raw])]
+        if self.choices and not set(values) <= set(self.choices):
+            raise Invalid(f"{self.name} must be among {', '.join(self.choices)}")
+        return [v for v in values if v]
+
+    def schema(self) -> dict[str, Any]:
+        if not self.choices:
+            return {"type": "array", "items": {"type": "string"}}
+        if not self.comma:
+            return {"type": "array", "items": {"type": "string", "enum": list(self.choices)}}
+        one = "|".join(re.escape(c) for c in self.choices)
+        return {"type": "array", "items": {"type": "string", "pattern": f"^({one})(,({one}))*$"}}
+
+
+# Shared by the transcript and the replay: pages follow ``next_after``; types select events.
+AFTER = IntParam(name="after", lo=0, hi=2**62, default=0, description="Only events after this seq: the previous page's `next_after`.")
+EVENT_TYPES = ListParam(name="type", description="Only events of these types (repeat the parameter for several), e.g. `chat.message`.")
 
 
 def outcome_response(outcome: Outcome, body: dict[str, Any], status: int = 200) -> JSONResponse:

@@ -11,14 +11,14 @@ import uuid
 from datetime import datetime
 from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from live import access
 from live.access import RoomRef
-from live.errors import Conflict, Invalid, NotFound
-from live.http.common import identify, int_param, open_room, outcome_response
+from live.errors import Conflict, NotFound
+from live.http.common import AFTER, EVENT_TYPES, IntParam, TextParam, identify, open_room, outcome_response, parse_body
 from live.node import Node
 from live.privacy import brand_pseudonyms
 from live.room.runtime import RoomRuntime
@@ -28,6 +28,11 @@ from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq, UserId
 
 ROOM_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+LIST_LIMIT = IntParam(name="limit", lo=1, hi=200, default=50, description="At most this many rooms.")
+LIST_OFFSET = IntParam(name="offset", lo=0, hi=10**9, default=0, description="Skip this many rooms (newest first).")
+LIST_STATUS = TextParam(name="status", choices=tuple(s.value for s in Status if s is not Status.NONE), description="Only rooms in this state.")
+LIST_BRAND = TextParam(name="brand_id", description="Only this brand's rooms.")
+TRANSCRIPT_LIMIT = IntParam(name="limit", lo=1, hi=1000, default=100, description="At most this many events (a page never splits one entry's events).")
 
 
 class CreateRoom(BaseModel):
@@ -64,10 +69,7 @@ def _row_view(row: dict[str, Any]) -> dict[str, Any]:
 
 async def create_room(node: Node, request: Request) -> Response:
     identity = await identify(node, request)  # before the body is read
-    try:
-        body = CreateRoom.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise Invalid("invalid room", details=exc.errors(include_url=False, include_context=False, include_input=False)) from None
+    body = await parse_body(request, CreateRoom)
     room_id = RoomId(body.id or uuid.uuid4().hex[:12])
     brand_id, host_id = access.new_room(identity, body.brand_id, body.host_id)
     node.limits.room_created(identity.actor.user_id)
@@ -125,12 +127,8 @@ async def get_room(node: Node, request: Request) -> Response:
 
 
 async def list_rooms(node: Node, request: Request) -> Response:
-    limit = int_param(request, "limit", 50, 1, 200)
-    offset = int_param(request, "offset", 0, 0, 10**9)
-    status = request.query_params.get("status")
-    if status is not None and status not in {s.value for s in Status} - {"none"}:
-        raise Invalid("status must be scheduled, live or ended")
-    rows = await node.store.list_rooms(status=status, brand_id=request.query_params.get("brand_id"), limit=limit, offset=offset)
+    limit, offset, status = LIST_LIMIT.read(request), LIST_OFFSET.read(request), LIST_STATUS.read(request)
+    rows = await node.store.list_rooms(status=status, brand_id=LIST_BRAND.read(request), limit=limit, offset=offset)
     views = []
     for row in rows:
         rt = node.runtimes.get(row["id"])
@@ -141,11 +139,9 @@ async def list_rooms(node: Node, request: Request) -> Response:
 async def transcript(node: Node, request: Request) -> Response:
     """Public events in seq order, paged by seq; deleted messages come with text null."""
     room_id = request.path_params["room_id"]
-    after = int_param(request, "after", 0, 0, 2**62)
-    limit = int_param(request, "limit", 100, 1, 1000)
+    after, limit, types = AFTER.read(request), TRANSCRIPT_LIMIT.read(request), EVENT_TYPES.read(request)
     if (room := await node.store.get_room(room_id)) is None:
         raise NotFound("no such room")
-    types = request.query_params.getlist("type")
     rows = await node.store.transcript(room_id, after=after, limit=limit + 1, types=types)
     more = len(rows) > limit
     rows = rows[:limit]

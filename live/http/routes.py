@@ -1,35 +1,124 @@
-"""The HTTP API in one table: path, method, handler (docs/api.md describes each)."""
+"""The HTTP API in one table: each row is an endpoint, everything the router binds and the
+OpenAPI document says about it (``common.Endpoint``; docs/api.md describes each in prose).
 
-from starlette.routing import Route
+A handler reads only the query parameters and the body its row declares (``common.Param``,
+``common.parse_body``), so ``GET /openapi.json``, generated from this table, is what the
+handlers read.
+"""
 
-from live.http import commerce, rooms, sessions
-from live.http.common import Handler, bind
+import functools
+from typing import Any
+
+from starlette.datastructures import URLPath
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Match, NoMatchFound, Route
+from starlette.types import Receive, Scope, Send
+
+from live.http import commerce, openapi, rooms, sessions
+from live.http.common import AFTER, EVENT_TYPES, Auth, Endpoint, bind, error_response
 from live.node import Node
+from rooms.errors import Code
 
-TABLE: list[tuple[str, str, Handler]] = [
-    ("/healthz", "GET", rooms.health),
-    ("/readyz", "GET", rooms.ready),
-    ("/v1/rooms", "POST", rooms.create_room),
-    ("/v1/rooms", "GET", rooms.list_rooms),
-    ("/v1/rooms/{room_id}", "GET", rooms.get_room),
-    ("/v1/rooms/{room_id}/live", "POST", rooms.go_live),
-    ("/v1/rooms/{room_id}/end", "POST", rooms.end_room),
-    ("/v1/rooms/{room_id}/transcript", "GET", rooms.transcript),
-    ("/v1/rooms/{room_id}/leaderboard", "GET", rooms.room_leaderboard),
-    ("/v1/rooms/{room_id}/replay", "GET", sessions.replay),
-    ("/v1/rooms/{room_id}/export.{fmt:str}", "GET", sessions.export),
-    ("/v1/rooms/{room_id}/analytics", "GET", sessions.analytics),
-    ("/v1/brands/{brand_id}/sessions", "GET", sessions.brand_sessions),
-    ("/v1/brands/{brand_id}/erase", "POST", sessions.erase_user),
-    ("/v1/brands/{brand_id}/leaderboard", "GET", rooms.brand_leaderboard),
-    ("/v1/rooms/{room_id}/orders", "GET", commerce.list_orders),
-    ("/v1/rooms/{room_id}/sales", "GET", commerce.sales),
-    ("/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", "POST", commerce.confirm_order),
-    ("/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", "POST", commerce.cancel_order),
-    ("/v1/catalog/{owner}/products", "PUT", commerce.import_products),
-    ("/v1/catalog/{owner}/products", "GET", commerce.list_products),
+CALLER = Auth.CALLER
+NDJSON = "application/x-ndjson"
+
+# Path parameters, by name: (description, schema besides what the path's convertor says).
+PATH_PARAMS: dict[str, tuple[str, dict[str, Any]]] = {
+    "room_id": ("The room's id.", {"pattern": rooms.ROOM_ID.pattern}),
+    "brand_id": ("The brand (tenant).", {}),
+    "owner": ("The catalog's owner: a brand, or a brandless host's user id.", {}),
+    "reservation_id": ("The reservation: the seq of the claim that made it.", {}),
+    "fmt": ("The export's format.", {"enum": list(sessions.EXPORT_FORMATS)}),
+}
+
+
+async def openapi_json(node: Node, request: Request) -> Response:
+    return JSONResponse(openapi_document())
+
+
+@functools.cache
+def openapi_document() -> dict[str, Any]:
+    return openapi.document(TABLE, PATH_PARAMS)
+
+
+TABLE: list[Endpoint] = [
+    Endpoint(method="GET", path="/healthz", handler=rooms.health, summary="The process is alive"),
+    Endpoint(method="GET", path="/readyz", handler=rooms.ready, summary="This node can take new viewers (503 with the failing checks when not)", also=(503,)),
+    Endpoint(method="GET", path="/openapi.json", handler=openapi_json, summary="This document"),
+    Endpoint(method="POST", path="/v1/rooms", handler=rooms.create_room, summary="Create or schedule a room", auth=CALLER, body=rooms.CreateRoom, status=201, errors=(409, 429, 503)),
+    Endpoint(method="GET", path="/v1/rooms", handler=rooms.list_rooms, summary="Rooms, newest first", query=(rooms.LIST_STATUS, rooms.LIST_BRAND, rooms.LIST_LIMIT, rooms.LIST_OFFSET)),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}", handler=rooms.get_room, summary="A room, with its viewers on this node"),
+    Endpoint(method="POST", path="/v1/rooms/{room_id}/live", handler=rooms.go_live, summary="Go live", auth=CALLER, errors=(409, 503)),
+    Endpoint(method="POST", path="/v1/rooms/{room_id}/end", handler=rooms.end_room, summary="End the room (its log is persisted before the answer)", auth=CALLER, errors=(409, 503)),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}/transcript", handler=rooms.transcript, summary="The room's public events, in seq order, a page at a time", query=(AFTER, rooms.TRANSCRIPT_LIMIT, EVENT_TYPES)),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}/leaderboard", handler=rooms.room_leaderboard, summary="Top members of the room by points"),
+    Endpoint(
+        method="GET",
+        path="/v1/rooms/{room_id}/replay",
+        handler=sessions.replay,
+        summary="Every public event of the session with its offset from go-live, paged or as NDJSON",
+        auth=CALLER,
+        query=(*sessions.EXPORT_QUERY, AFTER, sessions.REPLAY_LIMIT, sessions.REPLAY_FORMAT),
+        media=("application/json", NDJSON),
+    ),
+    Endpoint(
+        method="GET",
+        path="/v1/rooms/{room_id}/export.{fmt:str}",
+        handler=sessions.export,
+        summary="The session as NDJSON, CSV or WebVTT captions",
+        auth=CALLER,
+        query=sessions.EXPORT_QUERY,
+        media=(NDJSON, "text/csv", "text/vtt"),
+    ),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}/analytics", handler=sessions.analytics, summary="The session's numbers, re-folded from its log", auth=CALLER),
+    Endpoint(method="GET", path="/v1/brands/{brand_id}/sessions", handler=sessions.brand_sessions, summary="The brand's sessions with their headline numbers", auth=CALLER),
+    Endpoint(method="POST", path="/v1/brands/{brand_id}/erase", handler=sessions.erase_user, summary="Erase a user from every persisted session of the brand", auth=CALLER, body=sessions.EraseUser),
+    Endpoint(method="GET", path="/v1/brands/{brand_id}/leaderboard", handler=rooms.brand_leaderboard, summary="Top members across the brand's sessions"),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}/orders", handler=commerce.list_orders, summary="Every reservation of the room", auth=CALLER),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}/sales", handler=commerce.sales, summary="Units and revenue, in total, per product and per affiliate", auth=CALLER),
+    Endpoint(method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", handler=commerce.confirm_order, summary="The merchant's checkout: paid", auth=CALLER, errors=(409, 422, 503)),
+    Endpoint(method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", handler=commerce.cancel_order, summary="The merchant's checkout: cancelled", auth=CALLER, errors=(409, 422, 503)),
+    Endpoint(
+        method="PUT",
+        path="/v1/catalog/{owner}/products",
+        handler=commerce.import_products,
+        summary="Import products (upserted by id); every row not imported is reported",
+        auth=CALLER,
+        body=commerce.CATALOG,
+        body_media=("application/json", "text/csv"),
+    ),
+    Endpoint(method="GET", path="/v1/catalog/{owner}/products", handler=commerce.list_products, summary="The catalog"),
 ]
 
 
-def routes(node: Node) -> list[Route]:
-    return [Route(path, bind(node, handler), methods=[method]) for path, method, handler in TABLE]
+def routes(node: Node) -> list[BaseRoute]:
+    """The table's routes, then one that answers any other request under /v1/ in the error shape."""
+    table = [Route(e.path, bind(node, e), methods=[e.method]) for e in TABLE]
+    return [*table, _Elsewhere(table)]
+
+
+class _Elsewhere(BaseRoute):
+    """Every other path under /v1/ — whatever it holds, a newline included, which no path
+    convertor matches — gets 404, or 405 with ``Allow`` for a known path, in the error shape,
+    rather than the pages' plain-text answers."""
+
+    METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+    def __init__(self, table: list[Route]) -> None:
+        self.table = table
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        return (Match.FULL if scope["type"] == "http" and scope["path"].startswith("/v1/") else Match.NONE), {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        allowed = sorted({m for route in self.table if route.path_regex.match(scope["path"]) for m in route.methods or ()})
+        if allowed:
+            response = error_response(405, Code.BAD_REQUEST, f"{scope['method']} is not allowed here")
+            response.headers["allow"] = ", ".join(allowed)
+        else:
+            response = error_response(404, Code.NOT_FOUND, "no such endpoint")
+        await response(scope, receive, send)

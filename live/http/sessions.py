@@ -13,14 +13,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from live import access
 from live.access import RoomRef
 from live.auth import Identity
-from live.errors import Invalid, NotFound
-from live.http.common import identify, int_param
+from live.errors import NotFound
+from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam, identify, parse_body
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import brand_pseudonyms, pseudonym
@@ -40,6 +41,21 @@ EXPORT_FILTERS = {
 HIDDEN = STAFF_TYPES | {"chat.deleted"}
 ERASED = "[erased]"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_FORMATS = ("ndjson", "csv", "vtt")
+
+FROM_MS = IntParam(name="from_ms", lo=0, hi=2**40, default=None, description="Only events at least this many ms after go-live.")
+TO_MS = IntParam(name="to_ms", lo=0, hi=2**40, default=None, description="Only events before this many ms after go-live.")
+IDENTIFY = TextParam(name="identify", choices=("0", "1"), description="`1`: real user ids instead of pseudonyms (a token with the `pii` claim only).")
+INCLUDE = ListParam(name="include", choices=tuple(EXPORT_FILTERS), comma=True, description="Only these kinds of events (repeat, or separate with commas).")
+REPLAY_LIMIT = IntParam(name="limit", lo=1, hi=5000, default=500, description="At most this many events (a page never splits one entry's events).")
+REPLAY_FORMAT = TextParam(name="format", choices=("json", "ndjson"), description="`ndjson`: every event, streamed one JSON object a line, unpaged.")
+EXPORT_QUERY = (INCLUDE, EVENT_TYPES, FROM_MS, TO_MS, IDENTIFY)
+
+
+class EraseUser(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str = Field(min_length=1, max_length=256, description="the platform's user id (not the pseudonym)")
 
 
 async def _room_for(node: Node, request: Request) -> tuple[dict[str, Any], Identity]:
@@ -60,8 +76,8 @@ def _events(node: Node, room: dict[str, Any], request: Request, identity: Identi
     anything is streamed (a bad one is a 422, never a broken stream).
     """
     start_at = room["went_live_at"] or room["created_at"]
-    window = [start_at + int_param(request, name, 0, 0, 2**40) if name in request.query_params else None for name in ("from_ms", "to_ms")]
-    real_ids = request.query_params.get("identify") == "1" and identity.pii
+    window = [None if (ms := param.read(request)) is None else start_at + ms for param in (FROM_MS, TO_MS)]
+    real_ids = IDENTIFY.read(request) == "1" and identity.pii
     hide = brand_pseudonyms(node.settings.pseudonym_key, room["brand_id"])
     return _persisted_events(node, room["id"], start_at, window[0], window[1], types, None if real_ids else hide)
 
@@ -82,21 +98,16 @@ async def _persisted_events(node: Node, room_id: str, start_at: int, start_ts: i
 
 
 def _types(request: Request) -> tuple[str, ...]:
-    wanted = [t for part in request.query_params.getlist("include") for t in part.split(",") if t]
-    unknown = set(wanted) - set(EXPORT_FILTERS)
-    if unknown:
-        raise Invalid(f"include must be among {', '.join(EXPORT_FILTERS)}")
-    return tuple(t for w in wanted for t in EXPORT_FILTERS[w]) + tuple(request.query_params.getlist("type"))
+    return tuple(t for w in INCLUDE.read(request) for t in EXPORT_FILTERS[w]) + tuple(EVENT_TYPES.read(request))
 
 
 async def replay(node: Node, request: Request) -> Response:
     """Events by time window and type, in order: JSON pages, or NDJSON with format=ndjson."""
     room, identity = await _room_for(node, request)
     types = _types(request)
-    limit = int_param(request, "limit", 500, 1, 5000)
-    after = int_param(request, "after", 0, 0, 2**62)
+    limit, after = REPLAY_LIMIT.read(request), AFTER.read(request)
     stream = _events(node, room, request, identity, types=types)
-    if request.query_params.get("format") == "ndjson":
+    if REPLAY_FORMAT.read(request) == "ndjson":
         return StreamingResponse((orjson.dumps(ev) + b"\n" async for ev in stream), media_type="application/x-ndjson")
     page: list[dict[str, Any]] = []
     async for ev in stream:
@@ -112,7 +123,7 @@ async def export(node: Node, request: Request) -> Response:
     """Transcript exports: NDJSON, CSV or WebVTT, without deleted messages."""
     room, identity = await _room_for(node, request)
     fmt = request.path_params["fmt"]
-    if fmt not in ("ndjson", "csv", "vtt"):
+    if fmt not in EXPORT_FORMATS:
         raise NotFound("exports are .ndjson, .csv or .vtt")
     types = _types(request) or (EXPORT_FILTERS["chat"] if fmt == "vtt" else ())
     rows = [ev async for ev in _events(node, room, request, identity, types=types)]
@@ -185,10 +196,7 @@ async def erase_user(node: Node, request: Request) -> Response:
     """Remove a user's text and identity from the brand's persisted sessions; counts stay."""
     brand_id = request.path_params["brand_id"]
     access.authorize_brand(await identify(node, request), brand_id)
-    try:
-        user_id = str(orjson.loads(await request.body())["user_id"])
-    except (orjson.JSONDecodeError, KeyError, TypeError):
-        raise Invalid('send {"user_id": "..."}') from None
+    user_id = (await parse_body(request, EraseUser)).user_id
     alias = "erased:" + pseudonym(node.settings.pseudonym_key, brand_id, user_id)
     changed = await node.store.erase_user(brand_id, user_id, alias, ERASED)
     return JSONResponse({"brand_id": brand_id, "erased_as": alias, "rows": changed})

@@ -33,7 +33,7 @@ class Format(StrEnum):
 
 SUBPROTOCOLS = {"live.v1.json": Format.JSON, "live.v1.msgpack": Format.MSGPACK}
 
-_CLIENT = TypeAdapter(Annotated[ClientMessage, Field(discriminator="type")])
+CLIENT = TypeAdapter(Annotated[ClientMessage, Field(discriminator="type")])  # the one schema of client frames (live.wire.asyncapi publishes it)
 _KNOWN_TYPES = frozenset(t.__dataclass_fields__["type"].default for t in ClientMessage.__args__)
 _ARRAY_HEADER = msgpack.Packer().pack_array_header
 _FIELDS: dict[type, tuple[tuple[str, ...], frozenset[str]]] = {}
@@ -63,7 +63,7 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
     if raw.get("type") not in _KNOWN_TYPES:
         raise UnknownType(f"unknown message type {raw.get('type')!r}", request_id=rid)
     try:
-        return rid, _CLIENT.validate_python(raw)
+        return rid, CLIENT.validate_python(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:]) or "message"
