@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> Any:
         raise SystemExit("live: refusing to start: " + "; ".join(refusals))
     store = Store(settings.database_url)
     backends = make_backends(settings)
-    persister = Persister(store, backends.log, backends.leases, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch)
+    persister = Persister(store, backends.log, backends.leases, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch, webhooks=settings.webhook_url is not None)
     node = Node(settings, backends, store, persister)
     webhooks = None
     if settings.webhook_url:

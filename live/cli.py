@@ -152,6 +152,32 @@ def _say(args: argparse.Namespace) -> None:
     sys.exit(asyncio.run(run()))
 
 
+def _webhook_test(args: argparse.Namespace) -> None:
+    """Send one signed sample message, as the server sends them, and print the response."""
+    import asyncio
+
+    import httpx
+
+    from live.webhooks import send, signer
+
+    secret = args.secret or Settings().webhook_secret
+    if not secret:
+        sys.exit("live webhook test: give --secret or set LIVE_WEBHOOK_SECRET")
+    payload = {"type": "order.reserved", "timestamp": "2026-01-01T00:00:00Z", "data": {"room_id": "sample", "seq": 1, "reservation_id": 1, "units": 1, "test": True}}
+
+    async def run() -> int:
+        async with httpx.AsyncClient(timeout=10) as client:
+            try:
+                response = await send(client, args.url, signer(secret), "msg_test_sample", payload)
+            except httpx.HTTPError as exc:
+                print(f"failed: {exc}")
+                return 1
+        print(f"{response.status_code} {response.reason_phrase}")
+        return 0 if response.is_success else 1
+
+    sys.exit(asyncio.run(run()))
+
+
 def api_documents() -> dict[str, str]:
     """The API descriptions by file name, as ``live api-docs`` writes them into docs/ (sorted keys: stable)."""
     import json
@@ -219,6 +245,12 @@ def main(argv: list[str] | None = None) -> None:
     api_docs.add_argument("--check", action="store_true", help="write nothing; exit 1 if the files differ from the generated ones")
     api_docs.add_argument("--dir", default="docs", help="where the documents live (default docs)")
     api_docs.set_defaults(func=_api_docs)
+
+    webhook = sub.add_parser("webhook", help="webhook tools").add_subparsers(dest="webhook_command", required=True)
+    test = webhook.add_parser("test", help="send a signed sample message to a URL (Standard Webhooks)")
+    test.add_argument("url")
+    test.add_argument("--secret", help="whsec_<base64> (default LIVE_WEBHOOK_SECRET)")
+    test.set_defaults(func=_webhook_test)
 
     say = sub.add_parser("say", help="join a room and send messages, printing each reply (a scriptable client)")
     say.add_argument("room")

@@ -24,6 +24,7 @@ from live.coord.leases import Leases
 from live.log.base import RoomLog
 from live.log.serde import entries_from_dicts, entry_to_dict, state_to_json
 from live.store import Batch, Store
+from live.webhooks import outbox_row
 from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms.analytics import refold
@@ -52,8 +53,9 @@ class _Pending:
 
 
 class Persister:
-    def __init__(self, store: Store, room_log: RoomLog, leases: Leases, *, interval_ms: int, batch: int) -> None:
+    def __init__(self, store: Store, room_log: RoomLog, leases: Leases, *, interval_ms: int, batch: int, webhooks: bool = False) -> None:
         self._store = store
+        self._webhooks = webhooks  # write the merchant's messages to the outbox
         self._room_log = room_log
         self._leases = leases
         self._interval = interval_ms / 1000
@@ -175,13 +177,13 @@ class Persister:
         self._snapshot_at.pop(room, None)
 
     def _rows(self, batch: dict[RoomId, _Pending]) -> Batch:
-        rows = _Rows()
+        rows = _Rows(outbox=self._webhooks)
         for room, pending in batch.items():
             for entry, events in pending.items:
                 rows.add(room, entry, events)
             rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq, pending.epoch))
             rows.members += self._changed_members(room, pending.state)
-        return Batch(**vars(rows))
+        return Batch(rooms=rows.rooms, entries=rows.entries, events=rows.events, deletions=rows.deletions, new_orders=rows.new_orders, order_changes=rows.order_changes, members=rows.members, webhooks=rows.webhooks)
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
         try:
@@ -233,7 +235,7 @@ class Persister:
 
 @dataclass
 class _Rows:
-    """A batch being built: the same fields as ``live.store.Batch``."""
+    """A batch being built: the fields of ``live.store.Batch``."""
 
     rooms: list[dict[str, Any]] = field(default_factory=list)
     entries: list[dict[str, Any]] = field(default_factory=list)
@@ -242,11 +244,15 @@ class _Rows:
     new_orders: list[dict[str, Any]] = field(default_factory=list)
     order_changes: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: list[dict[str, Any]] = field(default_factory=list)
+    outbox: bool = False  # whether the merchant's messages are written (webhooks configured)
 
     def add(self, room: RoomId, entry: Entry, events: list[Event]) -> None:
-        """One entry's rows: the entry, its public events (the transcript), orders and deletions."""
+        """One entry's rows: the entry, its public events (the transcript), orders, deletions, webhooks."""
         self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": entry_to_dict(entry)})
         for idx, event in enumerate(events):
+            if self.outbox and (message := outbox_row(room, entry, idx, event)) is not None:
+                self.webhooks.append(message)
             match event:
                 case OrderReserved(reservation=r):
                     self.new_orders.append(_order_row(room, entry, r))

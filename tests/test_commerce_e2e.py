@@ -1,19 +1,19 @@
 """Rooms that sell, end to end: catalog, pins, a flash offer, claims, orders, webhooks."""
 
 import asyncio
+import base64
 import json
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from live import webhooks
 from tests.harness import Api, Client, LiveServer, bearer, eventually, free_port, token
 
-WEBHOOK_SECRET = "whsec-test-secret"
+WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"the merchant's webhook key, 32 bytes").decode()
 CATALOG = [
     {"id": "tee", "sku": "TEE-BLK-M", "title": "Black tee", "price": 150000, "currency": "IDR", "stock": 500},
     {"id": "cap", "sku": "CAP-1", "title": "Cap", "description": "One size", "price": 1999, "currency": "USD", "image_url": "https://cdn.example/cap.jpg"},
@@ -138,18 +138,20 @@ async def test_a_flash_offer_sells_once_and_hands_off_to_checkout(shop: LiveServ
     assert [(p["product"]["id"], p["highlight"]) for p in room["pinned_products"]] == [("tee", "Only today"), ("cap", None)]
     assert room["offers"][0]["available"] == 0 and room["offers"][0]["reserved"] == 3
 
-    # Both reservations reach the checkout, signed, despite the receiver's first failures.
+    # Both reservations reach the checkout, signed (Standard Webhooks), despite the receiver's first failures.
     wanted = {a1["result"]["reservation_id"], b1["result"]["reservation_id"]}
-    delivered = await eventually(lambda: asyncio.sleep(0, receiver.deliveries), lambda d: {json.loads(b)["reservation_id"] for _, b in d} >= wanted, timeout=5)
-    assert receiver.attempts > len(delivered) >= 2
-    payloads = {}
-    for headers, body in delivered:
-        assert webhooks.verify(WEBHOOK_SECRET, body, headers["x-live-signature"], now=int(time.time()))
-        assert not webhooks.verify("wrong-secret", body, headers["x-live-signature"], now=int(time.time()))
-        payload = json.loads(body)
-        assert payload["type"] == "order.reserved" and headers["x-live-delivery"] == f"{room_id}:{payload['reservation_id']}"
-        payloads[payload["reservation_id"]] = payload
-    ana_order = payloads[a1["result"]["reservation_id"]]
+
+    def reserved(deliveries: list[tuple[dict[str, str], bytes]]) -> dict[int, dict[str, Any]]:
+        return {p["data"]["reservation_id"]: p for _, b in deliveries if (p := json.loads(b))["type"] == "order.reserved"}
+
+    await eventually(lambda: asyncio.sleep(0, receiver.deliveries), lambda d: set(reserved(d)) >= wanted, timeout=5)
+    assert receiver.attempts > len(receiver.deliveries) >= 2
+    for headers, body in receiver.deliveries:
+        assert Webhook(WEBHOOK_SECRET).verify(body, headers) == json.loads(body)
+        with pytest.raises(WebhookVerificationError):
+            Webhook("whsec_" + base64.b64encode(b"another merchant's key").decode()).verify(body, headers)
+    assert len({h["webhook-id"] for h, _ in receiver.deliveries}) == len(receiver.deliveries), "one id per message: deduplicate on it"
+    ana_order = reserved(receiver.deliveries)[a1["result"]["reservation_id"]]["data"]
     assert (ana_order["user_id"], ana_order["units"], ana_order["price"], ana_order["currency"], ana_order["affiliate_id"]) == ("ana", 2, 99000, "IDR", "aff-7")
 
     # The merchant confirms Ana's through the link it was sent; Ben's is never confirmed and
@@ -167,6 +169,17 @@ async def test_a_flash_offer_sells_once_and_hands_off_to_checkout(shop: LiveServ
     )
     rows = orders.json()["orders"]
     assert [(o["user_id"], o["units"], o["affiliate_id"]) for o in rows] == [("ana", 2, "aff-7"), ("ben", 1, None)]
+    # Every transition reached the checkout too, in the order the room's log made them.
+    ana_id, ben_id = a1["result"]["reservation_id"], b1["result"]["reservation_id"]
+    expected = [("order.reserved", ana_id), ("order.reserved", ben_id), ("order.paid", ana_id), ("order.expired", ben_id)]
+
+    def transitions() -> list[tuple[str, int]]:
+        return [(p["type"], p["data"]["reservation_id"]) for _, b in receiver.deliveries if (p := json.loads(b))["type"].startswith("order.")]
+
+    await eventually(lambda: asyncio.sleep(0, transitions()), lambda t: sorted(t, key=expected.index) == t and set(t) == set(expected), timeout=10)
+    log = (await api.http.get(f"/v1/rooms/{room_id}/webhooks", headers=merchant)).json()["webhooks"]
+    assert {(m["type"], m["delivered_at"] is not None) for m in log} >= {("order.reserved", True), ("order.paid", True), ("order.expired", True)}
+    assert any(m["attempts"] > 1 and m["last_status"] == 200 for m in log), "the early failures were retried"
     assert (await api.http.get(f"/v1/rooms/{room_id}/orders", headers=bearer(token("ana", room_id)))).status_code == 403
     summary = (await api.http.get(f"/v1/rooms/{room_id}/sales", headers=merchant)).json()
     assert summary["total"]["units"] == 2 and summary["total"]["revenue"] == {"IDR": 198000}

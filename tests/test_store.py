@@ -151,17 +151,29 @@ async def test_orders_inserted_and_changes_applied_in_seq_order(store: Store) ->
     assert [(o["reservation_id"], o["status"], o["updated_seq"]) for o in listed] == [(1, "paid", 6), (2, "expired", 7)]
 
 
-async def test_webhooks_due_until_delivered(store: Store) -> None:
+async def test_outbox_messages_are_written_once_and_pending_until_delivered(store: Store) -> None:
     room = _id("r")
-    await store.write_batch(Batch(rooms=[_room(room)], new_orders=[_order(room, 1, 2)]))
-    due = [o for o in await store.webhooks_due(now=10, limit=1_000) if o["room_id"] == room]
-    assert [o["reservation_id"] for o in due] == [1]
-    await store.webhook_result(room, 1, delivered_at=None, next_at=50)
-    assert not [o for o in await store.webhooks_due(now=10, limit=1_000) if o["room_id"] == room]
-    await store.webhook_result(room, 1, delivered_at=60, next_at=50)
-    assert not [o for o in await store.webhooks_due(now=100, limit=1_000) if o["room_id"] == room]
-    (order,) = await store.list_orders(room)
-    assert (order["webhook_attempts"], order["webhook_delivered_at"]) == (2, 60)
+    message = {"id": f"msg_{room}_2_0", "room_id": room, "type": "order.reserved", "seq": 2, "payload": {"type": "order.reserved"}, "created_at": 5, "next_at": 0}
+    for _ in range(2):  # a retried batch
+        await store.write_batch(Batch(rooms=[_room(room)], webhooks=[message]))
+    pending = [m for m in await store.webhooks_pending(limit=1_000) if m["room_id"] == room]
+    assert [(m["id"], m["payload"]) for m in pending] == [(message["id"], {"type": "order.reserved"})]
+    await store.webhook_attempt(message["id"], delivered_at=None, next_at=50, status=503, error="HTTP 503")
+    await store.webhook_attempt(message["id"], delivered_at=60, next_at=50, status=200, error=None)
+    assert not [m for m in await store.webhooks_pending(limit=1_000) if m["room_id"] == room]
+    (logged,) = await store.webhook_log(room, 10)
+    assert (logged["attempts"], logged["delivered_at"], logged["last_status"], logged["last_error"]) == (2, 60, 200, None)
+
+
+async def test_an_old_epoch_never_writes_over_a_new_one(store: Store) -> None:
+    room = _id("r")
+    assert await store.write_batch(Batch(rooms=[_room(room) | {"epoch": "e1"}], entries=[_entry(room, 1)])) == set()
+    await store.set_epoch(room, "e2")  # the log was lost and reseeded
+    refused = await store.write_batch(Batch(rooms=[_room(room, persisted_seq=2) | {"epoch": "e1"}], entries=[_entry(room, 2, text="late")]))
+    assert refused == {room}
+    assert [e["seq"] for e in await store.load_entries(room)] == [1]
+    assert await store.write_batch(Batch(rooms=[_room(room, persisted_seq=2) | {"epoch": "e2"}], entries=[_entry(room, 2, text="new")])) == set()
+    assert [e["command"]["text"] for e in await store.load_entries(room)] == ["hi", "new"]
 
 
 async def test_brand_badge_regular_after_sessions_with_points(store: Store) -> None:

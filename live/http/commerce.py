@@ -27,6 +27,7 @@ from rooms.fold import Accepted
 from rooms.types import RoomId
 
 MAX_IMPORT_ROWS = 10_000
+WEBHOOK_LOG_LIMIT = 500
 
 
 class ProductIn(BaseModel):
@@ -117,6 +118,12 @@ async def sales(node: Node, request: Request) -> Response:
     if not access.is_merchant(identity, room):
         orders = [o for o in orders if o["affiliate_id"] == identity.actor.user_id]
     return JSONResponse({"room_id": room.id} | summarize(orders))
+
+
+async def webhook_log(node: Node, request: Request) -> Response:
+    """The room's messages to the checkout and how each delivery went (newest first)."""
+    _, room = await _authorized(node, request, access.Action.MERCHANT)
+    return JSONResponse({"room_id": room.id, "webhooks": await node.store.webhook_log(room.id, WEBHOOK_LOG_LIMIT)})
 
 
 def summarize(orders: list[dict[str, Any]]) -> dict[str, Any]:

@@ -77,6 +77,7 @@ TABLE: list[Endpoint] = [
     Endpoint(method="GET", path="/v1/brands/{brand_id}/leaderboard", handler=rooms.brand_leaderboard, summary="Top members across the brand's sessions"),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/orders", handler=commerce.list_orders, summary="Every reservation of the room", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/sales", handler=commerce.sales, summary="Units and revenue, in total, per product and per affiliate", auth=CALLER),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}/webhooks", handler=commerce.webhook_log, summary="The room's messages to the checkout and how each delivery went", auth=CALLER),
     Endpoint(method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", handler=commerce.confirm_order, summary="The merchant's checkout: paid", auth=CALLER, errors=(409, 422, 503)),
     Endpoint(method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", handler=commerce.cancel_order, summary="The merchant's checkout: cancelled", auth=CALLER, errors=(409, 422, 503)),
     Endpoint(

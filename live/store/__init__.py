@@ -4,7 +4,8 @@
     base      the engine, dialect helpers (INSERT … ON CONFLICT, greatest), read helpers
     log       ``Batch`` and ``write_batch``; rooms registry, entries and transcript reads
     catalog   brands' products
-    orders    reservations' rows and status changes, webhook bookkeeping
+    orders    reservations' rows and status changes
+    webhooks  the outbox of messages to the merchant's checkout, and their delivery record
     points    members' points per room, brand badges and leaderboards
     stats     edge samples, unique viewers, a brand's rooms
     privacy   erasure of a user, retention purge, ``scrub``
@@ -21,9 +22,10 @@ from live.store.points import PointsStore
 from live.store.privacy import PrivacyStore, scrub
 from live.store.stats import StatsStore
 from live.store.tables import metadata
+from live.store.webhooks import WebhookStore
 
 __all__ = ["Batch", "Store", "metadata", "scrub"]
 
 
-class Store(LogStore, CatalogStore, OrderStore, PointsStore, StatsStore, PrivacyStore):
+class Store(LogStore, CatalogStore, OrderStore, WebhookStore, PointsStore, StatsStore, PrivacyStore):
     """The one store a node opens: every concern's methods over one shared engine."""

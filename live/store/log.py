@@ -18,6 +18,7 @@ from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore
 from live.store.orders import write_orders
 from live.store.points import write_members
 from live.store.tables import entries, events, rooms
+from live.store.webhooks import write_outbox
 from rooms.events import STAFF_TYPES
 
 
@@ -36,6 +37,7 @@ class Batch:
     new_orders: Sequence[Row] = ()  # one row per reservation
     order_changes: Sequence[Row] = ()  # room_id, reservation_id, status, seq, ts
     members: Sequence[Row] = ()  # a member's points and badges in a room, as totals
+    webhooks: Sequence[Row] = ()  # messages to the merchant's checkout (the outbox)
 
 
 @cache
@@ -71,6 +73,7 @@ def _without(batch: Batch, refused: set[str]) -> Batch:
         new_orders=keep(batch.new_orders),
         order_changes=keep(batch.order_changes),
         members=keep(batch.members),
+        webhooks=keep(batch.webhooks),
     )
 
 
@@ -104,6 +107,7 @@ class LogStore(StoreBase):
                 await conn.execute(insert_ignore(dialect, events).on_conflict_do_nothing(), list(batch.events))
             await write_orders(conn, batch.new_orders, batch.order_changes)
             await write_members(conn, batch.members)
+            await write_outbox(conn, batch.webhooks)
             await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them
         return refused
 

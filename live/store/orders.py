@@ -1,6 +1,5 @@
 """Orders: one row per reservation, written from the log by the persister, then updated
-as it becomes paid, cancelled or expired; and the bookkeeping of each order's webhook
-to the merchant (attempts, next try, delivered)."""
+as it becomes paid, cancelled or expired. (Messages to the merchant: ``webhooks``.)"""
 
 from collections.abc import Sequence
 from typing import Any
@@ -31,21 +30,3 @@ async def write_orders(conn: AsyncConnection, new_orders: Sequence[Row], changes
 class OrderStore(StoreBase):
     async def list_orders(self, room_id: str) -> list[dict[str, Any]]:
         return await self._all(orders.select().where(orders.c.room_id == room_id).order_by(orders.c.reservation_id))
-
-    async def webhooks_due(self, now: int, limit: int) -> list[dict[str, Any]]:
-        """Reservations whose webhook has not been delivered and whose next try is due."""
-        query = (
-            orders.select()
-            .where(orders.c.webhook_delivered_at.is_(None), orders.c.status == "reserved", orders.c.webhook_next_at <= now)
-            .order_by(orders.c.webhook_next_at)
-            .limit(limit)
-        )
-        return await self._all(query)
-
-    async def webhook_result(self, room_id: str, reservation_id: int, *, delivered_at: int | None, next_at: int) -> None:
-        """Count one attempt; ``delivered_at`` set means it went through, else try at ``next_at``."""
-        key = (orders.c.room_id == room_id, orders.c.reservation_id == reservation_id)
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                orders.update().where(*key).values(webhook_attempts=orders.c.webhook_attempts + 1, webhook_delivered_at=delivered_at, webhook_next_at=next_at)
-            )

@@ -86,9 +86,6 @@ orders = sa.Table(
     sa.Column("expires_at", sa.BigInteger, nullable=False),
     sa.Column("updated_seq", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
-    sa.Column("webhook_attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("webhook_delivered_at", sa.BigInteger),
-    sa.Column("webhook_next_at", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 
@@ -120,6 +117,24 @@ room_viewers = sa.Table(
     sa.Column("room_id", sa.String(64), primary_key=True),
     sa.Column("user_id", sa.String(128), primary_key=True),
     sa.Column("first_seen", sa.BigInteger, nullable=False),
+)
+
+# Messages to the merchant's checkout, written with the entries that cause them and sent
+# by the room's lease holder until delivered (at least once; ``id`` is the webhook-id).
+webhook_outbox = sa.Table(
+    "webhook_outbox",
+    metadata,
+    sa.Column("id", sa.String(160), primary_key=True),
+    sa.Column("room_id", sa.String(64), nullable=False, index=True),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_at", sa.BigInteger, nullable=False, server_default="0", index=True),
+    sa.Column("delivered_at", sa.BigInteger),
+    sa.Column("last_status", sa.Integer),
+    sa.Column("last_error", sa.String(200)),
 )
 
 
