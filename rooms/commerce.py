@@ -22,6 +22,7 @@ from rooms.statuses import EndReason, ReservationStatus
 from rooms.types import Millis, UserId
 
 MAX_OFFER_UNITS = 1_000_000
+MAX_PRICE = 2**53 - 1  # per unit, minor units: what SQL and JSON numbers hold exactly
 MAX_OFFER_SECONDS = 24 * 3600
 MAX_KEY = 64
 
@@ -100,8 +101,8 @@ def check_offer(s: RoomState, entry: c.Entry, cmd: c.OfferCreate) -> Rejection |
         return Rejection(Code.INVALID, "per_buyer_limit must be 1..units")
     if not 1 <= cmd.duration_seconds <= MAX_OFFER_SECONDS:
         return Rejection(Code.INVALID, f"duration_seconds must be 1..{MAX_OFFER_SECONDS}")
-    if cmd.price < 0 or cmd.early_access_seconds < 0:
-        return Rejection(Code.INVALID, "price and early_access_seconds must not be negative")
+    if not 0 <= cmd.price <= MAX_PRICE or cmd.early_access_seconds < 0:
+        return Rejection(Code.INVALID, f"price must be 0..{MAX_PRICE} minor units and early_access_seconds not negative")
     return None
 
 

@@ -135,3 +135,11 @@ def test_pinned_products_are_bounded_and_in_the_snapshot() -> None:
     snap = room.state.snapshot()
     assert [p["product"]["id"] for p in snap["pinned_products"]] == ["p1", "p2", "tee"]
     assert snap["offers"][0]["available"] == 10 and snap["offers"][0]["currency"] == "IDR"
+
+
+def test_an_offer_price_beyond_what_sql_and_json_hold_exactly_is_invalid() -> None:
+    room = Room()
+    for price in (2**53, 10**30, -1):
+        refused = room.run(HOST, c.OfferCreate(product=PRODUCT, price=price, units=1))
+        assert isinstance(refused, Rejection) and refused.code is Code.INVALID, price
+    assert isinstance(room.run(HOST, c.OfferCreate(product=PRODUCT, price=2**53 - 1, units=1)), Accepted)
