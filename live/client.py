@@ -64,8 +64,10 @@ class LiveClient:
             self.last_seq = self.welcome["seq"]
 
     async def resume(self) -> None:
-        """Reconnect after a close: the events missed since ``last_seq``, or a new snapshot."""
+        """Reconnect after a close: the events after ``last_seq`` (the last one ``events``
+        handed out; any not handed out come again), or a new snapshot after a reset."""
         await self.close()
+        self._events = asyncio.Queue()
         await self._open(since=self.last_seq, epoch=self.welcome.get("epoch"))
 
     async def request(self, type_: str, **fields: Any) -> Message:
@@ -93,13 +95,14 @@ class LiveClient:
             yield message
 
     async def _read(self, ws: ClientConnection) -> None:
+        events = self._events  # this connection's: a resume starts a new queue
         try:
             async for frame in ws:
                 for message in orjson.loads(frame) if self.fmt == "json" else msgpack.unpackb(frame):
                     if message["type"] in ("reply", "welcome") and (waiter := self._replies.pop(message.get("id"), None)):
                         waiter.set_result(message)
                     else:
-                        self._events.put_nowait(message)
+                        events.put_nowait(message)
         except ConnectionClosed:
             pass
         finally:
@@ -108,7 +111,7 @@ class LiveClient:
                 if not waiter.done():
                     waiter.set_exception(LiveError("closed", f"connection closed ({ws.close_code})"))
             self._replies.clear()
-            self._events.put_nowait(None)
+            events.put_nowait(None)
 
     async def close(self) -> None:
         if self._ws is not None:

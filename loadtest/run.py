@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
-from websockets.asyncio.client import ClientConnection, connect
 
 from live import auth
+from live.client import LiveClient, LiveError
 from loadtest import viewer
 from rooms.roles import Role
 
@@ -84,33 +83,31 @@ def start_node(port: int, tmp: str, env: dict[str, str]) -> subprocess.Popen[byt
 
 async def publish(ports: list[int], rooms: list[str], rate: float, duration: float, text_bytes: int) -> tuple[int, int]:
     """Post ``rate`` messages/s into every room for ``duration`` s; returns (sent, acknowledged)."""
-    acked = 0
-    conns: list[ClientConnection] = []
+    conns = []
     for i, room in enumerate(rooms):
-        ws = await connect(f"ws://127.0.0.1:{ports[i % len(ports)]}/v1/rooms/{room}/ws", subprotocols=["live.v1.json"], compression=None, max_size=None)  # type: ignore[list-item]
-        await ws.send(orjson.dumps({"type": "hello", "id": "h", "token": auth.mint(SECRET, user_id="publisher", name="Host", room=room, role=Role.HOST)}).decode())
-        conns.append(ws)
+        url = f"ws://127.0.0.1:{ports[i % len(ports)]}/v1/rooms/{room}/ws"
+        conns.append(await LiveClient.connect(url, auth.mint(SECRET, user_id="publisher", name="Host", room=room, role=Role.HOST)))
 
-    async def read(ws: ClientConnection) -> None:
-        nonlocal acked
-        async for frame in ws:
-            acked += sum(1 for m in orjson.loads(frame) if m["type"] == "reply" and m.get("ok") and m["id"] != "h")
+    async def post(client: LiveClient, text: str) -> bool:
+        try:
+            await client.request("chat.post", text=text)
+            return True
+        except LiveError:
+            return False
 
-    readers = [asyncio.create_task(read(ws)) for ws in conns]
+    posts: list[asyncio.Task[bool]] = []
     total = int(rate * duration * len(rooms))
     pace = rate * len(rooms)
     start = time.monotonic()
-    for k in range(total):
+    for k in range(total):  # requests are pipelined: the pace never waits on a reply
         delay = start + k / pace - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
         head = f"{k} {time.time() * 1000:.3f} "
-        await conns[k % len(conns)].send(orjson.dumps({"type": "chat.post", "id": k, "text": head + "x" * max(0, text_bytes - len(head))}).decode())
-    await asyncio.sleep(1)
-    for task in readers:
-        task.cancel()
-    for ws in conns:
-        await ws.close()
+        posts.append(asyncio.create_task(post(conns[k % len(conns)], head + "x" * max(0, text_bytes - len(head)))))
+    acked = sum(await asyncio.gather(*posts))
+    for client in conns:
+        await client.close()
     return total, acked
 
 

@@ -1,12 +1,29 @@
-// The small client every page shares: connect, hello with the token, resume from the
-// last seq after a drop (exponential backoff with jitter), requests with replies.
-// User text is only ever put into the page with textContent (see el()).
+// The JavaScript client of live's room socket (docs/clients.md): the pages use it, and a
+// merchant's own site can import it (`import { LiveClient } from "https://<live>/live.js"`).
+// Connect, hello with the token, resume from the last seq after a drop (exponential
+// backoff with jitter), requests with replies. User text is only ever put into the page
+// with textContent (see el()).
 
+/** Close codes after which the client reconnects (and resumes); see docs/protocol.md. */
 export const RECONNECT = new Set([1001, 1006, 1011, 1012, 4008, 4010, 4029]);
 
+/**
+ * @typedef {{type: string, seq?: number, ts?: number, [field: string]: unknown}} ServerMessage
+ * @typedef {{type: "reply", id: string, ok: boolean, result?: object, error?: {code: string, message: string, retry_after_ms?: number}}} Reply
+ * @typedef {"connecting" | "reconnecting" | "live" | "ended" | "closed"} Status
+ * @typedef {object} Options
+ * @property {string|null} [token] the viewer's token (null: watch as a guest where allowed)
+ * @property {string|null} [ref] an affiliate's referral code
+ * @property {string|null} [server] the live server's origin, e.g. "https://live.example" (default: this page's)
+ * @property {(m: ServerMessage) => void} [onEvent] every event and signal, in order
+ * @property {(w: ServerMessage) => void} [onWelcome] each welcome (a resume, or a fresh snapshot in `room`)
+ * @property {(s: Status, code?: number, reason?: string) => void} [onStatus]
+ */
+
 export class LiveClient {
-  constructor(roomId, { token = null, ref = null, onEvent = () => {}, onWelcome = () => {}, onStatus = () => {} } = {}) {
-    Object.assign(this, { roomId, token, ref, onEvent, onWelcome, onStatus });
+  /** @param {string} roomId @param {Options} [options] */
+  constructor(roomId, { token = null, ref = null, server = null, onEvent = () => {}, onWelcome = () => {}, onStatus = () => {} } = {}) {
+    Object.assign(this, { roomId, token, ref, server, onEvent, onWelcome, onStatus });
     this.seq = null;
     this.epoch = null;
     this.nextId = 1;
@@ -15,9 +32,11 @@ export class LiveClient {
     this.closedForGood = false;
   }
 
+  /** Open the socket (and reopen it after a drop with a reconnect code). */
   connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/v1/rooms/${encodeURIComponent(this.roomId)}/ws`, ["live.v1.json"]);
+    const base = new URL(this.server ?? location.origin);
+    const scheme = base.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${base.host}/v1/rooms/${encodeURIComponent(this.roomId)}/ws`, ["live.v1.json"]);
     this.ws = ws;
     this.onStatus(this.seq === null ? "connecting" : "reconnecting");
     ws.onopen = () => {
@@ -64,6 +83,10 @@ export class LiveClient {
     this.onEvent(m);
   }
 
+  /**
+   * Send one message; resolves with its reply (check `ok`), rejects if the socket is not open.
+   * @param {string} type @param {object} [fields] @returns {Promise<Reply>}
+   */
   request(type, fields = {}) {
     const id = `r${this.nextId++}`;
     return new Promise((resolve, reject) => {
