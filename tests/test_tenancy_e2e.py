@@ -71,6 +71,7 @@ async def test_another_brands_people_cannot_touch_the_room(server: LiveServer, a
         ("POST", "/v1/rooms/shopA/end", None),
         ("GET", "/v1/rooms/shopA/orders", None),
         ("GET", "/v1/rooms/shopA/sales", None),
+        ("GET", "/v1/rooms/shopA/webhooks", None),
         ("POST", f"/v1/rooms/shopA/orders/{reservation}/confirm", None),
         ("POST", f"/v1/rooms/shopA/orders/{reservation}/cancel", None),
         ("GET", "/v1/rooms/shopA/replay", None),
