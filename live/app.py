@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from live import metrics
+from live import __version__, logs, metrics
 from live.backends import make_backends
 from live.edge import HttpEdge, host_trusted
 from live.errors import CloseCode, ServerError
@@ -101,5 +101,7 @@ def create_app(settings: Settings) -> Any:
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
+    metrics.NODE.info({"node": node.id, "version": __version__})
+    logs.set_node(node.id)  # every log line names it
     http = Starlette(routes=routes, lifespan=lifespan, exception_handlers={ServerError: server_error})
     return LiveApp(HttpEdge(http, settings), node)

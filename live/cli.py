@@ -29,7 +29,7 @@ def _serve(args: argparse.Namespace) -> None:
         "dev": args.dev or None,
     }
     settings = Settings(**{k: v for k, v in flags.items() if v is not None})
-    _configure_logging()
+    _configure_logging(settings)
     if settings.uses_dev_secret:
         print(
             "WARNING: development mode, with the published development token secret: anyone can mint tokens.\n"
@@ -73,10 +73,11 @@ class _SafeLines(logging.Filter):
         return True
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(_SafeLines())
+def _configure_logging(settings: Settings) -> None:
+    """JSON lines (text in development) on stderr, for our loggers and uvicorn's (``live.logs``)."""
+    from live import logs
+
+    logs.configure(settings.log_level, json=settings.log_json).addFilter(_SafeLines())
 
 
 def _audit(args: argparse.Namespace) -> None:

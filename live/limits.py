@@ -20,6 +20,7 @@ Every refusal is a ``RateLimited`` with ``retry_after_ms``.
 import time
 from collections import Counter, deque
 
+from live import metrics
 from live.errors import RateLimited
 from live.ratelimit import TokenBucket
 from live.settings import Settings
@@ -71,8 +72,10 @@ class Limits:
         """A connection opens (raises RateLimited); pair with ``disconnect``."""
         now = time.monotonic()
         if address not in self._unlimited and (wait := self._opens.take(address, now)) > 0:
+            metrics.RATE_LIMITED.labels("address_connections").inc()
             raise RateLimited("too many connections from this address", retry_after_ms=_ms(wait))
         if self._open[user] >= self._max_connections:
+            metrics.RATE_LIMITED.labels("user_connections").inc()
             raise RateLimited(f"at most {self._max_connections} connections per user", retry_after_ms=5000)
         self._open[user] += 1
 
@@ -85,8 +88,9 @@ class Limits:
         """One command from this user at this address (raises RateLimited)."""
         now = time.monotonic()
         keys = ("u:" + user,) if address in self._unlimited else ("u:" + user, "a:" + address)
-        wait = max(self._users.take(user, now), 0.0 if len(keys) == 1 else self._addresses.take(address, now))
-        if wait > 0:
+        user_wait, address_wait = self._users.take(user, now), 0.0 if len(keys) == 1 else self._addresses.take(address, now)
+        if (wait := max(user_wait, address_wait)) > 0:
+            metrics.RATE_LIMITED.labels("user" if user_wait >= address_wait else "address").inc()
             raise RateLimited("too many messages", retry_after_ms=_ms(wait))
         self._counted.update(keys)
 
@@ -97,6 +101,7 @@ class Limits:
         while recent and now - recent[0] > 3600:
             recent.popleft()
         if len(recent) >= self._rooms_per_hour:
+            metrics.RATE_LIMITED.labels("rooms").inc()
             raise RateLimited(f"at most {self._rooms_per_hour} rooms per hour", retry_after_ms=_ms(3600 - (now - recent[0])))
         recent.append(now)
 

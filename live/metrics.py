@@ -1,6 +1,10 @@
-"""Prometheus metrics. Counted per batch, per flush or per command, never per delivery."""
+"""Prometheus metrics. Counted per batch, per flush or per command, never per delivery.
 
-from prometheus_client import Counter, Gauge, Histogram
+What each one answers for an operator: docs/operations.md, "Metrics"; the dashboard that
+uses them: deploy/grafana-dashboard.json.
+"""
+
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 CONNECTIONS = Gauge("live_connections", "Open WebSocket connections on this node")
 ROOMS = Gauge("live_rooms_open", "Rooms this node has open")
@@ -23,3 +27,58 @@ THINNINGS = Counter("live_thinned_total", "Times a connection fell behind and ha
 SLOW_CONSUMERS = Counter("live_slow_consumers_total", "Connections closed as slow consumers (4008)", ["reason"])
 for _reason in ("bound", "stalled"):
     SLOW_CONSUMERS.labels(_reason)
+
+# Latency as clients feel it, observed per command and per flush (never per delivery).
+# outcome: "accepted" / "rejected" (the fold's answer), "error" (refused before the log:
+# rate limited, invalid, unavailable). Pings and reactions are not commands.
+COMMAND_SECONDS = Histogram(
+    "live_command_seconds",
+    "From a command frame's arrival to its reply being written to the socket",
+    ["outcome"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+COMMAND_OUTCOMES = {outcome: COMMAND_SECONDS.labels(outcome) for outcome in ("accepted", "rejected", "error")}
+DELIVERY_SECONDS = Histogram(
+    "live_delivery_seconds",
+    "From an event being folded and queued to the flush that writes it (the oldest event of each flush)",
+    buckets=(0.001, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0),
+)
+
+# Persistence. The lag gauges are read at scrape time from the persister's pending entries.
+PERSIST_LAG_ENTRIES = Gauge("live_persist_lag_entries", "Entries folded on this node that SQL does not have yet (as far as this node knows)")
+PERSIST_LAG_SECONDS = Gauge("live_persist_lag_seconds", "Age of the oldest entry folded on this node that SQL does not have yet")
+PERSIST_SECONDS = Histogram(
+    "live_persist_write_seconds",
+    "One persister transaction (every room this node persists, one batch)",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+PERSIST_FAILURES = Counter("live_persist_failures_total", "Persister rounds that failed (the batch is kept and retried)")
+
+# Webhooks to the merchant's checkout. outcome: "ok" (2xx), "http_error", "network_error".
+WEBHOOK_DELIVERIES = Counter("live_webhook_deliveries_total", "Webhook delivery attempts", ["outcome"])
+for _outcome in ("ok", "http_error", "network_error"):
+    WEBHOOK_DELIVERIES.labels(_outcome)
+WEBHOOK_SECONDS = Histogram(
+    "live_webhook_seconds",
+    "One webhook delivery attempt, request to response (or failure)",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+
+# Redis (the log's backend when several nodes share rooms).
+REDIS_APPEND_SECONDS = Histogram(
+    "live_redis_append_seconds",
+    "Round trip of one append (the Lua script: seq, stream, publish)",
+    buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+REDIS_RECONNECTS = Counter("live_redis_reconnects_total", "Times the subscription connection to Redis was re-established")
+REDIS_SUBSCRIPTION_ERRORS = Counter("live_redis_subscription_errors_total", "Reads of the subscription that failed (each is retried with backoff)")
+
+# Abuse limits, by kind: "connection" (a connection's own command bucket), "user" and
+# "address" (commands across a user's or an address's connections), "user_connections"
+# (too many open at once), "address_connections" (opens per minute), "rooms" (creations
+# per hour), "max_errors" (a connection closed after too many invalid frames).
+RATE_LIMITED = Counter("live_rate_limited_total", "Refusals by the abuse limits", ["kind"])
+for _kind in ("connection", "user", "address", "user_connections", "address_connections", "rooms", "max_errors"):
+    RATE_LIMITED.labels(_kind)
+
+NODE = Info("live_node", "This process: its node id (as in its log lines) and version")

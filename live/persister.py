@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from live import metrics
 from live.coord.leases import Leases
 from live.log.base import RoomLog
 from live.log.serde import entries_from_dicts, entry_to_dict, state_to_json
@@ -61,6 +62,7 @@ class Persister:
         self._interval = interval_ms / 1000
         self._batch_size = batch
         self._pending: dict[RoomId, _Pending] = {}
+        self._writing: dict[RoomId, _Pending] = {}  # taken out of _pending while its write is under way
         self._persisted: dict[RoomId, int] = {}  # highest seq SQL has, per room
         self._snapshot_at: dict[RoomId, float] = {}
         self._members_written: dict[RoomId, dict[str, tuple[int, int]]] = {}  # user -> (points, badges) written
@@ -88,7 +90,21 @@ class Persister:
             self._wake.set()
 
     def start(self) -> None:
+        # The running persister is the node's: its lag is read when /metrics is scraped.
+        metrics.PERSIST_LAG_ENTRIES.set_function(self._lag_entries)
+        metrics.PERSIST_LAG_SECONDS.set_function(self._lag_seconds)
         self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def _unwritten(self) -> list[_Pending]:
+        return [*self._pending.values(), *self._writing.values()]
+
+    def _lag_entries(self) -> float:
+        return sum(len(p.items) for p in self._unwritten())
+
+    def _lag_seconds(self) -> float:
+        """Age of the oldest entry SQL lacks, by its log ``ts`` (0: none)."""
+        oldest = min((p.items[0][0].ts for p in self._unwritten() if p.items), default=None)
+        return 0.0 if oldest is None else max(0.0, time.time() - oldest / 1000)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -105,6 +121,7 @@ class Persister:
                 await self.flush()
                 backoff = self._interval
             except Exception:
+                metrics.PERSIST_FAILURES.inc()
                 logger.exception("persisting failed; will retry")
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
@@ -113,6 +130,7 @@ class Persister:
         try:
             await self.flush()
         except Exception:
+            metrics.PERSIST_FAILURES.inc()
             logger.exception("persisting failed; will retry")
 
     async def flush(self) -> None:
@@ -186,8 +204,10 @@ class Persister:
         return Batch(rooms=rows.rooms, entries=rows.entries, events=rows.events, deletions=rows.deletions, new_orders=rows.new_orders, order_changes=rows.order_changes, members=rows.members, webhooks=rows.webhooks)
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
+        started, self._writing = time.perf_counter(), batch
         try:
             refused = await self._store.write_batch(self._rows(batch))
+            metrics.PERSIST_SECONDS.observe(time.perf_counter() - started)
         except BaseException:
             for room, pending in batch.items():  # back in front of anything that came since
                 self._members_written.pop(room, None)
@@ -199,6 +219,8 @@ class Persister:
                     pending.state = newer.state
                 self._pending[room] = pending
             raise
+        finally:
+            self._writing = {}
         for room in map(RoomId, refused):
             logger.error("room %s: SQL holds a newer log epoch; %d entries of an old one were not written", room, len(batch.pop(room).items))
             self._forget(room)

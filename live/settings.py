@@ -18,6 +18,11 @@ class Settings(BaseSettings):
     # Development mode (./dev serve): the published development secret stands in for a
     # missing token secret. Without it the server refuses to start unsafely configured.
     dev: bool = False
+    # Logs: the level of the server's own loggers (libraries log at info and above), and
+    # the line format: "json" (one object a line) or "text"; unset, text in development
+    # mode and JSON otherwise (docs/operations.md, "Logs").
+    log_level: str = Field(default="info", pattern="(?i)^(debug|info|warning|error)$")
+    log_format: str | None = Field(default=None, pattern="^(json|text)$")
     token_secret: str = ""  # HS256 tokens, shared with the platform; empty: only JWKS-signed tokens
     jwks: str | None = None  # RS256/ES256/EdDSA tokens: a JWKS file path or https:// URL
     max_token_lifetime_seconds: int = 86_400  # a token's exp - iat may not exceed this
@@ -88,6 +93,10 @@ class Settings(BaseSettings):
     def hs_secret(self) -> str | None:
         """The HS256 token secret in force: the configured one, or in development mode the published one."""
         return self.token_secret or (DEV_SECRET if self.dev else None)
+
+    @property
+    def log_json(self) -> bool:
+        return (self.log_format or ("text" if self.dev else "json")) == "json"
 
     @property
     def pseudonym_key(self) -> str:

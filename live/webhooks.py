@@ -25,6 +25,7 @@ import orjson
 from redis.backoff import ExponentialWithJitterBackoff
 from standardwebhooks.webhooks import Webhook
 
+from live import metrics
 from live.coord.leases import Leases
 from live.store import Store
 from rooms.commands import Entry
@@ -125,14 +126,17 @@ class Webhooks:
         now = int(time.time() * 1000)
         status: int | None = None
         error: str | None = None
+        started = time.perf_counter()
         try:
             response = await send(self._client, self._url, self._hook, message["id"], with_links(message["payload"], self._public_url))
             status = response.status_code
             ok = 200 <= status < 300
-            error = None if ok else f"HTTP {status}"
+            error, outcome = (None, "ok") if ok else (f"HTTP {status}", "http_error")
         except httpx.HTTPError as exc:
-            ok, error = False, f"{type(exc).__name__}: {exc}"
+            ok, error, outcome = False, f"{type(exc).__name__}: {exc}", "network_error"
             logger.warning("webhook to the merchant failed: %s", error)
+        metrics.WEBHOOK_SECONDS.observe(time.perf_counter() - started)
+        metrics.WEBHOOK_DELIVERIES.labels(outcome).inc()
         wait_ms = int(self._backoff.compute(message["attempts"] + 1) * 1000)
         await self._store.webhook_attempt(message["id"], delivered_at=now if ok else None, next_at=now + wait_ms, status=status, error=error)
         return ok

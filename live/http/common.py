@@ -5,7 +5,9 @@ map in ``live.errors`` (401/403 auth, 404 unknown object, 409 a state conflict,
 422 a bad request body, 429, 503).
 """
 
+import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from live import auth
+from live import auth, logs
 from live.access import RoomRef
 from live.errors import AuthError, Invalid, NotFound, ServerError, http_status
 from live.node import Node
@@ -25,6 +27,7 @@ from rooms.fold import Outcome
 from rooms.state import Status
 from rooms.types import RoomId
 
+logger = logging.getLogger("live.http")
 Handler = Callable[[Node, Request], Awaitable[Response]]
 M = TypeVar("M", bound=BaseModel)
 _ENDPOINT = "live.endpoint"  # where bind() leaves the row in the request's scope
@@ -58,12 +61,30 @@ class Endpoint:
 
 
 def bind(node: Node, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint that calls the row's handler with this node."""
+    """A Starlette endpoint that calls the row's handler with this node.
+
+    Each request gets a request id (the caller's ``X-Request-Id`` if sane, else a new
+    one), echoed in the response's ``X-Request-Id`` and put on every log line logged
+    for it; errors are answered here so that their responses carry it too.
+    """
     handler = endpoint.handler
 
     async def call(request: Request) -> Response:
         request.scope[_ENDPOINT] = endpoint
-        return await handler(node, request)
+        # Not reset afterwards: uvicorn logs an unhandled error in this same task, after we return.
+        logs.REQUEST_ID.set(rid := logs.request_id(request.headers.get("x-request-id")))
+        if isinstance(room := request.path_params.get("room_id"), str) and logs.sane_id(room):
+            logs.ROOM.set(room)
+        started = time.perf_counter()
+        try:
+            response = await handler(node, request)
+        except ServerError as exc:
+            response = await server_error(request, exc)
+        response.headers["x-request-id"] = rid
+        ms = (time.perf_counter() - started) * 1000
+        level = logging.WARNING if response.status_code >= 500 else logging.DEBUG
+        logger.log(level, "%s %s -> %d in %.1f ms", request.method, endpoint.path, response.status_code, ms)
+        return response
 
     call.__name__ = handler.__name__
     return call

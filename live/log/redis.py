@@ -17,7 +17,9 @@ again from SQL. Only JSON travels on the bus (never pickle).
 
 import asyncio
 import contextlib
+import contextvars
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +28,7 @@ import orjson
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.exceptions import RedisError
 
+from live import metrics
 from live.errors import EpochChanged, LogUnavailable
 from live.log.base import History, ResetHandler, SignalHandler, Subscriber
 from live.log.serde import entry_body, entry_from_dict
@@ -156,9 +159,11 @@ class RedisLog:
         # error would reach the reader: have it say so, to catch up after the gap.
         self._pubsub.connection.register_connect_callback(self._reconnected)
         if self._listener is None:
-            self._listener = asyncio.get_running_loop().create_task(self._listen())
+            # Every room's reader: not in the context (room, request) of whoever opened the first room.
+            self._listener = asyncio.get_running_loop().create_task(self._listen(), context=contextvars.Context())
 
     def _reconnected(self, connection: Any) -> None:
+        metrics.REDIS_RECONNECTS.inc()
         self._resync_due = True
 
     async def _read_all(self, room: RoomId, after: int) -> list[Entry]:
@@ -179,10 +184,12 @@ class RedisLog:
 
     async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq:
         body = entry_body(actor, command, origin).decode()
+        started = time.perf_counter()
         try:
             seq, _ = await self._append(keys=[key(room, "meta"), key(room, "log")], args=[epoch, body, channel(room), await self._conn.publish_command()])
         except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
+        metrics.REDIS_APPEND_SECONDS.observe(time.perf_counter() - started)
         if seq == -1:
             raise EpochChanged(room)
         return Seq(int(seq))
@@ -224,6 +231,7 @@ class RedisLog:
                 raise
             except (*CONN_ERRORS, RedisError) as exc:
                 failures += 1
+                metrics.REDIS_SUBSCRIPTION_ERRORS.inc()
                 logger.warning("redis subscription lost (%s); retrying", exc)
                 await asyncio.sleep(self._backoff.compute(failures))
             except Exception:

@@ -123,6 +123,7 @@ class Fanout:
         self._pending_latest: dict[Hashable, int] = {}  # subject -> index in _pending
         self._flush_handle: asyncio.Handle | None = None
         self._last_flush = 0.0
+        self._queued_at = 0.0  # when the oldest pending message was queued (loop time)
         self._window_ms = (batch_window_ms, max_batch_window_ms, batch_viewers_per_ms)
         self._limit = outbound_buffer_bytes  # a member with more unsent bytes is a slow consumer
         self._send_buffer = send_buffer_bytes  # the kernel's share per socket (0: the kernel decides)
@@ -149,9 +150,10 @@ class Fanout:
                     self._pending[old] = None
                 self._pending_latest[item.subject] = len(self._pending) + i
         self._pending.extend(items)
-        if self._flush_handle is None:
+        if self._flush_handle is None:  # nothing was pending: these are the oldest
             loop = asyncio.get_running_loop()
-            wait = self._last_flush + self._batch_window() - loop.time()
+            self._queued_at = now = loop.time()
+            wait = self._last_flush + self._batch_window() - now
             # Quiet room: flush on the next loop turn; busy room: at most one frame per window.
             self._flush_handle = loop.call_later(wait, self.flush) if wait > 0 else loop.call_soon(self.flush)
 
@@ -189,7 +191,9 @@ class Fanout:
             if m.backlog > self._limit + m.allowance:
                 self._cut(m, "bound")
         frames.count()
-        metrics.FLUSH_SECONDS.observe(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        metrics.FLUSH_SECONDS.observe(took)
+        metrics.DELIVERY_SECONDS.observe(self._last_flush - self._queued_at + took)  # the oldest message's wait, once per flush
 
     def _write(self, by_conn: dict[str, Member], thinned: bool, data: bytes, moves: list[tuple[Member, bool]], slow: list[Member]) -> int:
         """The hot loop: one write of prepared bytes per member, and two int comparisons.

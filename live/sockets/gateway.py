@@ -8,12 +8,13 @@ hands commands to the room and writes the one reply. Rules live in ``rooms``.
 import asyncio
 import dataclasses
 import logging
+import time
 import uuid
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from live import access, auth, enrich, metrics
+from live import access, auth, enrich, logs, metrics
 from live.access import RoomRef
 from live.errors import AuthError, CloseCode, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, close_code
 from live.node import Node
@@ -43,7 +44,12 @@ async def room_socket(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId)
     if joined is None:
         return
     rt, member = joined
+    # Set after the join: tasks the join may start (opening the room) are not this connection's.
+    logs.ROOM.set(room_id)
+    logs.CONN.set(member.conn_id)
     metrics.CONNECTIONS.inc()
+    opened = time.monotonic()
+    logger.debug("socket open (%s, %s)", member.actor.role, member.sink.fmt)
     try:
         await _serve(ws, node, rt, member)
     except WebSocketDisconnect:
@@ -52,6 +58,7 @@ async def room_socket(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId)
         rt.leave(member)
         node.limits.disconnect(member.actor.user_id)
         metrics.CONNECTIONS.dec()
+        logger.debug("socket closed after %.1f s", time.monotonic() - opened)
 
 
 def _refuse(sink: Sink, error: ServerError) -> None:
@@ -132,20 +139,30 @@ async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> 
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return
+        received, timed = time.perf_counter(), False  # timed: a command (not a ping or reaction)
         rid: str | int | None = None
         try:
             rid, msg = decode(fmt, message.get("text") or message.get("bytes") or b"", s.max_frame_bytes)
+            timed = not isinstance(msg, w.Ping | w.React)
             if (wait := bucket.take()) > 0:
+                metrics.RATE_LIMITED.labels("connection").inc()
                 raise RateLimited("too many messages", retry_after_ms=int(wait * 1000) + 1)
             if not isinstance(msg, w.Ping):
                 node.limits.command(user, address)
-            rt.send(member, await _handle(node, rt, member, rid, msg))
+            reply = await _handle(node, rt, member, rid, msg)
+            rt.send(member, reply)
+            if timed:
+                metrics.COMMAND_OUTCOMES["accepted" if reply.ok else "rejected"].observe(time.perf_counter() - received)
         except ServerError as exc:
             errors += 1
             metrics.PROTOCOL_ERRORS.labels(exc.code).inc()
             rid = exc.request_id if exc.request_id is not None else rid
             rt.send(member, Reply.failure(rid, exc.code, exc.message, exc.retry_after_ms))
+            if timed:
+                metrics.COMMAND_OUTCOMES["error"].observe(time.perf_counter() - received)
             if errors >= s.max_errors:  # the max_errors-th error reply is the last
+                metrics.RATE_LIMITED.labels("max_errors").inc()
+                logger.debug("too many invalid messages (%d): closing", errors)
                 rt.leave(member)
                 member.sink.close(CloseCode.TOO_MANY_ERRORS, "too many invalid messages")
                 return
