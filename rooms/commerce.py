@@ -23,6 +23,7 @@ from rooms.types import Millis, UserId
 
 MAX_OFFER_UNITS = 1_000_000
 MAX_PRICE = 2**53 - 1  # per unit, minor units: what SQL and JSON numbers hold exactly
+MAX_SCHEDULE_MS = 30 * 86_400_000  # an offer starts within this of now
 MAX_OFFER_SECONDS = 24 * 3600
 MAX_KEY = 64
 
@@ -101,8 +102,12 @@ def check_offer(s: RoomState, entry: c.Entry, cmd: c.OfferCreate) -> Rejection |
         return Rejection(Code.INVALID, "per_buyer_limit must be 1..units")
     if not 1 <= cmd.duration_seconds <= MAX_OFFER_SECONDS:
         return Rejection(Code.INVALID, f"duration_seconds must be 1..{MAX_OFFER_SECONDS}")
-    if not 0 <= cmd.price <= MAX_PRICE or cmd.early_access_seconds < 0:
-        return Rejection(Code.INVALID, f"price must be 0..{MAX_PRICE} minor units and early_access_seconds not negative")
+    if not 0 <= cmd.price <= MAX_PRICE:
+        return Rejection(Code.INVALID, f"price must be 0..{MAX_PRICE} minor units")
+    if not 0 <= cmd.early_access_seconds <= MAX_OFFER_SECONDS:
+        return Rejection(Code.INVALID, f"early_access_seconds must be 0..{MAX_OFFER_SECONDS}")
+    if cmd.starts_at is not None and not entry.ts - MAX_SCHEDULE_MS <= cmd.starts_at <= entry.ts + MAX_SCHEDULE_MS:
+        return Rejection(Code.INVALID, f"an offer starts within {MAX_SCHEDULE_MS // 86_400_000} days")
     return None
 
 

@@ -143,3 +143,7 @@ def test_an_offer_price_beyond_what_sql_and_json_hold_exactly_is_invalid() -> No
         refused = room.run(HOST, c.OfferCreate(product=PRODUCT, price=price, units=1))
         assert isinstance(refused, Rejection) and refused.code is Code.INVALID, price
     assert isinstance(room.run(HOST, c.OfferCreate(product=PRODUCT, price=2**53 - 1, units=1)), Accepted)
+    far = Millis(room.ts + 31 * 86_400_000)
+    for bad in (c.OfferCreate(product=PRODUCT, price=1, units=1, starts_at=far), c.OfferCreate(product=PRODUCT, price=1, units=1, early_access_seconds=2**40)):
+        refused = room.run(HOST, bad)
+        assert isinstance(refused, Rejection) and refused.code is Code.INVALID, bad

@@ -157,3 +157,16 @@ def test_the_log_filter_drops_socket_lines_and_redacts_tokens() -> None:
     assert safe.filter(opened) is False
     other = logging.LogRecord("uvicorn.error", logging.WARNING, "", 0, "bad request %s", ("/x?a=1&token=abc.def.ghi&b=2",), None)
     assert safe.filter(other) is True and other.getMessage() == "bad request /x?a=1&token=[redacted]&b=2"
+
+
+async def test_absurd_numbers_from_staff_are_refused_and_the_room_carries_on(server: LiveServer, api: Api) -> None:
+    assert (await api.http.put("/v1/catalog/acme/products", json=[{"id": "tee", "sku": "T", "title": "Tee", "price": 1, "currency": "IDR"}], headers=BRAND)).status_code == 200
+    assert (await api.http.post("/v1/rooms", json={"id": "nums", "title": "Numbers", "host_id": "host1"}, headers=BRAND)).status_code == 201
+    assert (await api.http.post("/v1/rooms/nums/live", headers=BRAND)).status_code == 200
+    host = await Client.join(server.ws_url("nums"), token("host1", "nums", "host"))
+    for fields in ({"starts_in_seconds": 10**17}, {"starts_in_seconds": 2**53 - 1}, {"early_access_seconds": 2**53 - 1}):
+        reply = await host.request("offer.create", product_id="tee", units=1, **fields)
+        assert not reply["ok"] and reply["error"]["code"] in ("bad_request", "invalid"), reply
+    assert (await host.request("chat.post", text="still here"))["ok"]
+    await host.close()
+    assert "Traceback" not in server.log_path.read_text()

@@ -111,3 +111,14 @@ def test_invalid_frames_raise_named_errors(data: bytes, error: type[ProtocolErro
 def test_log_entries_round_trip_as_json() -> None:
     entry = c.Entry(seq=3, ts=9, actor=c.Actor(user_id="u", name="n", role=Role.MODERATOR, tier="gold"), command=c.ModTimeout(user_id="v", seconds=10), origin="node:1")
     assert serde.entry_from_dict(orjson.loads(orjson.dumps(serde.entry_to_dict(entry)))) == entry
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_integers_beyond_what_json_clients_hold_are_refused_with_the_request_id(fmt: Format) -> None:
+    for wire in ({"type": "offer.create", "id": "big", "product_id": "tee", "units": 1, "starts_in_seconds": 2**53}, {"type": "poll.vote", "id": "big", "poll_id": 1, "options": [-(2**60)]}):
+        data = orjson.dumps(wire) if fmt is Format.JSON else msgpack.packb(wire)
+        with pytest.raises(ProtocolError) as raised:
+            codec.decode(fmt, data, 8192)
+        assert raised.value.request_id == "big" and "integers" in raised.value.message
+    with pytest.raises(ProtocolError):
+        codec.decode(Format.JSON, orjson.dumps({"type": "ping", "id": 2**53}), 8192)

@@ -24,6 +24,7 @@ from live.wire.client import ClientMessage
 from live.wire.server import EventMessage, ServerMessage
 
 MAX_REQUEST_ID = 64
+MAX_SAFE_INTEGER = 2**53 - 1  # what every JSON client reads exactly, and far inside SQL's BIGINT
 
 
 class Format(StrEnum):
@@ -58,8 +59,10 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
     if not isinstance(raw, dict):
         raise ProtocolError("a message must be an object")
     rid = raw.pop("id", None)
-    if not (isinstance(rid, str) and 0 < len(rid) <= MAX_REQUEST_ID) and not (isinstance(rid, int) and not isinstance(rid, bool)):
+    if not (isinstance(rid, str) and 0 < len(rid) <= MAX_REQUEST_ID) and not (isinstance(rid, int) and not isinstance(rid, bool) and abs(rid) <= MAX_SAFE_INTEGER):
         raise ProtocolError(f"every message needs an id: a string of 1..{MAX_REQUEST_ID} characters or an integer")
+    if not _numbers_fit(raw):
+        raise ProtocolError(f"integers must be within ±{MAX_SAFE_INTEGER}", request_id=rid)
     if raw.get("type") not in _KNOWN_TYPES:
         raise UnknownType(f"unknown message type {raw.get('type')!r}", request_id=rid)
     try:
@@ -68,6 +71,20 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:]) or "message"
         raise ProtocolError(f"{where}: {first['msg']}", request_id=rid) from None
+
+
+def _numbers_fit(raw: Any) -> bool:
+    """No integer in the message beyond what JSON clients and the log's arithmetic hold."""
+    stack = [raw]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return False
+    return True
 
 
 def encode(fmt: Format, message: ServerMessage) -> bytes:
