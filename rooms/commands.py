@@ -111,6 +111,28 @@ class ModUnban:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ModUntimeout:
+    """Lift a timeout before it runs out."""
+
+    type: Literal["mod.untimeout"] = "mod.untimeout"
+    user_id: UserId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModAppoint:
+    """The host (or brand) makes a user a moderator of this room; powers from their next command."""
+
+    type: Literal["mod.appoint"] = "mod.appoint"
+    user_id: UserId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModDismiss:
+    type: Literal["mod.dismiss"] = "mod.dismiss"
+    user_id: UserId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ModSlowMode:
     type: Literal["mod.slow_mode"] = "mod.slow_mode"
     seconds: int  # 0 turns slow mode off
@@ -273,6 +295,9 @@ ClientCommand = (
     | ModTimeout
     | ModBan
     | ModUnban
+    | ModUntimeout
+    | ModAppoint
+    | ModDismiss
     | ModSlowMode
     | ChatMembersOnly
     | ProductUnpin

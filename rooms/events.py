@@ -97,6 +97,26 @@ class UserUnbanned(_Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TimeoutLifted(_Event):
+    type: ClassVar[str] = "mod.untimeout"
+    user_id: UserId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModeratorAppointed(_Event):
+    type: ClassVar[str] = "mod.appointed"
+    user_id: UserId
+    by: UserId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModeratorDismissed(_Event):
+    type: ClassVar[str] = "mod.dismissed"
+    user_id: UserId
+    by: UserId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SlowModeChanged(_Event):
     type: ClassVar[str] = "room.slow_mode"
     seconds: int
@@ -336,6 +356,9 @@ Event = (
     | UserTimedOut
     | UserBanned
     | UserUnbanned
+    | TimeoutLifted
+    | ModeratorAppointed
+    | ModeratorDismissed
     | SlowModeChanged
     | ProductPinned
     | ProductUnpinned

@@ -46,6 +46,9 @@ _RULES = (
     Rule(c.ModTimeout, STAFF, room_open, moderation.check_timeout, moderation.apply_timeout),
     Rule(c.ModBan, STAFF, room_open, moderation.check_ban, moderation.apply_ban),
     Rule(c.ModUnban, STAFF, room_open, moderation.check_unban, moderation.apply_unban),
+    Rule(c.ModUntimeout, STAFF, room_open, moderation.check_untimeout, moderation.apply_untimeout),
+    Rule(c.ModAppoint, MERCHANT, room_open, moderation.check_appoint, moderation.apply_appoint),
+    Rule(c.ModDismiss, MERCHANT, room_open, moderation.check_dismiss, moderation.apply_dismiss),
     Rule(c.ModSlowMode, STAFF, room_open, moderation.check_slow_mode, moderation.apply_slow_mode),
     Rule(c.ProductPin, SELLERS, room_live, products.check_pin, products.apply_pin),
     Rule(c.ProductUnpin, SELLERS, room_live, products.check_unpin, products.apply_unpin),
@@ -71,6 +74,7 @@ RULES: dict[type[c.Command], Rule[Any]] = {rule.command: rule for rule in _RULES
 
 def check(state: RoomState, entry: c.Entry) -> Rejection | None:
     """Why ``entry`` would be rejected on ``state``, or None; changes nothing."""
+    entry = moderation.appointed(state, entry)
     rule = RULES[type(entry.command)]
     if entry.actor.role not in rule.roles:
         return Rejection(Code.FORBIDDEN, f"role {entry.actor.role.value} may not {entry.command.type}")
@@ -89,6 +93,7 @@ def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Ou
     if entry.seq != state.seq + 1:
         raise OutOfOrder(f"room {state.room_id}: expected seq {state.seq + 1}, got {entry.seq}")
     state.seq = Seq(entry.seq)
+    entry = moderation.appointed(state, entry)
     if state.status is not Status.NONE and entry.actor.role not in (Role.GUEST, Role.SYSTEM):
         state.roles_seen.setdefault(UserId(entry.actor.user_id), entry.actor.role)
     timed = _advance(state, entry)  # time rules first, whatever the command

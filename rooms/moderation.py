@@ -1,24 +1,39 @@
-"""Moderation: staff time users out, ban and unban them, and set slow mode.
+"""Moderation: staff time users out, ban and unban them, and set slow mode; the host
+appoints the room's moderators.
 
 Who may moderate whom is ``roles.can_moderate``; the target's role is what the fold
 has seen of them (``RoomState.roles_seen``), and the host can never be a target.
 What a ban or timeout stops is each rule's to say (``chat.check_post``,
-``chat.may_react``, claims, questions, giveaways).
+``chat.may_react``, claims, questions, giveaways). A user the host appointed acts as a
+moderator from their next command, whatever role their token names (``appointed``).
 """
+
+import dataclasses
 
 from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Code, Rejection
-from rooms.roles import can_moderate
+from rooms.roles import STAFF, Role, can_moderate
 from rooms.rules import Applied
 from rooms.state import RoomState
-from rooms.types import Millis
+from rooms.types import Millis, UserId
+
+APPOINTABLE = frozenset({Role.VIEWER, Role.AFFILIATE})  # a token's role an appointment raises
+MAX_MODERATORS = 50
+
+
+def appointed(s: RoomState, entry: c.Entry) -> c.Entry:
+    """The entry as the fold judges it: an appointed moderator's commands carry that role."""
+    actor = entry.actor
+    if actor.user_id in s.moderators and actor.role in APPOINTABLE:
+        return dataclasses.replace(entry, actor=dataclasses.replace(actor, role=Role.MODERATOR))
+    return entry
 
 MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
 MAX_SLOW_MODE_SECONDS = 3600
 
 
-def _check_target(s: RoomState, entry: c.Entry, cmd: c.ModTimeout | c.ModBan | c.ModUnban) -> Rejection | None:
+def _check_target(s: RoomState, entry: c.Entry, cmd: c.ModTimeout | c.ModBan | c.ModUnban | c.ModUntimeout) -> Rejection | None:
     if cmd.user_id == entry.actor.user_id:
         return Rejection(Code.INVALID, "you cannot moderate yourself")
     if cmd.user_id == s.host_id or not can_moderate(entry.actor.role, s.roles_seen.get(cmd.user_id)):
@@ -46,6 +61,28 @@ def check_unban(s: RoomState, entry: c.Entry, cmd: c.ModUnban) -> Rejection | No
     return None
 
 
+def check_untimeout(s: RoomState, entry: c.Entry, cmd: c.ModUntimeout) -> Rejection | None:
+    if r := _check_target(s, entry, cmd):
+        return r
+    if s.timeouts.get(cmd.user_id, 0) <= entry.ts:
+        return Rejection(Code.NOT_FOUND, "that user is not timed out")
+    return None
+
+
+def check_appoint(s: RoomState, entry: c.Entry, cmd: c.ModAppoint) -> Rejection | None:
+    if cmd.user_id in s.moderators or cmd.user_id == s.host_id or s.roles_seen.get(cmd.user_id) in STAFF | {Role.BRAND}:
+        return Rejection(Code.CONFLICT, "that user is already staff here")
+    if len(s.moderators) >= MAX_MODERATORS:
+        return Rejection(Code.LIMIT_REACHED, f"at most {MAX_MODERATORS} moderators per room")
+    return None
+
+
+def check_dismiss(s: RoomState, entry: c.Entry, cmd: c.ModDismiss) -> Rejection | None:
+    if cmd.user_id not in s.moderators:
+        return Rejection(Code.NOT_FOUND, "that user was not appointed here")
+    return None
+
+
 def check_slow_mode(s: RoomState, entry: c.Entry, cmd: c.ModSlowMode) -> Rejection | None:
     if not 0 <= cmd.seconds <= MAX_SLOW_MODE_SECONDS:
         return Rejection(Code.INVALID, f"seconds must be 0..{MAX_SLOW_MODE_SECONDS}")
@@ -66,6 +103,23 @@ def apply_ban(s: RoomState, entry: c.Entry, cmd: c.ModBan) -> Applied:
 def apply_unban(s: RoomState, entry: c.Entry, cmd: c.ModUnban) -> Applied:
     s.banned.discard(cmd.user_id)
     return [e.UserUnbanned(user_id=cmd.user_id)], {}
+
+
+def apply_untimeout(s: RoomState, entry: c.Entry, cmd: c.ModUntimeout) -> Applied:
+    del s.timeouts[cmd.user_id]
+    return [e.TimeoutLifted(user_id=cmd.user_id)], {}
+
+
+def apply_appoint(s: RoomState, entry: c.Entry, cmd: c.ModAppoint) -> Applied:
+    s.moderators.add(cmd.user_id)
+    s.roles_seen[cmd.user_id] = Role.MODERATOR  # other moderators cannot moderate them now
+    return [e.ModeratorAppointed(user_id=cmd.user_id, by=UserId(entry.actor.user_id))], {}
+
+
+def apply_dismiss(s: RoomState, entry: c.Entry, cmd: c.ModDismiss) -> Applied:
+    s.moderators.discard(cmd.user_id)
+    s.roles_seen[cmd.user_id] = Role.VIEWER
+    return [e.ModeratorDismissed(user_id=cmd.user_id, by=UserId(entry.actor.user_id))], {}
 
 
 def apply_slow_mode(s: RoomState, entry: c.Entry, cmd: c.ModSlowMode) -> Applied:

@@ -152,6 +152,7 @@ class RoomState:
     slow_mode_seconds: int = 0
     pinned: Message | None = None
     banned: set[UserId] = field(default_factory=set)
+    moderators: set[UserId] = field(default_factory=set)  # appointed in the room (their token may say viewer)
     timeouts: dict[UserId, Millis] = field(default_factory=dict)
     last_post: dict[UserId, Millis] = field(default_factory=dict)
     roles_seen: dict[UserId, Role] = field(default_factory=dict)
@@ -193,6 +194,10 @@ class RoomState:
             if not o.ended:
                 times.append(o.ends_at if o.started else o.starts_at)
         return min(times) if times else None
+
+    def moderation_view(self) -> dict[str, Any]:
+        """What staff see of the room's moderation: who moderates, who is banned or timed out (until when)."""
+        return {"moderators": sorted(self.moderators), "banned": sorted(self.banned), "timed_out": dict(sorted(self.timeouts.items()))}
 
     def remember(self, message: Message) -> None:
         self.messages[message.id] = message

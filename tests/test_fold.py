@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from rooms import commands as c
 from rooms import events as e
+from rooms import moderation
 from rooms.errors import Code, Rejection
 from rooms.fold import RULES, Accepted, OutOfOrder, fold
 from rooms.roles import STAFF, Role
@@ -36,6 +37,9 @@ commands = st.one_of(
     st.builds(c.ModTimeout, user_id=user_ids, seconds=st.integers(-1, 120)),
     st.builds(c.ModBan, user_id=user_ids),
     st.builds(c.ModUnban, user_id=user_ids),
+    st.builds(c.ModUntimeout, user_id=user_ids),
+    st.builds(c.ModAppoint, user_id=user_ids),
+    st.builds(c.ModDismiss, user_id=user_ids),
     st.builds(c.ModSlowMode, seconds=st.integers(0, 30)),
     st.just(c.RoomGoLive()),
     st.just(c.RoomEnd()),
@@ -90,13 +94,14 @@ def test_recovery_from_any_seq_is_the_tail_of_the_full_stream(raw: list[tuple[st
 def test_role_and_moderation_rules_hold(raw: list[tuple[str, c.Command, int]]) -> None:
     state = RoomState(RoomId("r"))
     last_post: dict[str, int] = {}
-    for entry in make_log(raw):
+    for logged in make_log(raw):
+        entry = moderation.appointed(state, logged)  # the role the fold judges by (appointed moderators)
         before_banned = set(state.banned)
         slow = state.slow_mode_seconds
         author = state.messages[entry.command.message_id].user.id if isinstance(entry.command, c.ChatDelete) and entry.command.message_id in state.messages else None
         was_live = state.status is Status.LIVE
         known_staff = {u for u, r in state.roles_seen.items() if r in STAFF}
-        _, events, outcome = fold(state, entry)
+        _, events, outcome = fold(state, logged)
         roles = RULES[type(entry.command)].roles
         if isinstance(outcome, Accepted):
             assert entry.actor.role in roles

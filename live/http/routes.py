@@ -72,6 +72,7 @@ TABLE: list[Endpoint] = [
         media=(NDJSON, "text/csv", "text/vtt"),
     ),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/analytics", handler=sessions.analytics, summary="The session's numbers, re-folded from its log", auth=CALLER),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}/moderation", handler=sessions.moderation_log, summary="Every moderation action with who took it, and who moderates, is banned or timed out now", auth=CALLER, query=(sessions.IDENTIFY,)),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/sessions", handler=sessions.brand_sessions, summary="The brand's sessions with their headline numbers", auth=CALLER),
     Endpoint(method="POST", path="/v1/brands/{brand_id}/erase", handler=sessions.erase_user, summary="Erase a user from every persisted session of the brand", auth=CALLER, body=sessions.EraseUser),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/leaderboard", handler=rooms.brand_leaderboard, summary="Top members across the brand's sessions"),

@@ -8,6 +8,7 @@ with ``identify=1``.
 """
 
 import csv
+import dataclasses
 import io
 from collections.abc import AsyncIterator
 from typing import Any
@@ -25,8 +26,11 @@ from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam,
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import brand_pseudonyms, pseudonym
-from rooms.analytics import Samples, analyze
+from rooms import commands as c
+from rooms.analytics import Samples, analyze, refold
 from rooms.events import STAFF_TYPES
+from rooms.moderation import APPOINTABLE
+from rooms.roles import Role
 from rooms.types import RoomId
 
 PAGE = 1000
@@ -39,6 +43,7 @@ EXPORT_FILTERS = {
     "giveaways": ("giveaway.started", "giveaway.drawn"),
 }
 HIDDEN = STAFF_TYPES | {"chat.deleted"}
+MODERATION_COMMANDS = (c.ModTimeout, c.ModUntimeout, c.ModBan, c.ModUnban, c.ModAppoint, c.ModDismiss, c.ModSlowMode, c.ChatDelete)
 ERASED = "[erased]"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = ("ndjson", "csv", "vtt")
@@ -95,6 +100,23 @@ async def _persisted_events(node: Node, room_id: str, start_at: int, start_ts: i
             yield row if hide is None else hide(row)
         if len(rows) < PAGE:
             return
+
+
+async def moderation_log(node: Node, request: Request) -> Response:
+    """Every moderation action taken in the room, in log order, with who took it; and who
+    moderates, is banned or is timed out now. Re-folded from the persisted log, like analytics."""
+    room, identity = await _room_for(node, request)
+    real_ids = IDENTIFY.read(request) == "1" and identity.pii
+    state, folded = refold(RoomId(room["id"]), entries_from_dicts(await node.store.load_entries(room["id"])))
+    actions = []
+    for entry, events in folded:
+        if isinstance(entry.command, MODERATION_COMMANDS) and events:  # accepted: it had its effect
+            role = Role.MODERATOR if entry.actor.role in APPOINTABLE and not isinstance(entry.command, c.ChatDelete) else entry.actor.role  # appointed
+            by = {"id": entry.actor.user_id, "name": entry.actor.name, "role": role.value}
+            fields = {k: v for k, v in dataclasses.asdict(entry.command).items() if k != "type"}
+            actions.append({"seq": entry.seq, "ts": entry.ts, "action": entry.command.type, "user": by} | fields)
+    body = {"room_id": room["id"], "now": state.moderation_view(), "actions": actions}
+    return JSONResponse(body if real_ids else brand_pseudonyms(node.settings.pseudonym_key, room["brand_id"])(body))
 
 
 def _types(request: Request) -> tuple[str, ...]:

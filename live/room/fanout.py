@@ -53,10 +53,12 @@ class Member:
     mark: int = 0
     written: int = 0
     stall_at: float = 0.0
+    staff: bool | None = None  # the staff view, when the join decided it (an appointed moderator)
 
     @property
     def sees_sales(self) -> bool:
-        return self.actor.role in SEES_SALES
+        """Gets staff-audience events: host, moderators (also appointed ones, as they joined), brand."""
+        return self.staff if self.staff is not None else self.actor.role in SEES_SALES
 
 
 @dataclass(frozen=True, slots=True)

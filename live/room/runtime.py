@@ -170,6 +170,7 @@ class RoomRuntime:
             viewers=max(self.signals.last_viewers, self.viewer_count + 1),
             room=state.snapshot() if backlog is None else None,
             sales={aff: dataclasses.asdict(t) for aff, t in state.sales.items()} if backlog is None and staff else None,
+            moderation=state.moderation_view() if backlog is None and staff else None,
         )
         self.fanout.add(member, welcome, backlog)
         self.signals.joined_now(actor)

@@ -127,7 +127,7 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
         if actor.ref is None and hello.ref:
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
         actor = await enrich.with_badges(node.store, rt.state, actor)
-    return Member(conn_id, actor, sink), rid, hello
+    return Member(conn_id, actor, sink, staff=True if actor.user_id in rt.state.moderators else None), rid, hello
 
 
 async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> None:

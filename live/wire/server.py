@@ -40,7 +40,7 @@ class You:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Welcome:
     type: ClassVar[str] = "welcome"
-    omit_none: ClassVar[frozenset[str]] = frozenset({"room", "sales"})
+    omit_none: ClassVar[frozenset[str]] = frozenset({"room", "sales", "moderation"})
     id: str | int | None
     epoch: str
     seq: int
@@ -49,6 +49,7 @@ class Welcome:
     viewers: int
     room: dict[str, Any] | None = None  # the room's snapshot, when not resumed
     sales: dict[str, Any] | None = None  # staff only, with the snapshot
+    moderation: dict[str, Any] | None = None  # staff only, with the snapshot: moderators, banned, timed out
 
 
 @dataclass(frozen=True, slots=True)

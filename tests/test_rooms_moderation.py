@@ -1,0 +1,66 @@
+"""The host's moderator team, pure: appointed users moderate from their next command."""
+
+from rooms import commands as c
+from rooms import events as e
+from rooms.errors import Code, Rejection
+from rooms.fold import Accepted, fold
+from rooms.roles import Role
+from rooms.state import RoomState
+from rooms.types import Millis, RoomId, Seq, UserId
+
+
+def actor(user: str, role: Role) -> c.Actor:
+    return c.Actor(user_id=UserId(user), name=user.title(), role=role)
+
+
+HOST, ANA, BEN, CY, MOD = actor("host", Role.HOST), actor("ana", Role.VIEWER), actor("ben", Role.VIEWER), actor("cy", Role.AFFILIATE), actor("mod", Role.MODERATOR)
+
+
+class Room:
+    def __init__(self) -> None:
+        self.state = RoomState(RoomId("r"))
+        self.ts = 1_000_000
+        self.events: list[e.Event] = []
+        assert isinstance(self.run(HOST, c.RoomCreate(title="Show", host_id=UserId("host"))), Accepted)
+        assert isinstance(self.run(HOST, c.RoomGoLive()), Accepted)
+
+    def run(self, who: c.Actor, command: c.Command, dt: int = 1) -> Accepted | Rejection:
+        self.ts += dt
+        _, events, outcome = fold(self.state, c.Entry(seq=Seq(self.state.seq + 1), ts=Millis(self.ts), actor=who, command=command))
+        self.events += events
+        return outcome
+
+
+def code(outcome: Accepted | Rejection) -> Code | None:
+    return outcome.code if isinstance(outcome, Rejection) else None
+
+
+def test_an_appointed_viewer_moderates_from_the_next_command_until_dismissed() -> None:
+    room = Room()
+    assert code(room.run(ANA, c.ModBan(user_id=UserId("ben")))) is Code.FORBIDDEN
+    assert isinstance(room.run(HOST, c.ModAppoint(user_id=UserId("ana"))), Accepted)
+    assert room.events[-1] == e.ModeratorAppointed(user_id=UserId("ana"), by=UserId("host"))
+    assert isinstance(room.run(ANA, c.ModBan(user_id=UserId("ben"))), Accepted), "the same token, now with powers"
+    assert code(room.run(MOD, c.ModBan(user_id=UserId("ana")))) is Code.FORBIDDEN, "moderators do not moderate each other"
+    assert room.state.moderation_view() == {"moderators": ["ana"], "banned": ["ben"], "timed_out": {}}
+    assert isinstance(room.run(HOST, c.ModDismiss(user_id=UserId("ana"))), Accepted)
+    assert code(room.run(ANA, c.ModUnban(user_id=UserId("ben")))) is Code.FORBIDDEN, "powers end with the dismissal"
+    assert isinstance(room.run(MOD, c.ModTimeout(user_id=UserId("ana"), seconds=60)), Accepted), "and she can be moderated again"
+
+
+def test_who_may_appoint_and_whom() -> None:
+    room = Room()
+    assert code(room.run(MOD, c.ModAppoint(user_id=UserId("ana")))) is Code.FORBIDDEN, "the host or brand appoints"
+    assert isinstance(room.run(HOST, c.ModAppoint(user_id=UserId("cy"))), Accepted), "an affiliate may be appointed"
+    assert code(room.run(HOST, c.ModAppoint(user_id=UserId("cy")))) is Code.CONFLICT
+    assert code(room.run(HOST, c.ModAppoint(user_id=UserId("host")))) is Code.CONFLICT
+    assert code(room.run(HOST, c.ModDismiss(user_id=UserId("ben")))) is Code.NOT_FOUND
+
+
+def test_a_timeout_can_be_lifted_before_it_runs_out() -> None:
+    room = Room()
+    assert isinstance(room.run(MOD, c.ModTimeout(user_id=UserId("ben"), seconds=300)), Accepted)
+    assert code(room.run(BEN, c.ChatPost(text="let me talk"))) is Code.TIMED_OUT
+    assert isinstance(room.run(MOD, c.ModUntimeout(user_id=UserId("ben"))), Accepted)
+    assert isinstance(room.run(BEN, c.ChatPost(text="thanks")), Accepted)
+    assert code(room.run(MOD, c.ModUntimeout(user_id=UserId("ben")))) is Code.NOT_FOUND
