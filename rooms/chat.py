@@ -10,6 +10,7 @@ signals). Commands that act on users (bans, timeouts, slow mode) are in
 from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Code, Rejection
+from rooms.moderation import check_reason
 from rooms.rewards import award, user_ref
 from rooms.roles import EXEMPT_FROM_SLOW_MODE, SEES_SALES, STAFF, Role
 from rooms.rules import Applied
@@ -60,7 +61,7 @@ def _no_message(s: RoomState, message_id: int) -> Rejection | None:
 
 
 def check_delete(s: RoomState, entry: c.Entry, cmd: c.ChatDelete) -> Rejection | None:
-    if r := _no_message(s, cmd.message_id):
+    if r := _no_message(s, cmd.message_id) or check_reason(cmd.reason):
         return r
     if s.messages[cmd.message_id].user.id != entry.actor.user_id and entry.actor.role not in STAFF:
         return Rejection(Code.FORBIDDEN, "only the author or a moderator may delete a message")

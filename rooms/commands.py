@@ -78,6 +78,7 @@ class ChatPost:
 class ChatDelete:
     type: Literal["chat.delete"] = "chat.delete"
     message_id: int
+    reason: str | None = None  # for the moderation log (up to 200 characters)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,12 +97,14 @@ class ModTimeout:
     type: Literal["mod.timeout"] = "mod.timeout"
     user_id: UserId
     seconds: int
+    reason: str | None = None  # for the moderation log (up to 200 characters)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModBan:
     type: Literal["mod.ban"] = "mod.ban"
     user_id: UserId
+    reason: str | None = None  # for the moderation log (up to 200 characters)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

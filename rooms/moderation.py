@@ -20,6 +20,7 @@ from rooms.types import Millis, UserId
 
 APPOINTABLE = frozenset({Role.VIEWER, Role.AFFILIATE})  # a token's role an appointment raises
 MAX_MODERATORS = 50
+MAX_REASON = 200
 
 
 def appointed(s: RoomState, entry: c.Entry) -> c.Entry:
@@ -33,7 +34,15 @@ MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
 MAX_SLOW_MODE_SECONDS = 3600
 
 
+def check_reason(reason: str | None) -> Rejection | None:
+    if reason is not None and len(reason) > MAX_REASON:
+        return Rejection(Code.TOO_LONG, f"a reason is up to {MAX_REASON} characters")
+    return None
+
+
 def _check_target(s: RoomState, entry: c.Entry, cmd: c.ModTimeout | c.ModBan | c.ModUnban | c.ModUntimeout) -> Rejection | None:
+    if isinstance(cmd, c.ModTimeout | c.ModBan) and (r := check_reason(cmd.reason)):
+        return r
     if cmd.user_id == entry.actor.user_id:
         return Rejection(Code.INVALID, "you cannot moderate yourself")
     if cmd.user_id == s.host_id or not can_moderate(entry.actor.role, s.roles_seen.get(cmd.user_id)):

@@ -18,7 +18,8 @@ async def test_the_host_appoints_a_moderator_who_acts_at_once(server: LiveServer
     assert (await ana.request("mod.ban", user_id="ben"))["error"]["code"] == "forbidden"
     assert (await host.request("mod.appoint", user_id="ana"))["ok"]
     await ana.wait_for(lambda: ana.events("mod.appointed"))
-    assert (await ana.request("mod.ban", user_id="ben"))["ok"], "powers on the next command, no new token"
+    assert (await ana.request("mod.ban", user_id="ben", reason="x" * 201))["error"]["code"] == "too_long"
+    assert (await ana.request("mod.ban", user_id="ben", reason="spam links"))["ok"], "powers on the next command, no new token"
     assert (await ben.request("chat.post", text="again"))["error"]["code"] == "banned"
 
     staff = await Client.join(url, token("host1", room_id, "host"))
@@ -35,6 +36,7 @@ async def test_the_host_appoints_a_moderator_who_acts_at_once(server: LiveServer
     actions = [(a["action"], a["user"]["name"], a["user"]["role"]) for a in log.json()["actions"]]
     assert actions == [("mod.appoint", "Host1", "host"), ("mod.ban", "Ana", "moderator"), ("mod.dismiss", "Host1", "host"), ("mod.unban", "Host1", "host")]
     body = log.json()
+    assert body["actions"][1]["reason"] == "spam links"
     assert body["now"]["moderators"] == [] and body["now"]["banned"] == []
     assert all(a["user"]["id"].startswith("u_") for a in body["actions"]), "the brand sees pseudonyms unless it asks with pii"
     assert (await api.http.get(f"/v1/rooms/{room_id}/moderation", headers=bearer(token("other", "*", "brand")))).status_code == 403
