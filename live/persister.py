@@ -25,6 +25,7 @@ from live.coord.leases import Leases
 from live.log.base import RoomLog
 from live.log.serde import entries_from_dicts, entry_to_dict, state_to_json
 from live.store import Batch, Store
+from live.store.base import RawJSON
 from live.webhooks import outbox_row
 from live.wire.codec import plain
 from live.wire.server import EventMessage
@@ -51,6 +52,7 @@ class _Pending:
     epoch: str
     state: RoomState
     items: list[tuple[Entry, list[Event]]] = field(default_factory=list)
+    bodies: dict[int, dict[int, bytes]] = field(default_factory=dict)  # seq -> event index -> the JSON viewers got
 
 
 class Persister:
@@ -71,7 +73,7 @@ class Persister:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
 
-    def add(self, epoch: str, state: RoomState, entry: Entry, events: list[Event]) -> None:
+    def add(self, epoch: str, state: RoomState, entry: Entry, events: list[Event], bodies: dict[int, bytes] | None = None) -> None:
         room = state.room_id
         if (old := self._pending.get(room)) is not None and old.epoch != epoch:
             # The log was lost and reseeded: what this node folded of the old epoch was
@@ -85,6 +87,8 @@ class Persister:
         pending = self._pending.setdefault(room, _Pending(epoch, state))
         pending.state = state
         pending.items.append((entry, events))
+        if bodies:
+            pending.bodies[entry.seq] = bodies
         self._count += 1
         if self._count >= self._batch_size:
             self._wake.set()
@@ -198,7 +202,7 @@ class Persister:
         rows = _Rows(outbox=self._webhooks)
         for room, pending in batch.items():
             for entry, events in pending.items:
-                rows.add(room, entry, events)
+                rows.add(room, entry, events, pending.bodies.get(entry.seq))
             rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq, pending.epoch))
             rows.members += self._changed_members(room, pending.state)
         return Batch(rooms=rows.rooms, entries=rows.entries, events=rows.events, deletions=rows.deletions, new_orders=rows.new_orders, order_changes=rows.order_changes, members=rows.members, webhooks=rows.webhooks)
@@ -216,6 +220,7 @@ class Persister:
                     continue  # a new epoch came since: the old one's tail was salvaged or is refused
                 if newer is not None:
                     pending.items += newer.items
+                    pending.bodies |= newer.bodies
                     pending.state = newer.state
                 self._pending[room] = pending
             raise
@@ -269,8 +274,11 @@ class _Rows:
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     outbox: bool = False  # whether the merchant's messages are written (webhooks configured)
 
-    def add(self, room: RoomId, entry: Entry, events: list[Event]) -> None:
-        """One entry's rows: the entry, its public events (the transcript), orders, deletions, webhooks."""
+    def add(self, room: RoomId, entry: Entry, events: list[Event], bodies: dict[int, bytes] | None = None) -> None:
+        """One entry's rows: the entry, its public events (the transcript), orders, deletions, webhooks.
+
+        ``bodies`` are the events' JSON as the fan-out encoded it, kept as they are (a
+        rebuilt stretch has none, and is encoded here)."""
         self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": entry_to_dict(entry)})
         for idx, event in enumerate(events):
             if self.outbox and (message := outbox_row(room, entry, idx, event)) is not None:
@@ -281,7 +289,7 @@ class _Rows:
                 case OrderChanged(reservation_id=rid, status=status):
                     self.order_changes.append({"room_id": room, "reservation_id": rid, "status": status, "seq": entry.seq, "ts": entry.ts})
                 case _:
-                    body = plain(EventMessage(entry.seq, entry.ts, event))
+                    body = RawJSON(bodies[idx]) if bodies and idx in bodies else plain(EventMessage(entry.seq, entry.ts, event))
                     self.events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": event.type, "body": body})
             if isinstance(event, ChatDeleted):
                 self.deletions.append((room, event.message_id))

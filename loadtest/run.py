@@ -74,6 +74,7 @@ def start_node(port: int, tmp: str, env: dict[str, str]) -> subprocess.Popen[byt
         "LIVE_COMMANDS_PER_SECOND": "100000",
         "LIVE_COMMAND_BURST": "100000",
         "LIVE_ROOMS_PER_HOST_PER_HOUR": "100000",
+        "LIVE_MAX_CONNECTIONS_PER_USER": "100000",  # the publisher is one user in every room
         # The viewers connect from 127.0.0.1..9: a load generator, not thousands of abusers.
         "LIVE_UNLIMITED_ADDRESSES": json.dumps([f"127.0.0.{i}" for i in range(1, 10)]),
     } | env

@@ -20,6 +20,7 @@ from live.log.base import RoomLog
 from live.room.fanout import Buffered, Fanout, Member, buffered
 from live.room.replica import Replica
 from live.room.signals import EdgeSignals
+from live.wire.codec import Format
 from live.wire.server import EventMessage, ServerMessage, Welcome, You
 from rooms.commands import Actor, Command, Entry
 from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatMessage, Event
@@ -34,7 +35,7 @@ SUBMIT_TIMEOUT_SECONDS = 10.0
 DELIVERY_GRACE_SECONDS = 1.0  # an appended entry not delivered by then is read from the log
 BACKEND_CALL_SECONDS = 2.0  # a goodbye to the backends (presence, unsubscribe) waits no longer
 
-OnFolded = Callable[[str, RoomState, Entry, list[Event]], None]  # (epoch, state, entry, its events)
+OnFolded = Callable[[str, RoomState, Entry, list[Event], dict[int, bytes]], None]  # (epoch, state, entry, its events, their JSON by index)
 OnStale = Callable[["RoomRuntime"], None]
 
 
@@ -139,8 +140,12 @@ class RoomRuntime:
 
     def _applied(self, entry: Entry, events: list[Event], outcome: Outcome, live: bool) -> None:
         """From the replica, once per entry: persist, buffer, fan out, answer the submitter."""
-        self._on_folded(self.epoch, self.state, entry, events)  # the persister skips what SQL has
-        public = [_buffered(entry, ev) for ev in events if ev.type not in INTERNAL_TYPES]
+        public, bodies = [], {}
+        for idx, event in enumerate(events):
+            if event.type not in INTERNAL_TYPES:
+                public.append(item := _buffered(entry, event))
+                bodies[idx] = item.encoded[Format.JSON]  # its transcript row, as viewers got it
+        self._on_folded(self.epoch, self.state, entry, events, bodies)  # the persister skips what SQL has
         if public:
             self.fanout.remember(public)
             if live:

@@ -8,6 +8,7 @@ decided here, once, so the concern modules read the same on both.
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -16,6 +17,21 @@ from sqlalchemy.sql.elements import ColumnElement
 from live.store.tables import is_current, migrate_connection
 
 Row = dict[str, Any]  # one row as the callers see it: column name -> value
+
+
+class RawJSON:
+    """A JSON column's value already serialized (the transcript row of an event the fan-out
+    encoded): written as it is, not parsed and serialized again."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, data: bytes) -> None:
+        self.text = data.decode()
+
+
+def _to_json(value: Any) -> str:
+    """Every JSON column's serializer: orjson (the stdlib's is slow), RawJSON as it is."""
+    return value.text if isinstance(value, RawJSON) else orjson.dumps(value).decode()
 
 Insert = postgresql.Insert | sqlite.Insert  # both have on_conflict_do_nothing/do_update
 
@@ -36,7 +52,7 @@ class StoreBase:
     def __init__(self, url: str) -> None:
         # SQLite: several processes may share a file (tests, a laptop cluster); wait for the lock.
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
-        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args)
+        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args, json_serializer=_to_json)
         self._dialect = self.engine.dialect.name
 
     async def migrate(self) -> None:
