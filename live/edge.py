@@ -15,11 +15,11 @@ a middleware around the sockets).
   policy.
 """
 
+from collections.abc import MutableMapping
 from typing import Any
 
-import orjson
-
 from live.errors import TooLarge
+from live.http.common import error_response
 from live.settings import Settings
 
 Scope = dict[str, Any]
@@ -63,18 +63,19 @@ class HttpEdge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        async def send_with_headers(message: dict[str, Any]) -> None:
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [*message.get("headers", []), *self.headers]
             await send(message)
 
         if not host_trusted(scope, self.settings.trusted_hosts):
-            await _error(send_with_headers, 400, "bad_request", "this server does not answer to that Host")
+            await error_response(400, "bad_request", "this server does not answer to that Host")(scope, receive, send_with_headers)
             return
         limit = self.settings.max_import_bytes if scope["path"].startswith(CATALOG_PREFIX) else self.settings.max_body_bytes
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _error(send_with_headers, 413 if declared.isdigit() else 400, "too_large" if declared.isdigit() else "bad_request", f"bodies here are at most {limit} bytes")
+            status, code = (413, "too_large") if declared.isdigit() else (400, "bad_request")
+            await error_response(status, code, f"bodies here are at most {limit} bytes")(scope, receive, send_with_headers)
             return
         seen = 0
 
@@ -87,9 +88,3 @@ class HttpEdge:
             return message
 
         await self.app(scope, capped_receive, send_with_headers)
-
-
-async def _error(send: Any, status: int, code: str, message: str) -> None:
-    body = orjson.dumps({"error": {"code": code, "message": message}})
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
-    await send({"type": "http.response.body", "body": body})

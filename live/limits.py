@@ -36,15 +36,16 @@ class _Buckets:
         self.rate, self.burst = rate, burst
         self._buckets: dict[str, tuple[TokenBucket, float]] = {}
 
-    def take(self, key: str, now: float) -> float:
+    def _used(self, key: str, now: float) -> TokenBucket:
         bucket = self._buckets[key][0] if key in self._buckets else TokenBucket(self.rate, self.burst)
         self._buckets[key] = (bucket, now)
-        return bucket.take()
+        return bucket
+
+    def take(self, key: str, now: float) -> float:
+        return self._used(key, now).take()
 
     def charge(self, key: str, n: int, now: float) -> None:
-        bucket = self._buckets[key][0] if key in self._buckets else TokenBucket(self.rate, self.burst)
-        bucket.charge(n)
-        self._buckets[key] = (bucket, now)
+        self._used(key, now).charge(n)
 
     def forget_idle(self, now: float) -> None:
         for key in [k for k, (_, used) in self._buckets.items() if now - used > IDLE_SECONDS]:
