@@ -23,9 +23,7 @@ async def catalog_command(store: Store, state: RoomState, request: CatalogReques
     row = await store.get_product(owner, request.product_id)
     if row is None:
         raise NotFound(f"no product {request.product_id!r} in this room's catalog")
-    product = c.Product(
-        id=row["id"], sku=row["sku"], title=row["title"], price=row["price"], currency=row["currency"], description=row["description"], image_url=row["image_url"]
-    )
+    product = c.Product(id=row["id"], sku=row["sku"], title=row["title"], price=row["price"], currency=row["currency"], description=row["description"], image_url=row["image_url"])
     if isinstance(request, PinProduct):
         return c.ProductPin(product=product, highlight=request.highlight)
     starts = Millis(int(time.time() * 1000) + request.starts_in_seconds * 1000) if request.starts_in_seconds > 0 else None

@@ -205,7 +205,16 @@ class Persister:
                 rows.add(room, entry, events, pending.bodies.get(entry.seq))
             rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq, pending.epoch))
             rows.members += self._changed_members(room, pending.state)
-        return Batch(rooms=rows.rooms, entries=rows.entries, events=rows.events, deletions=rows.deletions, new_orders=rows.new_orders, order_changes=rows.order_changes, members=rows.members, webhooks=rows.webhooks)
+        return Batch(
+            rooms=rows.rooms,
+            entries=rows.entries,
+            events=rows.events,
+            deletions=rows.deletions,
+            new_orders=rows.new_orders,
+            order_changes=rows.order_changes,
+            members=rows.members,
+            webhooks=rows.webhooks,
+        )
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
         started, self._writing = time.perf_counter(), batch

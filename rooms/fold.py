@@ -20,7 +20,7 @@ from rooms.lifecycle import room_exists, room_live, room_open
 from rooms.roles import MERCHANT, SELLERS, STAFF, WRITERS, Role
 from rooms.rules import Rule, accept
 from rooms.state import RoomState, Status
-from rooms.types import Seq, UserId
+from rooms.types import Millis, Seq, UserId
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,12 @@ def check(state: RoomState, entry: c.Entry) -> Rejection | None:
     return rule.check(state, entry, entry.command)
 
 
+NO_DEADLINE = Millis(1 << 62)
+# Commands that add no deadline, or tell the state the one they add (``RoomState.schedule``):
+# the rest make the fold work out the next deadline again.
+KEEPS_DEADLINES = (c.ChatPost, c.ChatDelete, c.OfferClaim, c.PollVote, c.RoomTick)
+
+
 def _advance(state: RoomState, entry: c.Entry) -> list[e.Event]:
     """The time rules, in a fixed order: offers and reservations, then polls."""
     return commerce.advance(state, entry.ts) + polls.advance(state, entry.ts)
@@ -96,9 +102,14 @@ def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Ou
     entry = moderation.appointed(state, entry)
     if state.status is not Status.NONE and entry.actor.role not in (Role.GUEST, Role.SYSTEM):
         state.roles_seen.setdefault(UserId(entry.actor.user_id), entry.actor.role)
-    timed = _advance(state, entry)  # time rules first, whatever the command
+    timed: list[e.Event] = []
+    if state.due_at is None or entry.ts >= state.due_at:  # time rules first, whatever the command
+        timed = _advance(state, entry)
+        state.due_at = state.next_deadline() or NO_DEADLINE
     rejection = check(state, entry)
     if rejection is not None:
         return state, timed, rejection
     events, result = RULES[type(entry.command)].apply(state, entry, entry.command)
+    if not isinstance(entry.command, KEEPS_DEADLINES):
+        state.due_at = None  # it may have added or moved one: work it out at the next entry
     return state, timed + events, Accepted(result)

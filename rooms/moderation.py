@@ -30,6 +30,7 @@ def appointed(s: RoomState, entry: c.Entry) -> c.Entry:
         return dataclasses.replace(entry, actor=dataclasses.replace(actor, role=Role.MODERATOR))
     return entry
 
+
 MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
 MAX_SLOW_MODE_SECONDS = 3600
 

@@ -177,6 +177,9 @@ class RoomState:
     earned: dict[str, int] = field(default_factory=dict)  # "user|kind" -> points so far, for caps
     badges: dict[UserId, list[str]] = field(default_factory=dict)  # earned in this room
     names: dict[UserId, str] = field(default_factory=dict)  # display names of those with points
+    # No time rule acts before this (a lower bound; None: work it out). The fold skips the
+    # time rules until then, instead of walking every reservation for every command.
+    due_at: Millis | None = None
 
     def top_questions(self, n: int) -> list[Question]:
         """Most upvoted first; ties by age (older first)."""
@@ -185,6 +188,11 @@ class RoomState:
     def leaderboard(self, n: int) -> list[dict[str, Any]]:
         top = sorted(self.points.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
         return [{"user_id": u, "name": self.names.get(u, u), "points": pts, "badges": self.badges.get(u, [])} for u, pts in top]
+
+    def schedule(self, at: Millis) -> None:
+        """A rule added a deadline: the bound may only move earlier."""
+        if self.due_at is not None:
+            self.due_at = min(self.due_at, at)
 
     def next_deadline(self) -> Millis | None:
         """The earliest time a time rule will act (offer start/end, reservation expiry)."""
@@ -229,9 +237,5 @@ class RoomState:
             "polls": [asdict(p.view()) | {"tallies": p.tallies, "voters": len(p.votes), "closed": p.closed} for p in self.polls.values() if not p.closed],
             "questions": [asdict(q.view()) for q in self.top_questions(SNAPSHOT_MESSAGES)],
             "leaderboard": self.leaderboard(10),
-            "offers": [
-                asdict(o.view()) | {"available": o.available, "reserved": o.reserved, "paid": o.paid, "started": o.started, "ended": o.ended}
-                for o in self.offers.values()
-            ],
+            "offers": [asdict(o.view()) | {"available": o.available, "reserved": o.reserved, "paid": o.paid, "started": o.started, "ended": o.ended} for o in self.offers.values()],
         }
-

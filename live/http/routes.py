@@ -51,7 +51,13 @@ TABLE: list[Endpoint] = [
     Endpoint(method="GET", path="/v1/rooms/{room_id}", handler=rooms.get_room, summary="A room, with its viewers on this node"),
     Endpoint(method="POST", path="/v1/rooms/{room_id}/live", handler=rooms.go_live, summary="Go live", auth=CALLER, errors=(409, 503)),
     Endpoint(method="POST", path="/v1/rooms/{room_id}/end", handler=rooms.end_room, summary="End the room (its log is persisted before the answer)", auth=CALLER, errors=(409, 503)),
-    Endpoint(method="GET", path="/v1/rooms/{room_id}/transcript", handler=rooms.transcript, summary="The room's public events, in seq order, a page at a time", query=(AFTER, rooms.TRANSCRIPT_LIMIT, EVENT_TYPES)),
+    Endpoint(
+        method="GET",
+        path="/v1/rooms/{room_id}/transcript",
+        handler=rooms.transcript,
+        summary="The room's public events, in seq order, a page at a time",
+        query=(AFTER, rooms.TRANSCRIPT_LIMIT, EVENT_TYPES),
+    ),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/leaderboard", handler=rooms.room_leaderboard, summary="Top members of the room by points"),
     Endpoint(
         method="GET",
@@ -72,15 +78,26 @@ TABLE: list[Endpoint] = [
         media=(NDJSON, "text/csv", "text/vtt"),
     ),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/analytics", handler=sessions.analytics, summary="The session's numbers, re-folded from its log", auth=CALLER),
-    Endpoint(method="GET", path="/v1/rooms/{room_id}/moderation", handler=sessions.moderation_log, summary="Every moderation action with who took it, and who moderates, is banned or timed out now", auth=CALLER, query=(sessions.IDENTIFY,)),
+    Endpoint(
+        method="GET",
+        path="/v1/rooms/{room_id}/moderation",
+        handler=sessions.moderation_log,
+        summary="Every moderation action with who took it, and who moderates, is banned or timed out now",
+        auth=CALLER,
+        query=(sessions.IDENTIFY,),
+    ),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/sessions", handler=sessions.brand_sessions, summary="The brand's sessions with their headline numbers", auth=CALLER),
     Endpoint(method="POST", path="/v1/brands/{brand_id}/erase", handler=sessions.erase_user, summary="Erase a user from every persisted session of the brand", auth=CALLER, body=sessions.EraseUser),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/leaderboard", handler=rooms.brand_leaderboard, summary="Top members across the brand's sessions"),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/orders", handler=commerce.list_orders, summary="Every reservation of the room", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/sales", handler=commerce.sales, summary="Units and revenue, in total, per product and per affiliate", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/webhooks", handler=commerce.webhook_log, summary="The room's messages to the checkout and how each delivery went", auth=CALLER),
-    Endpoint(method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", handler=commerce.confirm_order, summary="The merchant's checkout: paid", auth=CALLER, errors=(409, 422, 503)),
-    Endpoint(method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", handler=commerce.cancel_order, summary="The merchant's checkout: cancelled", auth=CALLER, errors=(409, 422, 503)),
+    Endpoint(
+        method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", handler=commerce.confirm_order, summary="The merchant's checkout: paid", auth=CALLER, errors=(409, 422, 503)
+    ),
+    Endpoint(
+        method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", handler=commerce.cancel_order, summary="The merchant's checkout: cancelled", auth=CALLER, errors=(409, 422, 503)
+    ),
     Endpoint(
         method="PUT",
         path="/v1/catalog/{owner}/products",

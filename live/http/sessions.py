@@ -210,7 +210,11 @@ async def brand_sessions(node: Node, request: Request) -> Response:
     sessions = []
     for room in await node.store.brand_rooms(brand_id):
         a = await _analytics(node, room["id"])
-        sessions.append({"room_id": room["id"], "title": room["title"]} | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions")} | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}})
+        sessions.append(
+            {"room_id": room["id"], "title": room["title"]}
+            | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions")}
+            | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}}
+        )
     return JSONResponse({"brand_id": brand_id, "sessions": sessions})
 
 

@@ -185,5 +185,5 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
         case _:
             command = msg
     outcome = await rt.submit(member.actor, command)
-    metrics.COMMANDS.labels("accepted" if isinstance(outcome, Accepted) else "rejected").inc()
+    metrics.COMMANDS_ANSWERED["accepted" if isinstance(outcome, Accepted) else "rejected"].inc()
     return reply_to(rid, outcome)
