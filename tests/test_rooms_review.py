@@ -13,7 +13,7 @@ from rooms.fold import Accepted, fold
 from rooms.roles import Role
 from rooms.state import RoomState
 from rooms.types import Millis, RoomId, Seq, UserId
-from rooms.verdicts import Outcome, Verdict
+from rooms.verdicts import ALLOW, Outcome, Verdict
 from tests.test_rooms_moderation import ANA, BEN, HOST, MOD, Room, actor, code
 
 CY = actor("cy", Role.VIEWER)
@@ -22,7 +22,7 @@ HOLD = Verdict(outcome=Outcome.HOLD, reasons=("link",), score=0.1)
 BLOCK = Verdict(outcome=Outcome.BLOCK, reasons=("word_list", "caps"), score=0.9)
 
 
-def post(room: Room, who: c.Actor, text: str, verdict: Verdict = Verdict()) -> Accepted | Rejection:
+def post(room: Room, who: c.Actor, text: str, verdict: Verdict = ALLOW) -> Accepted | Rejection:
     return room.run(who, c.ChatPost(text=text, verdict=verdict))
 
 
