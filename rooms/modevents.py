@@ -31,13 +31,17 @@ class ChatHeld(EventBase):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatBlocked(EventBase):
-    """A message automatic moderation refused (its author got the error with the reasons)."""
+    """A message automatic moderation refused: to staff, and to its author (who also got the
+    error with the reasons, on the connection that sent it)."""
 
     type: ClassVar[str] = "chat.blocked"
     audience: ClassVar[str] = "staff"
     user_id: UserId
     text: str
     reasons: tuple[str, ...]
+
+    def recipient(self) -> UserId | None:
+        return self.user_id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

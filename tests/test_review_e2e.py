@@ -1,0 +1,251 @@
+"""The review queue, reports and shadow-mutes end to end: a real server on Redis, real
+WebSocket clients. Automatic moderation's verdict is put into the ``chat.post`` by the
+edge; here the test is that edge, appending the scored post to the room's Redis log as
+the gateway would, so what the fold and fan-out do with it is what is tested."""
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import jwt
+import pytest
+
+from live.backends import redis_backends
+from rooms import commands as c
+from rooms.roles import Role
+from rooms.types import RoomId, UserId
+from rooms.verdicts import Outcome, Verdict
+from tests.harness import SECRET, Api, Client, LiveServer, RedisServer, bearer, eventually, token
+
+BRAND = bearer(token("acme-staff", "*", "brand", brand="acme"))
+# A brand token that may see real user ids (the claim the platform grants for that).
+PII = bearer(jwt.encode(jwt.decode(token("acme-staff", "*", "brand", brand="acme"), options={"verify_signature": False}) | {"pii": True}, SECRET, algorithm="HS256"))
+LINK = Verdict(outcome=Outcome.HOLD, reasons=("link",), score=0.05)
+
+
+@pytest.fixture(scope="module")
+def live(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    srv = LiveServer(tmp_path_factory.mktemp("review"), LIVE_REDIS_URL=redis_server.url).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+async def api(live: LiveServer) -> AsyncIterator[Api]:
+    client = Api(live)
+    yield client
+    await client.http.aclose()
+
+
+async def _room(api: Api, room_id: str, **body: object) -> None:
+    assert (await api.http.post("/v1/rooms", json={"id": room_id, "title": "Batik", "host_id": "host1", **body}, headers=BRAND)).status_code == 201
+    assert (await api.http.post(f"/v1/rooms/{room_id}/live", headers=BRAND)).status_code == 200
+
+
+class Edge:
+    """Appends a post with automatic moderation's verdict, as the gateway does after scoring it."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.backends = redis_backends(redis_url, "test-edge")
+
+    async def post(self, room: str, epoch: str, user: str, text: str, verdict: Verdict) -> int:
+        actor = c.Actor(user_id=UserId(user), name=user.title(), role=Role.VIEWER)
+        return int(await self.backends.log.append(RoomId(room), epoch, actor, c.ChatPost(text=text, verdict=verdict)))
+
+
+async def test_a_held_message_reaches_only_staff_and_appears_for_everyone_once_approved(live: LiveServer, api: Api, redis_server: RedisServer, room_id: str) -> None:
+    await _room(api, room_id)
+    url = live.ws_url(room_id)
+    host, ana, ben = await Client.join(url, token("host1", room_id, "host")), await Client.join(url, token("ana", room_id)), await Client.join(url, token("ben", room_id))
+    epoch = host.welcome["epoch"]  # type: ignore[index]
+    edge = Edge(redis_server.url)
+    try:
+        first = await edge.post(room_id, epoch, "ana", "CHEAP BATIK at www.fake-deals.example", LINK)
+        held = await host.wait_for(lambda: host.events("chat.held"))
+        assert held[0]["message"]["text"] == "CHEAP BATIK at www.fake-deals.example" and held[0]["reasons"] == ["link"] and held[0]["message"]["user"]["id"] == "ana"
+        mine = await ana.wait_for(lambda: ana.events("chat.held"))
+        assert mine[0]["message"]["id"] == first and mine[0]["reasons"] == ["link"], "the author is told, privately, why"
+        assert (await ben.request("chat.post", text="hello all"))["ok"]
+        second = await edge.post(room_id, epoch, "ana", "see www.other.example", LINK)
+        await host.wait_for(lambda: len(host.events("chat.held")) == 2)
+        queue = (await Client.join(url, token("host1", room_id, "host"))).welcome["moderation"]["queue"]  # type: ignore[index]
+        assert [item["message"]["id"] for item in queue] == [first, second], "the queue is in the staff welcome"
+        assert (await ben.request("mod.approve", message_id=first))["error"]["code"] == "forbidden"
+        assert (await host.request("mod.approve", message_id=second))["ok"]
+        assert (await host.request("mod.approve", message_id=first))["ok"]
+        for viewer in (ana, ben, host):
+            await viewer.wait_for(lambda v=viewer: len(v.events("chat.message")) == 3)  # type: ignore[misc]
+            assert viewer.chat_texts() == ["hello all", "see www.other.example", "CHEAP BATIK at www.fake-deals.example"], "in order of approval"
+        assert [m["message"]["user"]["id"] for m in ben.events("chat.message")][1:] == ["ana", "ana"], "with the original author"
+        assert ben.events("chat.held") == [], "a viewer never saw the held message"
+        assert ana.events("chat.held")[0]["seq"] < ana.events("chat.message")[1]["seq"]
+        late = await Client.join(url, token("cy", room_id))
+        assert [m["text"] for m in late.welcome["room"]["messages"]] == ["hello all", "see www.other.example", "CHEAP BATIK at www.fake-deals.example"]  # type: ignore[index]
+        await late.close()
+    finally:
+        await edge.backends.close()
+    for client in (host, ana, ben):
+        await client.close()
+
+
+async def test_a_rejected_or_blocked_message_tells_its_author_why(live: LiveServer, api: Api, redis_server: RedisServer, room_id: str) -> None:
+    await _room(api, room_id)
+    url = live.ws_url(room_id)
+    host, ana, ben = await Client.join(url, token("host1", room_id, "host")), await Client.join(url, token("ana", room_id)), await Client.join(url, token("ben", room_id))
+    epoch = host.welcome["epoch"]  # type: ignore[index]
+    edge = Edge(redis_server.url)
+    try:
+        held = await edge.post(room_id, epoch, "ana", "DM me for cheap deals", Verdict(outcome=Outcome.HOLD, reasons=("dm_scam",)))
+        await host.wait_for(lambda: host.events("chat.held"))
+        assert (await host.request("mod.reject", message_id=held, reason="scam"))["ok"]
+        rejected = await ana.wait_for(lambda: ana.events("chat.rejected"))
+        assert rejected == [{"type": "chat.rejected", "seq": rejected[0]["seq"], "ts": rejected[0]["ts"], "user_id": "ana", "message_id": held, "reason": "scam"}]
+        await edge.post(room_id, epoch, "ana", "you are b o d o h", Verdict(outcome=Outcome.BLOCK, reasons=("word_list",), score=0.97))
+        blocked = await ana.wait_for(lambda: ana.events("chat.blocked"))
+        assert blocked[0]["reasons"] == ["word_list"] and blocked[0]["text"] == "you are b o d o h", "never silently dropped"
+        assert (await host.wait_for(lambda: host.events("chat.blocked")))[0]["user_id"] == "ana"
+        assert (await ben.request("chat.post", text="after"))["ok"]
+        await ben.wait_for(lambda: ben.chat_texts() == ["after"])
+        assert not [m for m in ben.messages if m["type"] in ("chat.held", "chat.rejected", "chat.blocked")], "nothing of it reached another viewer"
+        sent = await ana.request("chat.post", text="hi", verdict={"outcome": "block", "reasons": ["x"]})
+        assert sent["ok"] and "held" not in sent["result"], "a client's own verdict is ignored"
+    finally:
+        await edge.backends.close()
+    for client in (host, ana, ben):
+        await client.close()
+
+
+async def test_reports_hide_a_message_until_staff_review_it(live: LiveServer, api: Api, room_id: str) -> None:
+    await _room(api, room_id, report_threshold=2)
+    url = live.ws_url(room_id)
+    host = await Client.join(url, token("host1", room_id, "host"))
+    ana, ben, cy = [await Client.join(url, token(u, room_id)) for u in ("ana", "ben", "cy")]
+    rude = (await ana.request("chat.post", text="you all are idiots"))["result"]["message_id"]
+    assert (await ben.request("chat.report", message_id=rude, reason="insult"))["result"] == {"hidden": False}
+    assert (await ben.request("chat.report", message_id=rude))["error"]["code"] == "conflict", "once per viewer"
+    assert (await ana.request("chat.report", message_id=rude))["error"]["code"] == "invalid"
+    assert (await cy.request("chat.report", message_id=rude))["result"] == {"hidden": True}
+    for viewer in (ana, ben, cy, host):
+        hidden = await viewer.wait_for(lambda v=viewer: v.events("chat.hidden"))  # type: ignore[misc]
+        assert hidden[0]["message_id"] == rude and hidden[0]["reason"] == "reports"
+    item = (await host.wait_for(lambda: [h for h in host.events("chat.held") if h["kind"] == "reported"]))[0]
+    assert item["reports"] == 2 and item["message"]["text"] == "you all are idiots"
+    assert [r["reports"] for r in host.events("chat.reported")] == [1, 2] and ben.events("chat.reported") == []
+    late = await Client.join(url, token("dee", room_id))
+    assert late.welcome["room"]["messages"] == [], "hidden for whoever joins"  # type: ignore[index]
+    assert (await host.request("mod.approve", message_id=rude))["ok"]
+    restored = await late.wait_for(lambda: late.events("chat.restored"))
+    assert restored[0]["message"]["id"] == rude
+    again = (await ana.request("chat.post", text="idiots, all of you"))["result"]["message_id"]
+    await ben.request("chat.report", message_id=again)
+    await cy.request("chat.report", message_id=again)
+    await host.wait_for(lambda: len([h for h in host.events("chat.held") if h["kind"] == "reported"]) == 2)
+    assert (await host.request("mod.reject", message_id=again, reason="insults"))["ok"]
+    deleted = await late.wait_for(lambda: late.events("chat.deleted"))
+    assert deleted[0]["message_id"] == again
+    assert (await ana.wait_for(lambda: ana.events("chat.rejected")))[0]["reason"] == "insults"
+    def texts(rows: list[dict[str, object]]) -> list[object]:
+        return [r["message"]["text"] for r in rows if r["type"] == "chat.message"]  # type: ignore[index]
+
+    rows = await eventually(lambda: api.transcript(room_id), lambda rows: len(texts(rows)) == 2 and any(r["type"] == "chat.deleted" for r in rows))
+    assert texts(rows) == ["you all are idiots", None], "the rejected message is deleted from the transcript"
+    for client in (host, ana, ben, cy, late):
+        await client.close()
+
+
+async def test_a_shadow_muted_author_sees_their_own_messages_and_nobody_else_does(live: LiveServer, api: Api, room_id: str) -> None:
+    await _room(api, room_id)
+    url = live.ws_url(room_id)
+    host = await Client.join(url, token("host1", room_id, "host"))
+    ana, ben = await Client.join(url, token("ana", room_id)), await Client.join(url, token("ben", room_id))
+    assert (await host.request("mod.shadow_mute", user_id="ben", reason="flooding"))["ok"]
+    sent = await ben.request("chat.post", text="follow me for free followers")
+    assert sent["ok"] and set(sent["result"]) == {"message_id"}
+    mine = await ben.wait_for(lambda: ben.events("chat.message"))
+    assert mine[0]["message"]["text"] == "follow me for free followers", "shown to its author as sent"
+    assert ben.events("mod.shadow_mute") == [] and not [m for m in ben.messages if m["type"] == "chat.shadowed"], "the author is not told"
+    assert (await host.wait_for(lambda: host.events("chat.shadowed")))[0]["message"]["text"] == "follow me for free followers"
+    assert (await ana.request("chat.post", text="anyone here?"))["ok"]
+    await ana.wait_for(lambda: ana.chat_texts() == ["anyone here?"])
+    assert "follow me for free followers" not in host.chat_texts()
+    assert (await host.request("mod.shadow_unmute", user_id="ben"))["ok"]
+    assert (await ben.request("chat.post", text="sorry"))["ok"]
+    await ana.wait_for(lambda: ana.chat_texts() == ["anyone here?", "sorry"])
+    for client in (host, ana, ben):
+        await client.close()
+
+
+async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_each_step(live: LiveServer, api: Api, redis_server: RedisServer, room_id: str) -> None:
+    await _room(api, room_id, brand_id="acme")
+    url = live.ws_url(room_id)
+    host = await Client.join(url, token("host1", room_id, "host", brand="acme"))
+    mia, spammer = await Client.join(url, token("mia", room_id)), await Client.join(url, token("spammer", room_id))
+    assert (await spammer.request("chat.post", text="buy followers"))["ok"]
+    assert (await mia.request("mod.ban", user_id="spammer"))["error"]["code"] == "forbidden"
+    other = bearer(token("evil-staff", "*", "brand", brand="evil"))
+    assert (await api.http.put("/v1/brands/acme/moderators/mia", headers=other)).status_code == 403
+    assert (await api.http.put("/v1/brands/acme/moderators/mia", headers=BRAND)).json()["changed"] is True
+    assert [m["user_id"] for m in (await api.http.get("/v1/brands/acme/moderators", headers=BRAND)).json()["moderators"]] == ["mia"]
+    assert (await mia.request("mod.ban", user_id="spammer", reason="spam"))["ok"], "the next command, same connection, same token"
+    assert (await spammer.request("chat.post", text="again"))["error"]["code"] == "banned"
+    assert (await mia.request("mod.unban", user_id="spammer"))["ok"]
+    edge = Edge(redis_server.url)
+    try:
+        held = await edge.post(room_id, host.welcome["epoch"], "spammer", "www.spam.example", LINK)  # type: ignore[index]
+        await host.wait_for(lambda: host.events("chat.held"))
+    finally:
+        await edge.backends.close()
+    assert (await mia.request("mod.reject", message_id=held, reason="link spam"))["ok"]
+    assert (await api.http.delete("/v1/brands/acme/moderators/mia", headers=BRAND)).status_code == 200
+    assert (await mia.request("mod.ban", user_id="spammer"))["error"]["code"] == "forbidden", "powers end with the next command"
+    assert (await api.http.delete("/v1/brands/acme/moderators/mia", headers=BRAND)).status_code == 404
+
+    want = ["brand.appoint", "mod.ban", "mod.unban", "auto.hold", "mod.reject", "brand.dismiss"]
+    log = await eventually(lambda: api.http.get("/v1/brands/acme/moderation-log", params={"identify": "1"}, headers=PII), lambda r: [a["action"] for a in r.json()["actions"]][-6:] == want)
+    actions = log.json()["actions"][-6:]
+    assert [(a["user"]["id"], a["user"]["role"]) for a in actions] == [("acme-staff", "brand"), ("mia", "moderator"), ("mia", "moderator"), ("automod", "system"), ("mia", "moderator"), ("acme-staff", "brand")]
+    assert actions[1]["reason"] == "spam" and actions[1]["user_id"] == "spammer" and actions[1]["room_id"] == room_id
+    assert actions[3]["reason"] == "link" and actions[3]["user_id"] == "spammer" and actions[4]["user_id"] == "spammer" and actions[4]["reason"] == "link spam"
+    assert all(isinstance(a["ts"], int) for a in actions)
+    csv = await api.http.get("/v1/brands/acme/moderation-log", params={"format": "csv"}, headers=BRAND)
+    lines = csv.text.splitlines()
+    assert csv.headers["content-type"].startswith("text/csv") and lines[0].startswith("room_id,seq,ts,action,automatic,by_id")
+    assert [line.split(",")[3] for line in lines[1:]][-6:] == want and "spammer" not in csv.text, "pseudonyms unless asked with pii"
+    assert (await api.http.get("/v1/brands/acme/moderation-log", headers=other)).status_code == 403
+    room_log = (await api.http.get(f"/v1/rooms/{room_id}/moderation", headers=BRAND)).json()
+    assert [a["action"] for a in room_log["actions"]] == ["mod.ban", "mod.unban", "auto.hold", "mod.reject"]
+    for client in (host, mia, spammer):
+        await client.close()
+
+
+async def test_brand_rules_in_the_welcome_accepted_once_per_brand(live: LiveServer, api: Api, room_id: str) -> None:
+    rules = {"text": "Be kind. No links. Bahasa atau English.", "require_acceptance": True}
+    assert (await api.http.put("/v1/brands/acme/rules", json=rules, headers=bearer(token("evil-staff", "*", "brand", brand="evil")))).status_code == 403
+    await _room(api, room_id, brand_id="acme")
+    assert (await api.http.put("/v1/brands/acme/rules", json=rules, headers=BRAND)).json()["rooms"][-1] == room_id, "sent to the brand's open rooms"
+    assert (await api.http.get("/v1/brands/acme/rules")).json()["rules"] == rules
+    url = live.ws_url(room_id)
+    ana = await Client.join(url, token("ana", room_id))
+    assert ana.welcome["room"]["rules"] == rules  # type: ignore[index]
+    refused = await ana.request("chat.post", text="hello")
+    assert refused["error"]["code"] == "rules_not_accepted"
+    host = await Client.join(url, token("host1", room_id, "host", brand="acme"))
+    assert (await host.request("chat.post", text="welcome!"))["ok"], "staff need not accept"
+    assert (await ana.request("rules.accept"))["ok"]
+    assert (await ana.request("chat.post", text="hello"))["ok"]
+    second = room_id[:50] + "-2"
+    await _room(api, second, brand_id="acme")
+    again = await Client.join(live.ws_url(second), token("ana", second))
+    assert again.welcome["room"]["rules"] == rules, "a new room of the brand starts with its rules"  # type: ignore[index]
+    assert (await again.request("chat.post", text="hi again"))["ok"], "accepted once per brand"
+    ben = await Client.join(live.ws_url(second), token("ben", second))
+    assert (await ben.request("chat.post", text="hi"))["error"]["code"] == "rules_not_accepted"
+    own = {"text": "This room: questions about sizes only.", "require_acceptance": False}
+    assert (await api.http.put(f"/v1/rooms/{second}/rules", json=own, headers=bearer(token("ana", second)))).status_code == 403
+    assert (await api.http.put(f"/v1/rooms/{second}/rules", json=own, headers=BRAND)).json()["rules"] == own
+    changed = await ben.wait_for(lambda: ben.events("rules.changed"))
+    assert changed[-1]["rules"] == own and (await ben.request("chat.post", text="hi"))["ok"]
+    assert (await api.http.delete(f"/v1/rooms/{second}/rules", headers=BRAND)).json()["rules"] == rules, "back to the brand's"
+    assert (await api.http.delete("/v1/brands/acme/rules", headers=BRAND)).status_code == 200
+    await ben.wait_for(lambda: ben.events("rules.changed")[-1]["rules"] is None)
+    for client in (ana, host, again, ben):
+        await client.close()
