@@ -4,7 +4,6 @@ edge; here the test is that edge, appending the scored post to the room's Redis 
 the gateway would, so what the fold and fan-out do with it is what is tested."""
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import jwt
 import pytest
