@@ -3,6 +3,9 @@ WebSocket clients. Automatic moderation's verdict is put into the ``chat.post`` 
 edge; here the test is that edge, appending the scored post to the room's Redis log as
 the gateway would, so what the fold and fan-out do with it is what is tested."""
 
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 
 import jwt
@@ -13,7 +16,7 @@ from rooms import commands as c
 from rooms.roles import Role
 from rooms.types import RoomId, UserId
 from rooms.verdicts import Outcome, Verdict
-from tests.harness import SECRET, Api, Client, LiveServer, RedisServer, bearer, eventually, token
+from tests.harness import ROOT, SECRET, Api, Client, LiveServer, RedisServer, bearer, eventually, token
 
 BRAND = bearer(token("acme-staff", "*", "brand", brand="acme"))
 # A brand token that may see real user ids (the claim the platform grants for that).
@@ -107,6 +110,10 @@ async def test_a_rejected_or_blocked_message_tells_its_author_why(live: LiveServ
         assert not [m for m in ben.messages if m["type"] in ("chat.held", "chat.rejected", "chat.blocked")], "nothing of it reached another viewer"
         sent = await ana.request("chat.post", text="hi", verdict={"outcome": "block", "reasons": ["x"]})
         assert sent["ok"] and "held" not in sent["result"], "a client's own verdict is ignored"
+        await eventually(lambda: api.transcript(room_id), lambda rows: [r["message"]["text"] for r in rows if r["type"] == "chat.message"] == ["after", "hi"])
+        env = {**os.environ, "LIVE_DATABASE_URL": live.env["LIVE_DATABASE_URL"]}
+        audit = subprocess.run([sys.executable, "-m", "live.cli", "audit", room_id], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert audit.returncode == 0 and "no difference" in audit.stdout, "the persisted log re-folds to what was persisted: " + audit.stdout + audit.stderr
     finally:
         await edge.backends.close()
     for client in (host, ana, ben):
