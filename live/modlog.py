@@ -61,7 +61,7 @@ def _automatic(entry: c.Entry, events: list[e.Event]) -> list[dict[str, Any]]:
         if isinstance(ev, m.ChatHeld) and ev.kind == "held":
             rows.append(at | {"action": "auto.hold", "user": AUTOMOD, "user_id": ev.message.user.id, "message_id": ev.message.id, "reason": ",".join(ev.reasons), "text": ev.message.text})
         elif isinstance(ev, m.ChatBlocked):
-            rows.append(at | {"action": "auto.block", "user": AUTOMOD, "user_id": ev.user_id, "message_id": entry.seq, "reason": ",".join(ev.reasons), "text": ev.text})
+            rows.append(at | {"action": "auto.block", "user": AUTOMOD, "user_id": ev.user.id, "message_id": entry.seq, "reason": ",".join(ev.reasons), "text": ev.text})
         elif isinstance(ev, m.ChatReported):
             rows.append(at | {"action": "chat.report", "automatic": False, "user": _by(entry), "message_id": ev.message_id, "reason": ev.reason, "reports": ev.reports})
         elif isinstance(ev, m.ChatHeld) and ev.kind == "reported":

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rooms.commands import Rules
-from rooms.eventbase import EventBase, Message
+from rooms.eventbase import EventBase, Message, UserRef
 from rooms.types import UserId
 
 
@@ -23,10 +23,10 @@ class ChatHeld(EventBase):
     reasons: tuple[str, ...]  # stable codes: the verdict's ("link", "word_list"...) or "reports"
     kind: str  # "held" (never shown yet) or "reported" (was shown, now hidden)
     reports: int = 0
-    notify: UserId | None = None  # the author, told their message waits for review
+    notify: bool = False  # its author is sent this too (held by automatic moderation)
 
     def recipient(self) -> UserId | None:
-        return self.notify
+        return self.message.user.id if self.notify else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,12 +36,12 @@ class ChatBlocked(EventBase):
 
     type: ClassVar[str] = "chat.blocked"
     audience: ClassVar[str] = "staff"
-    user_id: UserId
+    user: UserRef  # the author (a ``user`` with ``text``: erasure finds the text as theirs)
     text: str
     reasons: tuple[str, ...]
 
     def recipient(self) -> UserId | None:
-        return self.user_id
+        return self.user.id
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

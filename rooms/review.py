@@ -49,7 +49,7 @@ def apply_post(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Applied:
     outcome, uid = _judged(entry, cmd), entry.actor.user_id
     if outcome is Outcome.BLOCK:
         reasons = cmd.verdict.reasons
-        blocked = m.ChatBlocked(user_id=UserId(uid), text=cmd.text.strip(), reasons=reasons)
+        blocked = m.ChatBlocked(user=user_ref(s, entry.actor), text=cmd.text.strip(), reasons=reasons)
         return [blocked], Rejection(Code.BLOCKED, "this message breaks the room's rules: " + (", ".join(reasons) or "blocked"), reasons=reasons)
     if uid not in s.shadow_muted and outcome is Outcome.ALLOW:
         return chat.apply_post(s, entry, cmd)
@@ -58,7 +58,7 @@ def apply_post(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Applied:
     if uid in s.shadow_muted:
         return [m.ChatShadowed(message=msg)], {"message_id": msg.id}  # the same reply as a post
     s.queue[msg.id] = Held(message=msg, reasons=cmd.verdict.reasons, kind="held")
-    held = m.ChatHeld(message=msg, reasons=cmd.verdict.reasons, kind="held", notify=UserId(uid))
+    held = m.ChatHeld(message=msg, reasons=cmd.verdict.reasons, kind="held", notify=True)
     return [held], {"message_id": msg.id, "held": True, "reasons": list(cmd.verdict.reasons)}
 
 

@@ -104,7 +104,7 @@ async def test_a_rejected_or_blocked_message_tells_its_author_why(live: LiveServ
         await edge.post(room_id, epoch, "ana", "you are b o d o h", Verdict(outcome=Outcome.BLOCK, reasons=("word_list",), score=0.97))
         blocked = await ana.wait_for(lambda: ana.events("chat.blocked"))
         assert blocked[0]["reasons"] == ["word_list"] and blocked[0]["text"] == "you are b o d o h", "never silently dropped"
-        assert (await host.wait_for(lambda: host.events("chat.blocked")))[0]["user_id"] == "ana"
+        assert (await host.wait_for(lambda: host.events("chat.blocked")))[0]["user"]["id"] == "ana"
         assert (await ben.request("chat.post", text="after"))["ok"]
         await ben.wait_for(lambda: ben.chat_texts() == ["after"])
         assert not [m for m in ben.messages if m["type"] in ("chat.held", "chat.rejected", "chat.blocked")], "nothing of it reached another viewer"

@@ -1,10 +1,15 @@
 """The review queue, reports, shadow-mutes and community rules, pure: what the fold does
 with automatic moderation's verdict, and that any log re-folds to the same room."""
 
+import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from live.log.serde import entry_from_dict, entry_to_dict, state_from_dict, state_to_dict
+from live.store.privacy import scrub
+from live.wire import codec
+from live.wire.codec import Format
+from live.wire.server import reply_to
 from rooms import commands as c
 from rooms import events as e
 from rooms import modevents as m
@@ -56,7 +61,8 @@ def test_a_blocked_message_is_refused_with_its_reasons_and_recorded() -> None:
     room = Room()
     out = post(room, ANA, "BAD WORDS", BLOCK)
     assert isinstance(out, Rejection) and out.code is Code.BLOCKED and out.reasons == ("word_list", "caps")
-    assert room.events[-1] == m.ChatBlocked(user_id=UserId("ana"), text="BAD WORDS", reasons=("word_list", "caps"))
+    blocked = room.events[-1]
+    assert isinstance(blocked, m.ChatBlocked) and (blocked.user.id, blocked.text, blocked.reasons) == ("ana", "BAD WORDS", ("word_list", "caps")) and blocked.recipient() == "ana"
     assert room.state.messages == {} and room.state.message_count == 0
     assert isinstance(post(room, HOST, "staff are never blocked", BLOCK), Accepted)
 
@@ -171,3 +177,20 @@ def test_any_sequence_refolds_to_the_same_room(raw: list[tuple[str, c.Command]],
     for events, outcome in out1:
         if isinstance(outcome, Rejection) and outcome.code is not Code.BLOCKED:
             assert all(not isinstance(ev, m.ChatBlocked) for ev in events)
+
+
+def test_a_blocked_reply_carries_its_reasons_on_the_wire() -> None:
+    reply = reply_to(7, Rejection(Code.BLOCKED, "this message breaks the room's rules: link", reasons=("link",)))
+    wire = orjson.loads(codec.frame(Format.JSON, [codec.encode(Format.JSON, reply)]))
+    assert wire == [{"type": "reply", "id": 7, "ok": False, "error": {"code": "blocked", "message": "this message breaks the room's rules: link", "reasons": ["link"]}}]
+    plain = orjson.loads(codec.frame(Format.JSON, [codec.encode(Format.JSON, reply_to(8, Rejection(Code.BANNED, "banned")))]))
+    assert "reasons" not in plain[0]["error"]
+
+
+def test_erasure_finds_a_blocked_or_held_authors_text() -> None:
+    room = Room()
+    post(room, ANA, "my phone is 0812", BLOCK)
+    post(room, ANA, "call 0812", HOLD)
+    for event in room.events[-2:]:
+        body = scrub(orjson.loads(orjson.dumps(event)), "ana", "erased:x", "[erased]")
+        assert "0812" not in orjson.dumps(body).decode() and "ana" not in orjson.dumps(body).decode()

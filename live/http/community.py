@@ -150,7 +150,7 @@ async def brand_moderation_log(node: Node, request: Request) -> Response:
         _, folded = refold(RoomId(room["id"]), entries_from_dicts(await node.store.load_entries(room["id"])))
         rows += [(room["id"], a) for a in modlog.actions(folded)]
     for b in await node.store.brand_actions(brand_id):
-        rows.append((None, {"seq": None, "ts": b["ts"], "action": b["action"], "automatic": False, "user": {"id": b["by"], "name": b["by"], "role": b["by_role"]}, "user_id": b["user_id"]}))
+        rows.append((None, {"seq": None, "ts": b["ts"], "action": b["action"], "automatic": False, "user": {"id": b["by"], "name": "", "role": b["by_role"]}, "user_id": b["user_id"]}))
     rows = sorted((r for r in rows if r[1]["ts"] >= since), key=lambda r: (r[1]["ts"], r[0] or "", r[1]["seq"] or 0))
     real_ids = IDENTIFY.read(request) == "1" and identity.pii
     hide = brand_pseudonyms(node.settings.pseudonym_key, brand_id)
