@@ -16,7 +16,7 @@ from rooms import commands as c
 from rooms.roles import Role
 from rooms.types import RoomId, UserId
 from rooms.verdicts import Outcome, Verdict
-from tests.harness import ROOT, SECRET, Api, Client, LiveServer, RedisServer, bearer, eventually, token
+from tests.harness import ROOT, SECRET, Api, Client, Cluster, LiveServer, RedisServer, bearer, eventually, token
 
 BRAND = bearer(token("acme-staff", "*", "brand", brand="acme"))
 # A brand token that may see real user ids (the claim the platform grants for that).
@@ -161,3 +161,33 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     assert [a["action"] for a in room_log["actions"]] == ["mod.ban", "mod.unban", "auto.hold", "mod.reject"]
     for client in (host, mia, spammer):
         await client.close()
+
+
+async def test_an_authors_notices_reach_them_on_every_node_and_device(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory, room_id: str) -> None:
+    cluster = Cluster(tmp_path_factory.mktemp("review-cluster"), redis_server, 2).start()
+    api = Api(cluster.nodes[0])
+    edge = Edge(redis_server.url)
+    try:
+        await _room(api, room_id)
+        near, far = (node.ws_url(room_id) for node in cluster.nodes)
+        host, ben = await Client.join(near, token("host1", room_id, "host")), await Client.join(near, token("ben", room_id))
+        phone, laptop = await Client.join(far, token("ana", room_id)), await Client.join(far, token("ana", room_id))
+        held = await edge.post(room_id, host.welcome["epoch"], "ana", "www.deal.example", LINK)  # type: ignore[index]
+        for device in (phone, laptop):
+            assert (await device.wait_for(lambda d=device: d.events("chat.held")))[0]["message"]["id"] == held  # type: ignore[misc]
+        await host.wait_for(lambda: host.events("chat.held"))
+        assert (await host.request("mod.shadow_mute", user_id="ana"))["ok"]
+        assert (await phone.request("chat.post", text="only I see this"))["ok"]
+        for device in (phone, laptop):
+            await device.wait_for(lambda d=device: d.chat_texts() == ["only I see this"])  # type: ignore[misc]
+        assert (await host.request("mod.shadow_unmute", user_id="ana"))["ok"]
+        assert (await host.request("mod.approve", message_id=held))["ok"]
+        for viewer in (ben, phone, laptop):
+            await viewer.wait_for(lambda v=viewer: "www.deal.example" in v.chat_texts())  # type: ignore[misc]
+        assert ben.chat_texts() == ["www.deal.example"] and ben.events("chat.held") == [], "the other node's viewer saw neither the held nor the muted message"
+        for client in (host, ben, phone, laptop):
+            await client.close()
+    finally:
+        await edge.backends.close()
+        await api.http.aclose()
+        cluster.stop()
