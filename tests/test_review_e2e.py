@@ -125,13 +125,15 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     url = live.ws_url(room_id)
     host = await Client.join(url, token("host1", room_id, "host", brand="acme"))
     mia, spammer = await Client.join(url, token("mia", room_id)), await Client.join(url, token("spammer", room_id))
-    assert (await spammer.request("chat.post", text="buy followers"))["ok"]
+    spam = (await spammer.request("chat.post", text="buy followers"))["result"]["message_id"]
     assert (await mia.request("mod.ban", user_id="spammer"))["error"]["code"] == "forbidden"
+    assert (await mia.request("chat.delete", message_id=spam))["error"]["code"] == "forbidden"
     other = bearer(token("evil-staff", "*", "brand", brand="evil"))
     assert (await api.http.put("/v1/brands/acme/moderators/mia", headers=other)).status_code == 403
     assert (await api.http.put("/v1/brands/acme/moderators/mia", headers=BRAND)).json()["changed"] is True
     assert [m["user_id"] for m in (await api.http.get("/v1/brands/acme/moderators", headers=BRAND)).json()["moderators"]] == ["mia"]
-    assert (await mia.request("mod.ban", user_id="spammer", reason="spam"))["ok"], "the next command, same connection, same token"
+    assert (await mia.request("chat.delete", message_id=spam, reason="spam"))["ok"], "the next command, same connection, same token"
+    assert (await mia.request("mod.ban", user_id="spammer", reason="spam"))["ok"]
     assert (await spammer.request("chat.post", text="again"))["error"]["code"] == "banned"
     assert (await mia.request("mod.unban", user_id="spammer"))["ok"]
     edge = Edge(redis_server.url)
@@ -145,20 +147,20 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     assert (await mia.request("mod.ban", user_id="spammer"))["error"]["code"] == "forbidden", "powers end with the next command"
     assert (await api.http.delete("/v1/brands/acme/moderators/mia", headers=BRAND)).status_code == 404
 
-    want = ["brand.appoint", "mod.ban", "mod.unban", "auto.hold", "mod.reject", "brand.dismiss"]
-    log = await eventually(lambda: api.http.get("/v1/brands/acme/moderation-log", params={"identify": "1"}, headers=PII), lambda r: [a["action"] for a in r.json()["actions"]][-6:] == want)
-    actions = log.json()["actions"][-6:]
-    assert [(a["user"]["id"], a["user"]["role"]) for a in actions] == [("acme-staff", "brand"), ("mia", "moderator"), ("mia", "moderator"), ("automod", "system"), ("mia", "moderator"), ("acme-staff", "brand")]
-    assert actions[1]["reason"] == "spam" and actions[1]["user_id"] == "spammer" and actions[1]["room_id"] == room_id
-    assert actions[3]["reason"] == "link" and actions[3]["user_id"] == "spammer" and actions[4]["user_id"] == "spammer" and actions[4]["reason"] == "link spam"
+    want = ["brand.appoint", "chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject", "brand.dismiss"]
+    log = await eventually(lambda: api.http.get("/v1/brands/acme/moderation-log", params={"identify": "1"}, headers=PII), lambda r: [a["action"] for a in r.json()["actions"]][-7:] == want)
+    actions = log.json()["actions"][-7:]
+    assert [(a["user"]["id"], a["user"]["role"]) for a in actions] == [("acme-staff", "brand"), ("mia", "moderator"), ("mia", "moderator"), ("mia", "moderator"), ("automod", "system"), ("mia", "moderator"), ("acme-staff", "brand")]
+    assert actions[2]["reason"] == "spam" and actions[2]["user_id"] == "spammer" and actions[2]["room_id"] == room_id
+    assert actions[4]["reason"] == "link" and actions[4]["user_id"] == "spammer" and actions[5]["user_id"] == "spammer" and actions[5]["reason"] == "link spam"
     assert all(isinstance(a["ts"], int) for a in actions)
     csv = await api.http.get("/v1/brands/acme/moderation-log", params={"format": "csv"}, headers=BRAND)
     lines = csv.text.splitlines()
     assert csv.headers["content-type"].startswith("text/csv") and lines[0].startswith("room_id,seq,ts,action,automatic,by_id")
-    assert [line.split(",")[3] for line in lines[1:]][-6:] == want and "spammer" not in csv.text, "pseudonyms unless asked with pii"
+    assert [line.split(",")[3] for line in lines[1:]][-7:] == want and "spammer" not in csv.text, "pseudonyms unless asked with pii"
     assert (await api.http.get("/v1/brands/acme/moderation-log", headers=other)).status_code == 403
     room_log = (await api.http.get(f"/v1/rooms/{room_id}/moderation", headers=BRAND)).json()
-    assert [a["action"] for a in room_log["actions"]] == ["mod.ban", "mod.unban", "auto.hold", "mod.reject"]
+    assert [a["action"] for a in room_log["actions"]] == ["chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject"]
     for client in (host, mia, spammer):
         await client.close()
 

@@ -193,5 +193,14 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
     outcome = await rt.submit(actor, command)
     metrics.COMMANDS.labels("accepted" if isinstance(outcome, Accepted) else "rejected").inc()
     if isinstance(command, RulesAccept) and isinstance(outcome, Accepted) and rt.state.brand_id:
-        await node.store.accept_rules(rt.state.brand_id, actor.user_id, int(time.time() * 1000))  # once per brand
+        await _remember_acceptance(node, rt.state.brand_id, actor.user_id)
     return reply_to(rid, outcome)
+
+
+async def _remember_acceptance(node: Node, brand_id: str, user_id: str) -> None:
+    """Once per brand: the next join in any of its rooms says so. The room's log has it anyway,
+    so SQL being down costs the viewer one more acceptance elsewhere, never this room's."""
+    try:
+        await node.store.accept_rules(brand_id, user_id, int(time.time() * 1000))
+    except Exception:
+        logger.warning("could not record a rules acceptance", exc_info=True)
