@@ -17,18 +17,21 @@ from typing import Any
 from live import auth
 from live.auth import Verifier
 from live.backends import Backends
+from live.enrich import BrandModerators
 from live.errors import CloseCode
 from live.limits import WINDOW_MS, Limits
 from live.log.base import RESEED_GRACE_MS
 from live.log.serde import entries_from_dicts, state_to_dict
+from live.notify import deliver
 from live.persister import Persister
 from live.room.fanout import Fanout
 from live.room.runtime import RoomRuntime
 from live.settings import Settings
 from live.store import Store
 from rooms.analytics import refold
-from rooms.commands import RoomTick
-from rooms.state import Status
+from rooms.commands import Entry, RoomTick
+from rooms.events import Event
+from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
 logger = logging.getLogger("live.node")
@@ -53,6 +56,7 @@ class Node:
         self.draining = False  # set when shutdown begins: no longer ready for new viewers
         self.limits = Limits(settings)
         self.store = store
+        self.brand_moderators = BrandModerators(store)  # who moderates all of a brand's rooms (live.enrich)
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
         self._opening: dict[RoomId, asyncio.Lock] = {}
@@ -216,7 +220,14 @@ class Node:
             send_buffer_bytes=s.socket_send_buffer_bytes,
             stall_seconds=s.stall_seconds,
         )
-        return RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=self.persister.add, on_stale=self._stale, fanout=fanout)
+        made: list[RoomRuntime] = []
+
+        def folded(epoch: str, state: RoomState, entry: Entry, events: list[Event], bodies: dict[int, bytes]) -> None:
+            self.persister.add(epoch, state, entry, events, bodies)
+            deliver(made[0], entry, events)  # one user's events, to their connections here
+
+        made.append(RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=folded, on_stale=self._stale, fanout=fanout))
+        return made[0]
 
     async def _seed(self, room_id: RoomId, create: bool) -> bool:
         """Give the log a history for the room: the state folded from SQL, or empty if new.

@@ -31,7 +31,7 @@ from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms.analytics import refold
 from rooms.commands import Entry
-from rooms.events import ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
+from rooms.events import PRIVATE_TYPES, ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
 from rooms.fold import fold
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
@@ -297,6 +297,8 @@ class _Rows:
                     self.new_orders.append(_order_row(room, entry, r))
                 case OrderChanged(reservation_id=rid, status=status):
                     self.order_changes.append({"room_id": room, "reservation_id": rid, "status": status, "seq": entry.seq, "ts": entry.ts})
+                case _ if event.type in PRIVATE_TYPES:
+                    pass  # one user's notice: not the room's record (a re-fold makes it again)
                 case _:
                     body = RawJSON(bodies[idx]) if bodies and idx in bodies else plain(EventMessage(entry.seq, entry.ts, event))
                     self.events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": event.type, "body": body})

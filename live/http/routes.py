@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
-from live.http import commerce, openapi, rooms, sessions
+from live.http import commerce, community, openapi, rooms, sessions
 from live.http.common import AFTER, EVENT_TYPES, Auth, Endpoint, bind, error_response
 from live.node import Node
 from rooms.errors import Code
@@ -30,6 +30,7 @@ PATH_PARAMS: dict[str, tuple[str, dict[str, Any]]] = {
     "owner": ("The catalog's owner: a brand, or a brandless host's user id.", {}),
     "reservation_id": ("The reservation: the seq of the claim that made it.", {}),
     "fmt": ("The export's format.", {"enum": list(sessions.EXPORT_FORMATS)}),
+    "user_id": ("The platform's user id.", {"minLength": 1, "maxLength": 128}),
 }
 
 
@@ -82,9 +83,56 @@ TABLE: list[Endpoint] = [
         method="GET",
         path="/v1/rooms/{room_id}/moderation",
         handler=sessions.moderation_log,
-        summary="Every moderation action with who took it, and who moderates, is banned or timed out now",
+        summary="Every moderation action (manual and automatic) with who took it; who moderates, is banned, timed out or shadow-muted now; the review queue",
         auth=CALLER,
         query=(sessions.IDENTIFY,),
+    ),
+    Endpoint(
+        method="PUT",
+        path="/v1/rooms/{room_id}/rules",
+        handler=community.put_room_rules,
+        summary="The room's own community rules (instead of its brand's)",
+        auth=CALLER,
+        body=community.RulesBody,
+        errors=(409, 503),
+    ),
+    Endpoint(method="DELETE", path="/v1/rooms/{room_id}/rules", handler=community.delete_room_rules, summary="Back to the brand's rules", auth=CALLER, errors=(409, 503)),
+    Endpoint(method="GET", path="/v1/brands/{brand_id}/rules", handler=community.get_brand_rules, summary="The brand's community rules"),
+    Endpoint(
+        method="PUT",
+        path="/v1/brands/{brand_id}/rules",
+        handler=community.put_brand_rules,
+        summary="Set the brand's community rules (sent to its scheduled and live rooms)",
+        auth=CALLER,
+        body=community.RulesBody,
+        errors=(503,),
+    ),
+    Endpoint(method="DELETE", path="/v1/brands/{brand_id}/rules", handler=community.delete_brand_rules, summary="Remove the brand's community rules", auth=CALLER, errors=(503,)),
+    Endpoint(method="GET", path="/v1/brands/{brand_id}/moderators", handler=community.list_moderators, summary="Moderators of all the brand's rooms", auth=CALLER),
+    Endpoint(
+        method="PUT",
+        path="/v1/brands/{brand_id}/moderators/{user_id}",
+        handler=community.appoint_moderator,
+        summary="Appoint a moderator of all the brand's rooms (powers from their next command)",
+        auth=CALLER,
+        errors=(422,),
+    ),
+    Endpoint(
+        method="DELETE",
+        path="/v1/brands/{brand_id}/moderators/{user_id}",
+        handler=community.dismiss_moderator,
+        summary="Dismiss a brand moderator (powers end with their next command)",
+        auth=CALLER,
+        errors=(404,),
+    ),
+    Endpoint(
+        method="GET",
+        path="/v1/brands/{brand_id}/moderation-log",
+        handler=community.brand_moderation_log,
+        summary="Every moderation action in the brand's rooms and the brand's own, by time, as JSON or CSV",
+        auth=CALLER,
+        query=(community.LOG_FORMAT, community.IDENTIFY, community.SINCE),
+        media=("application/json", "text/csv"),
     ),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/sessions", handler=sessions.brand_sessions, summary="The brand's sessions with their headline numbers", auth=CALLER),
     Endpoint(method="POST", path="/v1/brands/{brand_id}/erase", handler=sessions.erase_user, summary="Erase a user from every persisted session of the brand", auth=CALLER, body=sessions.EraseUser),
