@@ -1,17 +1,19 @@
 """What the fold cannot look up, filled in before a command enters the log.
 
 The fold does no I/O, so the server puts into each command what it needs from SQL:
-the catalog product a pin or an offer names, and the brand badges a user earned
-across sessions (on their actor). Every adapter calls these, so the log holds all a
-re-fold needs.
+the catalog product a pin or an offer names, the brand badges a user earned across
+sessions (on their actor), and automatic moderation's verdict on a chat post. Every
+adapter calls these, so the log holds all a re-fold needs.
 """
 
 import dataclasses
 import time
 
+from live.automod import edge as automod
 from live.errors import NotFound
+from live.room.runtime import RoomRuntime
 from live.store import Store
-from live.wire.client import CatalogRequest, PinProduct
+from live.wire.client import CatalogRequest, PinProduct, PostChat
 from rooms import commands as c
 from rooms.state import RoomState
 from rooms.types import Millis
@@ -46,3 +48,8 @@ async def with_badges(store: Store, state: RoomState, actor: c.Actor) -> c.Actor
     if not state.brand_id:
         return actor
     return dataclasses.replace(actor, badges=await store.brand_badges(state.brand_id, actor.user_id))
+
+
+async def chat_command(store: Store, rt: RoomRuntime, actor: c.Actor, request: PostChat) -> c.ChatPost:
+    """A client's post as the log records it: with the verdict automatic moderation gave it."""
+    return await automod.for_store(store).post(rt, actor, request)

@@ -10,6 +10,7 @@ from typing import Literal
 
 from rooms.roles import Role
 from rooms.types import Millis, Seq, UserId
+from rooms.verdicts import ALLOW, Verdict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,9 +70,13 @@ class RoomEnd:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatPost:
+    """Built by the server from a client's ``chat.post`` (``live.wire.client.PostChat``),
+    with automatic moderation's verdict on the text; a client can never set it."""
+
     type: Literal["chat.post"] = "chat.post"
     text: str
     reply_to: int | None = None  # message id (the seq of the post replied to)
+    verdict: Verdict = ALLOW
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -291,8 +296,7 @@ class RoomTick:
 
 
 ClientCommand = (
-    ChatPost
-    | ChatDelete
+    ChatDelete
     | ChatPin
     | ChatUnpin
     | ModTimeout
@@ -319,7 +323,7 @@ ClientCommand = (
     | GiveawayDraw
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick
 Command = ClientCommand | ServerCommand
 
 

@@ -20,7 +20,7 @@ SAMPLES = [
     p.Hello(token="t", since=4, epoch="ep"),
     p.Ping(),
     p.React(kind="heart"),
-    c.ChatPost(text="hi", reply_to=3),
+    p.PostChat(text="hi", reply_to=3),
     c.ChatDelete(message_id=3),
     c.ChatPin(message_id=3),
     c.ChatUnpin(),

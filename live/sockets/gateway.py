@@ -182,6 +182,8 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
             return Reply.success(rid)
         case w.PinProduct() | w.CreateOffer():
             command = await enrich.catalog_command(node.store, rt.state, msg)
+        case w.PostChat():
+            command = await enrich.chat_command(node.store, rt, member.actor, msg)
         case _:
             command = msg
     outcome = await rt.submit(member.actor, command)

@@ -1,0 +1,114 @@
+"""Word lists: which words a message may not contain, matched on whole normalized words.
+
+A listed entry (a word or a short phrase) matches
+
+- a whole fragment (never a substring: ``Scunthorpe``, ``class`` and ``assam`` are not
+  ``cunt`` or ``ass``), also with a common suffix (``-s``, ``-ing``, ``-nya``, ``-lah``…);
+- neighbouring fragments that join to exactly the entry: ``b o d o h``, ``b.o.d.o.h``,
+  ``bo-doh`` and the phrase ``kill your self`` all join to a listed entry;
+
+with each run of a letter at least as long as in the entry (``fuuuck`` is ``fuck``,
+``as`` is not ``ass``). An allowed word (the brand's, or shipped) is never matched, alone
+or joined. The shipped lists are package data (``data/words_*.txt``).
+"""
+
+from dataclasses import dataclass
+from importlib import resources
+
+from live.automod.normalize import fragments, has_ambiguous, normalize, runs, squeeze
+from rooms.verdicts import Outcome
+
+SUFFIXES = ("nya", "lah", "kah", "ers", "ing", "mu", "ku", "es", "ed", "er", "in", "s")
+MIN_STEM = 3
+MAX_JOIN = 16  # fragments joined at most (a spaced-out word or a phrase)
+_SUFFIXES_BY_LENGTH = [(n, frozenset(s for s in SUFFIXES if len(s) == n)) for n in (3, 2, 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    word: str  # the listed entry, normalized
+    outcome: Outcome
+
+
+def shipped(name: str) -> dict[str, Outcome]:
+    """A shipped list (``words_en``, ``words_id``, ``scam``): entry -> hold or block.
+
+    One entry a line, ``word`` or ``word<TAB or spaces>hold|block`` (default block);
+    ``#`` starts a comment. A phrase's words are separated by single spaces.
+    """
+    text = resources.files("live.automod").joinpath("data", f"{name}.txt").read_text(encoding="utf-8")
+    out: dict[str, Outcome] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        word, _, action = line.rpartition(" ") if line.endswith((" hold", " block")) else (line, "", "block")
+        out[word.strip()] = Outcome(action)
+    return out
+
+
+def _key(entry: str) -> str:
+    return "".join(fragments(entry))
+
+
+class WordList:
+    """Compiled entries, looked up by skeleton (a dict hit), then checked run by run."""
+
+    def __init__(self, entries: dict[str, Outcome], allowed: frozenset[str] = frozenset()) -> None:
+        self._by_skeleton: dict[str, list[tuple[tuple[int, ...], Hit]]] = {}
+        self._allowed = frozenset(squeeze(_key(a)) for a in allowed if _key(a))
+        for entry, outcome in entries.items():
+            if not (key := _key(entry)) or squeeze(key) in self._allowed:
+                continue
+            self._by_skeleton.setdefault(squeeze(key), []).append((runs(key), Hit(normalize(entry), outcome)))
+        self._prefixes = frozenset(k[:n] for k in self._by_skeleton for n in range(1, len(k)))
+
+    def __len__(self) -> int:
+        return len(self._by_skeleton)
+
+    def find(self, text: str) -> list[Hit]:
+        """Every listed entry in ``text`` (both readings of ``1``), in order, no repeats."""
+        hits = self.find_in(fragments(text))
+        if has_ambiguous(text):
+            hits += [h for h in self.find_in(fragments(text, alt=True)) if h not in hits]
+        return hits
+
+    def find_in(self, frags: list[str]) -> list[Hit]:
+        hits: list[Hit] = []
+        skeletons = [squeeze(f) for f in frags]
+        lettered = [not f.isdigit() for f in frags]
+        for i in range(len(frags)):
+            joined, skeleton, letters = "", "", False
+            for j in range(i, min(len(frags), i + MAX_JOIN)):
+                joined += frags[j]
+                part = skeletons[j]
+                skeleton += part[1:] if skeleton and part[0] == skeleton[-1] else part
+                letters = letters or lettered[j]
+                # Numbers side by side ("38 39 40") are not a spaced-out word.
+                if letters and (hit := self._match(joined, skeleton)) is not None and hit not in hits:
+                    hits.append(hit)
+                if skeleton not in self._prefixes:
+                    break
+        return hits
+
+    def _match(self, joined: str, skeleton: str) -> Hit | None:
+        if skeleton in self._allowed:
+            return None
+        if (hit := self._exact(joined, skeleton)) is not None:
+            return hit
+        for n, ends in _SUFFIXES_BY_LENGTH:
+            if len(joined) - n >= MIN_STEM and joined[-n:] in ends:
+                stem = joined[:-n]
+                if (stem_skeleton := squeeze(stem)) not in self._allowed and (hit := self._exact(stem, stem_skeleton)) is not None:
+                    return hit
+        return None
+
+    def _exact(self, joined: str, skeleton: str) -> Hit | None:
+        candidates = self._by_skeleton.get(skeleton)
+        if not candidates:
+            return None
+        have = runs(joined)
+        for need, hit in candidates:
+            if all(h >= n for h, n in zip(have, need, strict=True)):
+                return hit
+        return None
