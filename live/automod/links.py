@@ -16,18 +16,21 @@ TLDS = (
 )
 # Spelled out ("polka dot co-ord" is fashion, not a link), only the commonest: fewer false alarms.
 SPELLED_TLDS = "com|net|org|id|xyz|shop|store|online|site|info|biz|io|me|ly|example"
+LOOSE_TLDS = "com|net|org|xyz"  # after a comma or a spaced dot: only these ("ok, me too" is not a link)
 _DOT_WORD = r"(?:\s*(?:\(\s*(?:dot|titik|\.)\s*\)|\[\s*(?:dot|titik|\.)\s*\]|\{\s*(?:dot|\.)\s*\})\s*|\s+(?:dot|titik)\s+)"
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _PATTERNS = (
-    re.compile(r"\b(?:https?|ftp)://[^\s<>\"']+", re.I),
+    re.compile(r"\b(?:https?|ftp|hxxps?)://[^\s<>\"']+", re.I),
+    re.compile(rf"\bw\s*w\s*w\s*[.,]\s*{_LABEL}\s*[.,]\s*(?:{SPELLED_TLDS})\b", re.I),  # "w w w . fake . com"
+    re.compile(rf"\b{_LABEL}(?:\s*,\s*|\s+\.\s*|\.\s+)(?:{LOOSE_TLDS})\b", re.I),  # "fake,com", "fake . com"
     re.compile(r"\bwww\d?\.[^\s<>\"']+", re.I),
     re.compile(rf"\b(?:{_LABEL}\.)+(?:{TLDS})\b(?::\d+)?(?:/[^\s<>\"']*)?", re.I),
     re.compile(rf"\b{_LABEL}(?:{_DOT_WORD}{_LABEL})*{_DOT_WORD}(?:{SPELLED_TLDS})\b(?:/[^\s<>\"']*)?", re.I),
 )
 _HOST = re.compile(r"^(?:[a-z]+://)?(?:[^@/\s]*@)?([^/:?#\s]+)", re.I)
-_SPELLED_DOT = re.compile(_DOT_WORD, re.I)
+_SPELLED_DOT = re.compile(rf"{_DOT_WORD}|\s*,\s*|\s+\.\s*|\.\s+", re.I)
 # A quick test before the patterns: nothing that could be a link has none of these.
-_MAYBE = re.compile(r"[./:]|\bdot\b|\btitik\b", re.I)
+_MAYBE = re.compile(rf"[./:]|\bdot\b|\btitik\b|,\s*(?:{LOOSE_TLDS})\b", re.I)
 
 
 @dataclass(frozen=True, slots=True)

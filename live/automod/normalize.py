@@ -12,7 +12,8 @@ shopping chat from turning into words:
   listed word's own double letters still count (``ass`` is not ``as``).
 
 ``1`` reads as ``i`` and, in a second reading, as ``l`` (``k1ll``); ``normalize``
-gives the first, ``fragments(..., alt=True)`` the second.
+gives the first, ``fragments(..., alt=True)`` the second. A ``*`` inside a word is kept:
+it masks a letter (``b*ngs*t``), and the matcher reads it as any one letter.
 """
 
 import re
@@ -23,11 +24,11 @@ _LOOKALIKES = str.maketrans("аеорсхуікмтнвαεορτυνκιѕј", 
 _LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s", "7": "t", "8": "b", "9": "g", "|": "l"})
 _LEET_ALT = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "l", "!": "i", "0": "o", "5": "s", "$": "s", "7": "t", "8": "b", "9": "g", "|": "l"})
 _AMBIGUOUS = frozenset("1")
-_FRAGMENT = re.compile(r"(?:[^\W_]|[@$!|])+")
+_FRAGMENT = re.compile(r"(?:[^\W_]|[@$!|*])+")
 _LONG_RUN = re.compile(r"(\D)\1{2,}")
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
-_EDGE_PUNCT = "!|"  # "wow!" and "|x|" are punctuation at a fragment's ends, not letters
+_EDGE_PUNCT = "!|*"  # "wow!", "|x|" and "*wink*": punctuation at a fragment's ends, not letters
 
 
 def fold(text: str) -> str:

@@ -21,7 +21,7 @@ class Action(StrEnum):
 
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Domain = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=253, pattern=r"^[a-z0-9.-]+\.[a-z0-9-]+$")]
+Domain = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=3, max_length=253, pattern=r"^[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$")]
 Flag = Literal["off", "hold", "block"]
 
 

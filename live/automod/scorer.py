@@ -77,7 +77,7 @@ def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms
     if act.word_list != "off":
         for hit in rules.words.find(text):
             tally.add(Reason.WORD_LIST, hit.outcome if act.word_list == "listed" else Action(act.word_list))
-    if act.scam != "off" and rules.scams.find(text):
+    if act.scam != "off" and (spam.has_handle(text) or rules.scams.find(text)):
         tally.add(Reason.SCAM, Action(act.scam))
     probability = 0.0
     if act.toxicity != "off" and _RANK[Outcome(act.toxicity)] > _RANK[tally.outcome]:

@@ -15,6 +15,9 @@ _MENTION = re.compile(r"(?<![\w@])@\w{2,}")
 # Indonesian mobiles (08…, +62 8…, 62 8…) and any +country number; digits may be grouped.
 _PHONE = re.compile(r"(?<![\w+])(?:\+?62[\s.-]?|0)8\d{1,3}(?:[\s.-]?\d){6,9}(?!\d)|(?<![\w+])\+\d{1,3}(?:[\s.-]?\d){7,12}(?!\d)")
 
+_DIGITS_SPACED = re.compile(r"(?<=\d)[\s.-](?=\d)")
+_HANDLE = re.compile(r"\b(?:ig|insta|instagram|tiktok|telegram|tele|line|fb|facebook|twitter)\s*(?::\s*@?|@)\s*[a-z0-9._]{3,}", re.I)
+
 
 def caps_ratio(text: str, min_letters: int) -> float:
     """Share of capitals among the letters, or 0 when there are fewer than ``min_letters``."""
@@ -33,7 +36,15 @@ def mention_count(text: str) -> int:
 
 
 def has_phone(text: str) -> bool:
-    return _PHONE.search(text) is not None
+    """A phone number, also with its digits spaced out ("0 8 1 2 …")."""
+    if _PHONE.search(text) is not None:
+        return True
+    return _DIGITS_SPACED.search(text) is not None and _PHONE.search(_DIGITS_SPACED.sub("", text)) is not None
+
+
+def has_handle(text: str) -> bool:
+    """An account elsewhere: "ig: jualmurah", "instagram @x", "telegram: y" (taking buyers off the platform)."""
+    return _HANDLE.search(text) is not None
 
 
 @dataclass

@@ -20,6 +20,7 @@ from rooms.verdicts import Outcome
 
 SUFFIXES = ("nya", "lah", "kah", "ers", "ing", "mu", "ku", "es", "ed", "er", "in", "s")
 MIN_STEM = 3
+MIN_SHOWN = 2  # letters a masked word must show
 MAX_JOIN = 16  # fragments joined at most (a spaced-out word or a phrase)
 _SUFFIXES_BY_LENGTH = [(n, frozenset(s for s in SUFFIXES if len(s) == n)) for n in (3, 2, 1)]
 
@@ -56,11 +57,13 @@ class WordList:
 
     def __init__(self, entries: dict[str, Outcome], allowed: frozenset[str] = frozenset()) -> None:
         self._by_skeleton: dict[str, list[tuple[tuple[int, ...], Hit]]] = {}
+        self._by_length: dict[int, list[tuple[str, Hit]]] = {}  # for masked words ("b*ngs*t")
         self._allowed = frozenset(squeeze(_key(a)) for a in allowed if _key(a))
         for entry, outcome in entries.items():
             if not (key := _key(entry)) or squeeze(key) in self._allowed:
                 continue
             self._by_skeleton.setdefault(squeeze(key), []).append((runs(key), Hit(normalize(entry), outcome)))
+            self._by_length.setdefault(len(key), []).append((key, Hit(normalize(entry), outcome)))
         self._prefixes = frozenset(k[:n] for k in self._by_skeleton for n in range(1, len(k)))
 
     def __len__(self) -> int:
@@ -94,6 +97,8 @@ class WordList:
     def _match(self, joined: str, skeleton: str) -> Hit | None:
         if skeleton in self._allowed:
             return None
+        if "*" in joined:
+            return self._masked(joined)
         if (hit := self._exact(joined, skeleton)) is not None:
             return hit
         for n, ends in _SUFFIXES_BY_LENGTH:
@@ -101,6 +106,15 @@ class WordList:
                 stem = joined[:-n]
                 if (stem_skeleton := squeeze(stem)) not in self._allowed and (hit := self._exact(stem, stem_skeleton)) is not None:
                     return hit
+        return None
+
+    def _masked(self, joined: str) -> Hit | None:
+        """A word with letters masked by ``*``: each ``*`` any one letter, two letters at least shown."""
+        if len(joined) - joined.count("*") < MIN_SHOWN:
+            return None
+        for key, hit in self._by_length.get(len(joined), ()):
+            if all(a == "*" or a == b for a, b in zip(joined, key, strict=True)) and squeeze(key) not in self._allowed:
+                return hit
         return None
 
     def _exact(self, joined: str, skeleton: str) -> Hit | None:
