@@ -51,7 +51,7 @@ def find(text: str) -> list[Link]:
                 spans.append((m.start(), m.end()))
     out = []
     for start, end in sorted(spans):
-        raw = _SPELLED_DOT.sub(".", text[start:end])
+        raw = "".join(_SPELLED_DOT.sub(".", text[start:end]).split())
         found = _HOST.match(raw)
         host = found.group(1).lower().strip(".") if found else raw.lower()
         out.append(Link(start, end, host))

@@ -33,9 +33,20 @@ _EDGE_PUNCT = "!|*"  # "wow!", "|x|" and "*wink*": punctuation at a fragment's e
 
 def fold(text: str) -> str:
     """Case-fold, strip diacritics, map look-alike letters (width variants included)."""
-    if not text.isascii():
-        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return text.casefold().translate(_LOOKALIKES)
+    if text.isascii():
+        return text.lower()
+    # Decomposed before case-folding (math letters have no case of their own) and after it
+    # (folding can add a combining mark: "İ" -> "i̇").
+    return _strip_marks(_strip_marks(text).casefold()).translate(_LOOKALIKES)
+
+
+def _strip_marks(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def leet(fragment: str, *, alt: bool = False) -> str:
+    """A fragment's digits and symbols read as letters (for a number beside letters: "b 4 n g")."""
+    return fragment.translate(_LEET_ALT if alt else _LEET)
 
 
 def _fragment(raw: str, table: dict[int, str]) -> str:
@@ -55,6 +66,11 @@ def fragments(text: str, *, alt: bool = False) -> list[str]:
         if frag := _fragment(raw, table):
             out.append(frag)
     return out
+
+
+def has_letter(fragment: str) -> bool:
+    """A number (``455``, ``4$``) has none: read as letters only beside letters."""
+    return _LETTER.search(fragment) is not None
 
 
 def has_ambiguous(text: str) -> bool:

@@ -15,13 +15,13 @@ or joined. The shipped lists are package data (``data/words_*.txt``).
 from dataclasses import dataclass
 from importlib import resources
 
-from live.automod.normalize import fragments, has_ambiguous, normalize, runs, squeeze
+from live.automod.normalize import fragments, has_ambiguous, has_letter, leet, normalize, runs, squeeze
 from rooms.verdicts import Outcome
 
 SUFFIXES = ("nya", "lah", "kah", "ers", "ing", "mu", "ku", "es", "ed", "er", "in", "s")
 MIN_STEM = 3
 MIN_SHOWN = 2  # letters a masked word must show
-MAX_JOIN = 16  # fragments joined at most (a spaced-out word or a phrase)
+MAX_JOIN = 40  # fragments joined at most (a spaced-out word or a phrase; the prefixes stop it sooner)
 _SUFFIXES_BY_LENGTH = [(n, frozenset(s for s in SUFFIXES if len(s) == n)) for n in (3, 2, 1)]
 
 
@@ -64,7 +64,7 @@ class WordList:
                 continue
             self._by_skeleton.setdefault(squeeze(key), []).append((runs(key), Hit(normalize(entry), outcome)))
             self._by_length.setdefault(len(key), []).append((key, Hit(normalize(entry), outcome)))
-        self._prefixes = frozenset(k[:n] for k in self._by_skeleton for n in range(1, len(k)))
+        self._prefixes = frozenset(k[:n] for k in self._by_skeleton for n in range(1, len(k) + 1))  # a whole one too: "as" + "s" is "ass"
 
     def __len__(self) -> int:
         return len(self._by_skeleton)
@@ -73,13 +73,15 @@ class WordList:
         """Every listed entry in ``text`` (both readings of ``1``), in order, no repeats."""
         hits = self.find_in(fragments(text))
         if has_ambiguous(text):
-            hits += [h for h in self.find_in(fragments(text, alt=True)) if h not in hits]
+            hits += [h for h in self.find_in(fragments(text, alt=True), alt=True) if h not in hits]
         return hits
 
-    def find_in(self, frags: list[str]) -> list[Hit]:
+    def find_in(self, frags: list[str], *, alt: bool = False) -> list[Hit]:
         hits: list[Hit] = []
+        lettered = [has_letter(f) for f in frags]
+        # A number alone is a number; beside letters it is part of a spaced-out word ("b 4 n g s 4 t").
+        frags = [f if has_letter else leet(f, alt=alt) for f, has_letter in zip(frags, lettered, strict=True)]
         skeletons = [squeeze(f) for f in frags]
-        lettered = [not f.isdigit() for f in frags]
         for i in range(len(frags)):
             joined, skeleton, letters = "", "", False
             for j in range(i, min(len(frags), i + MAX_JOIN)):
