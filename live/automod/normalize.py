@@ -16,6 +16,7 @@ gives the first, ``fragments(..., alt=True)`` the second. A ``*`` inside a word 
 it masks a letter (``b*ngs*t``), and the matcher reads it as any one letter.
 """
 
+import functools
 import re
 import unicodedata
 
@@ -23,7 +24,7 @@ import unicodedata
 _LOOKALIKES = str.maketrans("аеорсхуікмтнвαεορτυνκιѕј", "aeopcxyikmtnbaeoptuvkisj")
 _LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s", "7": "t", "8": "b", "9": "g", "|": "l"})
 _LEET_ALT = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "l", "!": "i", "0": "o", "5": "s", "$": "s", "7": "t", "8": "b", "9": "g", "|": "l"})
-_AMBIGUOUS = frozenset("1")
+_ONE_IN_WORD = re.compile(r"[^\W\d_]1|1[^\W\d_]")
 _FRAGMENT = re.compile(r"(?:[^\W_]|[@$!|*])+")
 _LONG_RUN = re.compile(r"(\D)\1{2,}")
 _DIGIT = re.compile(r"\d")
@@ -62,8 +63,10 @@ def fragments(text: str, *, alt: bool = False) -> list[str]:
     """The normalized fragments of ``text``, in order (``alt``: ``1`` read as ``l``)."""
     table = _LEET_ALT if alt else _LEET
     out = []
-    for raw in _FRAGMENT.findall(fold(text)):
-        if frag := _fragment(raw, table):
+    for raw in _FRAGMENT.findall(_LONG_RUN.sub(r"\1\1", fold(text))):
+        if raw.isalpha():
+            out.append(raw)  # the common case: letters only, runs already shortened
+        elif frag := _fragment(raw, table):
             out.append(frag)
     return out
 
@@ -74,8 +77,8 @@ def has_letter(fragment: str) -> bool:
 
 
 def has_ambiguous(text: str) -> bool:
-    """Whether a second reading (``1`` as ``l``) could differ from the first."""
-    return not _AMBIGUOUS.isdisjoint(text)
+    """Whether a second reading (``1`` as ``l``) could differ from the first: a ``1`` touching a letter."""
+    return "1" in text and _ONE_IN_WORD.search(text) is not None
 
 
 def normalize(text: str) -> str:
@@ -83,6 +86,7 @@ def normalize(text: str) -> str:
     return " ".join(fragments(text))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def squeeze(word: str) -> str:
     """A word's skeleton: every run of one letter as one (``bodooh`` -> ``bodoh``)."""
     return _RUNS.sub(r"\1", word)

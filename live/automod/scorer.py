@@ -9,7 +9,7 @@ could still change the outcome.
 from dataclasses import dataclass
 
 from live.automod import links, spam, toxicity
-from live.automod.normalize import normalize
+from live.automod.normalize import fragments
 from live.automod.policy import Action, Policy
 from live.automod.reasons import Reason
 from live.automod.words import WordList, shipped
@@ -66,18 +66,21 @@ def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms
     if author.staff or not p.enabled:
         return Scored(ALLOW, text)
     act, tally = p.actions, _Tally()
-    key = normalize(text)
+    frags = fragments(text)
+    key = " ".join(frags)  # normalize(text)
     mine, others = repeats.seen(now_ms, author.user_id, key)
     if act.spam_repeat != "off" and mine >= p.repeat_max:
         tally.add(Reason.SPAM_REPEAT, Action(act.spam_repeat))
     if act.spam_flood != "off" and others + 1 >= p.flood_users and len(key) >= p.flood_min_chars:
         tally.add(Reason.SPAM_FLOOD, Action(act.spam_flood))
-    text = _links(rules, text, author, tally)
+    stripped = _links(rules, text, author, tally)
+    if stripped is not text:
+        text, frags = stripped, fragments(stripped)
     _shape(p, text, tally)
     if act.word_list != "off":
-        for hit in rules.words.find(text):
+        for hit in rules.words.find(text, frags):
             tally.add(Reason.WORD_LIST, hit.outcome if act.word_list == "listed" else Action(act.word_list))
-    if act.scam != "off" and (spam.has_handle(text) or rules.scams.find(text)):
+    if act.scam != "off" and (spam.has_handle(text) or rules.scams.find(text, frags)):
         tally.add(Reason.SCAM, Action(act.scam))
     probability = 0.0
     if act.toxicity != "off" and _RANK[Outcome(act.toxicity)] > _RANK[tally.outcome]:

@@ -22,7 +22,6 @@ SUFFIXES = ("nya", "lah", "kah", "ers", "ing", "mu", "ku", "es", "ed", "er", "in
 MIN_STEM = 3
 MIN_SHOWN = 2  # letters a masked word must show
 MAX_JOIN = 40  # fragments joined at most (a spaced-out word or a phrase; the prefixes stop it sooner)
-_SUFFIXES_BY_LENGTH = [(n, frozenset(s for s in SUFFIXES if len(s) == n)) for n in (3, 2, 1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,28 +58,35 @@ class WordList:
         self._by_skeleton: dict[str, list[tuple[tuple[int, ...], Hit]]] = {}
         self._by_length: dict[int, list[tuple[str, Hit]]] = {}  # for masked words ("b*ngs*t")
         self._allowed = frozenset(squeeze(_key(a)) for a in allowed if _key(a))
-        for entry, outcome in entries.items():
-            if not (key := _key(entry)) or squeeze(key) in self._allowed:
-                continue
-            self._by_skeleton.setdefault(squeeze(key), []).append((runs(key), Hit(normalize(entry), outcome)))
-            self._by_length.setdefault(len(key), []).append((key, Hit(normalize(entry), outcome)))
-        self._prefixes = frozenset(k[:n] for k in self._by_skeleton for n in range(1, len(k) + 1))  # a whole one too: "as" + "s" is "ass"
+        keyed = [(key, Hit(normalize(entry), outcome)) for entry, outcome in entries.items() if (key := _key(entry)) and squeeze(key) not in self._allowed]
+        # Each entry, then each with each suffix ("bodohnya", "fuckers"): a lookup is one dict hit,
+        # and a word listed itself ("retarded") is found as itself before as a suffixed one.
+        forms = [(key, hit) for key, hit in keyed] + [(key + sfx, hit) for key, hit in keyed for sfx in SUFFIXES if len(key) >= MIN_STEM]
+        for form, hit in forms:
+            if squeeze(form) not in self._allowed:
+                self._by_skeleton.setdefault(squeeze(form), []).append((runs(form), hit))
+        for key, hit in keyed:
+            self._by_length.setdefault(len(key), []).append((key, hit))
+        # Every start of a skeleton, a whole one too ("as" + "s" is "ass"): a join goes on only while it could still match.
+        self._prefixes = frozenset(k[:n] for k in self._by_skeleton for n in range(1, len(k) + 1))
 
     def __len__(self) -> int:
         return len(self._by_skeleton)
 
-    def find(self, text: str) -> list[Hit]:
-        """Every listed entry in ``text`` (both readings of ``1``), in order, no repeats."""
-        hits = self.find_in(fragments(text))
+    def find(self, text: str, frags: list[str] | None = None) -> list[Hit]:
+        """Every listed entry in ``text`` (both readings of ``1``), in order, no repeats.
+
+        ``frags``: ``text``'s fragments, where the caller has them already."""
+        hits = self.find_in(fragments(text) if frags is None else frags)
         if has_ambiguous(text):
             hits += [h for h in self.find_in(fragments(text, alt=True), alt=True) if h not in hits]
         return hits
 
     def find_in(self, frags: list[str], *, alt: bool = False) -> list[Hit]:
         hits: list[Hit] = []
-        lettered = [has_letter(f) for f in frags]
+        lettered = [f.isalpha() or has_letter(f) for f in frags]
         # A number alone is a number; beside letters it is part of a spaced-out word ("b 4 n g s 4 t").
-        frags = [f if has_letter else leet(f, alt=alt) for f, has_letter in zip(frags, lettered, strict=True)]
+        frags = [f if word else leet(f, alt=alt) for f, word in zip(frags, lettered, strict=True)]
         skeletons = [squeeze(f) for f in frags]
         for i in range(len(frags)):
             joined, skeleton, letters = "", "", False
@@ -97,17 +103,15 @@ class WordList:
         return hits
 
     def _match(self, joined: str, skeleton: str) -> Hit | None:
-        if skeleton in self._allowed:
-            return None
         if "*" in joined:
             return self._masked(joined)
-        if (hit := self._exact(joined, skeleton)) is not None:
-            return hit
-        for n, ends in _SUFFIXES_BY_LENGTH:
-            if len(joined) - n >= MIN_STEM and joined[-n:] in ends:
-                stem = joined[:-n]
-                if (stem_skeleton := squeeze(stem)) not in self._allowed and (hit := self._exact(stem, stem_skeleton)) is not None:
-                    return hit
+        candidates = self._by_skeleton.get(skeleton)
+        if not candidates or skeleton in self._allowed:
+            return None
+        have = runs(joined)
+        for need, hit in candidates:
+            if all(h >= n for h, n in zip(have, need, strict=True)):
+                return hit
         return None
 
     def _masked(self, joined: str) -> Hit | None:
@@ -116,15 +120,5 @@ class WordList:
             return None
         for key, hit in self._by_length.get(len(joined), ()):
             if all(a == "*" or a == b for a, b in zip(joined, key, strict=True)) and squeeze(key) not in self._allowed:
-                return hit
-        return None
-
-    def _exact(self, joined: str, skeleton: str) -> Hit | None:
-        candidates = self._by_skeleton.get(skeleton)
-        if not candidates:
-            return None
-        have = runs(joined)
-        for need, hit in candidates:
-            if all(h >= n for h, n in zip(have, need, strict=True)):
                 return hit
         return None
