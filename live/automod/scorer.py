@@ -41,9 +41,9 @@ class Rules:
             entries |= shipped(f"words_{lang}")
         entries |= dict.fromkeys(policy.held_words, Outcome.HOLD)
         entries |= dict.fromkeys(policy.blocked_words, Outcome.BLOCK)
-        allowed = frozenset(policy.allowed_words)
-        self.words = WordList(entries, allowed)
-        self.scams = WordList(shipped("scam"), allowed)
+        scams = shipped("scam")
+        # One list, one pass over a message: the word lists' entries win where both have one.
+        self.words = WordList(scams | entries, frozenset(policy.allowed_words), kinds=dict.fromkeys(scams.keys() - entries.keys(), "scam"))
         self.domains = frozenset(policy.allowed_domains)
 
 
@@ -77,10 +77,12 @@ def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms
     if stripped is not text:
         text, frags = stripped, fragments(stripped)
     _shape(p, text, tally)
-    if act.word_list != "off":
-        for hit in rules.words.find(text, frags):
+    for hit in rules.words.find(text, frags) if act.word_list != "off" or act.scam != "off" else ():
+        if hit.kind == "scam" and act.scam != "off":
+            tally.add(Reason.SCAM, Action(act.scam))
+        elif hit.kind == "word" and act.word_list != "off":
             tally.add(Reason.WORD_LIST, hit.outcome if act.word_list == "listed" else Action(act.word_list))
-    if act.scam != "off" and (spam.has_handle(text) or rules.scams.find(text, frags)):
+    if act.scam != "off" and spam.has_handle(text):
         tally.add(Reason.SCAM, Action(act.scam))
     probability = 0.0
     if act.toxicity != "off" and _RANK[Outcome(act.toxicity)] > _RANK[tally.outcome]:

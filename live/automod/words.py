@@ -28,6 +28,7 @@ MAX_JOIN = 40  # fragments joined at most (a spaced-out word or a phrase; the pr
 class Hit:
     word: str  # the listed entry, normalized
     outcome: Outcome
+    kind: str = "word"  # which list: "word", or "scam" (one pass over a message finds both)
 
 
 def shipped(name: str) -> dict[str, Outcome]:
@@ -54,11 +55,12 @@ def _key(entry: str) -> str:
 class WordList:
     """Compiled entries, looked up by skeleton (a dict hit), then checked run by run."""
 
-    def __init__(self, entries: dict[str, Outcome], allowed: frozenset[str] = frozenset()) -> None:
+    def __init__(self, entries: dict[str, Outcome], allowed: frozenset[str] = frozenset(), kinds: dict[str, str] | None = None) -> None:
         self._by_skeleton: dict[str, list[tuple[tuple[int, ...], Hit]]] = {}
         self._by_length: dict[int, list[tuple[str, Hit]]] = {}  # for masked words ("b*ngs*t")
         self._allowed = frozenset(squeeze(_key(a)) for a in allowed if _key(a))
-        keyed = [(key, Hit(normalize(entry), outcome)) for entry, outcome in entries.items() if (key := _key(entry)) and squeeze(key) not in self._allowed]
+        kinds = kinds or {}
+        keyed = [(key, Hit(normalize(entry), outcome, kinds.get(entry, "word"))) for entry, outcome in entries.items() if (key := _key(entry)) and squeeze(key) not in self._allowed]
         # Each entry, then each with each suffix ("bodohnya", "fuckers"): a lookup is one dict hit,
         # and a word listed itself ("retarded") is found as itself before as a suffixed one.
         forms = [(key, hit) for key, hit in keyed] + [(key + sfx, hit) for key, hit in keyed for sfx in SUFFIXES if len(key) >= MIN_STEM]
