@@ -15,7 +15,7 @@ API1, broken object-level authorization). docs/security.md has the same table.
 | MERCHANT actions  | orders, confirm/cancel, sales, replay, exports, analytics: the room's tenant  |
 |                   | (brand staff or its API key; a brandless room's host)                      |
 | affiliate sales   | an affiliate of the room: their own sales only                              |
-| BRAND actions     | sessions list, erasure: brand staff of that brand or its API key            |
+| BRAND actions     | sessions list, erasure, automod policy: brand staff of the brand or its key |
 | catalog write     | the catalog's owner: brand staff or API key of that brand, or a brandless host |
 | public reads      | room, list, transcript, leaderboards, catalog list: anyone                  |
 """
@@ -102,7 +102,7 @@ def authorize(identity: Identity, action: Action, room: RoomRef) -> None:
 
 
 def authorize_brand(identity: Identity, brand_id: str) -> None:
-    """A brand's own data (sessions list, erasure): its staff or its API key."""
+    """A brand's own data (sessions list, erasure, automod policy): its staff or its API key."""
     if not (identity.actor.role is Role.BRAND and identity.tenant == brand_id):
         raise Forbidden("a brand sees only its own data")
 
