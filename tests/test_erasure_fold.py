@@ -109,7 +109,7 @@ def test_a_scrubbed_log_refolds_to_the_live_state_and_events(plan: list[tuple[st
 
 
 def test_the_erased_persons_messages_read_removed_and_counts_stay() -> None:
-    log, _, live = _run([("chat", 0, 0), ("chat", 1, 0), ("ask", 0, 0), ("vote", 0, 0), ("claim", 0, 0)], 5)
+    _, _, live = _run([("chat", 0, 0), ("chat", 1, 0), ("ask", 0, 0), ("vote", 0, 0), ("claim", 0, 0)], 5)
     assert [m.text for m in live.messages.values()] == [REMOVED, "hello 1"]
     assert [m.user.id for m in live.messages.values()] == [ALIAS, "ben"]
     assert next(iter(live.questions.values())).text == REMOVED

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
-from live.http import commerce, openapi, rooms, sessions
+from live.http import commerce, openapi, people, rooms, sessions
 from live.http.common import AFTER, EVENT_TYPES, Auth, Endpoint, bind, error_response
 from live.node import Node
 from rooms.errors import Code
@@ -30,6 +30,7 @@ PATH_PARAMS: dict[str, tuple[str, dict[str, Any]]] = {
     "owner": ("The catalog's owner: a brand, or a brandless host's user id.", {}),
     "reservation_id": ("The reservation: the seq of the claim that made it.", {}),
     "fmt": ("The export's format.", {"enum": list(sessions.EXPORT_FORMATS)}),
+    "user_id": ("The platform's user id of the person (not a pseudonym).", {"maxLength": people.MAX_USER_ID}),
 }
 
 
@@ -74,7 +75,18 @@ TABLE: list[Endpoint] = [
     Endpoint(method="GET", path="/v1/rooms/{room_id}/analytics", handler=sessions.analytics, summary="The session's numbers, re-folded from its log", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/moderation", handler=sessions.moderation_log, summary="Every moderation action with who took it, and who moderates, is banned or timed out now", auth=CALLER, query=(sessions.IDENTIFY,)),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/sessions", handler=sessions.brand_sessions, summary="The brand's sessions with their headline numbers", auth=CALLER),
-    Endpoint(method="POST", path="/v1/brands/{brand_id}/erase", handler=sessions.erase_user, summary="Erase a user from every persisted session of the brand", auth=CALLER, body=sessions.EraseUser),
+    Endpoint(method="GET", path="/v1/me/data", handler=people.my_data, summary="Everything the server holds about the caller, across rooms and brands", auth=CALLER),
+    Endpoint(method="DELETE", path="/v1/me/data", handler=people.erase_my_data, summary="Erase the caller's data from every room (202: a room has not persisted it yet)", auth=CALLER, also=(202,), errors=(503,)),
+    Endpoint(method="GET", path="/v1/users/{user_id}/data", handler=people.user_data, summary="A person's data: the platform's admin key (every room) or a brand (its own rooms)", auth=CALLER),
+    Endpoint(
+        method="DELETE",
+        path="/v1/users/{user_id}/data",
+        handler=people.erase_user_data,
+        summary="Erase a person's data: the platform's admin key (every room) or a brand (its own rooms)",
+        auth=CALLER,
+        also=(202,),
+        errors=(503,),
+    ),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/leaderboard", handler=rooms.brand_leaderboard, summary="Top members across the brand's sessions"),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/orders", handler=commerce.list_orders, summary="Every reservation of the room", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/sales", handler=commerce.sales, summary="Units and revenue, in total, per product and per affiliate", auth=CALLER),
