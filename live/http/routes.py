@@ -77,7 +77,7 @@ TABLE: list[Endpoint] = [
     Endpoint(method="GET", path="/v1/brands/{brand_id}/sessions", handler=sessions.brand_sessions, summary="The brand's sessions with their headline numbers", auth=CALLER),
     Endpoint(method="GET", path="/v1/me/data", handler=people.my_data, summary="Everything the server holds about the caller, across rooms and brands", auth=CALLER),
     Endpoint(method="DELETE", path="/v1/me/data", handler=people.erase_my_data, summary="Erase the caller's data from every room (202: a room has not persisted it yet)", auth=CALLER, also=(202,), errors=(503,)),
-    Endpoint(method="GET", path="/v1/users/{user_id}/data", handler=people.user_data, summary="A person's data: the platform's admin key (every room) or a brand (its own rooms)", auth=CALLER),
+    Endpoint(method="GET", path="/v1/users/{user_id}/data", handler=people.user_data, summary="A person's data: the platform's admin key (every room) or a brand (its own rooms)", auth=CALLER, errors=(422,)),
     Endpoint(
         method="DELETE",
         path="/v1/users/{user_id}/data",
@@ -85,7 +85,7 @@ TABLE: list[Endpoint] = [
         summary="Erase a person's data: the platform's admin key (every room) or a brand (its own rooms)",
         auth=CALLER,
         also=(202,),
-        errors=(503,),
+        errors=(422, 503),
     ),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/leaderboard", handler=rooms.brand_leaderboard, summary="Top members across the brand's sessions"),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/orders", handler=commerce.list_orders, summary="Every reservation of the room", auth=CALLER),
