@@ -227,5 +227,10 @@ async def test_purge_drops_ended_sessions_of_the_brand(store: Store) -> None:
     assert await store.purge(brand, ended_before=6_000) == [ended]
     assert await store.load_entries(ended) == []
     assert len(await store.load_entries(live)) == 1
+    other, named, kept = _id("r"), _id("r"), _id("b")  # the platform default ("*") takes every brand not named
+    await store.write_batch(Batch(rooms=[_room(other, brand_id=_id("b"), status="ended") | {"ended_at": 5_000}, _room(named, brand_id=kept, status="ended") | {"ended_at": 5_000}], entries=[_entry(other, 1), _entry(named, 1)]))
+    purged = await store.purge(None, ended_before=6_000, others_than=[kept])
+    assert other in purged and named not in purged
+    assert await store.load_entries(other) == [] and len(await store.load_entries(named)) == 1
     async with store.engine.connect() as conn:
         assert (await conn.execute(sa.select(sa.func.count()).select_from(rooms).where(rooms.c.brand_id == brand))).scalar_one() == 2

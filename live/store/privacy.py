@@ -111,14 +111,21 @@ class PrivacyStore(StoreBase):
         async with self.engine.begin() as conn:
             return await erase_in_room(conn, room_id, user_id, alias, 2**62)
 
-    async def purge(self, brand_id: str, ended_before: int) -> list[str]:
-        """Drop the log, transcript and stats of the brand's sessions that ended before a time."""
-        query = sa.select(rooms.c.id).where(rooms.c.brand_id == brand_id, rooms.c.status == "ended", rooms.c.ended_at < ended_before)
+    async def purge(self, brand_id: str | None, ended_before: int, *, others_than: Sequence[str] = ()) -> list[str]:
+        """Drop the log, transcript, stats and delivered checkout messages of the brand's
+        sessions that ended before a time (brand None: every brand but ``others_than``, and
+        brandless rooms). Orders and the rooms row stay: they are the merchant's ledger."""
+        query = sa.select(rooms.c.id).where(rooms.c.status == "ended", rooms.c.ended_at < ended_before)
+        if brand_id is not None:
+            query = query.where(rooms.c.brand_id == brand_id)
+        else:
+            query = query.where(sa.or_(rooms.c.brand_id.is_(None), rooms.c.brand_id.not_in(list(others_than))))
         async with self.engine.begin() as conn:
             room_ids = [r.id for r in (await conn.execute(query)).all()]
             if room_ids:
                 for table in (events, entries, room_samples, room_viewers, room_members):
                     await conn.execute(table.delete().where(table.c.room_id.in_(room_ids)))
+                await conn.execute(webhook_outbox.delete().where(webhook_outbox.c.room_id.in_(room_ids), webhook_outbox.c.delivered_at.is_not(None)))
         return room_ids
 
 
