@@ -13,13 +13,13 @@ ended room reopened from its log snapshot, and a re-fold of SQL all agree.
 
 import asyncio
 import dataclasses
+import secrets
 import time
 from typing import Any
 
 from live.auth import SYSTEM
 from live.log.serde import entries_from_dicts
 from live.node import Node
-from live.privacy import pseudonym
 from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Rejection
@@ -35,9 +35,10 @@ NOT_HELD = {
 }
 
 
-def alias_for(node: Node, brand_id: str | None, user_id: str) -> UserId:
-    """The id an erased person keeps in a brand's rooms: its pseudonym, marked erased."""
-    return UserId("erased:" + pseudonym(node.settings.pseudonym_key, brand_id, user_id))
+def new_alias() -> UserId:
+    """The id an erased person is left with: random, so nobody — not even with the server's
+    secret and their user id — can link it back to them (a pseudonym could be recomputed)."""
+    return UserId("erased:" + secrets.token_hex(8))
 
 
 async def export(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any]:
@@ -141,8 +142,9 @@ async def erase(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any
     done: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
     waits: dict[str, int] = {}
+    aliases: dict[str | None, UserId] = {}  # one per brand: its rooms still count them as one person
     for row in await node.store.person_rooms(user_id, brand_id):
-        alias = alias_for(node, row["brand_id"], user_id)
+        alias = aliases.setdefault(row["brand_id"], new_alias())
         if row["host_id"] == user_id:
             kept.append({"room_id": row["id"], "reason": "host"})
             continue

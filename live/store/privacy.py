@@ -115,11 +115,8 @@ class PrivacyStore(StoreBase):
         """Drop the log, transcript, stats and delivered checkout messages of the brand's
         sessions that ended before a time (brand None: every brand but ``others_than``, and
         brandless rooms). Orders and the rooms row stay: they are the merchant's ledger."""
-        query = sa.select(rooms.c.id).where(rooms.c.status == "ended", rooms.c.ended_at < ended_before)
-        if brand_id is not None:
-            query = query.where(rooms.c.brand_id == brand_id)
-        else:
-            query = query.where(sa.or_(rooms.c.brand_id.is_(None), rooms.c.brand_id.not_in(list(others_than))))
+        whose = rooms.c.brand_id == brand_id if brand_id is not None else sa.or_(rooms.c.brand_id.is_(None), rooms.c.brand_id.not_in(list(others_than)))
+        query = sa.select(rooms.c.id).where(whose, rooms.c.status == "ended", rooms.c.ended_at < ended_before)
         async with self.engine.begin() as conn:
             room_ids = [r.id for r in (await conn.execute(query)).all()]
             if room_ids:
