@@ -30,11 +30,12 @@ def mentions(column: Any, user: str) -> sa.ColumnElement[bool]:
 
 
 def names(value: Any, user: str) -> bool:
-    """Whether a JSON value names the user anywhere (an id field or a user reference)."""
+    """Whether a JSON value names the user: an id field, or a user reference (what ``scrub`` rewrites)."""
     if isinstance(value, list):
         return any(names(v, user) for v in value)
     if isinstance(value, dict):
-        return any((k in ("user_id", "by", "id") and v == user) or names(v, user) for k, v in value.items())
+        ref = value.get("id") == user and "name" in value
+        return ref or any((k in ("user_id", "by") and v == user) or names(v, user) for k, v in value.items())
     return False
 
 
@@ -87,8 +88,9 @@ class PrivacyStore(StoreBase):
         """The rooms (of one brand, or all) whose persisted rows name the person, oldest first."""
         found: set[str] = set()
         async with self.engine.connect() as conn:
-            for table, col in ((entries, entries.c.body), (events, events.c.body)):
-                found |= set((await conn.execute(sa.select(table.c.room_id).where(mentions(col, user_id)).distinct())).scalars())
+            for table in (entries, events):  # the LIKE may also match, say, a product with that id
+                rows = await conn.execute(sa.select(table.c.room_id, table.c.body).where(mentions(table.c.body, user_id)))
+                found |= {row.room_id for row in rows if row.room_id not in found and names(row.body, user_id)}
             for table in (orders, room_members, room_viewers):
                 found |= set((await conn.execute(sa.select(table.c.room_id).where(table.c.user_id == user_id).distinct())).scalars())
         if not found:
