@@ -18,9 +18,9 @@ from websockets.asyncio.client import connect
 
 from tests.harness import ROOT, Api, Client, Cluster, LiveServer, RedisServer, bearer, eventually, token
 
-KEYS = {"key-a": "brandA", "key-b": "brandB"}
+KEYS = {"key-p": "brandP", "key-q": "brandQ"}
 ADMIN = {"x-api-key": "platform-admin-key"}
-ROOMS = {"a1": "brandA", "b1": "brandB"}
+ROOMS = {"priv-p": "brandP", "priv-q": "brandQ"}  # names no other test on the shared database uses
 ENV = {"LIVE_BRAND_API_KEYS": json.dumps(KEYS), "LIVE_ADMIN_API_KEYS": json.dumps(["platform-admin-key"]), "LIVE_COMMANDS_PER_SECOND": "1000", "LIVE_COMMAND_BURST": "1000", "LIVE_SAMPLE_SECONDS": "0.5"}
 
 
@@ -63,7 +63,7 @@ async def _session(api: Api, n0: LiveServer, n1: LiveServer, room: str) -> dict[
     offer = (await host.request("offer.create", product_id="tee", units=5, price=100000, per_buyer_limit=2))["result"]["offer_id"]
     reservation = (await ana.request("offer.claim", offer_id=offer, units=2, key="k"))["result"]["reservation_id"]
     assert (await ben.request("offer.claim", offer_id=offer, units=1, key="k"))["ok"]
-    assert (await api.http.post(f"/v1/rooms/{room}/orders/{reservation}/confirm", headers={"x-api-key": f"key-{room[0]}"})).status_code == 200
+    assert (await api.http.post(f"/v1/rooms/{room}/orders/{reservation}/confirm", headers={"x-api-key": "key-p" if brand == "brandP" else "key-q"})).status_code == 200
     assert (await host.request("mod.timeout", user_id="ana", seconds=1, reason="calm down"))["ok"]
     await ana.close()
     return {"host": host, "ben": ben, "question": theirs, "reservation": reservation}
@@ -142,44 +142,44 @@ async def test_a_person_exports_and_erases_their_data_across_brands(nodes: tuple
     n0, n1 = nodes
     api = Api(n0)
     sessions = {room: await _session(api, n0, n1, room) for room in ROOMS}
-    await sessions["a1"]["host"].close()
-    assert (await api.http.post("/v1/rooms/a1/end", headers=staff("brandA"))).status_code == 200
+    await sessions["priv-p"]["host"].close()
+    assert (await api.http.post("/v1/rooms/priv-p/end", headers=staff("brandP"))).status_code == 200
 
     # Her export, by her own token (any room's), holds all of it, across both brands, and nothing of Ben's.
-    me = await eventually(lambda: _export(api, bearer(token("ana", "a1")), "me"), lambda e: all(r["moderation"] for r in e["rooms"]) and len(e["rooms"]) == 2)
+    me = await eventually(lambda: _export(api, bearer(token("ana", "priv-p")), "me"), lambda e: all(r["moderation"] for r in e["rooms"]) and len(e["rooms"]) == 2)
     _check_export(me, sessions)
-    assert {b["brand_id"] for b in me["brands"]} == {"brandA", "brandB"} and "reactions" in me["not_held"]
+    assert {b["brand_id"] for b in me["brands"]} == {"brandP", "brandQ"} and "reactions" in me["not_held"]
     # The platform sees the same; each brand only its own rooms; Ben, a host and an unknown key nothing.
     _check_export(await _export(api, ADMIN), sessions)
-    assert set(_rooms(await _export(api, staff("brandA")))) == {"a1"}
-    assert set(_rooms(await _export(api, {"x-api-key": "key-b"}))) == {"b1"}
-    for headers, status in ((bearer(token("ben", "*")), 403), (bearer(token("host1", "*", "host", brand="brandA")), 403), ({"x-api-key": "nope"}, 401), ({}, 401)):
+    assert set(_rooms(await _export(api, staff("brandP")))) == {"priv-p"}
+    assert set(_rooms(await _export(api, {"x-api-key": "key-q"}))) == {"priv-q"}
+    for headers, status in ((bearer(token("ben", "*")), 403), (bearer(token("host1", "*", "host", brand="brandP")), 403), ({"x-api-key": "nope"}, 401), ({}, 401)):
         for method in ("GET", "DELETE"):
             r = await api.http.request(method, "/v1/users/ana/data", headers=headers)
             assert r.status_code == status and r.json()["error"]["code"] in ("forbidden", "unauthorized"), (headers, method, r.text)
-    assert (await api.http.get("/v1/me/data", headers={"x-api-key": "key-a"})).status_code == 403, "an API key is no person"
+    assert (await api.http.get("/v1/me/data", headers={"x-api-key": "key-p"})).status_code == 403, "an API key is no person"
 
     for room in ROOMS:  # host, Ana and Ben, once the edge samples are in
         await eventually(lambda room=room: api.http.get(f"/v1/rooms/{room}/analytics", headers=staff(ROOMS[room])), lambda r: r.json()["viewers"]["unique"] == 3)
     before = {room: await _numbers(api, room) for room in ROOMS}
-    # Brand B erases her from its rooms, while b1 is still live: brand A's room is untouched.
-    erased = await api.http.delete("/v1/users/ana/data", headers={"x-api-key": "key-b"})
-    assert erased.status_code == 200 and [(r["room_id"], r["pending"]) for r in erased.json()["rooms"]] == [("b1", False)], erased.text
+    # Brand Q erases her from its rooms, while priv-q is still live: brand P's room is untouched.
+    erased = await api.http.delete("/v1/users/ana/data", headers={"x-api-key": "key-q"})
+    assert erased.status_code == 200 and [(r["room_id"], r["pending"]) for r in erased.json()["rooms"]] == [("priv-q", False)], erased.text
     assert re.fullmatch(r"erased:[0-9a-f]{16}", erased.json()["rooms"][0]["erased_as"])
-    assert "ana says hi in a1" in json.dumps(await api.transcript("a1"))
+    assert "ana says hi in priv-p" in json.dumps(await api.transcript("priv-p"))
     # The live room redacts on every node: a newcomer (a guest) on the other node sees "[removed]", Ben's message as it was.
-    cy = await Client.join(n1.ws_url("b1"), None)
+    cy = await Client.join(n1.ws_url("priv-q"), None)
     shown = json.dumps(cy.welcome)
     assert "ana says hi" not in shown and "ana asks" not in shown and '"ana"' not in shown and "Ana" not in shown
-    assert "[removed]" in shown and "ben says hi in b1" in shown and "ben asks about colours in b1" in shown
+    assert "[removed]" in shown and "ben says hi in priv-q" in shown and "ben asks about colours in priv-q" in shown
     await cy.close()
-    await sessions["b1"]["host"].close()
-    assert (await api.http.post("/v1/rooms/b1/end", headers=staff("brandB"))).status_code == 200
+    await sessions["priv-q"]["host"].close()
+    assert (await api.http.post("/v1/rooms/priv-q/end", headers=staff("brandQ"))).status_code == 200
 
     # She erases the rest herself; Ben cannot erase her, nor she him.
     assert (await api.http.delete("/v1/users/ben/data", headers=bearer(token("ana", "*")))).status_code == 403
-    mine = await api.http.delete("/v1/me/data", headers=bearer(token("ana", "b1")))
-    assert mine.status_code == 200 and "a1" in [r["room_id"] for r in mine.json()["rooms"]], mine.text
+    mine = await api.http.delete("/v1/me/data", headers=bearer(token("ana", "priv-q")))
+    assert mine.status_code == 200 and "priv-p" in [r["room_id"] for r in mine.json()["rooms"]], mine.text
 
     for room in ROOMS:
         text = await _everything(api, n1, room)
@@ -193,6 +193,6 @@ async def test_a_person_exports_and_erases_their_data_across_brands(nodes: tuple
         _audit(n0, room)
     assert (await _export(api, bearer(token("ana", "*")), "me"))["rooms"] == [], "nothing names her any more"
     assert set(_rooms(await _export(api, ADMIN, "ben"))) == set(ROOMS), "Ben's data is all there"
-    for c in (sessions["a1"]["ben"], sessions["b1"]["ben"]):
+    for c in (sessions["priv-p"]["ben"], sessions["priv-q"]["ben"]):
         await c.close()
     await api.http.aclose()
