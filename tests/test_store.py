@@ -202,9 +202,12 @@ async def test_an_erase_entry_rewrites_the_rooms_rows_before_it_in_its_batch(sto
             events=[_chat(room, 1, user, "my secret"), _chat(room, 2, other, "hello")],
             new_orders=[_order(room, 1, 1, user)],
             members=[_member(room, user, 5)],
+            webhooks=[{"id": f"msg_{room}_1_0", "room_id": room, "type": "order.reserved", "seq": 1, "payload": {"type": "order.reserved", "data": {"user_id": user, "price": 1_999}}, "created_at": 5, "next_at": 0}],
         )
     )
     await store.write_batch(Batch(entries=[{"room_id": room, "seq": 3, "ts": 2_003, "body": erase}, later]))
+    (message,) = [m for m in await store.webhooks_pending(limit=1_000) if m["room_id"] == room]
+    assert message["payload"]["data"] == {"user_id": "anon-1", "price": 1_999}, "the checkout's copy too, amounts kept"
     rows = await _rows(store, room)
     dumped = json.dumps([r for k, v in rows.items() for r in v if k != "entries" or r["seq"] < 4], default=str)
     assert user not in dumped and "my secret" not in dumped
