@@ -324,6 +324,16 @@ class RoomTick:
     type: Literal["room.tick"] = "room.tick"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrivacyErase:
+    """A person's data is erased (docs/privacy.md): the room's state names them ``alias``
+    from here on, their messages and questions read "[removed]". Appended by the server."""
+
+    type: Literal["privacy.erase"] = "privacy.erase"
+    user_id: UserId
+    alias: UserId
+
+
 ClientCommand = (
     ChatDelete
     | ChatPin
@@ -359,7 +369,7 @@ ClientCommand = (
     | GiveawayDraw
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet | PrivacyErase
 Command = ClientCommand | ServerCommand
 
 
