@@ -8,6 +8,7 @@ one definition of what a client may ask for.
 from dataclasses import dataclass
 from typing import Literal
 
+from rooms.intents import Intent
 from rooms.roles import Role
 from rooms.types import Millis, Seq, UserId
 
@@ -52,6 +53,7 @@ class RoomCreate:
     max_pinned_products: int = 3
     reservation_seconds: int = 600  # how long a claim holds units before they return to stock
     playback_url: str | None = None  # the video stream (HLS, MP4...) the pages play
+    comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (rooms.comments)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +74,7 @@ class ChatPost:
     type: Literal["chat.post"] = "chat.post"
     text: str
     reply_to: int | None = None  # message id (the seq of the post replied to)
+    intent: Intent | None = None  # set by the server from the text (rooms.comments); a client's is replaced
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,6 +199,49 @@ class OrderCancel:
     reservation_id: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionStart:
+    """Built by the server from a client's ``auction.start`` once it has looked the product up."""
+
+    type: Literal["auction.start"] = "auction.start"
+    product: Product
+    start_price: int  # minor units; the first bid must be at least this
+    increment: int  # the least a bid must add to the current one
+    duration_seconds: int = 60
+    extend_seconds: int = 10  # anti-snipe: a bid in the last N s moves the end to N s after it
+    sudden_death: bool = False  # no anti-snipe: the end never moves
+    starts_at: Millis | None = None  # None: now
+    early_access_seconds: int = 0  # members may bid this long before the public start
+    members_only: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionBid:
+    type: Literal["auction.bid"] = "auction.bid"
+    auction_id: int
+    amount: int | None = None  # the bid shown, minor units; None: the minimum next bid
+    max: int | None = None  # a private maximum: the server bids for you up to it, one increment at a time
+    key: str  # idempotency key: a retry with the same key gets the first result
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionCancel:
+    """The host stops an auction: it ends with no winner."""
+
+    type: Literal["auction.cancel"] = "auction.cancel"
+    auction_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommentClaims:
+    """Staff switch comment-to-claim and set the room's words (added to the built-in ones)."""
+
+    type: Literal["comments.claims"] = "comments.claims"
+    enabled: bool
+    claim_words: list[str] | None = None  # None: keep the room's
+    bid_words: list[str] | None = None
+
+
 # --- community ------------------------------------------------------------------------
 
 
@@ -307,6 +353,9 @@ ClientCommand = (
     | OfferEnd
     | OfferClaim
     | OrderCancel
+    | AuctionBid
+    | AuctionCancel
+    | CommentClaims
     | PollCreate
     | PollVote
     | PollClose
@@ -319,7 +368,7 @@ ClientCommand = (
     | GiveawayDraw
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick | AuctionStart
 Command = ClientCommand | ServerCommand
 
 

@@ -2,30 +2,21 @@
 
 An event's fields are its wire payload; the server adds ``type``, ``seq`` and ``ts``
 from the entry it came from. What the shell needs to route an event is declared on
-its class (see ``_Event``): ``audience`` says who gets it, ``coalesce`` whether a later
+its class (see ``rooms.eventbase``): ``audience`` says who gets it, ``coalesce`` whether a later
 event of the same class and subject replaces it within one frame. The views
-(``UserRef``, ``OfferView``...) are payload parts, not events.
+(``UserRef``, ``OfferView``...) are payload parts, not events. Auctions and comment
+claims have their own module (``rooms.auction_events``), folded into ``Event`` here.
 """
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rooms.auction_events import AuctionEvent
 from rooms.commands import Product
+from rooms.eventbase import EventBase as _Event
 from rooms.roles import Role
 from rooms.statuses import EndReason, ReservationStatus
 from rooms.types import Millis, UserId
-
-
-class _Event:
-    """What every event class declares besides its fields (class attributes, never on the wire)."""
-
-    __slots__ = ()
-    type: ClassVar[str]  # the wire tag
-    # "public": every viewer; "staff": host, moderators, brand; "internal": persisted, never broadcast.
-    audience: ClassVar[str] = "public"
-    # A running total: within one frame only the latest event per value of this field goes
-    # out (the buffer, the transcript and resumes keep every step). None: never coalesced.
-    coalesce: ClassVar[str | None] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +139,7 @@ class ReservationView:
     expires_at: Millis
     affiliate_id: str | None
     key: str
+    auction_id: int | None = None  # an auction's winner (offer_id is then the auction's id too)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -382,6 +374,7 @@ Event = (
     | GiveawayDrawn
     | PointsAwarded
     | MembersOnlyChanged
+    | AuctionEvent
 )
 
 
