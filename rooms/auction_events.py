@@ -47,7 +47,7 @@ class AuctionStarted(EventBase):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AuctionBid(EventBase):
+class BidPlaced(EventBase):
     """The visible current bid after a bid (a maximum bid may have answered it at once)."""
 
     type: ClassVar[str] = "auction.bid"
@@ -103,4 +103,4 @@ class CommentClaimsChanged(EventBase):
     bid_words: list[str]
 
 
-AuctionEvent = AuctionCreated | AuctionStarted | AuctionBid | AuctionExtended | AuctionEnded | ChatClaim | CommentClaimsChanged
+AuctionEvent = AuctionCreated | AuctionStarted | BidPlaced | AuctionExtended | AuctionEnded | ChatClaim | CommentClaimsChanged

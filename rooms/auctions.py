@@ -235,5 +235,5 @@ def apply_bid(s: RoomState, entry: c.Entry, cmd: c.AuctionBid) -> Applied:
         a.ends_at = Millis(entry.ts + a.extend_seconds * 1000)
         events.append(ae.AuctionExtended(auction_id=a.id, ends_at=a.ends_at))
     lead = ae.Bidder(id=leader, name=a.names[leader])
-    events.insert(0, ae.AuctionBid(auction_id=a.id, price=a.price, leader=lead, bids=a.bids, ends_at=a.ends_at, outbid=outbid))
+    events.insert(0, ae.BidPlaced(auction_id=a.id, price=a.price, leader=lead, bids=a.bids, ends_at=a.ends_at, outbid=outbid))
     return events, standing(a, uid) | {"repeated": False}

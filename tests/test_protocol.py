@@ -48,6 +48,11 @@ SAMPLES = [
     c.GiveawayStart(title="Free tee", winners=2, eligibility=c.Eligibility(members_only=True, voted_in_poll=4)),
     c.GiveawayEnter(giveaway_id=6),
     c.GiveawayDraw(giveaway_id=6),
+    p.StartAuction(product_id="sku-1", start_price=100_000, increment=5_000, duration_seconds=30, extend_seconds=10),
+    p.MyBids(),
+    c.AuctionBid(auction_id=8, amount=150_000, max=300_000, key="b-1"),
+    c.AuctionCancel(auction_id=8),
+    c.CommentClaims(enabled=True, claim_words=["sikat"], bid_words=None),
 ]
 
 

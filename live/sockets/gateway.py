@@ -26,6 +26,8 @@ from live.sockets.handshake import accept
 from live.wire import client as w
 from live.wire.codec import decode, frame_of
 from live.wire.server import Reply, reply_to
+from rooms import commands as c
+from rooms.auctions import standing
 from rooms.chat import may_react
 from rooms.fold import Accepted
 from rooms.state import Status
@@ -143,7 +145,7 @@ async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> 
         rid: str | int | None = None
         try:
             rid, msg = decode(fmt, message.get("text") or message.get("bytes") or b"", s.max_frame_bytes)
-            timed = not isinstance(msg, w.Ping | w.React)
+            timed = not isinstance(msg, w.Ping | w.React | w.MyBids)
             if (wait := bucket.take()) > 0:
                 metrics.RATE_LIMITED.labels("connection").inc()
                 raise RateLimited("too many messages", retry_after_ms=int(wait * 1000) + 1)
@@ -180,8 +182,12 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
                 raise Forbidden(rejection.message)  # counts toward max_errors, like any refused frame
             rt.signals.react(kind)
             return Reply.success(rid)
-        case w.PinProduct() | w.CreateOffer():
+        case w.MyBids():
+            return Reply.success(rid, {"auctions": [standing(a, member.actor.user_id) for a in rt.state.auctions.values() if member.actor.user_id in a.maxes]})
+        case w.PinProduct() | w.CreateOffer() | w.StartAuction():
             command = await enrich.catalog_command(node.store, rt.state, msg)
+        case c.ChatPost():
+            command = enrich.with_intent(rt.state, msg)
         case _:
             command = msg
     outcome = await rt.submit(member.actor, command)
