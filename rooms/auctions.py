@@ -132,7 +132,7 @@ def check_cancel(s: RoomState, entry: c.Entry, cmd: c.AuctionCancel) -> Rejectio
 def _amounts(a: Auction, cmd: c.AuctionBid) -> tuple[int, int]:
     """(the bid shown, the bidder's maximum) a bid asks for."""
     amount = cmd.amount if cmd.amount is not None else minimum_bid(a)
-    return amount, max(amount, cmd.max if cmd.max is not None else amount)
+    return amount, cmd.max if cmd.max is not None else amount  # the check holds max >= amount for others
 
 
 def check_bid(s: RoomState, entry: c.Entry, cmd: c.AuctionBid) -> Rejection | None:
@@ -174,11 +174,11 @@ def _check_amounts(a: Auction, uid: UserId, cmd: c.AuctionBid) -> Rejection | No
     if cmd.max is not None and cmd.amount is not None and cmd.max < cmd.amount:
         return Rejection(Code.INVALID, "max must be at least amount")
     amount, top = _amounts(a, cmd)
-    if a.leader == uid:
-        if top <= a.maxes[uid]:
+    if a.leader == uid:  # may only raise their maximum: nobody bids against themselves
+        if cmd.max is None or top <= a.maxes[uid]:
             return Rejection(Code.LEADING, "you are the highest bidder; only a higher maximum changes your bid")
         return None
-    if amount < (least := minimum_bid(a)):
+    if amount < (least := minimum_bid(a)) or (cmd.max is not None and cmd.max < least):
         return Rejection(Code.BID_TOO_LOW, f"the next bid must be at least {least}")
     return None
 

@@ -99,6 +99,8 @@ def test_any_bid_sequence_ends_with_the_highest_maximum_winning(steps: list[tupl
             if extend == 0:
                 assert a.ends_at == before_end, "sudden death never extends"
             mine = a.maxes[bidder.user_id]
+            if top is not None:
+                assert mine <= max(top, best.get(bidder.user_id, (0, 0))[0]), "nobody is bid for past the maximum they gave"
             if mine > best.get(bidder.user_id, (0, 0))[0]:
                 best[bidder.user_id] = (mine, n)
         else:
