@@ -110,7 +110,7 @@ async def test_five_hundred_bidders_with_maximums_on_three_nodes(cluster: Cluste
     replies = await asyncio.gather(*(bid(i) for i in range(BIDDERS)))
     print(f"\n{BIDDERS} bidders over 3 nodes: {time.monotonic() - t0:.2f} s")
     accepted = {i for i, r in enumerate(replies) if r["ok"]}
-    for i, r in enumerate(replies):
+    for r in replies:
         assert r["ok"] or r["error"]["code"] == "bid_too_low", r
     top = max(accepted, key=lambda i: maxes[i])
 
