@@ -48,6 +48,7 @@ class CreateRoom(BaseModel):
     max_pinned_products: int = Field(3, ge=1, le=20)
     reservation_seconds: int = Field(600, ge=1, le=86_400)
     playback_url: str | None = Field(None, max_length=1000, pattern=r"^https?://")
+    comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (docs/protocol.md)
 
 
 def _public(node: Node, brand_id: str | None) -> Any:
@@ -85,6 +86,7 @@ async def create_room(node: Node, request: Request) -> Response:
         max_pinned_products=body.max_pinned_products,
         reservation_seconds=body.reservation_seconds,
         playback_url=body.playback_url,
+        comment_claims=body.comment_claims,
     )
     # The fold's own rules, on an empty room, before anything is opened for it.
     probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)
