@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness import Api, Client, Cluster, RedisServer, bearer, eventually, token
+from tests.harness import Api, Client, Cluster, LiveServer, RedisServer, bearer, eventually, token
 from tests.test_commerce_e2e import WEBHOOK_SECRET, Receiver
 
 BIDDERS = 500
@@ -234,3 +234,40 @@ async def test_comment_and_button_claims_on_three_nodes_never_exceed_stock(clust
     for c in [host, *buyers]:
         await c.close()
     await api.http.aclose()
+
+
+async def test_bad_auction_input_gets_clear_codes_and_room_words_claim(tmp_path: Path) -> None:
+    srv = LiveServer(tmp_path, LIVE_COMMANDS_PER_SECOND="1000", LIVE_COMMAND_BURST="1000").start()
+    try:
+        api = Api(srv)
+        await open_room(api, "words")
+        host = await Client.join(srv.ws_url("words"), token("host1", "words", "host"))
+        ana = await Client.join(srv.ws_url("words"), token("ana", "words", name="Ana"))
+        missing = await host.request("auction.start", product_id="nope", increment=1000)
+        assert missing["error"]["code"] == "not_found"
+        assert (await host.request("auction.start", product_id="bag", increment=0))["error"]["code"] == "invalid"
+        assert (await ana.request("auction.start", product_id="bag", increment=1000))["error"]["code"] == "forbidden"
+        assert (await ana.request("auction.bid", auction_id="x", key="k"))["error"]["code"] == "bad_request"
+        assert (await ana.request("auction.bid", auction_id=999, key="k"))["error"]["code"] == "not_found"
+        assert (await ana.request("comments.claims", enabled=True, claim_words=["sikat"]))["error"]["code"] == "forbidden"
+        assert (await host.request("comments.claims", enabled=True, claim_words=["no spaces"]))["error"]["code"] == "invalid"
+        assert (await host.request("comments.claims", enabled=True, claim_words=["sikat"]))["ok"]
+        auction = await host.request("auction.start", product_id="bag", increment=1000, duration_seconds=60)
+        assert (await host.request("auction.bid", auction_id=auction["result"]["auction_id"], key="k"))["error"]["code"] == "forbidden", "no shill bids"
+        offer = await host.request("offer.create", product_id="tee", units=5, per_buyer_limit=2)
+        assert offer["ok"]
+        said = await ana.request("chat.post", text="sikat 2")
+        assert said["result"]["claim"]["units"] == 2, "the room's own word claims"
+        note = await ana.wait_for(lambda: ana.events("chat.claim"))
+        assert note[0]["message_id"] == said["result"]["message_id"] and note[0]["ok"] and note[0]["reservation_id"]
+        forged = await ana.request("chat.post", text="just chatting", intent={"kind": "claim", "units": 2})
+        assert "claim" not in forged["result"], "a client's own intent is replaced by what the text says"
+        bid = await ana.request("chat.post", text="bid 260rb")
+        assert bid["result"]["bid"]["leading"] and bid["result"]["bid"]["price"] == 260_000
+        mine = await ana.request("auction.mine")
+        assert [(a["auction_id"], a["max"]) for a in mine["result"]["auctions"]] == [(auction["result"]["auction_id"], 260_000)]
+        for c in (host, ana):
+            await c.close()
+        await api.http.aclose()
+    finally:
+        srv.stop()
