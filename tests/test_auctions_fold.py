@@ -239,3 +239,26 @@ def test_comment_and_button_claims_together_never_exceed_stock(steps: list[tuple
             assert room.state.held.get(f"{oid}|{b.user_id}", 0) <= limit
     state, _ = refold(room.log)
     assert state.offers[oid].reserved == room.state.offers[oid].reserved
+
+
+def test_early_access_lets_members_bid_first() -> None:
+    room = Room(starts_at=1_000_000 + 60_000, early_access_seconds=30)
+    aid = room.auction_id
+    assert room.run(BIDDERS[1], c.AuctionBid(auction_id=aid, key="1"), 10_000) == Rejection(Code.NOT_STARTED, "the auction has not started", retry_after_ms=20_000)
+    room.run(SYSTEM, c.RoomTick(), 25_000)
+    assert isinstance(room.run(BIDDERS[1], c.AuctionBid(auction_id=aid, key="2")), Accepted), "a member in the early-access window"
+    early = room.run(BIDDERS[0], c.AuctionBid(auction_id=aid, key="1"))
+    assert isinstance(early, Rejection) and early.code is Code.MEMBERS_ONLY and early.retry_after_ms == 25_000
+    assert isinstance(room.run(BIDDERS[0], c.AuctionBid(auction_id=aid, key="1"), 25_000), Accepted), "everyone from the public start"
+
+
+def test_a_comment_names_the_product_when_several_offers_run() -> None:
+    room = Room()
+    for product in (TEE, c.Product(id="cap", sku="CAP-1", title="Cap", price=50_000, currency="IDR")):
+        assert isinstance(room.run(HOST, c.OfferCreate(product=product, price=product.price, units=5, per_buyer_limit=2)), Accepted)
+    vague = _post(room, BIDDERS[0], "keep 2")
+    assert isinstance(vague, Accepted) and vague.result["claim"]["error"]["code"] == "invalid"
+    named = _post(room, BIDDERS[0], "keep 2 CAP-1")
+    assert isinstance(named, Accepted) and room.state.reservations[named.result["claim"]["reservation_id"]].offer_id == named.result["claim"]["offer_id"]
+    assert room.state.offers[named.result["claim"]["offer_id"]].product.id == "cap"
+    assert "claim" not in _post(room, BIDDERS[0], "keep going").result  # type: ignore[union-attr]
