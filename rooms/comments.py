@@ -20,6 +20,7 @@ from rooms import auctions, commerce
 from rooms import commands as c
 from rooms.errors import Code, Rejection
 from rooms.intents import Intent
+from rooms.roles import Role
 from rooms.rules import Applied
 from rooms.state import Auction, Offer, RoomState
 
@@ -98,8 +99,8 @@ def _pick(ts: int, lots: list[Offer] | list[Auction], code: str | None) -> Offer
 def act(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Applied:
     """A posted message's claim or bid, when it asks for one and the room allows it."""
     intent = cmd.intent
-    if intent is None or not s.comment_claims:
-        return [], {}
+    if intent is None or not s.comment_claims or entry.actor.role is not Role.VIEWER:
+        return [], {}  # staff, brands and affiliates say "keep 2" to the room, not to the checkout
     lots = list(s.offers.values()) if intent.kind == "claim" else list(s.auctions.values())
     target = _pick(entry.ts, lots, intent.code)
     if target is None:

@@ -216,6 +216,7 @@ def test_comment_bids_and_claims_follow_the_button_rules() -> None:
     assert _post(room, BIDDERS[0], "keep 1").result["claim"]["error"]["code"] == "limit_reached"  # type: ignore[union-attr]
     button = room.run(BIDDERS[2], c.OfferClaim(offer_id=offer.result["offer_id"], units=2, key="btn"))
     assert isinstance(button, Rejection) and button.code is Code.NOT_ENOUGH_STOCK
+    assert "claim" not in _post(room, HOST, "keep 1").result  # type: ignore[union-attr]
     room.run(HOST, c.CommentClaims(enabled=False))
     assert "claim" not in _post(room, BIDDERS[2], "mau 1").result  # type: ignore[union-attr]
 
