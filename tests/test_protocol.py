@@ -55,6 +55,11 @@ SAMPLES = [
     c.ModShadowUnmute(user_id="u"),
     c.ModReportThreshold(reports=5),
     c.RulesAccept(),
+    p.StartAuction(product_id="sku-1", start_price=100_000, increment=5_000, duration_seconds=30, extend_seconds=10),
+    p.MyBids(),
+    c.AuctionBid(auction_id=8, amount=150_000, max=300_000, key="b-1"),
+    c.AuctionCancel(auction_id=8),
+    c.CommentClaims(enabled=True, claim_words=["sikat"], bid_words=None),
 ]
 
 
