@@ -335,12 +335,16 @@ class RedisClusterServer:
             time.sleep(0.05)
         raise RuntimeError(f"redis cluster not ok: {infos}")
 
-    def failover(self, master: RedisServer) -> RedisServer:
-        """``CLUSTER FAILOVER`` on a replica of ``master``: it is promoted; returns it."""
+    def failover(self, master: RedisServer, *, kill: bool = False) -> RedisServer:
+        """``CLUSTER FAILOVER`` on a replica of ``master`` (or, with ``kill``, SIGKILL the
+        master and let the cluster promote its replica); returns the promoted replica."""
         replica = next(n for n in self.nodes if n is not master and self.role(n) == "slave" and _replica_of(n) == master.port)
-        subprocess.run(["redis-cli", "-p", str(replica.port), "cluster", "failover"], check=True, capture_output=True)
-        deadline = time.monotonic() + 20
-        while self.role(replica) != "master" or self.role(master) != "slave" or not self.synced(master):
+        if kill:
+            master.stop(signal.SIGKILL)
+        else:
+            subprocess.run(["redis-cli", "-p", str(replica.port), "cluster", "failover"], check=True, capture_output=True)
+        deadline = time.monotonic() + 30
+        while self.role(replica) != "master" or not (kill or (self.role(master) == "slave" and self.synced(master))):
             assert time.monotonic() < deadline, "failover did not complete"
             time.sleep(0.05)
         self.wait_ok()

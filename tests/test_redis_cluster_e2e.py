@@ -75,7 +75,8 @@ async def test_rooms_spread_over_the_shards_and_each_keeps_its_keys_on_one(redis
         nodes.stop()
 
 
-async def test_master_failover_mid_chat_loses_nothing_acknowledged(replicated: RedisClusterServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kill", [False, True], ids=["cluster-failover", "master-killed"])
+async def test_master_failover_mid_chat_loses_nothing_acknowledged(replicated: RedisClusterServer, tmp_path: Path, kill: bool) -> None:
     nodes = Cluster(tmp_path, replicated, 2, **FAST).start()
     try:
         api = Api(nodes.nodes[0])
@@ -100,7 +101,7 @@ async def test_master_failover_mid_chat_loses_nothing_acknowledged(replicated: R
         await post_stream(10)
         master = replicated.master_of("live:{fo}:log")
         posting = asyncio.create_task(post_stream(60))
-        promoted = await asyncio.to_thread(replicated.failover, master)
+        promoted = await asyncio.to_thread(replicated.failover, master, kill=kill)
         await posting
         assert replicated.master_of("live:{fo}:log") is promoted, "the room's shard is now served by the promoted replica"
 
