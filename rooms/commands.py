@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rooms.roles import Role
+from rooms.shop_commands import ReviewSummary, ShopClientCommand, ShopServerCommand
 from rooms.types import Millis, Seq, UserId
 
 
@@ -52,6 +53,7 @@ class RoomCreate:
     max_pinned_products: int = 3
     reservation_seconds: int = 600  # how long a claim holds units before they return to stock
     playback_url: str | None = None  # the video stream (HLS, MP4...) the pages play
+    checkout_url_template: str | None = None  # the brand's, from the server's settings (rooms.checkout)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +151,7 @@ class ProductPin:
     type: Literal["product.pin"] = "product.pin"
     product: Product
     highlight: str | None = None
+    reviews: ReviewSummary | None = None  # the server fills it in from SQL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -317,9 +320,10 @@ ClientCommand = (
     | GiveawayStart
     | GiveawayEnter
     | GiveawayDraw
+    | ShopClientCommand
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick | ShopServerCommand
 Command = ClientCommand | ServerCommand
 
 

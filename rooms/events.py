@@ -11,21 +11,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rooms.commands import Product
+from rooms.event_base import EventBase as _Event
 from rooms.roles import Role
+from rooms.shop_commands import ReviewSummary
+from rooms.shop_events import ShopEvent
 from rooms.statuses import EndReason, ReservationStatus
 from rooms.types import Millis, UserId
-
-
-class _Event:
-    """What every event class declares besides its fields (class attributes, never on the wire)."""
-
-    __slots__ = ()
-    type: ClassVar[str]  # the wire tag
-    # "public": every viewer; "staff": host, moderators, brand; "internal": persisted, never broadcast.
-    audience: ClassVar[str] = "public"
-    # A running total: within one frame only the latest event per value of this field goes
-    # out (the buffer, the transcript and resumes keep every step). None: never coalesced.
-    coalesce: ClassVar[str | None] = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +146,7 @@ class ProductPinned(_Event):
     type: ClassVar[str] = "product.pinned"
     product: Product
     highlight: str | None
+    reviews: ReviewSummary | None = None  # its reviews' average, count, newest and most helpful
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -382,6 +374,7 @@ Event = (
     | GiveawayDrawn
     | PointsAwarded
     | MembersOnlyChanged
+    | ShopEvent
 )
 
 
@@ -390,6 +383,8 @@ EVENT_CLASSES: tuple[type[Event], ...] = Event.__args__
 # The default audience is every viewer; these go only to staff (host, moderators,
 # brand), and these only to the persister.
 STAFF_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "staff")
-INTERNAL_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "internal")
+# Private events (a buyer's orders) are never broadcast either: each goes to one user's connections.
+PRIVATE_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "private")
+INTERNAL_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "internal") | PRIVATE_TYPES
 # Running totals (``coalesce`` set): a frame may skip their intermediate steps.
 COALESCED_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.coalesce is not None)

@@ -88,7 +88,7 @@ def apply_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Applied:
     s.starts_at, s.created_at = cmd.starts_at, entry.ts
     s.allow_guests, s.max_message_length = cmd.allow_guests, cmd.max_message_length
     s.max_pinned_products, s.reservation_seconds = cmd.max_pinned_products, cmd.reservation_seconds
-    s.playback_url = cmd.playback_url
+    s.playback_url, s.checkout_url_template = cmd.playback_url, cmd.checkout_url_template
     s.roles_seen[cmd.host_id] = Role.HOST
     return [_move(s, cmd)], {}
 

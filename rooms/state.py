@@ -14,6 +14,7 @@ from typing import Any
 from rooms.commands import Eligibility, Product
 from rooms.events import Message, OfferView, PollView, QuestionView, UserRef
 from rooms.roles import Role
+from rooms.shop_commands import ReviewSummary, ReviewView
 from rooms.statuses import ReservationStatus
 from rooms.types import Millis, RoomId, Seq, UserId
 
@@ -126,6 +127,7 @@ class Giveaway:
 class PinnedProduct:
     product: Product
     highlight: str | None
+    reviews: ReviewSummary | None = None
 
 
 class Status(StrEnum):
@@ -177,6 +179,12 @@ class RoomState:
     earned: dict[str, int] = field(default_factory=dict)  # "user|kind" -> points so far, for caps
     badges: dict[UserId, list[str]] = field(default_factory=dict)  # earned in this room
     names: dict[UserId, str] = field(default_factory=dict)  # display names of those with points
+    # checkout, reviews, co-hosts (rooms.checkout, rooms.reviews, rooms.cohosts)
+    checkout_url_template: str | None = None
+    checkout_urls: dict[int, str] = field(default_factory=dict)  # reservation id -> the buyer's link
+    spotlight: ReviewView | None = None
+    cohosts: set[UserId] = field(default_factory=set)  # host powers in this show (their token may say viewer)
+    cohost_invites: set[UserId] = field(default_factory=set)
 
     def top_questions(self, n: int) -> list[Question]:
         """Most upvoted first; ties by age (older first)."""
@@ -226,6 +234,9 @@ class RoomState:
             "message_count": self.message_count,
             "pinned_products": [asdict(p) for p in self.pinned_products],
             "members_only_chat": self.members_only_chat,
+            "cohosts": sorted(self.cohosts),
+            "cohost_invites": sorted(self.cohost_invites),
+            "spotlight": asdict(self.spotlight) if self.spotlight else None,
             "polls": [asdict(p.view()) | {"tallies": p.tallies, "voters": len(p.votes), "closed": p.closed} for p in self.polls.values() if not p.closed],
             "questions": [asdict(q.view()) for q in self.top_questions(SNAPSHOT_MESSAGES)],
             "leaderboard": self.leaderboard(10),
