@@ -9,16 +9,19 @@ re-fold needs.
 import dataclasses
 import time
 
+from live import reviews
 from live.errors import NotFound
 from live.store import Store
-from live.wire.client import CatalogRequest, PinProduct
+from live.wire.client import CatalogRequest, PinProduct, SpotlightReview
 from rooms import commands as c
+from rooms import shop_commands as sc
 from rooms.state import RoomState
 from rooms.types import Millis
 
 
-async def catalog_command(store: Store, state: RoomState, request: CatalogRequest) -> c.Command:
-    """Turn a client's pin or offer request into the command the log records, product included."""
+async def catalog_command(store: Store, state: RoomState, request: CatalogRequest, secret: str = "") -> c.Command:
+    """Turn a client's pin or offer request into the command the log records, product included
+    (a pin with the product's review summary; ``secret`` keys the authors' pseudonyms)."""
     owner = state.brand_id or state.host_id or ""
     row = await store.get_product(owner, request.product_id)
     if row is None:
@@ -27,7 +30,7 @@ async def catalog_command(store: Store, state: RoomState, request: CatalogReques
         id=row["id"], sku=row["sku"], title=row["title"], price=row["price"], currency=row["currency"], description=row["description"], image_url=row["image_url"]
     )
     if isinstance(request, PinProduct):
-        return c.ProductPin(product=product, highlight=request.highlight)
+        return c.ProductPin(product=product, highlight=request.highlight, reviews=await reviews.summary(store, secret, owner, product.id))
     starts = Millis(int(time.time() * 1000) + request.starts_in_seconds * 1000) if request.starts_in_seconds > 0 else None
     return c.OfferCreate(
         product=product,
@@ -39,6 +42,14 @@ async def catalog_command(store: Store, state: RoomState, request: CatalogReques
         early_access_seconds=request.early_access_seconds,
         members_only=request.members_only,
     )
+
+
+async def spotlight_command(store: Store, state: RoomState, request: SpotlightReview, secret: str) -> sc.ReviewSpotlight:
+    """The review the host puts on screen, read from SQL: one of this room's brand's, published."""
+    row = await store.get_review(request.review_id)
+    if row is None or row["owner"] != (state.brand_id or state.host_id) or row["status"] != "published":
+        raise NotFound(f"no published review {request.review_id} of this brand")
+    return sc.ReviewSpotlight(review=reviews.view(secret, row))
 
 
 async def with_badges(store: Store, state: RoomState, actor: c.Actor) -> c.Actor:

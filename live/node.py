@@ -22,13 +22,15 @@ from live.limits import WINDOW_MS, Limits
 from live.log.base import RESEED_GRACE_MS
 from live.log.serde import entries_from_dicts, state_to_dict
 from live.persister import Persister
+from live.private import Recipients
 from live.room.fanout import Fanout
 from live.room.runtime import RoomRuntime
 from live.settings import Settings
 from live.store import Store
 from rooms.analytics import refold
-from rooms.commands import RoomTick
-from rooms.state import Status
+from rooms.commands import Entry, RoomTick
+from rooms.events import PRIVATE_TYPES, Event
+from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
 logger = logging.getLogger("live.node")
@@ -54,6 +56,7 @@ class Node:
         self.store = store
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
+        self.recipients = Recipients()  # members by user, for private events
         self._opening: dict[RoomId, asyncio.Lock] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -212,7 +215,13 @@ class Node:
             send_buffer_bytes=s.socket_send_buffer_bytes,
             stall_seconds=s.stall_seconds,
         )
-        return RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=self.persister.add, on_stale=self._stale, fanout=fanout)
+        return RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=self._folded, on_stale=self._stale, fanout=fanout)
+
+    def _folded(self, epoch: str, state: RoomState, entry: Entry, events: list[Event], bodies: dict[int, bytes]) -> None:
+        """Every folded entry: to the persister, and its private events to their users here."""
+        self.persister.add(epoch, state, entry, events, bodies)
+        if any(event.type in PRIVATE_TYPES for event in events) and (rt := self.runtimes.get(state.room_id)) is not None:
+            self.recipients.deliver(rt, entry, events)
 
     async def _seed(self, room_id: RoomId, create: bool) -> bool:
         """Give the log a history for the room: the state folded from SQL, or empty if new.

@@ -82,10 +82,10 @@ def private(s: RoomState, events: list[e.Event]) -> list[e.Event]:
     out: list[e.Event] = []
     for event in events:
         if isinstance(event, e.OrderReserved):
-            r = s.reservations[event.reservation.id]
-            if s.checkout_url_template and r.id not in s.checkout_urls:
-                s.checkout_urls[r.id] = render(s.checkout_url_template, s.room_id, r, event.reservation.product_id)
-            out.append(se.OrderPlaced(user_id=r.user_id, order=order_view(s, r)))
+            placed = s.reservations[event.reservation.id]
+            if s.checkout_url_template and placed.id not in s.checkout_urls:
+                s.checkout_urls[placed.id] = render(s.checkout_url_template, s.room_id, placed, event.reservation.product_id)
+            out.append(se.OrderPlaced(user_id=placed.user_id, order=order_view(s, placed)))
         elif isinstance(event, e.OrderChanged) and (r := s.reservations.get(event.reservation_id)) is not None:
             if event.status == ReservationStatus.PAID:
                 out.append(se.OrderPaid(user_id=r.user_id, reservation_id=r.id))

@@ -13,8 +13,8 @@ from typing import Any
 
 from rooms import chat, checkout, cohosts, commerce, giveaways, lifecycle, moderation, polls, products, questions, reviews
 from rooms import commands as c
-from rooms import shop_commands as sc
 from rooms import events as e
+from rooms import shop_commands as sc
 from rooms.errors import Code, Rejection
 from rooms.errors import OutOfOrder as OutOfOrder  # re-exported: callers catch it from here
 from rooms.lifecycle import room_exists, room_live, room_open

@@ -111,7 +111,7 @@ def test_every_order_event_has_one_private_twin_for_its_buyer_and_refolds_the_sa
     for ev, twin in zip(public, private, strict=True):
         rid = ev.reservation.id if isinstance(ev, e.OrderReserved) else ev.reservation_id
         r = room.state.reservations[rid]
-        assert getattr(twin, "user_id") == r.user_id, "only its buyer is named"
+        assert isinstance(twin, se.PRIVATE_ORDER_EVENTS) and twin.user_id == r.user_id, "only its buyer is named"
     again, events = refold(room.state.room_id, room.entries)
     assert [ev for _, evs in events for ev in evs if ev.type in e.PRIVATE_TYPES] == room.private() and again.checkout_urls == room.state.checkout_urls
 
@@ -176,7 +176,8 @@ def test_pinned_products_carry_their_reviews_and_the_host_spotlights_one() -> No
     room.run(HOST, c.ProductPin(product=PRODUCT, reviews=sc.ReviewSummary(average=0, count=0)))
     assert room.state.snapshot()["pinned_products"][0]["reviews"]["count"] == 0
     assert isinstance(room.run(SYSTEM, sc.ProductReviews(product_id="tee", reviews=SUMMARY)), Accepted)
-    assert room.events[-1] == se.ProductReviewsChanged(product_id="tee", reviews=SUMMARY)
+    changed: e.Event = se.ProductReviewsChanged(product_id="tee", reviews=SUMMARY)
+    assert room.events[-1] == changed
     assert room.state.snapshot()["pinned_products"][0]["reviews"]["newest"][0]["text"] == "Soft!"
     assert room.run(SYSTEM, sc.ProductReviews(product_id="cap", reviews=SUMMARY)).code is Code.NOT_FOUND  # type: ignore[union-attr]
     assert room.run(BUYERS[0], sc.ReviewSpotlight(review=REVIEW)).code is Code.FORBIDDEN  # type: ignore[union-attr]

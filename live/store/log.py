@@ -36,6 +36,7 @@ class Batch:
     deletions: Sequence[tuple[str, int]] = ()  # (room_id, message seq) of deleted chat
     new_orders: Sequence[Row] = ()  # one row per reservation
     order_changes: Sequence[Row] = ()  # room_id, reservation_id, status, seq, ts
+    order_links: Sequence[Row] = ()  # room_id, reservation_id, checkout_url: where the buyer pays
     members: Sequence[Row] = ()  # a member's points and badges in a room, as totals
     webhooks: Sequence[Row] = ()  # messages to the merchant's checkout (the outbox)
 
@@ -72,6 +73,7 @@ def _without(batch: Batch, refused: set[str]) -> Batch:
         deletions=[d for d in batch.deletions if d[0] not in refused],
         new_orders=keep(batch.new_orders),
         order_changes=keep(batch.order_changes),
+        order_links=keep(batch.order_links),
         members=keep(batch.members),
         webhooks=keep(batch.webhooks),
     )
@@ -105,7 +107,7 @@ class LogStore(StoreBase):
                 await conn.execute(insert_ignore(dialect, entries).on_conflict_do_nothing(), list(batch.entries))
             if batch.events:
                 await conn.execute(insert_ignore(dialect, events).on_conflict_do_nothing(), list(batch.events))
-            await write_orders(conn, batch.new_orders, batch.order_changes)
+            await write_orders(conn, batch.new_orders, batch.order_changes, batch.order_links)
             await write_members(conn, batch.members)
             await write_outbox(conn, batch.webhooks)
             await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them

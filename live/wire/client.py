@@ -56,6 +56,16 @@ class CreateOffer:
     members_only: bool = False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpotlightReview:
+    """Becomes ``rooms.shop_commands.ReviewSpotlight`` once the server has read the review."""
+
+    type: Literal["review.spotlight"] = "review.spotlight"
+    review_id: int
+
+
 Control = Hello | Ping | React
 CatalogRequest = PinProduct | CreateOffer
-ClientMessage = Control | CatalogRequest | c.ClientCommand
+# Requests the server completes from SQL before they enter the log.
+StoreRequest = CatalogRequest | SpotlightReview
+ClientMessage = Control | StoreRequest | c.ClientCommand
