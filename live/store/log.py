@@ -129,6 +129,12 @@ class LogStore(StoreBase):
             query = query.where(rooms.c.brand_id == brand_id)
         return await self._all(query)
 
+    async def open_rooms_of(self, owner: str) -> list[str]:
+        """The scheduled and live rooms of a tenant (a brand, or a brandless host)."""
+        tenant = sa.func.coalesce(rooms.c.brand_id, rooms.c.host_id)
+        query = sa.select(rooms.c.id).where(tenant == owner, rooms.c.status.in_(["scheduled", "live"])).order_by(rooms.c.id)
+        return [r["id"] for r in await self._all(query)]
+
     async def load_entries(self, room_id: str) -> list[dict[str, Any]]:
         """A room's log as persisted, in seq order (the bodies only)."""
         query = sa.select(entries.c.body).where(entries.c.room_id == room_id).order_by(entries.c.seq)
