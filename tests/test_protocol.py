@@ -14,7 +14,9 @@ from live.wire.codec import Format
 from live.wire.server import EventMessage, Presence, Reply
 from rooms import commands as c
 from rooms import events as e
+from rooms import shop_commands as sc
 from rooms.roles import Role
+from rooms.types import UserId
 
 SAMPLES = [
     p.Hello(token="t", since=4, epoch="ep"),
@@ -48,6 +50,11 @@ SAMPLES = [
     c.GiveawayStart(title="Free tee", winners=2, eligibility=c.Eligibility(members_only=True, voted_in_poll=4)),
     c.GiveawayEnter(giveaway_id=6),
     c.GiveawayDraw(giveaway_id=6),
+    p.SpotlightReview(review_id=4),
+    sc.ReviewUnspotlight(),
+    sc.CohostInvite(user_id=UserId("carla")),
+    sc.CohostAccept(),
+    sc.CohostRemove(user_id=UserId("carla")),
 ]
 
 
