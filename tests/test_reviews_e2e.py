@@ -110,6 +110,12 @@ async def test_a_paid_buyer_reviews_and_every_node_shows_it(cluster: Cluster) ->
     # The session's analytics count its reviews.
     stats = await eventually(lambda: api.http.get("/v1/rooms/rv/analytics", headers=BRAND), lambda r: r.status_code == 200)
     assert stats.json()["reviews"] == {"count": 1, "published": 0, "held": 0, "hidden": 1, "average": 5.0}
+
+    # Published again, then the buyer asks to be erased: the review stays counted, its words go.
+    assert (await api.http.post(f"/v1/reviews/{posted['id']}/moderate", json={"status": "published"}, headers=BRAND)).status_code == 200
+    assert (await api.http.post("/v1/brands/acme/erase", json={"user_id": "ana"}, headers=BRAND)).status_code == 200
+    [kept] = (await api.http.get("/v1/brands/acme/products/tee/reviews")).json()["reviews"]
+    assert (kept["stars"], kept["text"], kept["author"]["name"], kept["photo_url"]) == (5, "[erased]", "erased", None)
     for c in (host, ana, late, *viewers):
         await c.close()
     await api.http.aclose()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from live.store.base import StoreBase
-from live.store.tables import entries, events, orders, room_members, room_samples, room_viewers, rooms
+from live.store.tables import entries, events, follows, orders, reviews, room_members, room_samples, room_viewers, rooms
 
 _BODY_KEYS: tuple[tuple[sa.Table, tuple[str, ...]], ...] = ((events, ("room_id", "seq", "idx")), (entries, ("room_id", "seq")))
 
@@ -26,6 +26,15 @@ async def _scrub_bodies(conn: AsyncConnection, room_ids: list[str], user: str, a
     return changed
 
 
+async def _erase_own(conn: AsyncConnection, brand_id: str, user: str, alias: str, erased: str) -> int:
+    """The user's reviews of the brand's products (kept, counted, their text gone) and follows of it."""
+    result = await conn.execute(
+        reviews.update().where(reviews.c.owner == brand_id, reviews.c.user_id == user).values(user_id=alias, name="erased", text=erased, photo_url=None)
+    )
+    gone = await conn.execute(follows.delete().where(follows.c.user_id == user, follows.c.kind == "brand", follows.c.target == brand_id))
+    return int(result.rowcount) + int(gone.rowcount)
+
+
 class PrivacyStore(StoreBase):
     async def erase_user(self, brand_id: str, user_id: str, alias: str, erased: str) -> int:
         """Replace a user's id, name and text in every persisted row of the brand's rooms.
@@ -34,10 +43,11 @@ class PrivacyStore(StoreBase):
         still gives the same counts (the text becomes ``erased``, never empty).
         """
         async with self.engine.begin() as conn:
+            changed = await _erase_own(conn, brand_id, user_id, alias, erased)
             room_ids = list((await conn.execute(sa.select(rooms.c.id).where(rooms.c.brand_id == brand_id))).scalars())
             if not room_ids:
-                return 0
-            changed = await _scrub_bodies(conn, room_ids, user_id, alias, erased)
+                return changed
+            changed += await _scrub_bodies(conn, room_ids, user_id, alias, erased)
             for table in (orders, room_viewers):
                 result = await conn.execute(table.update().where(table.c.room_id.in_(room_ids), table.c.user_id == user_id).values(user_id=alias))
                 changed += result.rowcount
