@@ -106,6 +106,9 @@ async def test_a_paid_buyer_reviews_and_every_node_shows_it(cluster: Cluster) ->
     for v in viewers:
         await v.wait_for(lambda v=v: (r := reviews_of(v)) is not None and r["count"] == 0)
     assert (await api.http.get("/v1/brands/acme/products/tee/reviews")).json()["count"] == 0
+    listed = (await api.http.get("/v1/brands/acme/reviews", params={"status": "hidden"}, headers=BRAND)).json()["reviews"]
+    assert [(r["id"], r["status"], r["reservation_id"]) for r in listed] == [(posted["id"], "hidden", rid)]
+    assert (await api.http.get("/v1/brands/acme/reviews", headers=bearer(token("v1", "*")))).status_code == 403
 
     # The session's analytics count its reviews.
     stats = await eventually(lambda: api.http.get("/v1/rooms/rv/analytics", headers=BRAND), lambda r: r.status_code == 200)

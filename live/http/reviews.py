@@ -29,6 +29,7 @@ from rooms.verdicts import Outcome
 MAX_TEXT = 2000
 REVIEWS_LIMIT = IntParam(name="limit", lo=1, hi=100, default=20, description="At most this many reviews.")
 REVIEWS_OFFSET = IntParam(name="offset", lo=0, hi=10**6, default=0, description="Skip this many (the previous page's `next_offset`).")
+REVIEWS_STATUS = TextParam(name="status", choices=("held", "hidden", "published"), description="Reviews in this state (`held` by default: waiting for the brand).")
 REVIEWS_SORT = TextParam(name="sort", choices=tuple(SORTS), description="`newest` (the default) or `helpful` (most marked helpful first).")
 
 
@@ -153,3 +154,14 @@ async def moderate(node: Node, request: Request) -> Response:
     await node.store.set_review_status(row["id"], status)
     rooms = await refresh(node, row["owner"], row["product_id"])
     return JSONResponse({"review_id": row["id"], "status": status, "rooms_updated": rooms})
+
+
+async def brand_reviews(node: Node, request: Request) -> Response:
+    """The brand's reviews in one state, for its moderators: held ones by default, with the buyer's order."""
+    owner = request.path_params["brand_id"]
+    access.authorize_catalog(await identify(node, request), owner)
+    status = REVIEWS_STATUS.read(request) or "held"
+    rows = await node.store.reviews_by_status(owner, status, REVIEWS_LIMIT.read(request))
+    secret = node.settings.pseudonym_key
+    listed = [_plain(reviews.view(secret, r)) | {"status": r["status"], "reasons": r["reasons"], "room_id": r["room_id"], "reservation_id": r["reservation_id"]} for r in rows]
+    return JSONResponse({"brand_id": owner, "reviews": listed})

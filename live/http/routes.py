@@ -115,6 +115,14 @@ TABLE: list[Endpoint] = [
         summary="A product's published reviews with their average, public (pseudonymous authors)",
         query=(reviews.REVIEWS_SORT, reviews.REVIEWS_LIMIT, reviews.REVIEWS_OFFSET),
     ),
+    Endpoint(
+        method="GET",
+        path="/v1/brands/{brand_id}/reviews",
+        handler=reviews.brand_reviews,
+        summary="The brand's reviews waiting for it (held), or hidden, or published",
+        auth=CALLER,
+        query=(reviews.REVIEWS_STATUS, reviews.REVIEWS_LIMIT),
+    ),
     Endpoint(method="POST", path="/v1/reviews/{review_id:int}/helpful", handler=reviews.mark_helpful, summary="Mark a review helpful (once per user)", auth=CALLER, errors=(404, 422)),
     Endpoint(method="POST", path="/v1/reviews/{review_id:int}/moderate", handler=reviews.moderate, summary="The brand publishes or hides a review", auth=CALLER, body=reviews.ModerateIn, errors=(404,)),
     Endpoint(

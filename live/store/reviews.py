@@ -38,6 +38,11 @@ class ReviewStore(StoreBase):
         query = reviews.select().where(reviews.c.owner == owner, reviews.c.product_id == product_id, reviews.c.status == status)
         return await self._all(query.order_by(*SORTS[sort]).limit(limit).offset(offset))
 
+    async def reviews_by_status(self, owner: str, status: str, limit: int) -> list[dict[str, Any]]:
+        """An owner's reviews in one status (held ones wait for the brand), oldest first."""
+        query = reviews.select().where(reviews.c.owner == owner, reviews.c.status == status).order_by(reviews.c.created_at, reviews.c.id).limit(limit)
+        return await self._all(query)
+
     async def review_stars(self, owner: str, product_id: str) -> list[int]:
         """How many published reviews gave 1, 2, 3, 4 and 5 stars."""
         query = (
