@@ -31,9 +31,9 @@ from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms.analytics import refold
 from rooms.commands import Entry
-from rooms.events import ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
+from rooms.events import PRIVATE_TYPES, ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
 from rooms.fold import fold
-from rooms.shop_events import OrderCancelled, OrderCheckoutReady, OrderExpired, OrderPaid, OrderPlaced
+from rooms.shop_events import OrderCheckoutReady, OrderPlaced
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
@@ -206,7 +206,17 @@ class Persister:
                 rows.add(room, entry, events, pending.bodies.get(entry.seq))
             rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq, pending.epoch))
             rows.members += self._changed_members(room, pending.state)
-        return Batch(rooms=rows.rooms, entries=rows.entries, events=rows.events, deletions=rows.deletions, new_orders=rows.new_orders, order_changes=rows.order_changes, order_links=rows.order_links, members=rows.members, webhooks=rows.webhooks)
+        return Batch(
+            rooms=rows.rooms,
+            entries=rows.entries,
+            events=rows.events,
+            deletions=rows.deletions,
+            new_orders=rows.new_orders,
+            order_changes=rows.order_changes,
+            order_links=rows.order_links,
+            members=rows.members,
+            webhooks=rows.webhooks,
+        )
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
         started, self._writing = time.perf_counter(), batch
@@ -295,8 +305,8 @@ class _Rows:
                         self.order_links.append({"room_id": room, "reservation_id": order.reservation_id, "checkout_url": order.checkout_url})
                 case OrderCheckoutReady(reservation_id=rid, checkout_url=url):
                     self.order_links.append({"room_id": room, "reservation_id": rid, "checkout_url": url})
-                case OrderPaid() | OrderExpired() | OrderCancelled():
-                    pass  # the buyer's own copy of an order.changed
+                case _ if event.type in PRIVATE_TYPES:
+                    pass  # one user's notice: not the room's record (a re-fold makes it again)
                 case _:
                     body = RawJSON(bodies[idx]) if bodies and idx in bodies else plain(EventMessage(entry.seq, entry.ts, event))
                     self.events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": event.type, "body": body})

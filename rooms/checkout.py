@@ -51,8 +51,9 @@ def render(template: str, room_id: str, r: Reservation, product_id: str) -> str:
 
 
 def _product(s: RoomState, r: Reservation) -> c.Product | None:
-    offer = s.offers.get(r.offer_id)
-    return offer.product if offer is not None else None
+    """What was bought: the offer's product, or the auction's (a winner's ``offer_id`` is the auction's id)."""
+    sale = s.offers.get(r.offer_id) or s.auctions.get(r.offer_id)
+    return sale.product if sale is not None else None
 
 
 def order_view(s: RoomState, r: Reservation) -> se.MyOrder:

@@ -1,14 +1,14 @@
 """Events of the checkout, reviews and co-hosts (joined into ``rooms.events.Event``).
 
-A buyer's order events are **private**: the fold emits them with the buyer's
-``user_id``, they are never broadcast, and every node hands them to that user's own
-connections only (``live.private``). Reviews and co-hosts are public.
+A buyer's order events are for the buyer only (audience ``user``, ``recipient`` the
+buyer's ``user_id``): never broadcast nor persisted as transcript, and every node hands
+them to that user's own connections (``live.notify``). Reviews and co-hosts are public.
 """
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rooms.event_base import EventBase
+from rooms.eventbase import EventBase
 from rooms.shop_commands import ReviewSummary, ReviewView
 from rooms.statuses import ReservationStatus
 from rooms.types import Millis, UserId
@@ -31,22 +31,32 @@ class MyOrder:
     checkout_url: str | None  # where the buyer pays; None until the merchant gives one
 
 
+class _BuyersEvent(EventBase):
+    """An event only its buyer (the ``user_id`` field of each subclass) is sent."""
+
+    __slots__ = ()
+    audience: ClassVar[str] = "user"
+
+    def recipient(self) -> UserId | None:
+        return UserId(getattr(self, "user_id"))  # noqa: B009 - every subclass has the field; this base has none
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderPlaced(EventBase):
+class OrderPlaced(_BuyersEvent):
     """To the buyer only: a claim of theirs reserved units (on every connection they have)."""
 
     type: ClassVar[str] = "order.placed"
-    audience: ClassVar[str] = "private"
+    audience: ClassVar[str] = "user"
     user_id: UserId
     order: MyOrder
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderCheckoutReady(EventBase):
+class OrderCheckoutReady(_BuyersEvent):
     """To the buyer only: the link to pay for a reservation, and when it runs out."""
 
     type: ClassVar[str] = "order.checkout"
-    audience: ClassVar[str] = "private"
+    audience: ClassVar[str] = "user"
     user_id: UserId
     reservation_id: int
     checkout_url: str
@@ -54,25 +64,25 @@ class OrderCheckoutReady(EventBase):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderPaid(EventBase):
+class OrderPaid(_BuyersEvent):
     type: ClassVar[str] = "order.paid"
-    audience: ClassVar[str] = "private"
+    audience: ClassVar[str] = "user"
     user_id: UserId
     reservation_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderExpired(EventBase):
+class OrderExpired(_BuyersEvent):
     type: ClassVar[str] = "order.expired"
-    audience: ClassVar[str] = "private"
+    audience: ClassVar[str] = "user"
     user_id: UserId
     reservation_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class OrderCancelled(EventBase):
+class OrderCancelled(_BuyersEvent):
     type: ClassVar[str] = "order.cancelled"
-    audience: ClassVar[str] = "private"
+    audience: ClassVar[str] = "user"
     user_id: UserId
     reservation_id: int
     by: UserId | None  # the buyer, or the merchant
