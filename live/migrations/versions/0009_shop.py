@@ -1,15 +1,15 @@
 """shop: the checkout link on orders; reviews of a brand's products (one per paid order)
 and who found each helpful; viewers following brands and hosts
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 
 
 def upgrade() -> None:
