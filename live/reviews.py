@@ -1,26 +1,33 @@
 """Reviews as shoppers see them: views with pseudonymous authors, product summaries, and the
 moderation a review's text passes before anyone sees it.
 
-Moderation is the chat's: automatic moderation scores the text (``score``), and a held
-review waits for the brand (``POST …/reviews/{id}/moderate``). The scorer of the
-``automod`` work is not on this branch yet: ``score`` is the seam where it plugs in
-(``Verdict`` of ``rooms.verdicts`` is already the shared shape); until then only the
-rules every review passes apply (length, stars, an https photo).
+Moderation is the chat's: automatic moderation (``live.automod``) scores the text under
+the brand's policy — word lists, links, scam patterns, the toxicity model — and a review
+it would hold waits for the brand (``GET /v1/brands/{brand}/reviews``, then
+``POST …/reviews/{id}/moderate``); one it would block is kept hidden. Repeats (chat's
+spam check) do not apply: a review is one per paid order.
 """
 
+import time
+
+from live.automod import edge as automod
+from live.automod.scorer import Author
+from live.automod.scorer import score as scored
+from live.automod.spam import Repeats
 from live.privacy import pseudonym
 from live.store import Store
 from rooms.shop_commands import ReviewAuthor, ReviewSummary, ReviewView
 from rooms.types import Millis
-from rooms.verdicts import ALLOW, Outcome, Verdict
+from rooms.verdicts import Outcome, Verdict
 
 SHOWN = 3  # newest and most helpful reviews in a pinned product's summary, each
 STATUS = {Outcome.ALLOW: "published", Outcome.HOLD: "held", Outcome.BLOCK: "hidden"}
 
 
-def score(text: str) -> Verdict:
-    """Automatic moderation of a review's text: the seam for the chat's scorer (``automod``)."""
-    return ALLOW
+async def score(store: Store, brand_id: str, user_id: str, text: str) -> Verdict:
+    """Automatic moderation of a review's text, under the brand's policy, as a chat message's."""
+    rules = await automod.for_store(store).rules(brand_id)
+    return scored(rules, text, Author(user_id), Repeats(), int(time.time() * 1000)).verdict
 
 
 def view(secret: str, row: dict[str, object]) -> ReviewView:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.harness import Api, Client, Cluster, RedisServer, bearer, eventually, token
+from tests.harness import Api, Client, Cluster, LiveServer, RedisServer, bearer, eventually, token
 
 FAST = {"LIVE_COMMANDS_PER_SECOND": "1000", "LIVE_COMMAND_BURST": "1000"}
 CATALOG = [{"id": "tee", "sku": "TEE-1", "title": "Black tee", "price": 150000, "currency": "IDR"}]
@@ -116,10 +116,38 @@ async def test_a_paid_buyer_reviews_and_every_node_shows_it(cluster: Cluster) ->
 
     # Published again, then the buyer asks to be erased: the review stays counted, its words go.
     assert (await api.http.post(f"/v1/reviews/{posted['id']}/moderate", json={"status": "published"}, headers=BRAND)).status_code == 200
-    assert (await api.http.post("/v1/brands/acme/erase", json={"user_id": "ana"}, headers=BRAND)).status_code == 200
-    [kept] = (await api.http.get("/v1/brands/acme/products/tee/reviews")).json()["reviews"]
-    assert (kept["stars"], kept["text"], kept["author"]["name"], kept["photo_url"]) == (5, "[erased]", "erased", None)
+    assert (await api.http.delete("/v1/users/ana/data", headers=BRAND)).status_code in (200, 202)
+    listed = await eventually(lambda: api.http.get("/v1/brands/acme/products/tee/reviews"), lambda r: r.json()["reviews"][0]["text"] != review["text"])
+    [kept] = listed.json()["reviews"]
+    assert (kept["stars"], kept["text"], kept["author"]["name"], kept["photo_url"]) == (5, "[removed]", "erased", None)
     for c in (host, ana, late, *viewers):
         await c.close()
     await api.http.aclose()
     await api2.http.aclose()
+
+
+async def test_a_review_automatic_moderation_holds_waits_for_the_brand(tmp_path: Path) -> None:
+    srv = LiveServer(tmp_path, **FAST).start()
+    api = Api(srv)
+    try:
+        assert (await api.http.put("/v1/catalog/acme/products", json=CATALOG, headers=BRAND)).status_code == 200
+        assert (await api.http.put("/v1/brands/acme/automod", json={"held_words": ["knockoff"]}, headers=BRAND)).status_code == 200
+        assert (await api.http.post("/v1/rooms", json={"id": "mod", "title": "Tees", "brand_id": "acme", "host_id": "host1"}, headers=BRAND)).status_code == 201
+        assert (await api.http.post("/v1/rooms/mod/live", headers=bearer(token("host1", "mod", "host")))).status_code == 200
+        host = await Client.join(srv.ws_url("mod"), token("host1", "mod", "host"))
+        cy = await Client.join(srv.ws_url("mod"), token("cy", "mod"))
+        offer = await host.request("offer.create", product_id="tee", units=2)
+        rid = (await cy.request("offer.claim", offer_id=offer["result"]["offer_id"], key="c"))["result"]["reservation_id"]
+        assert (await api.http.post(f"/v1/rooms/mod/orders/{rid}/confirm", headers=BRAND)).status_code == 200
+        made = await api.http.post(f"/v1/rooms/mod/orders/{rid}/review", json={"stars": 1, "text": "a knockoff, not the real thing"}, headers=bearer(token("cy", "mod")))
+        assert made.status_code == 201 and made.json()["status"] == "held"
+        assert (await api.http.get("/v1/brands/acme/products/tee/reviews")).json()["count"] == 0, "held: shown nowhere"
+        [queued] = (await api.http.get("/v1/brands/acme/reviews", headers=BRAND)).json()["reviews"]
+        assert queued["status"] == "held" and queued["reasons"] == ["word_list"]
+        assert (await api.http.post(f"/v1/reviews/{queued['id']}/moderate", json={"status": "published"}, headers=BRAND)).status_code == 200
+        assert (await api.http.get("/v1/brands/acme/products/tee/reviews")).json()["count"] == 1
+        for c in (host, cy):
+            await c.close()
+    finally:
+        await api.http.aclose()
+        srv.stop()

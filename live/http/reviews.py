@@ -75,7 +75,7 @@ async def add_review(node: Node, request: Request) -> Response:
     if order["status"] != ReservationStatus.PAID:
         raise Conflict("an order is reviewed once it is paid")
     body = await parse_body(request, ReviewIn)
-    verdict = reviews.score(body.text)
+    verdict = await reviews.score(node.store, order["owner"], identity.actor.user_id, body.text)
     row = {
         "owner": order["owner"],
         "product_id": order["product_id"],
