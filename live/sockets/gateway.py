@@ -25,11 +25,14 @@ from live.room.sinks import Sink, make_sink
 from live.sockets.handshake import accept
 from live.wire import client as w
 from live.wire.codec import decode, frame_of
-from live.wire.server import Reply, reply_to
+from live.wire.server import Mine, Reply, reply_to
 from rooms.auctions import standing
 from rooms.chat import may_react
+from rooms.checkout import my_orders
+from rooms.cohosts import is_staff
 from rooms.commands import RulesAccept
 from rooms.fold import Accepted
+from rooms.roles import Role
 from rooms.state import Status
 from rooms.types import RoomId
 
@@ -58,6 +61,7 @@ async def room_socket(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId)
         pass
     finally:
         rt.leave(member)
+        node.recipients.remove(room_id, member)
         node.limits.disconnect(member.actor.user_id)
         metrics.CONNECTIONS.dec()
         logger.debug("socket closed after %.1f s", time.monotonic() - opened)
@@ -99,8 +103,23 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId) -> tu
         exc.request_id = rid
         _refuse(sink, exc)
         return None
+    following = await _following(node, rt, member)
     rt.join(member, rid, hello.since, hello.epoch)
+    if member.actor.role is not Role.GUEST:  # then, with no await between: their own orders as of the welcome
+        node.recipients.add(room_id, member)
+        rt.send(member, Mine(orders=my_orders(rt.state, member.actor.user_id), following=following))
     return rt, member
+
+
+async def _following(node: Node, rt: RoomRuntime, member: Member) -> dict[str, bool]:
+    """Whether a signed-in viewer follows the room's brand and host (the follow button's state)."""
+    if member.actor.role is Role.GUEST:
+        return {}
+    state = rt.state
+    targets = [("brand", state.brand_id)] if state.brand_id else []
+    targets += [("host", state.host_id)] if state.host_id else []
+    follows = await node.store.follows_of(member.actor.user_id, targets)
+    return {kind: (kind, target) in follows for kind, target in targets}
 
 
 def _address(ws: WebSocket) -> str:
@@ -129,7 +148,7 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
         if actor.ref is None and hello.ref:
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
         actor = await enrich.with_rules_accepted(node.store, rt.state, await enrich.with_badges(node.store, rt.state, actor))
-    staff = actor.user_id in rt.state.moderators or await node.brand_moderators.at_join(rt.state, actor)
+    staff = is_staff(rt.state, actor.user_id) or await node.brand_moderators.at_join(rt.state, actor)
     return Member(conn_id, actor, sink, staff=True if staff else None), rid, hello
 
 
@@ -186,7 +205,9 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
         case w.MyBids():
             return Reply.success(rid, {"auctions": [standing(a, member.actor.user_id) for a in rt.state.auctions.values() if member.actor.user_id in a.maxes]})
         case w.PinProduct() | w.CreateOffer() | w.StartAuction():
-            command = await enrich.catalog_command(node.store, rt.state, msg)
+            command = await enrich.catalog_command(node.store, rt.state, msg, node.settings.pseudonym_key)
+        case w.SpotlightReview():
+            command = await enrich.spotlight_command(node.store, rt.state, msg, node.settings.pseudonym_key)
         case w.PostChat():
             command = enrich.with_intent(rt.state, await enrich.chat_command(node.store, rt, member.actor, msg))
         case _:
