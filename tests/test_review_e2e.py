@@ -201,3 +201,25 @@ async def test_an_authors_notices_reach_them_on_every_node_and_device(redis_serv
         await edge.backends.close()
         await api.http.aclose()
         cluster.stop()
+
+
+async def test_through_the_gateway_a_spam_link_is_held_for_staff_and_an_insult_is_refused_with_why(live: LiveServer, api: Api, room_id: str) -> None:
+    """The issue's own spam line, scored by the server's automatic moderation."""
+    await _room(api, room_id)
+    url = live.ws_url(room_id)
+    host, ana, ben = await Client.join(url, token("host1", room_id, "host")), await Client.join(url, token("ana", room_id)), await Client.join(url, token("ben", room_id))
+    spam = "CHEAP BATIK at www.fake-deals.example click now!!!"
+    held = await ana.request("chat.post", text=spam)
+    assert held["ok"] and held["result"]["held"] is True and "link" in held["result"]["reasons"]
+    queued = await host.wait_for(lambda: host.events("chat.held"))
+    assert queued[0]["message"]["text"] == spam and "link" in queued[0]["reasons"]
+    assert (await ana.wait_for(lambda: ana.events("chat.held")))[0]["message"]["id"] == held["result"]["message_id"]
+    refused = await ana.request("chat.post", text="dasar 4nj1ng")
+    assert refused["error"]["code"] == "blocked" and refused["error"]["reasons"] == ["word_list"], "the author is told why"
+    assert (await ben.request("chat.post", text="berapa harganya kak?"))["ok"]
+    assert (await host.request("mod.approve", message_id=held["result"]["message_id"]))["ok"]
+    for viewer in (host, ana, ben):
+        await viewer.wait_for(lambda v=viewer: v.chat_texts() == ["berapa harganya kak?", spam])  # type: ignore[misc]
+    assert not [m for m in ben.messages if m["type"] in ("chat.held", "chat.blocked")], "the viewer saw neither until approved"
+    for client in (host, ana, ben):
+        await client.close()
