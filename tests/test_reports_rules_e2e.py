@@ -102,5 +102,10 @@ async def test_brand_rules_in_the_welcome_accepted_once_per_brand(server: LiveSe
     assert (await api.http.delete(f"/v1/rooms/{second}/rules", headers=BRAND)).json()["rules"] == rules, "back to the brand's"
     assert (await api.http.delete("/v1/brands/acme/rules", headers=BRAND)).status_code == 200
     await ben.wait_for(lambda: ben.events("rules.changed")[-1]["rules"] is None)
+    ana_http = bearer(token("ana", "*"))
+    mine = (await api.http.get("/v1/me/data", headers=ana_http)).json()
+    assert mine["community"]["acme"]["rules_accepted_at"] is not None, "the export says when she accepted the brand's rules"
+    assert (await api.http.delete("/v1/me/data", headers=ana_http)).status_code in (200, 202)
+    assert "acme" not in (await api.http.get("/v1/me/data", headers=ana_http)).json()["community"], "and the erasure forgets it"
     for client in (ana, host, again, ben):
         await client.close()

@@ -169,6 +169,8 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     assert (await api.http.get("/v1/brands/acme/moderation-log", headers=other)).status_code == 403
     room_log = (await api.http.get(f"/v1/rooms/{room_id}/moderation", headers=BRAND)).json()
     assert [a["action"] for a in room_log["actions"]] == ["chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject"]
+    theirs = (await api.http.get("/v1/users/mia/data", headers=BRAND)).json()["community"]["acme"]
+    assert [a["action"] for a in theirs["actions"] if a["about_you"]][-2:] == ["brand.appoint", "brand.dismiss"], "a person's export has the brand's actions about them"
     for client in (host, mia, spammer):
         await client.close()
 
