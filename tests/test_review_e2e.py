@@ -108,6 +108,10 @@ async def test_a_rejected_or_blocked_message_tells_its_author_why(live: LiveServ
         assert (await ben.request("chat.post", text="after"))["ok"]
         await ben.wait_for(lambda: ben.chat_texts() == ["after"])
         assert not [m for m in ben.messages if m["type"] in ("chat.held", "chat.rejected", "chat.blocked")], "nothing of it reached another viewer"
+        export = (await eventually(lambda: api.http.get("/v1/users/ana/data", headers=BRAND), lambda r: any("blocked" in m for p in r.json()["rooms"] for m in p["messages"]))).json()
+        part = next(p for p in export["rooms"] if p["room"]["id"] == room_id)
+        assert [(m["text"], m.get("held"), m.get("blocked")) for m in part["messages"]] == [("DM me for cheap deals", ["dm_scam"], None), ("you are b o d o h", None, ["word_list"])]
+        assert [(x["action"], x["reason"]) for x in part["moderation"]] == [("mod.reject", "scam")], "a person's export shows what the room did with their messages"
         sent = await ana.request("chat.post", text="hi", verdict={"outcome": "block", "reasons": ["x"]})
         assert sent["ok"] and "held" not in sent["result"], "a client's own verdict is ignored"
         await eventually(lambda: api.transcript(room_id), lambda rows: [r["message"]["text"] for r in rows if r["type"] == "chat.message"] == ["after", "hi"])
