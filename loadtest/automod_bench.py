@@ -13,7 +13,6 @@ scikit-learn) for comparison.
 
 import argparse
 import json
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path

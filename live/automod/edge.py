@@ -14,6 +14,7 @@ import time
 import weakref
 from collections import OrderedDict
 
+from live import metrics
 from live.automod import links, toxicity
 from live.automod.policy import DEFAULT, Policy
 from live.automod.scorer import Author, Rules, score
@@ -103,6 +104,7 @@ class Automod:
         p, now_ms = rules.policy, int(time.time() * 1000)
         new = p.enabled and p.actions.new_user_link != "off" and _has_link(rules, request.text) and await self.is_new(rt, actor.user_id, p.new_user_seconds * 1000, now_ms)
         scored = score(rules, request.text, Author(actor.user_id, new=new), self.repeats(rt, p.repeat_window_seconds * 1000), now_ms)
+        metrics.AUTOMOD_OUTCOMES[scored.verdict.outcome.value].inc()
         return c.ChatPost(text=scored.text, reply_to=request.reply_to, verdict=scored.verdict)
 
 
