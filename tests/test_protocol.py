@@ -48,6 +48,18 @@ SAMPLES = [
     c.GiveawayStart(title="Free tee", winners=2, eligibility=c.Eligibility(members_only=True, voted_in_poll=4)),
     c.GiveawayEnter(giveaway_id=6),
     c.GiveawayDraw(giveaway_id=6),
+    c.ChatReport(message_id=3, reason="spam"),
+    c.ModApprove(message_id=3),
+    c.ModReject(message_id=3, reason="off topic"),
+    c.ModShadowMute(user_id="u", reason="flooding"),
+    c.ModShadowUnmute(user_id="u"),
+    c.ModReportThreshold(reports=5),
+    c.RulesAccept(),
+    p.StartAuction(product_id="sku-1", start_price=100_000, increment=5_000, duration_seconds=30, extend_seconds=10),
+    p.MyBids(),
+    c.AuctionBid(auction_id=8, amount=150_000, max=300_000, key="b-1"),
+    c.AuctionCancel(auction_id=8),
+    c.CommentClaims(enabled=True, claim_words=["sikat"], bid_words=None),
 ]
 
 
@@ -67,7 +79,17 @@ def test_events_are_the_same_in_both_encodings() -> None:
     user = e.UserRef(id="u", name="Ü", role=Role.VIEWER, tier="gold")
     msg = e.Message(id=7, user=user, text="héllo <b>", ts=5, reply_to=None)
     entry = c.Entry(seq=7, ts=5, actor=c.Actor(user_id="u", name="Ü", role=Role.VIEWER), command=c.ChatPost(text="x"))
-    for event in [e.ChatMessage(message=msg), e.ChatDeleted(message_id=7, by="u"), e.ChatPinned(message=msg), e.ChatUnpinned(message_id=7), e.UserTimedOut(user_id="u", until=9), e.UserBanned(user_id="u"), e.UserUnbanned(user_id="u"), e.SlowModeChanged(seconds=3), e.RoomStatusChanged(status="live")]:
+    for event in [
+        e.ChatMessage(message=msg),
+        e.ChatDeleted(message_id=7, by="u"),
+        e.ChatPinned(message=msg),
+        e.ChatUnpinned(message_id=7),
+        e.UserTimedOut(user_id="u", until=9),
+        e.UserBanned(user_id="u"),
+        e.UserUnbanned(user_id="u"),
+        e.SlowModeChanged(seconds=3),
+        e.RoomStatusChanged(status="live"),
+    ]:
         m = EventMessage(entry.seq, entry.ts, event)
         as_json = orjson.loads(codec.frame(Format.JSON, [codec.encode(Format.JSON, m)]))
         as_mp = msgpack.unpackb(codec.frame(Format.MSGPACK, [codec.encode(Format.MSGPACK, m)]))
@@ -84,7 +106,10 @@ def test_batched_frame_is_an_array_of_the_encoded_messages() -> None:
 
 def test_replies_leave_out_what_they_do_not_carry() -> None:
     for fmt in Format:
-        decoded = [orjson.loads(d) if fmt is Format.JSON else msgpack.unpackb(d) for d in (codec.encode(fmt, Reply.success(1)), codec.encode(fmt, Reply.failure("a", "sold_out", "gone", 50)), codec.encode(fmt, Reply.failure("b", "banned", "no")))]
+        decoded = [
+            orjson.loads(d) if fmt is Format.JSON else msgpack.unpackb(d)
+            for d in (codec.encode(fmt, Reply.success(1)), codec.encode(fmt, Reply.failure("a", "sold_out", "gone", 50)), codec.encode(fmt, Reply.failure("b", "banned", "no")))
+        ]
         assert decoded == [
             {"type": "reply", "id": 1, "ok": True, "result": {}},
             {"type": "reply", "id": "a", "ok": False, "error": {"code": "sold_out", "message": "gone", "retry_after_ms": 50}},

@@ -10,10 +10,7 @@ are not links. An allowed domain passes, with its subdomains.
 import re
 from dataclasses import dataclass
 
-TLDS = (
-    "com|net|org|info|biz|io|co|id|me|ly|gl|gg|xyz|shop|store|online|site|top|club|link|app|live|website|space|fun|icu|vip|win|bid|"
-    "click|page|buzz|tk|ml|ga|cf|gq|ru|cn|sg|uk|example"
-)
+TLDS = "com|net|org|info|biz|io|co|id|me|ly|gl|gg|xyz|shop|store|online|site|top|club|link|app|live|website|space|fun|icu|vip|win|bid|click|page|buzz|tk|ml|ga|cf|gq|ru|cn|sg|uk|example"
 # Spelled out ("polka dot co-ord" is fashion, not a link), only the commonest: fewer false alarms.
 SPELLED_TLDS = "com|net|org|id|xyz|shop|store|online|site|info|biz|io|me|ly|example"
 LOOSE_TLDS = "com|net|org|xyz"  # after a comma or a spaced dot: only these ("ok, me too" is not a link)

@@ -65,7 +65,7 @@ class Policy(BaseModel):
     mention_max: int = Field(default=4, ge=1, le=100, description="more @mentions than this is a flood")
     repeat_max: int = Field(default=2, ge=1, le=100, description="the same text more often than this by one user, within the window, is spam")
     flood_users: int = Field(default=4, ge=2, le=1000, description="the same text by this many users within the window is a campaign")
-    flood_min_chars: int = Field(default=12, ge=1, le=500, description="shorter texts (\"mau kak\", \"+1\") never count as a campaign")
+    flood_min_chars: int = Field(default=12, ge=1, le=500, description='shorter texts ("mau kak", "+1") never count as a campaign')
     repeat_window_seconds: int = Field(default=60, ge=1, le=3600)
     new_user_seconds: int = Field(default=600, ge=0, le=30 * 86400, description="an author first seen in the brand less than this long ago is new")
 

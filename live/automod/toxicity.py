@@ -65,9 +65,7 @@ class Model:
         if any(f.method != "sigmoid" or len(f.calibrators) != 1 for f in folds):
             raise RuntimeError("unexpected alt-profanity-check calibration")
         coefs = [f.estimator.coef_[0] for f in folds]
-        self.words: dict[str, tuple[float, tuple[float, ...]]] = {
-            word: (float(idf[i]), tuple(float(c[i]) for c in coefs)) for word, i in vectorizer.vocabulary_.items()
-        }
+        self.words: dict[str, tuple[float, tuple[float, ...]]] = {word: (float(idf[i]), tuple(float(c[i]) for c in coefs)) for word, i in vectorizer.vocabulary_.items()}
         self.folds = [(float(f.estimator.intercept_[0]), float(f.calibrators[0].a_), float(f.calibrators[0].b_)) for f in folds]
 
     def score(self, text: str) -> float:

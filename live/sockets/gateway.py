@@ -26,7 +26,9 @@ from live.sockets.handshake import accept
 from live.wire import client as w
 from live.wire.codec import decode, frame_of
 from live.wire.server import Reply, reply_to
+from rooms.auctions import standing
 from rooms.chat import may_react
+from rooms.commands import RulesAccept
 from rooms.fold import Accepted
 from rooms.state import Status
 from rooms.types import RoomId
@@ -126,8 +128,9 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
             raise
         if actor.ref is None and hello.ref:
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
-        actor = await enrich.with_badges(node.store, rt.state, actor)
-    return Member(conn_id, actor, sink, staff=True if actor.user_id in rt.state.moderators else None), rid, hello
+        actor = await enrich.with_rules_accepted(node.store, rt.state, await enrich.with_badges(node.store, rt.state, actor))
+    staff = actor.user_id in rt.state.moderators or await node.brand_moderators.at_join(rt.state, actor)
+    return Member(conn_id, actor, sink, staff=True if staff else None), rid, hello
 
 
 async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> None:
@@ -143,7 +146,7 @@ async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> 
         rid: str | int | None = None
         try:
             rid, msg = decode(fmt, message.get("text") or message.get("bytes") or b"", s.max_frame_bytes)
-            timed = not isinstance(msg, w.Ping | w.React)
+            timed = not isinstance(msg, w.Ping | w.React | w.MyBids)
             if (wait := bucket.take()) > 0:
                 metrics.RATE_LIMITED.labels("connection").inc()
                 raise RateLimited("too many messages", retry_after_ms=int(wait * 1000) + 1)
@@ -180,12 +183,26 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
                 raise Forbidden(rejection.message)  # counts toward max_errors, like any refused frame
             rt.signals.react(kind)
             return Reply.success(rid)
-        case w.PinProduct() | w.CreateOffer():
+        case w.MyBids():
+            return Reply.success(rid, {"auctions": [standing(a, member.actor.user_id) for a in rt.state.auctions.values() if member.actor.user_id in a.maxes]})
+        case w.PinProduct() | w.CreateOffer() | w.StartAuction():
             command = await enrich.catalog_command(node.store, rt.state, msg)
         case w.PostChat():
-            command = await enrich.chat_command(node.store, rt, member.actor, msg)
+            command = enrich.with_intent(rt.state, await enrich.chat_command(node.store, rt, member.actor, msg))
         case _:
             command = msg
-    outcome = await rt.submit(member.actor, command)
-    metrics.COMMANDS.labels("accepted" if isinstance(outcome, Accepted) else "rejected").inc()
+    actor = await node.brand_moderators.actor_for(rt.state, member.actor, command, joined_as_staff=bool(member.staff))
+    outcome = await rt.submit(actor, command)
+    metrics.COMMANDS_ANSWERED["accepted" if isinstance(outcome, Accepted) else "rejected"].inc()
+    if isinstance(command, RulesAccept) and isinstance(outcome, Accepted) and rt.state.brand_id:
+        await _remember_acceptance(node, rt.state.brand_id, actor.user_id)
     return reply_to(rid, outcome)
+
+
+async def _remember_acceptance(node: Node, brand_id: str, user_id: str) -> None:
+    """Once per brand: the next join in any of its rooms says so. The room's log has it anyway,
+    so SQL being down costs the viewer one more acceptance elsewhere, never this room's."""
+    try:
+        await node.store.accept_rules(brand_id, user_id, int(time.time() * 1000))
+    except Exception:
+        logger.warning("could not record a rules acceptance", exc_info=True)
