@@ -234,6 +234,7 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int], redis_pids:
         "viewers": args.viewers,
         "format": args.fmt,
         "connect_seconds": round(open_seconds, 2),
+        "load_average_1_5_15": os.getloadavg(),  # when the viewers are open: the machine may be shared
         "server_rss_mb": round(rss_after / 1024, 1),
         "rss_kb_per_idle_connection": round((rss_after - rss_before) / args.viewers, 1) if pids else None,
     }
