@@ -5,10 +5,14 @@ import logging
 import os
 import re
 import sys
+from typing import TYPE_CHECKING, Any
 
 from live import __version__
 from live.settings import DEV_SECRET, Settings
 from rooms.roles import Role
+
+if TYPE_CHECKING:
+    import uvicorn
 
 WS_MAX_SIZE = 1 << 20  # frames between max_frame_bytes and this get a too_large reply; above it, close 1009
 
@@ -37,11 +41,20 @@ def _serve(args: argparse.Namespace) -> None:
             file=sys.stderr,
             flush=True,
         )
-    uvicorn.run(
-        create_app(settings),
+    uvicorn.Server(uvicorn_config(create_app(settings), settings)).run()
+
+
+def uvicorn_config(app: Any, settings: Settings) -> "uvicorn.Config":
+    """How a node serves: HTTP on uvicorn, room sockets on our own WebSocket protocol."""
+    import uvicorn
+
+    from live.sockets.wsserver import LiveWebSocketProtocol
+
+    return uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
-        ws="websockets-sansio",
+        ws=LiveWebSocketProtocol,  # room sockets on our lean connection; other WebSockets on uvicorn's websockets-sansio
         ws_per_message_deflate=False,  # compression costs ~3x per delivery on the fan-out
         ws_max_size=WS_MAX_SIZE,
         ws_ping_interval=settings.ws_ping_seconds,
