@@ -41,9 +41,11 @@ from live.wire.codec import Format
 logger = logging.getLogger("live.ws")
 
 ROOM_PATH = re.compile(rb"^GET /v1/rooms/[A-Za-z0-9_-]{1,64}/ws[? ]")
+KEEPALIVE_SLOTS = 16
 CLOSE_TIMEOUT_SECONDS = 5.0  # how long a closing client gets to read its backlog before we abort
 HANDSHAKE, OPEN, CLOSING, CLOSED = 0, 1, 2, 3
 DISCONNECTED = {"type": "websocket.disconnect", "code": 1006}
+PING = f.frame(f.PING, b"")
 
 
 class Handler(Protocol):
@@ -55,21 +57,51 @@ class Handler(Protocol):
 
 
 class _Server:
-    """What every connection of one uvicorn server shares: one object, not a copy each."""
+    """What every connection of one uvicorn server shares: one object, not a copy each.
 
-    __slots__ = ("app", "app_state", "config", "max_size", "ping_interval", "state")
+    Keepalive is a wheel: connections sit in one of ``KEEPALIVE_SLOTS`` sets, and one
+    timer visits a set per ``ping_interval / KEEPALIVE_SLOTS`` (a timer per connection
+    would cost ~0.5 KB each and a burst of joins would ping in a burst).
+    """
+
+    __slots__ = ("_tick", "_timer", "_wheel", "app", "app_state", "config", "max_size", "ping_interval", "state")
 
     def __init__(self, config: Config, state: ServerState, app_state: dict[str, Any]) -> None:
         self.config, self.state, self.app_state, self.app = config, state, app_state, config.loaded_app
         self.max_size = config.ws_max_size
         self.ping_interval = config.ws_ping_interval or 0.0
+        self._wheel: list[set[LiveWebSocketProtocol]] = [set() for _ in range(KEEPALIVE_SLOTS)]
+        self._tick = 0
+        self._timer: asyncio.TimerHandle | None = None
+
+    def watch(self, proto: "LiveWebSocketProtocol") -> int:
+        """Keep a connection alive from now on; returns its slot (-1: no keepalive)."""
+        if self.ping_interval <= 0:
+            return -1
+        slot = random.randrange(KEEPALIVE_SLOTS)
+        self._wheel[slot].add(proto)
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.ping_interval / KEEPALIVE_SLOTS, self._turn)
+        return slot
+
+    def unwatch(self, proto: "LiveWebSocketProtocol", slot: int) -> None:
+        if slot >= 0:
+            self._wheel[slot].discard(proto)
+
+    def _turn(self) -> None:
+        self._tick = (self._tick + 1) % KEEPALIVE_SLOTS
+        due = self._wheel[self._tick]
+        for proto in list(due):
+            if not proto.keepalive():
+                due.discard(proto)
+        self._timer = asyncio.get_running_loop().call_later(self.ping_interval / KEEPALIVE_SLOTS, self._turn) if any(self._wheel) else None
 
 
 _servers: dict[int, _Server] = {}
 
 
 class LiveWebSocketProtocol(asyncio.Protocol):
-    __slots__ = ("_buf", "_handler", "_hs", "_inbox", "_parts", "_pinged", "_server", "_state", "_timer", "_transport", "_waiter", "fmt")
+    __slots__ = ("_buf", "_handler", "_hs", "_inbox", "_parts", "_pinged", "_server", "_slot", "_state", "_timer", "_transport", "_waiter", "fmt")
 
     def __init__(self, config: Config, server_state: ServerState, app_state: dict[str, Any], _loop: Any = None) -> None:
         server = _servers.get(id(config))
@@ -84,7 +116,8 @@ class LiveWebSocketProtocol(asyncio.Protocol):
         self._inbox: deque[dict[str, Any]] | None = None  # ASGI messages until the gateway serves
         self._waiter: asyncio.Future[dict[str, Any]] | None = None
         self._handler: Handler | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.TimerHandle | None = None  # the abort of a close the client does not answer
+        self._slot = -1  # where the keepalive wheel holds it
         self._pinged = False
         self.fmt = Format.JSON
 
@@ -103,6 +136,7 @@ class LiveWebSocketProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._state = CLOSED
         self._server.state.connections.discard(self)
+        self._server.unwatch(self, self._slot)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -151,6 +185,7 @@ class LiveWebSocketProtocol(asyncio.Protocol):
         hs.receive_data(data)
         request = next((e for e in hs.events_received() if isinstance(e, Request)), None)
         response = hs.accept(request) if request is not None else hs.reject(400, "Bad Request\n")
+        hs.parser.close()  # its suspended generator holds the protocol in a cycle, which gc.freeze() would keep
         if request is None or response.status_code != 101:
             self._respond(response.serialize())
             return
@@ -250,8 +285,7 @@ class LiveWebSocketProtocol(asyncio.Protocol):
             response.headers["Sec-WebSocket-Protocol"] = message["subprotocol"]
         self._hs, self._state = None, OPEN
         self._transport.write(response.serialize())
-        if (interval := self._server.ping_interval) > 0:  # a random first phase: joins in a burst don't ping in one
-            self._timer = asyncio.get_running_loop().call_later(random.uniform(0.1, 1.0) * interval, self._keepalive)
+        self._slot = self._server.watch(self)
 
     def _deliver(self, message: dict[str, Any]) -> None:
         waiter = self._waiter
@@ -333,17 +367,16 @@ class LiveWebSocketProtocol(asyncio.Protocol):
         self._state = CLOSED
         self._transport.close()
 
-    def _keepalive(self) -> None:
+    def keepalive(self) -> bool:
+        """The wheel's visit, once per ping interval: ping, or close 1011; False: no more visits."""
         if self._state != OPEN:
-            self._timer = None
-            return
+            return False
         if self._pinged:  # nothing from the client for a whole interval, not even the pong
-            self._timer = None
             self._fail(1011, "keepalive ping timeout")
-            return
+            return False
         self._pinged = True
-        self._transport.write(f.frame(f.PING, b""))
-        self._timer = asyncio.get_running_loop().call_later(self._server.ping_interval, self._keepalive)
+        self._transport.write(PING)
+        return True
 
     # --- the member's outbound side (live.room.sinks.Sink) ------------------------------
 
@@ -373,7 +406,5 @@ class LiveWebSocketProtocol(asyncio.Protocol):
             return
         self._state = CLOSING
         self._transport.write(f.close_frame(int(code), reason))
-        if self._timer is not None:
-            self._timer.cancel()
         self._timer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT_SECONDS, self._transport.abort)
         self._deliver({"type": "websocket.disconnect", "code": int(code), "reason": reason})
