@@ -71,7 +71,7 @@ def _refuse(sink: Sink, error: ServerError) -> None:
 async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId, proto: LiveWebSocketProtocol | None) -> tuple[RoomRuntime, Member] | None:
     """Origin, encoding, hello and token; then the member is welcomed into the room."""
     s = node.settings
-    fmt = await accept(ws, s.allowed_origins)
+    fmt = await accept(ws, s.allowed_origins, node.id)
     if fmt is None:
         return None
     sink: Sink
