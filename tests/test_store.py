@@ -264,7 +264,9 @@ async def test_a_brands_automod_policy_round_trips_and_first_seen_spans_its_room
 
     early, late, elsewhere = _id("room"), _id("room"), _id("room")
     await store.write_batch(Batch(rooms=[_room(early, brand_id=brand), _room(late, brand_id=brand), _room(elsewhere, brand_id=other)]))
-    await store.add_samples([], [{"room_id": late, "user_id": "ana", "first_seen": 5_000}, {"room_id": early, "user_id": "ana", "first_seen": 3_000}, {"room_id": elsewhere, "user_id": "ana", "first_seen": 1_000}])
+    await store.add_samples(
+        [], [{"room_id": late, "user_id": "ana", "first_seen": 5_000}, {"room_id": early, "user_id": "ana", "first_seen": 3_000}, {"room_id": elsewhere, "user_id": "ana", "first_seen": 1_000}]
+    )
     assert await store.first_seen("ana", brand, late) == 3_000, "the earliest in any of the brand's rooms, not another brand's"
     assert await store.first_seen("ana", None, late) == 5_000, "a brandless room: that room only"
     assert await store.first_seen("ben", brand, late) is None
