@@ -10,7 +10,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -20,6 +20,7 @@ from live.backends import make_backends
 from live.edge import HttpEdge, host_trusted
 from live.errors import CloseCode, ServerError
 from live.http.common import server_error
+from live.http.embed import embed_page
 from live.http.routes import routes as http_routes
 from live.node import Node
 from live.persister import Persister
@@ -98,6 +99,8 @@ def create_app(settings: Settings) -> Any:
         *http_routes(node),
         Route("/metrics", _metrics),
         Route("/metrics/", _metrics),  # the old path
+        Route("/embed/{room_id}", lambda request: embed_page(node, request)),
+        Route("/favicon.ico", lambda request: FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")),
         Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
