@@ -9,6 +9,7 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
@@ -101,7 +102,7 @@ def create_app(settings: Settings) -> Any:
         Route("/metrics/", _metrics),  # the old path
         Route("/embed/{room_id}", lambda request: embed_page(node, request)),
         Route("/favicon.ico", lambda request: FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")),
-        Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
+        Mount("/", GZipMiddleware(StaticFiles(directory=STATIC, html=True, check_dir=False), minimum_size=1024)),  # pages on a phone's link: a quarter of the bytes
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
     metrics.NODE.info({"node": node.id, "version": __version__})

@@ -185,7 +185,7 @@ const box = (title, ...body) => el("section", { class: "panelbox", "aria-label":
 for (const part of [p.poll, p.qa, p.giveaway]) part.classList.add("panelbox");
 document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" }, p.status), p.toast, goLive, endButton, confirmEnd));
 document.getElementById("app").replaceChildren(
-  el("div", { class: "col" }, el("div", { class: "preview" }, p.stage), tiles, box(t("affiliates"), affiliates)),
+  el("div", { class: "col", tabindex: 0, role: "region", "aria-label": t("viewers") }, el("div", { class: "preview" }, p.stage), tiles, box(t("affiliates"), affiliates)),
   el("div", { class: "col chatcol" }, el("section", { class: "panelbox chatcol", "aria-label": t("chat") }, el("h2", {}, t("chat")), p.banner, p.chat, el("div", { class: "bottom" }, p.composer, p.reactions))),
   el("div", { class: "col controls" }, box(t("catalog"), catalogList), box(t("running"), p.offers), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
 view.onCommerce = () => renderCatalog();
