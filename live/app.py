@@ -1,6 +1,7 @@
 """The ASGI application: HTTP API, WebSocket gateway, pages and metrics."""
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -100,7 +101,7 @@ def create_app(settings: Settings) -> Any:
         *http_routes(node),
         Route("/metrics", _metrics),
         Route("/metrics/", _metrics),  # the old path
-        Route("/embed/{room_id}", lambda request: embed_page(node, request)),
+        Route("/embed/{room_id}", functools.partial(embed_page, node)),
         Route("/favicon.ico", lambda request: FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")),
         Mount("/", GZipMiddleware(StaticFiles(directory=STATIC, html=True, check_dir=False), minimum_size=1024)),  # pages on a phone's link: a quarter of the bytes
     ]

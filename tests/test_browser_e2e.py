@@ -2,59 +2,13 @@
 shopper on a phone, a host on a laptop and a brand would use them; axe-core on each page;
 screenshots of each state to test-artifacts/."""
 
-import json
 import re
 import signal
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
-import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.harness import Api, Cluster, LiveServer, RedisServer, bearer, token
-from tests.pages import CHROMIUM_ARGS, axe, new_page, shot, static_site, write_media
-
-CATALOG = [
-    {"id": "tee", "sku": "TEE-01", "title": "Batik tee", "price": 289000, "currency": "IDR", "description": "Hand-stamped cotton from Pekalongan."},
-    {"id": "kain", "sku": "KAIN-01", "title": "Kain songket", "price": 450000, "currency": "IDR"},
-]
-
-
-class Site:
-    def __init__(self, nodes: list[LiveServer], media: str, merchant: str) -> None:
-        self.nodes, self.media, self.merchant = nodes, media, merchant
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    tmp: Path = tmp_path_factory.mktemp("browser")
-    write_media(tmp / "www")
-    with static_site(tmp / "www") as media:
-        merchant = media.replace("127.0.0.1", "localhost")  # another origin on the same little server: the merchant's shop
-        redis = RedisServer(tmp).start()
-        cluster = Cluster(tmp, redis, 2, LIVE_SAMPLE_SECONDS="0.5", LIVE_COMMANDS_PER_SECOND="100", LIVE_COMMAND_BURST="100",
-                          LIVE_MEDIA_ORIGINS=json.dumps([media]), LIVE_EMBED_ANCESTORS=json.dumps({"acme": [merchant]})).start()
-        yield Site(cluster.nodes, media, merchant)
-        cluster.stop()
-        redis.stop()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
-
-
-async def open_show(site: Site, room: str, brand: str = "acme") -> Api:
-    api = Api(site.nodes[0])
-    staff = bearer(token(brand, "*", "brand"))
-    catalog = [p | {"image_url": f"{site.media}/{p['id']}.svg"} for p in CATALOG]
-    assert (await api.http.put(f"/v1/catalog/{brand}/products", json=catalog, headers=staff)).status_code == 200
-    body = {"id": room, "title": "Batik night", "brand_id": brand, "host_id": "host1", "playback_url": f"{site.media}/show.wav"}
-    assert (await api.http.post("/v1/rooms", json=body, headers=staff)).status_code == 201
-    return api
+from tests.harness import token
+from tests.pages import Site, axe, new_page, open_show, shot
 
 
 def chat(page: Page) -> object:

@@ -5,27 +5,16 @@ test-artifacts/walk/ for people to look at."""
 
 import json
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
-import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.harness import LiveServer, bearer, token
-from tests.pages import ARTIFACTS, CHROMIUM_ARGS, SIZES, axe, new_page, shot, static_site, write_media
-from tests.test_browser_e2e import CATALOG
+from tests.pages import ARTIFACTS, CATALOG, SIZES, axe, new_page, shot, static_site, write_media
 
 WORDS = {"en": {"send": "Send", "claim": "Claim", "go_live": "Go live", "sessions": "Sessions"},
          "id": {"send": "Kirim", "claim": "Ambil", "go_live": "Mulai siaran", "sessions": "Sesi"}}
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        await b.close()
 
 
 async def seed(http: httpx.AsyncClient, media: str) -> None:

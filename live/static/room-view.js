@@ -73,9 +73,10 @@ export class RoomView {
 
   drawStage(room) {
     const url = room.playback_url;
+    if (url && this.video?.dataset.src === url) return; // a re-sync (resume, seek) keeps the player and its position
     let media;
     if (url) {
-      media = el("video", { src: /\.m3u8(\?|$)/.test(url) ? null : url, autoplay: true, muted: true, playsinline: true, loop: this.replay ? null : true, "data-testid": "video", "aria-label": room.title, "data-src": url });
+      media = el("video", { src: /\.m3u8(\?|$)/.test(url) ? null : url, autoplay: !this.replay, muted: true, playsinline: true, loop: this.replay ? null : true, "data-testid": "video", "aria-label": room.title, "data-src": url });
       if (/\.m3u8(\?|$)/.test(url)) attachHls(media, url);
     } else {
       media = el("div", { class: "poster", "data-testid": "poster", role: "img", "aria-label": room.title }, el("span", {}, "▶"));
@@ -135,8 +136,8 @@ export class RoomView {
     const text = state === "live" ? "" : state === "ended" ? t("ended") : state === "closed" ? closedText : state === "reconnecting" ? t("reconnecting") : t("connecting");
     banner.hidden = !text;
     banner.dataset.state = state;
-    banner.replaceChildren(text ? el("strong", {}, text) : "", state === "reconnecting" ? el("span", {}, " ", t("offline_hint")) : "",
-      state === "closed" && code === 4001 ? this.signInLink() : "");
+    banner.replaceChildren(el("span", {}, text ? el("strong", {}, text) : null, state === "reconnecting" ? el("span", {}, " ", t("offline_hint")) : null,
+      state === "closed" && code === 4001 ? this.signInLink() : null));
     if (state === "closed" && code === 4001) this.authFailed = true;
     if (state === "live") this.flushQueue();
     if (state === "closed" || state === "ended") for (const item of this.queue) this.failPending(item);

@@ -151,8 +151,8 @@ export function commerceParts(view) {
     const found = items().find((i) => i.product.id === shownProduct) ?? (view.catalog ?? []).map((p) => ({ product: p, offer: null })).find((i) => i.product.id === shownProduct);
     if (!found) return productBody.replaceChildren();
     const { product, offer } = found;
-    productBody.replaceChildren(image(product, 240), el("h3", {}, product.title), prices(product, offer), product.description ? el("p", {}, product.description) : null, facts(offer),
-      buyButton(product, offer, "sheet-claim"), offer ? note(offer) : null);
+    productBody.replaceChildren(el("div", {}, image(product, 240), el("h3", {}, product.title), prices(product, offer), product.description ? el("p", {}, product.description) : null, facts(offer),
+      buyButton(product, offer, "sheet-claim"), offer ? note(offer) : null));
   }
 
   function save() {
