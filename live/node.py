@@ -164,7 +164,7 @@ class Node:
         Only the room's lease holder ticks, so a room gets one tick per deadline.
         """
         now = int(time.time() * 1000)
-        due = [rt for rt in rooms if (d := rt.state.next_deadline()) is not None and d <= now and rt.room_id not in self._ticking]
+        due = [rt for rt in rooms if (d := rt.next_deadline()) is not None and d <= now and rt.room_id not in self._ticking]
         if not due:
             return
         try:

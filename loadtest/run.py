@@ -68,16 +68,20 @@ def wait_http(url: str) -> None:
 
 
 def start_node(port: int, tmp: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    full = os.environ | {
-        "LIVE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/load.db",
-        "LIVE_TOKEN_SECRET": SECRET,
-        "LIVE_COMMANDS_PER_SECOND": "100000",
-        "LIVE_COMMAND_BURST": "100000",
-        "LIVE_ROOMS_PER_HOST_PER_HOUR": "100000",
-        "LIVE_MAX_CONNECTIONS_PER_USER": "100000",  # the publisher is one user in every room
-        # The viewers connect from 127.0.0.1..9: a load generator, not thousands of abusers.
-        "LIVE_UNLIMITED_ADDRESSES": json.dumps([f"127.0.0.{i}" for i in range(1, 10)]),
-    } | env
+    full = (
+        os.environ
+        | {
+            "LIVE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/load.db",
+            "LIVE_TOKEN_SECRET": SECRET,
+            "LIVE_COMMANDS_PER_SECOND": "100000",
+            "LIVE_COMMAND_BURST": "100000",
+            "LIVE_ROOMS_PER_HOST_PER_HOUR": "100000",
+            "LIVE_MAX_CONNECTIONS_PER_USER": "100000",  # the publisher is one user in every room
+            # The viewers connect from 127.0.0.1..9: a load generator, not thousands of abusers.
+            "LIVE_UNLIMITED_ADDRESSES": json.dumps([f"127.0.0.{i}" for i in range(1, 10)]),
+        }
+        | env
+    )
     log = open(f"{tmp}/node-{port}.log", "wb")  # noqa: SIM115 - the node process writes to it for as long as it runs
     proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(port)], cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
     wait_http(f"http://127.0.0.1:{port}/healthz")
@@ -129,6 +133,7 @@ def main() -> None:
     ap.add_argument("--idle", action="store_true", help="only open the viewers and measure memory")
     ap.add_argument("--port", type=int, help="use a running node (its token secret must be the loadtest one)")
     ap.add_argument("--env", action="append", default=[], help="KEY=VALUE for the nodes it starts")
+    ap.add_argument("--profile", help="py-spy record node 0 while publishing, collapsed stacks to this file")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="live-load-")
@@ -154,6 +159,13 @@ def main() -> None:
             proc.wait(15)
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(report, indent=2))
+
+
+def profile(pid: int, seconds: float, path: str) -> subprocess.Popen[bytes]:
+    """py-spy (100 Hz, on-CPU only) over the publishing phase: where the server's time goes."""
+    spy = Path(sys.executable).with_name("py-spy")
+    cmd = [str(spy), "record", "-p", str(pid), "-r", "100", "-d", str(max(1, int(seconds) - 2)), "-f", "raw", "-o", path] + (["--native"] if os.environ.get("PYSPY_NATIVE") else [])
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def run(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[str, Any]:
@@ -195,7 +207,10 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[str
     if not args.idle:
         cpu0 = sum(cpu_seconds(pid) for pid in pids)
         t0 = time.monotonic()
+        spy = profile(pids[0], args.duration, args.profile) if args.profile and pids else None
         sent, acked = asyncio.run(publish(ports, rooms, args.rate, args.duration, args.text_bytes))
+        if spy is not None:
+            spy.wait()
         time.sleep(args.settle)
         wall = time.monotonic() - t0
         cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0 if pids else float("nan")
