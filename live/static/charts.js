@@ -3,7 +3,7 @@
 import { locale } from "./i18n.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const W = 480, H = 190, L = 40, R = 10, T = 10, B = 26;
+const W = 360, H = 180, L = 34, R = 8, T = 10, B = 24;
 
 function svg(tag, attrs = {}, text = null) {
   const node = document.createElementNS(NS, tag);

@@ -51,12 +51,12 @@ async function open(roomId, button) {
   const c = a.commerce;
   const markers = await timelineMarkers(roomId, a);
   detail.replaceChildren(
-    box(`${t("sessions")}: ${new Date(startMs).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })} · ${duration(a.duration_ms)}`, "kpis",
-      el("dl", { class: "kpis" }, tile(t("peak"), String(a.viewers.peak), "kpi-peak"), tile(t("viewers"), String(a.viewers.unique), "kpi-unique"),
+    box(`${button?.querySelector(".s-title")?.textContent ?? roomId} · ${new Date(startMs).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })} · ${duration(a.duration_ms)}`, "kpis",
+      el("dl", { class: "kpis" }, tile(t("peak"), String(a.viewers.peak), "kpi-peak"), tile(t("unique_viewers"), String(a.viewers.unique), "kpi-unique"),
         tile(t("revenue"), money(c.revenue), "kpi-revenue"), tile(t("buyers"), String(c.buyers), "kpi-buyers"), tile(t("conversion"), pct(c.conversion), "kpi-conversion"),
         tile(t("claims"), String(c.claims), "kpi-claims"), tile(t("sales_chart"), String(c.paid_orders), "kpi-paid"), tile(t("messages_chart"), String(a.chat.messages), "kpi-messages"),
         tile(t("reactions"), String(a.reactions), "kpi-reactions"), tile(t("questions"), `${a.questions.answered} / ${a.questions.asked}`, "kpi-questions"))),
-    box(t("viewers_chart"), "charts", el("div", { class: "charts" },
+    box(t("per_minute"), "charts", el("div", { class: "charts" },
       chart({ title: t("viewers_chart"), points: a.per_minute, key: "viewers", startMs, testid: "chart-viewers" }),
       chart({ title: t("sales_chart"), points: a.per_minute, key: "paid_orders", startMs, kind: "bars", testid: "chart-sales" }),
       chart({ title: t("messages_chart"), points: a.per_minute, key: "messages", startMs, kind: "bars", testid: "chart-messages" }))),
