@@ -122,9 +122,7 @@ def _token(args: argparse.Namespace) -> None:
     from live import auth
 
     secret = args.secret or Settings().token_secret or DEV_SECRET
-    print(
-        auth.mint(secret, user_id=args.user, name=args.name or args.user, room=args.room, role=Role(args.role), tier=args.tier, ref=args.ref, brand=args.brand, ttl_seconds=args.ttl)
-    )
+    print(auth.mint(secret, user_id=args.user, name=args.name or args.user, room=args.room, role=Role(args.role), tier=args.tier, ref=args.ref, brand=args.brand, ttl_seconds=args.ttl))
 
 
 def _say(args: argparse.Namespace) -> None:

@@ -32,9 +32,7 @@ class RedisConn:
     """
 
     def __init__(self, url: str) -> None:
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=MAX_CONNECTIONS, timeout=5, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10
-        )
+        pool = aioredis.BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS, timeout=5, socket_connect_timeout=2, socket_timeout=5, health_check_interval=10)
         self.redis: Any = aioredis.Redis(connection_pool=pool)
         self._sharded: bool | None = None
 

@@ -133,6 +133,7 @@ def main() -> None:
     ap.add_argument("--idle", action="store_true", help="only open the viewers and measure memory")
     ap.add_argument("--port", type=int, help="use a running node (its token secret must be the loadtest one)")
     ap.add_argument("--env", action="append", default=[], help="KEY=VALUE for the nodes it starts")
+    ap.add_argument("--chatters", type=int, default=0, help="distinct viewers who post (in turn) instead of the host")
     ap.add_argument("--profile", help="py-spy record node 0 while publishing, collapsed stacks to this file")
     args = ap.parse_args()
 
@@ -178,7 +179,10 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[str
             http.post(f"/v1/rooms/{room}/live").raise_for_status()
 
     rss_before = sum(rss_kb(pid) for pid in pids)
-    all_viewers = [(rooms[j % len(rooms)], auth.mint(SECRET, user_id=f"v{j}", name=f"Viewer {j}", room=rooms[j % len(rooms)], role=Role.VIEWER, ttl_seconds=7200)) for j in range(args.viewers)]
+    chatter = set(range(0, args.viewers, args.viewers // args.chatters)[: args.chatters]) if args.chatters else set()
+    all_viewers = [
+        (rooms[j % len(rooms)], auth.mint(SECRET, user_id=f"v{j}", name=f"Viewer {j}", room=rooms[j % len(rooms)], role=Role.VIEWER, ttl_seconds=7200), j in chatter) for j in range(args.viewers)
+    ]
     ctx = mp.get_context("spawn")
     workers, pipes = [], []
     for i in range(args.procs):
@@ -208,14 +212,18 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[str
         cpu0 = sum(cpu_seconds(pid) for pid in pids)
         t0 = time.monotonic()
         spy = profile(pids[0], args.duration, args.profile) if args.profile and pids else None
-        sent, acked = asyncio.run(publish(ports, rooms, args.rate, args.duration, args.text_bytes))
+        if args.chatters:  # the viewer processes' chatters post; their counts come with the stats
+            for parent in pipes:
+                parent.send(("chat", args.duration, args.rate / args.chatters, args.text_bytes))
+            time.sleep(args.duration)
+            sent = acked = 0
+        else:
+            sent, acked = asyncio.run(publish(ports, rooms, args.rate, args.duration, args.text_bytes))
         if spy is not None:
             spy.wait()
         time.sleep(args.settle)
         wall = time.monotonic() - t0
         cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0 if pids else float("nan")
-        expected = sent * args.viewers // args.rooms
-        report |= {"rate_per_room": args.rate, "duration": args.duration, "sent": sent, "acknowledged": acked, "expected_deliveries": expected}
     for parent in pipes:
         parent.send("report")
     stats = []
@@ -227,6 +235,10 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[str
     for worker in workers:
         worker.join(10)
     if not args.idle:
+        if args.chatters:
+            sent, acked = sum(s["sent"] for s in stats), sum(s["acked"] for s in stats)
+        expected = sent * args.viewers // args.rooms
+        report |= {"rate_per_room": args.rate, "duration": args.duration, "sent": sent, "acknowledged": acked, "expected_deliveries": expected}
         hist = viewer.merge([s["hist"] for s in stats])
         delivered = sum(s["received"] for s in stats)
         frames = sum(s["frames"] for s in stats)
@@ -240,6 +252,7 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[str
             "frames_per_delivery": round(frames / delivered, 3) if delivered else None,
             "server_cpu_s": round(cpu, 2),
             "server_cpu_us_per_delivery": round(cpu * 1e6 / delivered, 3) if delivered else None,
+            "server_cpu_us_per_command": round(cpu * 1e6 / acked, 1) if acked else None,
             "wall_s": round(wall, 1),
             "viewer_procs_cpu_s": round(sum(s["cpu_s"] for s in stats), 1),
         }

@@ -8,8 +8,36 @@ one definition of what a client may ask for.
 from dataclasses import dataclass
 from typing import Literal
 
+from rooms.modcommands import (  # re-exported: every command is reached through this module
+    ChatReport as ChatReport,
+)
+from rooms.modcommands import (
+    ModApprove as ModApprove,
+)
+from rooms.modcommands import (
+    ModReject as ModReject,
+)
+from rooms.modcommands import (
+    ModReportThreshold as ModReportThreshold,
+)
+from rooms.modcommands import (
+    ModShadowMute as ModShadowMute,
+)
+from rooms.modcommands import (
+    ModShadowUnmute as ModShadowUnmute,
+)
+from rooms.modcommands import (
+    Rules as Rules,
+)
+from rooms.modcommands import (
+    RulesAccept as RulesAccept,
+)
+from rooms.modcommands import (
+    RulesSet as RulesSet,
+)
 from rooms.roles import Role
 from rooms.types import Millis, Seq, UserId
+from rooms.verdicts import ALLOW, Verdict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +50,7 @@ class Actor:
     tier: str | None = None  # membership tier; any tier counts as a member
     ref: str | None = None  # referral code (an affiliate's id) the viewer came with
     badges: tuple[str, ...] = ()  # earned across the brand's sessions (the server fills them in)
+    rules_accepted: bool = False  # accepted this brand's community rules before (the server fills it in)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +81,7 @@ class RoomCreate:
     max_pinned_products: int = 3
     reservation_seconds: int = 600  # how long a claim holds units before they return to stock
     playback_url: str | None = None  # the video stream (HLS, MP4...) the pages play
+    report_threshold: int = 3  # distinct viewers' reports that hide a message pending review
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +102,7 @@ class ChatPost:
     type: Literal["chat.post"] = "chat.post"
     text: str
     reply_to: int | None = None  # message id (the seq of the post replied to)
+    verdict: Verdict = ALLOW  # automatic moderation's, put in by the server (never the client's)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -302,6 +333,13 @@ ClientCommand = (
     | ModAppoint
     | ModDismiss
     | ModSlowMode
+    | ChatReport
+    | ModApprove
+    | ModReject
+    | ModShadowMute
+    | ModShadowUnmute
+    | ModReportThreshold
+    | RulesAccept
     | ChatMembersOnly
     | ProductUnpin
     | OfferEnd
@@ -319,7 +357,7 @@ ClientCommand = (
     | GiveawayDraw
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet
 Command = ClientCommand | ServerCommand
 
 

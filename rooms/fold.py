@@ -11,16 +11,16 @@ live with their feature, one module each.
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms import chat, commerce, giveaways, lifecycle, moderation, polls, products, questions
+from rooms import chat, commerce, conduct, giveaways, lifecycle, moderation, polls, products, questions, review
 from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Code, Rejection
 from rooms.errors import OutOfOrder as OutOfOrder  # re-exported: callers catch it from here
 from rooms.lifecycle import room_exists, room_live, room_open
-from rooms.roles import MERCHANT, SELLERS, STAFF, WRITERS, Role
+from rooms.roles import MERCHANT, SEES_SALES, SELLERS, STAFF, WRITERS, Role
 from rooms.rules import Rule, accept
 from rooms.state import RoomState, Status
-from rooms.types import Seq, UserId
+from rooms.types import Millis, Seq, UserId
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ _RULES = (
     Rule(c.RoomGoLive, MERCHANT, None, lifecycle.check_transition, lifecycle.apply_go_live),
     Rule(c.RoomEnd, MERCHANT, None, lifecycle.check_transition, lifecycle.apply_end),
     Rule(c.RoomTick, _SYSTEM, room_exists, accept, lifecycle.apply_tick),
-    Rule(c.ChatPost, WRITERS, room_live, chat.check_post, chat.apply_post),
+    Rule(c.ChatPost, WRITERS, room_live, review.check_post, review.apply_post),
     Rule(c.ChatDelete, WRITERS, room_live, chat.check_delete, chat.apply_delete),
     Rule(c.ChatPin, SELLERS, room_live, chat.check_pin, chat.apply_pin),
     Rule(c.ChatUnpin, SELLERS, room_live, chat.check_unpin, chat.apply_unpin),
@@ -50,6 +50,14 @@ _RULES = (
     Rule(c.ModAppoint, MERCHANT, room_open, moderation.check_appoint, moderation.apply_appoint),
     Rule(c.ModDismiss, MERCHANT, room_open, moderation.check_dismiss, moderation.apply_dismiss),
     Rule(c.ModSlowMode, STAFF, room_open, moderation.check_slow_mode, moderation.apply_slow_mode),
+    Rule(c.ModShadowMute, STAFF, room_open, moderation.check_shadow_mute, moderation.apply_shadow_mute),
+    Rule(c.ModShadowUnmute, STAFF, room_open, moderation.check_shadow_mute, moderation.apply_shadow_unmute),
+    Rule(c.ChatReport, WRITERS, room_live, review.check_report, review.apply_report),
+    Rule(c.ModApprove, SEES_SALES, room_live, review.check_review, review.apply_approve),
+    Rule(c.ModReject, SEES_SALES, room_open, review.check_review, review.apply_reject),
+    Rule(c.ModReportThreshold, SEES_SALES, room_open, review.check_threshold, review.apply_threshold),
+    Rule(c.RulesSet, MERCHANT, room_open, conduct.check_set, conduct.apply_set),
+    Rule(c.RulesAccept, WRITERS, room_open, accept, conduct.apply_accept),
     Rule(c.ProductPin, SELLERS, room_live, products.check_pin, products.apply_pin),
     Rule(c.ProductUnpin, SELLERS, room_live, products.check_unpin, products.apply_unpin),
     Rule(c.OfferCreate, SELLERS, room_live, commerce.check_offer, commerce.apply_offer),
@@ -83,6 +91,12 @@ def check(state: RoomState, entry: c.Entry) -> Rejection | None:
     return rule.check(state, entry, entry.command)
 
 
+NO_DEADLINE = Millis(1 << 62)
+# Commands that add no deadline, or tell the state the one they add (``RoomState.schedule``):
+# the rest make the fold work out the next deadline again.
+KEEPS_DEADLINES = (c.ChatPost, c.ChatDelete, c.OfferClaim, c.PollVote, c.RoomTick)
+
+
 def _advance(state: RoomState, entry: c.Entry) -> list[e.Event]:
     """The time rules, in a fixed order: offers and reservations, then polls."""
     return commerce.advance(state, entry.ts) + polls.advance(state, entry.ts)
@@ -96,9 +110,14 @@ def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Ou
     entry = moderation.appointed(state, entry)
     if state.status is not Status.NONE and entry.actor.role not in (Role.GUEST, Role.SYSTEM):
         state.roles_seen.setdefault(UserId(entry.actor.user_id), entry.actor.role)
-    timed = _advance(state, entry)  # time rules first, whatever the command
+    timed: list[e.Event] = []
+    if state.due_at is None or entry.ts >= state.due_at:  # time rules first, whatever the command
+        timed = _advance(state, entry)
+        state.due_at = state.next_deadline() or NO_DEADLINE
     rejection = check(state, entry)
     if rejection is not None:
         return state, timed, rejection
     events, result = RULES[type(entry.command)].apply(state, entry, entry.command)
-    return state, timed + events, Accepted(result)
+    if not isinstance(entry.command, KEEPS_DEADLINES):
+        state.due_at = None  # it may have added or moved one: work it out at the next entry
+    return state, timed + events, result if isinstance(result, Rejection) else Accepted(result)

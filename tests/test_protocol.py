@@ -48,6 +48,13 @@ SAMPLES = [
     c.GiveawayStart(title="Free tee", winners=2, eligibility=c.Eligibility(members_only=True, voted_in_poll=4)),
     c.GiveawayEnter(giveaway_id=6),
     c.GiveawayDraw(giveaway_id=6),
+    c.ChatReport(message_id=3, reason="spam"),
+    c.ModApprove(message_id=3),
+    c.ModReject(message_id=3, reason="off topic"),
+    c.ModShadowMute(user_id="u", reason="flooding"),
+    c.ModShadowUnmute(user_id="u"),
+    c.ModReportThreshold(reports=5),
+    c.RulesAccept(),
 ]
 
 

@@ -8,7 +8,6 @@ with ``identify=1``.
 """
 
 import csv
-import dataclasses
 import io
 from collections.abc import AsyncIterator
 from typing import Any
@@ -18,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from live import access
+from live import access, modlog
 from live.access import RoomRef
 from live.auth import Identity
 from live.errors import NotFound
@@ -26,11 +25,8 @@ from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam,
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import brand_pseudonyms, pseudonym
-from rooms import commands as c
 from rooms.analytics import Samples, analyze, refold
 from rooms.events import STAFF_TYPES
-from rooms.moderation import APPOINTABLE
-from rooms.roles import Role
 from rooms.types import RoomId
 
 PAGE = 1000
@@ -43,7 +39,6 @@ EXPORT_FILTERS = {
     "giveaways": ("giveaway.started", "giveaway.drawn"),
 }
 HIDDEN = STAFF_TYPES | {"chat.deleted"}
-MODERATION_COMMANDS = (c.ModTimeout, c.ModUntimeout, c.ModBan, c.ModUnban, c.ModAppoint, c.ModDismiss, c.ModSlowMode, c.ChatDelete)
 ERASED = "[erased]"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = ("ndjson", "csv", "vtt")
@@ -103,19 +98,13 @@ async def _persisted_events(node: Node, room_id: str, start_at: int, start_ts: i
 
 
 async def moderation_log(node: Node, request: Request) -> Response:
-    """Every moderation action taken in the room, in log order, with who took it; and who
-    moderates, is banned or is timed out now. Re-folded from the persisted log, like analytics."""
+    """Every moderation action in the room, manual and automatic, in log order, with who took
+    it (``live.modlog``); and who moderates, is banned, timed out or shadow-muted now, and the
+    review queue. Re-folded from the persisted log, like analytics."""
     room, identity = await _room_for(node, request)
     real_ids = IDENTIFY.read(request) == "1" and identity.pii
     state, folded = refold(RoomId(room["id"]), entries_from_dicts(await node.store.load_entries(room["id"])))
-    actions = []
-    for entry, events in folded:
-        if isinstance(entry.command, MODERATION_COMMANDS) and events:  # accepted: it had its effect
-            role = Role.MODERATOR if entry.actor.role in APPOINTABLE and not isinstance(entry.command, c.ChatDelete) else entry.actor.role  # appointed
-            by = {"id": entry.actor.user_id, "name": entry.actor.name, "role": role.value}
-            fields = {k: v for k, v in dataclasses.asdict(entry.command).items() if k != "type"}
-            actions.append({"seq": entry.seq, "ts": entry.ts, "action": entry.command.type, "user": by} | fields)
-    body = {"room_id": room["id"], "now": state.moderation_view(), "actions": actions}
+    body = {"room_id": room["id"], "now": state.moderation_view(), "actions": modlog.actions(folded)}
     return JSONResponse(body if real_ids else brand_pseudonyms(node.settings.pseudonym_key, room["brand_id"])(body))
 
 
@@ -210,7 +199,11 @@ async def brand_sessions(node: Node, request: Request) -> Response:
     sessions = []
     for room in await node.store.brand_rooms(brand_id):
         a = await _analytics(node, room["id"])
-        sessions.append({"room_id": room["id"], "title": room["title"]} | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions")} | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}})
+        sessions.append(
+            {"room_id": room["id"], "title": room["title"]}
+            | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions")}
+            | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}}
+        )
     return JSONResponse({"brand_id": brand_id, "sessions": sessions})
 
 

@@ -27,9 +27,11 @@ from live.wire import client as w
 from live.wire.codec import decode, frame_of
 from live.wire.server import Reply, reply_to
 from rooms.chat import may_react
+from rooms.commands import ChatPost, RulesAccept
 from rooms.fold import Accepted
 from rooms.state import Status
 from rooms.types import RoomId
+from rooms.verdicts import ALLOW
 
 logger = logging.getLogger("live.gateway")
 
@@ -126,8 +128,9 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
             raise
         if actor.ref is None and hello.ref:
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
-        actor = await enrich.with_badges(node.store, rt.state, actor)
-    return Member(conn_id, actor, sink, staff=True if actor.user_id in rt.state.moderators else None), rid, hello
+        actor = await enrich.with_rules_accepted(node.store, rt.state, await enrich.with_badges(node.store, rt.state, actor))
+    staff = actor.user_id in rt.state.moderators or await node.brand_moderators.at_join(rt.state, actor)
+    return Member(conn_id, actor, sink, staff=True if staff else None), rid, hello
 
 
 async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> None:
@@ -182,8 +185,22 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
             return Reply.success(rid)
         case w.PinProduct() | w.CreateOffer():
             command = await enrich.catalog_command(node.store, rt.state, msg)
+        case ChatPost():
+            command = dataclasses.replace(msg, verdict=ALLOW)  # automatic moderation's to judge, never the client's
         case _:
             command = msg
-    outcome = await rt.submit(member.actor, command)
-    metrics.COMMANDS.labels("accepted" if isinstance(outcome, Accepted) else "rejected").inc()
+    actor = await node.brand_moderators.actor_for(rt.state, member.actor, command, joined_as_staff=bool(member.staff))
+    outcome = await rt.submit(actor, command)
+    metrics.COMMANDS_ANSWERED["accepted" if isinstance(outcome, Accepted) else "rejected"].inc()
+    if isinstance(command, RulesAccept) and isinstance(outcome, Accepted) and rt.state.brand_id:
+        await _remember_acceptance(node, rt.state.brand_id, actor.user_id)
     return reply_to(rid, outcome)
+
+
+async def _remember_acceptance(node: Node, brand_id: str, user_id: str) -> None:
+    """Once per brand: the next join in any of its rooms says so. The room's log has it anyway,
+    so SQL being down costs the viewer one more acceptance elsewhere, never this room's."""
+    try:
+        await node.store.accept_rules(brand_id, user_id, int(time.time() * 1000))
+    except Exception:
+        logger.warning("could not record a rules acceptance", exc_info=True)

@@ -9,6 +9,7 @@
     points    members' points per room, brand badges and leaderboards
     stats     edge samples, unique viewers, a brand's rooms
     privacy   erasure of a user, retention purge, ``scrub``
+    community a brand's rules and acceptances, brand moderators, brand-level moderation actions
 
 SQLite by default, PostgreSQL by URL; the same tables, created by Alembic migrations
 (``live/migrations``). Every write the persister makes is idempotent, so a batch
@@ -16,6 +17,7 @@ written twice (a retry, or a second persister after a takeover) changes nothing.
 """
 
 from live.store.catalog import CatalogStore
+from live.store.community import CommunityStore
 from live.store.log import Batch, LogStore
 from live.store.orders import OrderStore
 from live.store.points import PointsStore
@@ -27,5 +29,5 @@ from live.store.webhooks import WebhookStore
 __all__ = ["Batch", "Store", "metadata", "scrub"]
 
 
-class Store(LogStore, CatalogStore, OrderStore, WebhookStore, PointsStore, StatsStore, PrivacyStore):
+class Store(LogStore, CatalogStore, OrderStore, WebhookStore, PointsStore, StatsStore, PrivacyStore, CommunityStore):
     """The one store a node opens: every concern's methods over one shared engine."""

@@ -79,11 +79,7 @@ def _without(batch: Batch, refused: set[str]) -> Batch:
 
 async def _mark_deleted(conn: AsyncConnection, deletions: Sequence[tuple[str, int]]) -> None:
     for room_id, message_id in deletions:
-        await conn.execute(
-            events.update()
-            .where(events.c.room_id == room_id, events.c.seq == message_id, events.c.type == "chat.message")
-            .values(deleted=True)
-        )
+        await conn.execute(events.update().where(events.c.room_id == room_id, events.c.seq == message_id, events.c.type == "chat.message").values(deleted=True))
 
 
 class LogStore(StoreBase):

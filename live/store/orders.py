@@ -20,11 +20,7 @@ async def write_orders(conn: AsyncConnection, new_orders: Sequence[Row], changes
         await conn.execute(insert_ignore(conn.dialect.name, orders).on_conflict_do_nothing(), list(new_orders))
     for change in changes:
         key = (orders.c.room_id == change["room_id"], orders.c.reservation_id == change["reservation_id"])
-        await conn.execute(
-            orders.update()
-            .where(*key, orders.c.updated_seq < change["seq"])
-            .values(status=change["status"], updated_seq=change["seq"], updated_at=change["ts"])
-        )
+        await conn.execute(orders.update().where(*key, orders.c.updated_seq < change["seq"]).values(status=change["status"], updated_seq=change["seq"], updated_at=change["ts"]))
 
 
 class OrderStore(StoreBase):

@@ -41,9 +41,7 @@ class PrivacyStore(StoreBase):
             for table in (orders, room_viewers):
                 result = await conn.execute(table.update().where(table.c.room_id.in_(room_ids), table.c.user_id == user_id).values(user_id=alias))
                 changed += result.rowcount
-            result = await conn.execute(
-                room_members.update().where(room_members.c.room_id.in_(room_ids), room_members.c.user_id == user_id).values(user_id=alias, name="erased")
-            )
+            result = await conn.execute(room_members.update().where(room_members.c.room_id.in_(room_ids), room_members.c.user_id == user_id).values(user_id=alias, name="erased"))
             changed += result.rowcount
         return changed
 

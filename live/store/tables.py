@@ -138,6 +138,46 @@ webhook_outbox = sa.Table(
 )
 
 
+# A brand's community rules, and who accepted them (once per brand).
+brand_rules = sa.Table(
+    "brand_rules",
+    metadata,
+    sa.Column("brand_id", sa.String(128), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("require_acceptance", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_by", sa.String(128), nullable=False),
+)
+rules_acceptances = sa.Table(
+    "rules_acceptances",
+    metadata,
+    sa.Column("brand_id", sa.String(128), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("accepted_at", sa.BigInteger, nullable=False),
+)
+# Moderators a brand appointed for all its rooms, and the brand-level moderation actions
+# (appointments, dismissals, rules changes) its moderation log shows beside the rooms'.
+brand_moderators = sa.Table(
+    "brand_moderators",
+    metadata,
+    sa.Column("brand_id", sa.String(128), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("appointed_by", sa.String(128), nullable=False),
+    sa.Column("appointed_at", sa.BigInteger, nullable=False),
+)
+brand_actions = sa.Table(
+    "brand_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("brand_id", sa.String(128), nullable=False, index=True),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(128)),
+    sa.Column("by", sa.String(128), nullable=False),
+    sa.Column("by_role", sa.String(16), nullable=False),
+)
+
+
 def migrate_connection(connection: sa.Connection) -> None:
     """Bring the schema to the newest Alembic revision, on an open (sync) connection."""
     if connection.dialect.name == "postgresql":

@@ -25,12 +25,7 @@ async def write_outbox(conn: AsyncConnection, rows: Sequence[Row]) -> None:
 class WebhookStore(StoreBase):
     async def webhooks_pending(self, limit: int) -> list[dict[str, Any]]:
         """Undelivered messages, oldest first; a room's in the order its log caused them."""
-        query = (
-            webhook_outbox.select()
-            .where(webhook_outbox.c.delivered_at.is_(None))
-            .order_by(webhook_outbox.c.created_at, webhook_outbox.c.seq, webhook_outbox.c.id)
-            .limit(limit)
-        )
+        query = webhook_outbox.select().where(webhook_outbox.c.delivered_at.is_(None)).order_by(webhook_outbox.c.created_at, webhook_outbox.c.seq, webhook_outbox.c.id).limit(limit)
         return await self._all(query)
 
     async def webhook_attempt(self, message_id: str, *, delivered_at: int | None, next_at: int, status: int | None, error: str | None) -> None:

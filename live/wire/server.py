@@ -54,10 +54,11 @@ class Welcome:
 
 @dataclass(frozen=True, slots=True)
 class ErrorBody:
-    omit_none: ClassVar[frozenset[str]] = frozenset({"retry_after_ms"})
+    omit_none: ClassVar[frozenset[str]] = frozenset({"retry_after_ms", "reasons"})
     code: str
     message: str
     retry_after_ms: int | None = None
+    reasons: tuple[str, ...] | None = None  # ``blocked``: what automatic moderation found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,8 +77,8 @@ class Reply:
         return cls(id=rid, ok=True, result=result or {})
 
     @classmethod
-    def failure(cls, rid: str | int | None, code: str, message: str, retry_after_ms: int | None = None) -> "Reply":
-        return cls(id=rid, ok=False, error=ErrorBody(code, message, retry_after_ms))
+    def failure(cls, rid: str | int | None, code: str, message: str, retry_after_ms: int | None = None, reasons: tuple[str, ...] | None = None) -> "Reply":
+        return cls(id=rid, ok=False, error=ErrorBody(code, message, retry_after_ms, reasons))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,5 +122,5 @@ ServerMessage = EventMessage | Welcome | Reply | Presence | Reactions | ChatThin
 def reply_to(rid: str | int | None, outcome: Outcome) -> Reply:
     """The reply to a command from the fold's outcome."""
     if isinstance(outcome, Rejection):
-        return Reply.failure(rid, outcome.code.value, outcome.message, outcome.retry_after_ms)
+        return Reply.failure(rid, outcome.code.value, outcome.message, outcome.retry_after_ms, outcome.reasons or None)
     return Reply.success(rid, outcome.result)
