@@ -213,3 +213,49 @@ async def test_a_bad_token_says_so_in_the_viewers_language(site: Site, browser: 
     await shot(page, "viewer-bad-token-phone-id")
     await api.http.aclose()
     assert errors == []
+
+
+async def test_rules_reports_and_the_review_queue(site: Site, browser: Browser) -> None:
+    n0, n1 = site.nodes
+    api = await open_show(site, "review")
+    rules = {"text": "Be kind. No links to other shops.", "require_acceptance": True}
+    assert (await api.http.put("/v1/rooms/review/rules", json=rules, headers={"authorization": f"Bearer {token('acme', '*', 'brand')}"})).status_code == 200
+    errors: list[str] = []
+    host = await new_page(browser, f"{n0.url}/host.html?room=review#token={token('host1', 'review', 'host', name='Hana')}", errors)
+    await host.get_by_test_id("go-live").click()
+    ana = await new_page(browser, f"{n0.url}/viewer.html?room=review&lang=id#token={token('ana', 'review', name='Ana')}", errors, "phone")
+    ben = await new_page(browser, f"{n1.url}/viewer.html?room=review#token={token('ben', 'review', name='Ben')}", errors, "phone")
+
+    # The rules come first: posting before accepting opens them, accepting sends what was typed.
+    await expect(ana.get_by_test_id("rules-line")).to_be_visible()
+    await ana.get_by_test_id("chat-input").fill("Halo, ada diskon?")
+    await ana.get_by_test_id("chat-input").press("Enter")
+    await expect(ana.get_by_test_id("sheet-rules")).to_contain_text("Be kind. No links to other shops.")
+    await shot(ana, "viewer-rules-phone-id")
+    await ana.get_by_test_id("accept-rules").click()
+    await expect(chat(ben)).to_have_text(["Halo, ada diskon?"])
+
+    # One report hides a line for everyone; the host approves it back from the queue.
+    await host.get_by_test_id("report-threshold").fill("1")
+    await host.get_by_test_id("set-threshold").click()
+    await expect(host.get_by_test_id("toast")).to_contain_text("✓")
+    await ben.get_by_role("button", name="Report: Ana").click()
+    await expect(ben.get_by_test_id("toast")).to_contain_text("Reported")
+    await expect(ana.get_by_test_id("chat-list").locator("li", has_text="Halo, ada diskon?")).to_be_hidden()
+    item = host.get_by_test_id("review-queue").get_by_test_id("queue-item")
+    await expect(item).to_contain_text("Reported")
+    await expect(item).to_contain_text("Halo, ada diskon?")
+    await shot(host, "host-review-queue-laptop-en")
+    await item.get_by_test_id("approve").click()
+    await expect(ben.get_by_test_id("chat-list").locator("li", has_text="Halo, ada diskon?")).to_be_visible()
+    await expect(host.get_by_test_id("review-queue")).to_contain_text("Nothing to review.")
+
+    # Reported again and rejected: gone for everyone, and its author is told.
+    await ana.get_by_test_id("chat-input").fill("Lebih murah di toko sebelah")
+    await ana.get_by_test_id("chat-input").press("Enter")
+    await ben.get_by_role("button", name="Report: Ana").last.click()
+    await host.get_by_test_id("review-queue").get_by_test_id("queue-item").get_by_test_id("reject").click()
+    await expect(ana.get_by_test_id("toast")).to_contain_text("Dihapus oleh moderator")
+    await expect(chat(ben)).to_have_text(["Halo, ada diskon?"])
+    await api.http.aclose()
+    assert errors == []

@@ -79,6 +79,11 @@ export function communityParts(view) {
     poll: sheet("poll", t("poll"), pollBox),
     qa: sheet("qa", t("questions"), qaList, askForm()),
     giveaway: sheet("giveaway", t("giveaway"), giveawayBox),
+    rules: sheet("rules", t("rules"), (view.parts.rulesText = el("p", { class: "rules-text", "data-testid": "rules-text" })),
+      view.replay || view.host ? null : el("button", { type: "button", class: "primary", "data-testid": "accept-rules", onclick: async () => {
+        await view.acceptRules();
+        if (view.rulesAccepted && view.pendingRulesText) { const text = view.pendingRulesText; view.pendingRulesText = null; view.post(text); }
+      } }, t("accept_rules"))),
     guest: sheet("guest", t("guest_title"), el("p", {}, t("guest_body")), el("p", { class: "guest-actions" }, view.signInLink())),
   };
 }

@@ -2,13 +2,13 @@
 // Laptop first: the preview and the chat side by side above the fold, the controls in a
 // third column; every action answers in the toast (and screen readers hear it).
 import { LiveClient, el, formatPrice, minorDigits, params } from "./live.js";
-import { lang, reason, t } from "./i18n.js";
+import { lang, reason, t, why } from "./i18n.js";
 import { RoomView } from "./room-view.js";
 
 const query = params();
 const room = query.get("room");
 const token = query.get("token");
-const mod = { moderators: [], banned: [], timed_out: {} };
+const mod = { moderators: [], banned: [], timed_out: {}, shadow_muted: [], queue: [], report_threshold: 3 };
 const sales = {};
 const names = new Map(); // user id -> display name, from chat
 const client = new LiveClient(room, {
@@ -19,6 +19,8 @@ const client = new LiveClient(room, {
       view.reset(w.room);
       Object.assign(mod, w.moderation ?? {});
       Object.assign(sales, w.sales ?? {});
+      renderQueue();
+      renderModeration();
     }
     view.apply({ type: "presence", viewers: w.viewers });
     renderAllHost();
@@ -39,6 +41,13 @@ function hostEvent(ev) {
   if (ev.type === "mod.untimeout") { const { [ev.user_id]: _, ...rest } = mod.timed_out; mod.timed_out = rest; }
   if (ev.type === "mod.appointed") mod.moderators = [...new Set([...mod.moderators, ev.user_id])];
   if (ev.type === "mod.dismissed") mod.moderators = mod.moderators.filter((u) => u !== ev.user_id);
+  if (ev.type === "mod.shadow_mute") mod.shadow_muted = [...new Set([...mod.shadow_muted, ev.user_id])];
+  if (ev.type === "mod.shadow_unmute") mod.shadow_muted = mod.shadow_muted.filter((u) => u !== ev.user_id);
+  if (ev.type === "mod.report_threshold") mod.report_threshold = ev.reports;
+  if (ev.type === "chat.held") mod.queue = [...mod.queue.filter((q) => q.message.id !== ev.message.id), { message: ev.message, reasons: ev.reasons, kind: ev.kind, reports: ev.reports }];
+  if (ev.type === "chat.reported") mod.queue = mod.queue.map((q) => (q.message.id === ev.message_id ? { ...q, reports: ev.reports } : q));
+  if (ev.type === "mod.reviewed") mod.queue = mod.queue.filter((q) => q.message.id !== ev.message_id);
+  if (ev.type.startsWith("chat.held") || ev.type === "chat.reported" || ev.type === "mod.reviewed") renderQueue();
   if (ev.type.startsWith("mod.") || ev.type === "room.status") renderModeration();
   renderAllHost();
 }
@@ -174,7 +183,23 @@ function renderModeration() {
       userId, el("button", { type: "submit", "data-testid": "appoint" }, t("appoint"))),
     ...list(t("moderators"), mod.moderators, "mod.dismiss", t("dismiss"), "moderators"),
     ...list(t("banned_list"), mod.banned, "mod.unban", t("unban"), "banned"),
-    ...list(t("timed_out_list"), Object.keys(mod.timed_out), "mod.untimeout", t("untimeout"), "timed-out"));
+    ...list(t("timed_out_list"), Object.keys(mod.timed_out), "mod.untimeout", t("untimeout"), "timed-out"),
+    ...list(t("shadow_list"), mod.shadow_muted, "mod.shadow_unmute", t("shadow_unmute"), "shadow-muted"));
+  const threshold = el("input", { type: "number", min: 1, max: 100, value: mod.report_threshold, class: "qty", "aria-label": t("report_threshold"), "data-testid": "report-threshold" });
+  modBox.prepend(el("div", { class: "row2" }, el("label", {}, t("report_threshold"), " ", threshold),
+    el("button", { type: "button", "data-testid": "set-threshold", onclick: async () => say(await client.ask("mod.report_threshold", { reports: Number(threshold.value) }), `${t("report_threshold")} ✓`) }, t("apply"))));
+}
+
+// --- the review queue: held and reported messages, oldest first -----------------------
+const queueList = el("ol", { class: "queue", "data-testid": "review-queue" });
+function renderQueue() {
+  queueList.replaceChildren(...(mod.queue.length ? mod.queue.map((q) => el("li", { "data-testid": "queue-item", "data-message": q.message.id },
+    el("span", { class: "kind" }, t(`kind_${q.kind}`)), el("strong", {}, q.message.user.name),
+    el("span", { class: "muted" }, `${why(q.reasons)}${q.reports ? ` · ${q.reports} ⚑` : ""}`),
+    el("span", { class: "qtext" }, q.message.text),
+    el("button", { type: "button", class: "primary", "data-testid": "approve", onclick: async () => say(await client.ask("mod.approve", { message_id: q.message.id }), `${t("approve")} ✓`) }, t("approve")),
+    el("button", { type: "button", class: "danger", "data-testid": "reject", onclick: async () => say(await client.ask("mod.reject", { message_id: q.message.id }), `${t("reject")} ✓`) }, t("reject"))))
+    : [el("li", { class: "muted" }, t("queue_empty"))]));
 }
 
 function renderAllHost() {
@@ -187,8 +212,9 @@ document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" 
 document.getElementById("app").replaceChildren(
   el("div", { class: "col", tabindex: 0, role: "region", "aria-label": t("viewers") }, el("div", { class: "preview" }, p.stage), tiles, box(t("affiliates"), affiliates)),
   el("div", { class: "col chatcol" }, el("section", { class: "panelbox chatcol", "aria-label": t("chat") }, el("h2", {}, t("chat")), p.banner, p.chat, el("div", { class: "bottom" }, p.composer, p.reactions))),
-  el("div", { class: "col controls" }, box(t("catalog"), catalogList), box(t("running"), p.offers), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
+  el("div", { class: "col controls" }, box(t("review_queue"), queueList), box(t("catalog"), catalogList), box(t("running"), p.offers), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
 view.onCommerce = () => renderCatalog();
 renderModeration();
+renderQueue();
 loadCatalog();
 client.connect();

@@ -35,6 +35,10 @@ const STRINGS = {
     m_pin: "Pin", m_offer: "Offer", m_poll: "Poll", m_giveaway: "Giveaway", m_spike: "Spike", m_auction: "Auction",
     role_host: "Host", role_moderator: "Mod", role_brand: "Brand", role_affiliate: "Partner",
     badge_first_purchase: "First purchase", badge_top_supporter: "Top supporter", badge_regular: "Regular",
+    rules: "Community rules", accept_rules: "I accept the rules", rules_accepted: "Thanks — you can chat now", read_rules: "Read the rules",
+    held: "Waiting for review", rejected_note: "Removed by a moderator", blocked_note: "Not posted", report: "Report", reported: "Reported — thanks, a moderator will look",
+    review_queue: "Review queue", queue_empty: "Nothing to review.", approve: "Approve", reject: "Reject", kind_held: "Held", kind_reported: "Reported",
+    shadow_mute: "Shadow-mute", shadow_unmute: "Unmute", shadow_list: "Shadow-muted", report_threshold: "Reports to hide", shadowed: "shadow-muted",
     error_generic: "Something went wrong — try again",
     thinned: "Chat is busy: showing some of the messages",
   },
@@ -73,6 +77,10 @@ const STRINGS = {
     m_pin: "Sematan", m_offer: "Penawaran", m_poll: "Polling", m_giveaway: "Giveaway", m_spike: "Lonjakan", m_auction: "Lelang",
     role_host: "Host", role_moderator: "Mod", role_brand: "Brand", role_affiliate: "Mitra",
     badge_first_purchase: "Pembelian pertama", badge_top_supporter: "Pendukung utama", badge_regular: "Pelanggan setia",
+    rules: "Aturan komunitas", accept_rules: "Saya setuju dengan aturannya", rules_accepted: "Terima kasih — sekarang kamu bisa mengobrol", read_rules: "Baca aturannya",
+    held: "Menunggu ditinjau", rejected_note: "Dihapus oleh moderator", blocked_note: "Tidak terkirim", report: "Laporkan", reported: "Dilaporkan — terima kasih, moderator akan memeriksa",
+    review_queue: "Antrean tinjauan", queue_empty: "Tidak ada yang perlu ditinjau.", approve: "Setujui", reject: "Tolak", kind_held: "Ditahan", kind_reported: "Dilaporkan",
+    shadow_mute: "Bisukan diam-diam", shadow_unmute: "Batalkan", shadow_list: "Dibisukan diam-diam", report_threshold: "Laporan untuk menyembunyikan", shadowed: "dibisukan diam-diam",
     error_generic: "Terjadi kesalahan — coba lagi",
     thinned: "Obrolan ramai: menampilkan sebagian pesan",
   },
@@ -88,6 +96,7 @@ const REASONS = {
     not_eligible: "You're not eligible for this one", key_reused: "Request reused — try again", unauthorized: "Sign in again to do that",
     room_not_live: "The show hasn't started yet", room_ended: "The show has ended", not_found: "It's gone", invalid: "Check the values and try again",
     bad_request: "Something went wrong — reload the page", too_large: "That's too large", disconnected: "Not connected — it will be sent when we reconnect",
+    blocked: "Not posted: it breaks the community rules", rules_not_accepted: "Accept the community rules to chat",
   },
   id: {
     sold_out: "Habis — tunggu promo berikutnya", not_enough_stock: "Stok tidak cukup: kurangi jumlahnya", limit_reached: "Kamu sudah mencapai batas untuk penawaran ini",
@@ -97,12 +106,26 @@ const REASONS = {
     not_eligible: "Kamu tidak memenuhi syarat", key_reused: "Permintaan dipakai ulang — coba lagi", unauthorized: "Masuk lagi untuk melakukannya",
     room_not_live: "Siaran belum dimulai", room_ended: "Siaran sudah berakhir", not_found: "Sudah tidak ada", invalid: "Periksa isiannya lalu coba lagi",
     bad_request: "Terjadi kesalahan — muat ulang halaman", too_large: "Terlalu besar", disconnected: "Tidak tersambung — akan dikirim saat tersambung lagi",
+    blocked: "Tidak terkirim: melanggar aturan komunitas", rules_not_accepted: "Setujui aturan komunitas untuk mengobrol",
   },
+};
+
+// Why automatic moderation or reports held or blocked a message (stable codes, docs/moderation.md).
+const WHY = {
+  en: { link: "a link", word_list: "a word that isn't allowed here", spam_repeat: "repeated text", caps: "too many capitals", emoji_flood: "too many emoji",
+    mention_flood: "too many mentions", phone_number: "a phone number", scam: "a scam pattern", new_user_link: "a link from a new account", toxicity: "hurtful language", reports: "reports from viewers" },
+  id: { link: "tautan", word_list: "kata yang tidak diizinkan", spam_repeat: "teks berulang", caps: "terlalu banyak huruf kapital", emoji_flood: "terlalu banyak emoji",
+    mention_flood: "terlalu banyak sebutan", phone_number: "nomor telepon", scam: "pola penipuan", new_user_link: "tautan dari akun baru", toxicity: "bahasa yang menyakitkan", reports: "laporan penonton" },
 };
 
 export const lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("id") ? "id" : "en";
 export const locale = lang === "id" ? "id-ID" : "en-US";
 export const t = (key, vars = {}) => (STRINGS[lang][key] ?? STRINGS.en[key] ?? key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
 // Never the server's English message: a code we don't know reads as the generic, actionable line.
-export const reason = (error) => REASONS[lang][error?.code] ?? t("error_generic");
+export const reason = (error) => {
+  const text = REASONS[lang][error?.code] ?? t("error_generic");
+  return error?.reasons?.length ? `${text} (${why(error.reasons)})` : text;
+};
+/** Reason codes as words: "a link, repeated text". */
+export const why = (codes) => (codes ?? []).map((c) => WHY[lang][c] ?? WHY.en[c] ?? c).join(", ");
 document.documentElement.lang = lang;

@@ -2,7 +2,7 @@
 // wants (the viewer over a vertical video, the host console in columns, the replay beside
 // a scrubber). Everything a user wrote goes in with textContent (el()).
 import { clock, el, formatPrice } from "./live.js";
-import { lang, reason, t } from "./i18n.js";
+import { lang, reason, t, why } from "./i18n.js";
 import { commerceParts } from "./shop-view.js";
 import { communityParts } from "./community-view.js";
 
@@ -67,6 +67,7 @@ export class RoomView {
     this.drawStage(room);
     this.messages.clear();
     this.parts.chat.replaceChildren();
+    this.renderRules();
     for (const m of room.messages) this.addMessage(m);
     this.renderAll();
   }
@@ -114,6 +115,13 @@ export class RoomView {
       case "giveaway.entries": Object.assign(this.giveaways.get(ev.giveaway_id) ?? {}, { entrants: ev.entrants }); this.renderCommunity(); break;
       case "giveaway.drawn": Object.assign(this.giveaways.get(ev.giveaway_id) ?? {}, { entrants: ev.entrants, drawn: ev.winners }); this.renderCommunity(); break;
       case "points.awarded": if (ev.user_id === this.me?.id) { this.myPoints = ev.points; this.myBadges = ev.badges; this.renderStatus(); } break;
+      case "chat.held": if (ev.message.user.id === this.me?.id && !this.host) this.addMessage(ev.message, { held: ev.reasons }); break;
+      case "chat.blocked": if (ev.user.id === this.me?.id && !this.host) this.say(`${t("blocked_note")}: ${why(ev.reasons)}`); break;
+      case "chat.rejected": this.markRejected(ev.message_id, ev.reason); break;
+      case "chat.hidden": { const li = this.messages.get(ev.message_id); if (li) li.hidden = true; break; }
+      case "chat.restored": { const li = this.messages.get(ev.message.id); if (li) li.hidden = false; else this.addMessage(ev.message); break; }
+      case "chat.shadowed": if (this.host) this.addMessage(ev.message, { shadowed: true }); break;
+      case "rules.changed": room.rules = ev.rules; this.renderRules(); break;
       case "chat.thinned": this.thinned = ev.thinned; this.say(ev.thinned ? t("thinned") : "", "ok"); break;
       case "error": this.say(reason(ev.error)); break;
     }
@@ -171,13 +179,16 @@ export class RoomView {
     this.parts.status.replaceChildren(el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, watching, points));
   }
 
-  addMessage(m) {
+  addMessage(m, { held = null, shadowed = false } = {}) {
     const own = m.user.id === this.me?.id;
+    const existing = this.messages.get(m.id);
+    if (existing) { existing.classList.remove("held"); existing.querySelector(".held-note")?.remove(); existing.hidden = false; return; } // a held line approved
     const role = STAFF.includes(m.user.role) || m.user.role === "affiliate" ? el("span", { class: `role role-${m.user.role}` }, t(`role_${m.user.role}`)) : null;
     const badges = (m.user.badges ?? []).map((b) => el("span", { class: "user-badge", title: t(`badge_${b}`), "aria-label": t(`badge_${b}`) }, BADGE_ICON[b] ?? "🏅"));
     const replyTo = m.reply_to ? el("span", { class: "reply-to" }, `↪ ${this.messages.get(m.reply_to)?.dataset.name ?? ""} `) : null;
-    const item = el("li", { "data-id": m.id, "data-name": m.user.name, class: own ? "own" : "" }, replyTo, role,
-      el("span", { class: "name" }, m.user.name), ...badges, " ", el("span", { class: "text" }, m.text), this.modActions(m));
+    const note = held ? el("em", { class: "held-note", "data-testid": "held-note" }, ` ⏳ ${t("held")} (${why(held)})`) : shadowed ? el("em", { class: "held-note" }, ` (${t("shadowed")})`) : null;
+    const item = el("li", { "data-id": m.id, "data-name": m.user.name, class: `${own ? "own" : ""} ${held ? "held" : ""}` }, replyTo, role,
+      el("span", { class: "name" }, m.user.name), ...badges, " ", el("span", { class: "text" }, m.text), note, this.modActions(m), this.reportButton(m));
     this.messages.set(m.id, item);
     this.parts.chat.append(item);
     while (this.parts.chat.children.length > MAX_CHAT) this.parts.chat.firstElementChild.remove();
@@ -194,7 +205,44 @@ export class RoomView {
     return el("span", { class: "mod" },
       el("button", { type: "button", "aria-label": `${t("delete")}: ${m.user.name}`, onclick: act("chat.delete", { message_id: m.id }, `${t("delete")} ✓`) }, t("delete")),
       el("button", { type: "button", "aria-label": `${t("timeout")}: ${m.user.name}`, onclick: act("mod.timeout", { user_id: m.user.id, seconds: 300 }, `${m.user.name}: ${t("timeout")} 5:00 ✓`) }, t("timeout")),
-      el("button", { type: "button", "aria-label": `${t("ban")}: ${m.user.name}`, onclick: act("mod.ban", { user_id: m.user.id }, `${m.user.name}: ${t("ban")} ✓`) }, t("ban")));
+      el("button", { type: "button", "aria-label": `${t("ban")}: ${m.user.name}`, onclick: act("mod.ban", { user_id: m.user.id }, `${m.user.name}: ${t("ban")} ✓`) }, t("ban")),
+      el("button", { type: "button", "aria-label": `${t("shadow_mute")}: ${m.user.name}`, onclick: act("mod.shadow_mute", { user_id: m.user.id }, `${m.user.name}: ${t("shadow_mute")} ✓`) }, t("shadow_mute")));
+  }
+
+  /** Viewers report others' lines (not staff's): enough distinct reports hide a line until staff review it. */
+  reportButton(m) {
+    if (this.host || this.replay || this.guest || m.user.id === this.me?.id || STAFF.includes(m.user.role)) return null;
+    return el("button", { type: "button", class: "report", "aria-label": `${t("report")}: ${m.user.name}`, title: t("report"), onclick: async () => {
+      const reply = await this.client.ask("chat.report", { message_id: m.id });
+      this.say(reply.ok || reply.error.code === "conflict" ? t("reported") : reason(reply.error), reply.ok ? "ok" : "error");
+    } }, "⚑");
+  }
+
+  markRejected(id, why_) {
+    this.say(`${t("rejected_note")}${why_ ? `: ${why_}` : ""}`);
+    const li = this.messages.get(id);
+    if (!li) return;
+    li.classList.add("rejected");
+    li.querySelector(".held-note")?.remove();
+    li.append(el("em", { class: "held-note", "data-testid": "rejected-note" }, ` — ${t("rejected_note")}${why_ ? `: ${why_}` : ""}`));
+  }
+
+  /** The rules in force, at the top of the chat; a sheet to read (and accept) them. */
+  renderRules() {
+    const rules = this.room?.rules;
+    this.rulesLine?.remove();
+    this.rulesLine = null;
+    this.parts.rulesText?.replaceChildren(rules ? rules.text : "");
+    if (!rules || this.replay) return;
+    this.rulesLine = el("li", { class: "system", "data-testid": "rules-line" }, "📜 ", el("button", { type: "button", class: "link", onclick: () => this.parts.openSheet?.("rules") }, t("read_rules")));
+    this.parts.chat.prepend(this.rulesLine);
+  }
+
+  async acceptRules() {
+    if (this.needsSignIn()) return;
+    const reply = await this.client.ask("rules.accept");
+    this.say(reply.ok ? t("rules_accepted") : reason(reply.error), reply.ok ? "ok" : "error");
+    if (reply.ok) { this.rulesAccepted = true; this.parts.closeSheet?.(); }
   }
 
   tick() {
@@ -239,6 +287,7 @@ export class RoomView {
     if (!reply.ok) {
       this.say(reason(reply.error));
       if (reply.error.code === "disconnected") this.post(text);
+      if (reply.error.code === "rules_not_accepted") { this.pendingRulesText = text; this.parts.openSheet?.("rules"); }
     }
   }
 

@@ -30,7 +30,7 @@ const view = new RoomView({ client, embed });
 const p = view.parts;
 
 // --- the sheets: one open at a time on a phone, docked side by side on a desktop -------
-const panel = el("aside", { class: "panel", "data-testid": "panel", "data-open": "" }, p.bag, p.orders, p.poll, p.qa, p.giveaway, p.product, p.guest);
+const panel = el("aside", { class: "panel", "data-testid": "panel", "data-open": "" }, p.bag, p.orders, p.poll, p.qa, p.giveaway, p.product, p.rules, p.guest);
 const scrim = el("div", { class: "scrim", "aria-hidden": "true", onclick: () => closeSheet() });
 let opener = null;
 p.openSheet = (name) => {
@@ -39,6 +39,7 @@ p.openSheet = (name) => {
   document.body.dataset.sheet = name;
   panel.querySelector(`[data-sheet=${name}]`)?.focus();
 };
+p.closeSheet = () => closeSheet();
 function closeSheet() {
   panel.dataset.open = "";
   document.body.dataset.sheet = "";
