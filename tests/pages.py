@@ -53,6 +53,14 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")  # as a stream's CDN does: hls.js fetches the playlist with XHR
+        super().end_headers()
+
+    def handle(self) -> None:
+        with contextlib.suppress(ConnectionError):  # a player drops a request it no longer needs
+            super().handle()
+
     def send_head(self) -> Any:
         match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
         path = Path(self.translate_path(self.path))

@@ -59,3 +59,28 @@ async def test_the_viewer_loads_in_under_a_second_on_3g(site: Site, browser: Bro
     assert shown < 1500, shown  # and the room itself (a WebSocket round trip more) follows at once
     await api.http.aclose()
     assert errors == []
+
+
+async def test_hls_js_is_loaded_only_for_a_stream_that_needs_it(site: Site, browser: Browser) -> None:
+    (site.folder / "live.m3u8").write_text("#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:4\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:4.0,\nshow.wav\n")
+    api = await open_show(site, "plain")  # plays the recording as it is
+    staff = {"authorization": f"Bearer {token('acme', '*', 'brand')}"}
+    body = {"id": "stream", "title": "Batik night", "brand_id": "acme", "host_id": "host1", "playback_url": f"{site.media}/live.m3u8"}
+    assert (await api.http.post("/v1/rooms", json=body, headers=staff)).status_code == 201
+    errors: list[str] = []
+    plain = await new_page(browser, f"{site.nodes[0].url}/viewer.html?room=plain", errors, "phone")
+    await expect(plain.get_by_test_id("video")).to_have_attribute("src", f"{site.media}/show.wav")
+    assert not await plain.evaluate("performance.getEntriesByType('resource').some((r) => r.name.includes('hls'))")
+    native = await new_page(browser, f"{site.nodes[0].url}/viewer.html?room=stream", errors, "phone")  # this Chromium plays HLS itself
+    if await native.evaluate("!!document.createElement('video').canPlayType('application/vnd.apple.mpegurl')"):
+        await expect(native.get_by_test_id("video")).to_have_attribute("src", f"{site.media}/live.m3u8")
+        assert not await native.evaluate("performance.getEntriesByType('resource').some((r) => r.name.includes('hls.light'))")
+    # A browser without native HLS (most desktop browsers until recently): hls.js, vendored, loaded then.
+    stream = await new_page(browser, "about:blank", errors, "phone")
+    await stream.add_init_script("const can = HTMLMediaElement.prototype.canPlayType; HTMLMediaElement.prototype.canPlayType = function (t) { return /mpegurl/i.test(t) ? '' : can.call(this, t); };")
+    await stream.goto(f"{site.nodes[0].url}/viewer.html?room=stream")
+    await expect(stream.get_by_test_id("video")).to_have_attribute("src", re.compile(r"^blob:"))  # hls.js feeds the <video> through Media Source Extensions
+    assert await stream.evaluate("performance.getEntriesByType('resource').some((r) => r.name.endsWith('/vendor/hls.light.min.js'))")
+    assert await stream.evaluate("performance.getEntriesByType('resource').some((r) => r.name.endsWith('/live.m3u8'))")
+    await api.http.aclose()
+    assert [e for e in errors if "hls" not in e.lower()] == []
