@@ -86,7 +86,7 @@ function renderNumbers() {
   const revenue = {};
   for (const s of Object.values(sales)) for (const [c, v] of Object.entries(s.revenue ?? {})) revenue[c] = (revenue[c] ?? 0) + v;
   const tile = (label, value, testid) => el("div", { class: "tile" }, el("dt", {}, label), el("dd", { "data-testid": testid }, value));
-  tiles.replaceChildren(tile(t("viewers"), String(view.viewers ?? 0), "viewer-count"), tile(t("claims"), String(claimed), "claimed-units"),
+  tiles.replaceChildren(tile(t("viewers_chart"), String(view.viewers ?? 0), "viewer-count"), tile(t("claims"), String(claimed), "claimed-units"),
     tile(t("revenue"), money(revenue), "revenue"), tile(t("questions"), String([...view.questions.values()].filter((q) => !q.answered).length), "open-questions"));
   const rows = Object.entries(sales).filter(([, s]) => s.units || s.reserved_units);
   affiliates.replaceChildren(...(rows.length ? rows.map(([aff, s]) => {
