@@ -12,7 +12,7 @@ from playwright.async_api import Browser, Frame, Page, expect
 from tests.harness import Client, bearer, eventually, token
 from tests.pages import Site, axe, new_page, open_show, shot
 
-MERCHANT_PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>Toko Acme</title><link rel="icon" href="data:,"></head>
+MERCHANT_PAGE = """<!doctype html><html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Toko Acme</title><link rel="icon" href="data:,"></head>
 <body><h1>Toko Acme</h1><ol id="log"></ol>
 <script src="{live}/embed.js" data-room="{room}" data-lang="id" data-token="{token}" async></script>
 <script>

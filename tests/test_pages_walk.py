@@ -12,6 +12,7 @@ from playwright.async_api import Browser, Page, expect
 
 from tests.harness import LiveServer, bearer, token
 from tests.pages import ARTIFACTS, CATALOG, SIZES, axe, new_page, shot, static_site, write_media
+from tests.test_embed_replay_e2e import MERCHANT_PAGE
 
 WORDS = {"en": {"send": "Send", "claim": "Claim", "go_live": "Go live", "sessions": "Sessions"},
          "id": {"send": "Kirim", "claim": "Ambil", "go_live": "Mulai siaran", "sessions": "Sesi"}}
@@ -89,7 +90,8 @@ async def test_every_page_at_both_sizes_in_both_languages(tmp_path: Path, browse
     errors: list[str] = []
     violations: list[str] = []
     with static_site(tmp_path / "www") as media:
-        srv = LiveServer(tmp_path, LIVE_MEDIA_ORIGINS=json.dumps([media]), LIVE_SAMPLE_SECONDS="0.5").start()
+        merchant = media.replace("127.0.0.1", "localhost")
+        srv = LiveServer(tmp_path, LIVE_MEDIA_ORIGINS=json.dumps([media]), LIVE_SAMPLE_SECONDS="0.5", LIVE_EMBED_ANCESTORS=json.dumps({"acme": [merchant]})).start()
         try:
             async with httpx.AsyncClient(base_url=srv.url) as http:
                 await seed(http, media)
@@ -107,6 +109,12 @@ async def test_every_page_at_both_sizes_in_both_languages(tmp_path: Path, browse
                         await shot(console, f"walk/host-{size}-{lang}")
                         violations += await axe(console, f"host {size} {lang}")
                         await console.context.close()
+                        (tmp_path / "www" / f"shop-{lang}.html").write_text(MERCHANT_PAGE.format(live=srv.url, room="shop", token=token(f"sari-{size}", "shop", name="Sari")).replace('data-lang="id"', f'data-lang="{lang}"'))
+                        shop = await new_page(browser, f"{merchant}/shop-{lang}.html", errors, size)
+                        await expect(shop.locator("#log")).to_contain_text("ready")
+                        await expect(shop.frame_locator("iframe").get_by_test_id("product-card")).to_contain_text(WORDS[lang]["claim"])
+                        await shot(shop, f"walk/embed-{size}-{lang}")
+                        await shop.context.close()
                 assert (await http.post("/v1/rooms/shop/end", headers=bearer(token("acme", "*", "brand")))).status_code == 200
                 for lang in ("en", "id"):
                     for size in SIZES:
