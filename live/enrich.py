@@ -2,18 +2,21 @@
 
 The fold does no I/O, so the server puts into each command what it needs from SQL:
 the catalog product a pin or an offer names, the brand badges a user earned across
-sessions and whether they accepted the brand's rules (on their actor), and whether the
-brand made them a moderator of all its rooms (their actor's role). Every adapter calls
-these, so the log holds all a re-fold needs.
+sessions and whether they accepted the brand's rules (on their actor), whether the
+brand made them a moderator of all its rooms (their actor's role), and automatic
+moderation's verdict on a chat post. Every adapter calls these, so the log holds all a
+re-fold needs.
 """
 
 import dataclasses
 import logging
 import time
 
+from live.automod import edge as automod
 from live.errors import NotFound
+from live.room.runtime import RoomRuntime
 from live.store import Store
-from live.wire.client import CatalogRequest, PinProduct
+from live.wire.client import CatalogRequest, PinProduct, PostChat
 from rooms import commands as c
 from rooms.fold import RULES
 from rooms.moderation import APPOINTABLE
@@ -97,3 +100,8 @@ class BrandModerators:
             logger.warning("brand moderator lookup failed", exc_info=True)
             return actor
         return dataclasses.replace(actor, role=Role.MODERATOR) if moderates else actor
+
+
+async def chat_command(store: Store, rt: RoomRuntime, actor: c.Actor, request: PostChat) -> c.ChatPost:
+    """A client's post as the log records it: with the verdict automatic moderation gave it."""
+    return await automod.for_store(store).post(rt, actor, request)

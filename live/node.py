@@ -311,6 +311,8 @@ class Node:
 
 
 async def purge_expired(store: Store, retention_days: dict[str, int]) -> dict[str, list[str]]:
-    """Apply each brand's retention: the sessions purged, per brand."""
+    """Apply each brand's retention (``*``: every other brand and the brandless rooms): the
+    sessions purged, per brand."""
     now = int(time.time() * 1000)
-    return {brand: await store.purge(brand, now - days * 86_400_000) for brand, days in retention_days.items()}
+    named = [b for b in retention_days if b != "*"]
+    return {brand: await store.purge(None if brand == "*" else brand, now - days * 86_400_000, others_than=named) for brand, days in retention_days.items()}

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = 20.0  # WebSocket-level keepalive ping interval (and pong timeout)
     # Brand server-to-server access: API key -> brand id (JSON in LIVE_BRAND_API_KEYS).
     brand_api_keys: dict[str, str] = Field(default_factory=dict)
+    # The platform's back office (JSON list in LIVE_ADMIN_API_KEYS): any person's data, export
+    # and erasure (docs/privacy.md); nothing else.
+    admin_api_keys: list[str] = Field(default_factory=list)
     # Days a brand's ended sessions keep their log, transcript and stats (JSON, brand -> days);
     # orders are the ledger and stay. Applied hourly by every node, or now by `live purge`.
     retention_days: dict[str, int] = Field(default_factory=dict)

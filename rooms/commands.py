@@ -99,6 +99,9 @@ class RoomEnd:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatPost:
+    """Built by the server from a client's ``chat.post`` (``live.wire.client.PostChat``),
+    with automatic moderation's verdict on the text; a client can never set it."""
+
     type: Literal["chat.post"] = "chat.post"
     text: str
     reply_to: int | None = None  # message id (the seq of the post replied to)
@@ -321,9 +324,18 @@ class RoomTick:
     type: Literal["room.tick"] = "room.tick"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrivacyErase:
+    """A person's data is erased (docs/privacy.md): the room's state names them ``alias``
+    from here on, their messages and questions read "[removed]". Appended by the server."""
+
+    type: Literal["privacy.erase"] = "privacy.erase"
+    user_id: UserId
+    alias: UserId
+
+
 ClientCommand = (
-    ChatPost
-    | ChatDelete
+    ChatDelete
     | ChatPin
     | ChatUnpin
     | ModTimeout
@@ -357,7 +369,7 @@ ClientCommand = (
     | GiveawayDraw
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet | PrivacyErase
 Command = ClientCommand | ServerCommand
 
 

@@ -11,7 +11,7 @@ live with their feature, one module each.
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms import chat, commerce, conduct, giveaways, lifecycle, moderation, polls, products, questions, review
+from rooms import chat, commerce, conduct, erasure, giveaways, lifecycle, moderation, polls, products, questions, review
 from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Code, Rejection
@@ -76,6 +76,7 @@ _RULES = (
     Rule(c.GiveawayStart, STAFF, room_live, giveaways.check_start, giveaways.apply_start),
     Rule(c.GiveawayEnter, WRITERS, room_live, giveaways.check_enter, giveaways.apply_enter),
     Rule(c.GiveawayDraw, STAFF, room_live, giveaways.check_draw, giveaways.apply_draw),
+    Rule(c.PrivacyErase, _SYSTEM, room_exists, erasure.check_erase, erasure.apply_erase),  # docs/privacy.md
 )
 RULES: dict[type[c.Command], Rule[Any]] = {rule.command: rule for rule in _RULES}
 

@@ -44,8 +44,6 @@ def room_id(request: pytest.FixtureRequest) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", request.node.name)[:60]
 
 
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh database on the local PostgreSQL (127.0.0.1:5432, user postgres, trust) for this run."""

@@ -59,9 +59,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         env = os.environ | self.env
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - the server writes to it until stop() closes it
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "live.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
-        )
+        self.proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

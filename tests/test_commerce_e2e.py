@@ -164,9 +164,7 @@ async def test_a_flash_offer_sells_once_and_hands_off_to_checkout(shop: LiveServ
     await late.wait_for(lambda: any(m["available"] == 1 for m in late.events("offer.stock")), timeout=10)
     assert (await ben.request("order.cancel", reservation_id=b1["result"]["reservation_id"]))["error"]["code"] == "conflict"
 
-    orders = await eventually(
-        lambda: api.http.get(f"/v1/rooms/{room_id}/orders", headers=merchant), lambda r: [o["status"] for o in r.json()["orders"]] == ["paid", "expired"]
-    )
+    orders = await eventually(lambda: api.http.get(f"/v1/rooms/{room_id}/orders", headers=merchant), lambda r: [o["status"] for o in r.json()["orders"]] == ["paid", "expired"])
     rows = orders.json()["orders"]
     assert [(o["user_id"], o["units"], o["affiliate_id"]) for o in rows] == [("ana", 2, "aff-7"), ("ben", 1, None)]
     # Every transition reached the checkout too, in the order the room's log made them.

@@ -20,7 +20,7 @@ SAMPLES = [
     p.Hello(token="t", since=4, epoch="ep"),
     p.Ping(),
     p.React(kind="heart"),
-    c.ChatPost(text="hi", reply_to=3),
+    p.PostChat(text="hi", reply_to=3),
     c.ChatDelete(message_id=3),
     c.ChatPin(message_id=3),
     c.ChatUnpin(),
@@ -74,7 +74,17 @@ def test_events_are_the_same_in_both_encodings() -> None:
     user = e.UserRef(id="u", name="Ü", role=Role.VIEWER, tier="gold")
     msg = e.Message(id=7, user=user, text="héllo <b>", ts=5, reply_to=None)
     entry = c.Entry(seq=7, ts=5, actor=c.Actor(user_id="u", name="Ü", role=Role.VIEWER), command=c.ChatPost(text="x"))
-    for event in [e.ChatMessage(message=msg), e.ChatDeleted(message_id=7, by="u"), e.ChatPinned(message=msg), e.ChatUnpinned(message_id=7), e.UserTimedOut(user_id="u", until=9), e.UserBanned(user_id="u"), e.UserUnbanned(user_id="u"), e.SlowModeChanged(seconds=3), e.RoomStatusChanged(status="live")]:
+    for event in [
+        e.ChatMessage(message=msg),
+        e.ChatDeleted(message_id=7, by="u"),
+        e.ChatPinned(message=msg),
+        e.ChatUnpinned(message_id=7),
+        e.UserTimedOut(user_id="u", until=9),
+        e.UserBanned(user_id="u"),
+        e.UserUnbanned(user_id="u"),
+        e.SlowModeChanged(seconds=3),
+        e.RoomStatusChanged(status="live"),
+    ]:
         m = EventMessage(entry.seq, entry.ts, event)
         as_json = orjson.loads(codec.frame(Format.JSON, [codec.encode(Format.JSON, m)]))
         as_mp = msgpack.unpackb(codec.frame(Format.MSGPACK, [codec.encode(Format.MSGPACK, m)]))
@@ -91,7 +101,10 @@ def test_batched_frame_is_an_array_of_the_encoded_messages() -> None:
 
 def test_replies_leave_out_what_they_do_not_carry() -> None:
     for fmt in Format:
-        decoded = [orjson.loads(d) if fmt is Format.JSON else msgpack.unpackb(d) for d in (codec.encode(fmt, Reply.success(1)), codec.encode(fmt, Reply.failure("a", "sold_out", "gone", 50)), codec.encode(fmt, Reply.failure("b", "banned", "no")))]
+        decoded = [
+            orjson.loads(d) if fmt is Format.JSON else msgpack.unpackb(d)
+            for d in (codec.encode(fmt, Reply.success(1)), codec.encode(fmt, Reply.failure("a", "sold_out", "gone", 50)), codec.encode(fmt, Reply.failure("b", "banned", "no")))
+        ]
         assert decoded == [
             {"type": "reply", "id": 1, "ok": True, "result": {}},
             {"type": "reply", "id": "a", "ok": False, "error": {"code": "sold_out", "message": "gone", "retry_after_ms": 50}},

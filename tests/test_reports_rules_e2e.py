@@ -40,6 +40,7 @@ async def test_reports_hide_a_message_until_staff_review_it(server: LiveServer, 
     deleted = await late.wait_for(lambda: late.events("chat.deleted"))
     assert deleted[0]["message_id"] == again
     assert (await ana.wait_for(lambda: ana.events("chat.rejected")))[0]["reason"] == "insults"
+
     def texts(rows: list[dict[str, object]]) -> list[object]:
         return [r["message"]["text"] for r in rows if r["type"] == "chat.message"]  # type: ignore[index]
 

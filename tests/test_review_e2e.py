@@ -150,7 +150,15 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     want = ["brand.appoint", "chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject", "brand.dismiss"]
     log = await eventually(lambda: api.http.get("/v1/brands/acme/moderation-log", params={"identify": "1"}, headers=PII), lambda r: [a["action"] for a in r.json()["actions"]][-7:] == want)
     actions = log.json()["actions"][-7:]
-    assert [(a["user"]["id"], a["user"]["role"]) for a in actions] == [("acme-staff", "brand"), ("mia", "moderator"), ("mia", "moderator"), ("mia", "moderator"), ("automod", "system"), ("mia", "moderator"), ("acme-staff", "brand")]
+    assert [(a["user"]["id"], a["user"]["role"]) for a in actions] == [
+        ("acme-staff", "brand"),
+        ("mia", "moderator"),
+        ("mia", "moderator"),
+        ("mia", "moderator"),
+        ("automod", "system"),
+        ("mia", "moderator"),
+        ("acme-staff", "brand"),
+    ]
     assert actions[2]["reason"] == "spam" and actions[2]["user_id"] == "spammer" and actions[2]["room_id"] == room_id
     assert actions[4]["reason"] == "link" and actions[4]["user_id"] == "spammer" and actions[5]["user_id"] == "spammer" and actions[5]["reason"] == "link spam"
     assert all(isinstance(a["ts"], int) for a in actions)

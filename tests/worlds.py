@@ -59,7 +59,6 @@ class MemoryWorld(World):
 
 
 class RedisWorld(World):
-
     def __init__(self, server: RedisServer) -> None:
         super().__init__()
         self.url = server.url

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
-from live.http import commerce, community, openapi, rooms, sessions
+from live.http import automod, commerce, community, openapi, people, rooms, sessions
 from live.http.common import AFTER, EVENT_TYPES, Auth, Endpoint, bind, error_response
 from live.node import Node
 from rooms.errors import Code
@@ -30,7 +30,7 @@ PATH_PARAMS: dict[str, tuple[str, dict[str, Any]]] = {
     "owner": ("The catalog's owner: a brand, or a brandless host's user id.", {}),
     "reservation_id": ("The reservation: the seq of the claim that made it.", {}),
     "fmt": ("The export's format.", {"enum": list(sessions.EXPORT_FORMATS)}),
-    "user_id": ("The platform's user id.", {"minLength": 1, "maxLength": 128}),
+    "user_id": ("The platform's user id of the person (not a pseudonym).", {"maxLength": people.MAX_USER_ID}),
 }
 
 
@@ -135,7 +135,30 @@ TABLE: list[Endpoint] = [
         media=("application/json", "text/csv"),
     ),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/sessions", handler=sessions.brand_sessions, summary="The brand's sessions with their headline numbers", auth=CALLER),
-    Endpoint(method="POST", path="/v1/brands/{brand_id}/erase", handler=sessions.erase_user, summary="Erase a user from every persisted session of the brand", auth=CALLER, body=sessions.EraseUser),
+    Endpoint(method="GET", path="/v1/brands/{brand_id}/automod", handler=automod.get_policy, summary="The brand's automatic-moderation policy (the defaults until it sets one)", auth=CALLER),
+    Endpoint(method="PUT", path="/v1/brands/{brand_id}/automod", handler=automod.put_policy, summary="Replace the brand's automatic-moderation policy", auth=CALLER, body=automod.POLICY),
+    Endpoint(method="GET", path="/v1/me/data", handler=people.my_data, summary="Everything the server holds about the caller, across rooms and brands", auth=CALLER),
+    Endpoint(
+        method="DELETE",
+        path="/v1/me/data",
+        handler=people.erase_my_data,
+        summary="Erase the caller's data from every room (202: a room has not persisted it yet)",
+        auth=CALLER,
+        also=(202,),
+        errors=(503,),
+    ),
+    Endpoint(
+        method="GET", path="/v1/users/{user_id}/data", handler=people.user_data, summary="A person's data: the platform's admin key (every room) or a brand (its own rooms)", auth=CALLER, errors=(422,)
+    ),
+    Endpoint(
+        method="DELETE",
+        path="/v1/users/{user_id}/data",
+        handler=people.erase_user_data,
+        summary="Erase a person's data: the platform's admin key (every room) or a brand (its own rooms)",
+        auth=CALLER,
+        also=(202,),
+        errors=(422, 503),
+    ),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/leaderboard", handler=rooms.brand_leaderboard, summary="Top members across the brand's sessions"),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/orders", handler=commerce.list_orders, summary="Every reservation of the room", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/sales", handler=commerce.sales, summary="Units and revenue, in total, per product and per affiliate", auth=CALLER),

@@ -1,4 +1,4 @@
-"""Brands after the show: replay, exports, analytics, erasure.
+"""Brands after the show: replay, exports, analytics (a person's data and its erasure: ``people``).
 
 Access (``live.access``): only the room's tenant — its brand's staff or API key
 (``X-Api-Key``, configured in ``LIVE_BRAND_API_KEYS``), or the host of a brandless
@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -21,10 +20,10 @@ from live import access, modlog
 from live.access import RoomRef
 from live.auth import Identity
 from live.errors import NotFound
-from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam, identify, parse_body
+from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam, identify
 from live.log.serde import entries_from_dicts
 from live.node import Node
-from live.privacy import brand_pseudonyms, pseudonym
+from live.privacy import brand_pseudonyms
 from rooms.analytics import Samples, analyze, refold
 from rooms.events import STAFF_TYPES
 from rooms.types import RoomId
@@ -39,7 +38,6 @@ EXPORT_FILTERS = {
     "giveaways": ("giveaway.started", "giveaway.drawn"),
 }
 HIDDEN = STAFF_TYPES | {"chat.deleted"}
-ERASED = "[erased]"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = ("ndjson", "csv", "vtt")
 
@@ -50,12 +48,6 @@ INCLUDE = ListParam(name="include", choices=tuple(EXPORT_FILTERS), comma=True, d
 REPLAY_LIMIT = IntParam(name="limit", lo=1, hi=5000, default=500, description="At most this many events (a page never splits one entry's events).")
 REPLAY_FORMAT = TextParam(name="format", choices=("json", "ndjson"), description="`ndjson`: every event, streamed one JSON object a line, unpaged.")
 EXPORT_QUERY = (INCLUDE, EVENT_TYPES, FROM_MS, TO_MS, IDENTIFY)
-
-
-class EraseUser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    user_id: str = Field(min_length=1, max_length=256, description="the platform's user id (not the pseudonym)")
 
 
 async def _room_for(node: Node, request: Request) -> tuple[dict[str, Any], Identity]:
@@ -205,13 +197,3 @@ async def brand_sessions(node: Node, request: Request) -> Response:
             | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}}
         )
     return JSONResponse({"brand_id": brand_id, "sessions": sessions})
-
-
-async def erase_user(node: Node, request: Request) -> Response:
-    """Remove a user's text and identity from the brand's persisted sessions; counts stay."""
-    brand_id = request.path_params["brand_id"]
-    access.authorize_brand(await identify(node, request), brand_id)
-    user_id = (await parse_body(request, EraseUser)).user_id
-    alias = "erased:" + pseudonym(node.settings.pseudonym_key, brand_id, user_id)
-    changed = await node.store.erase_user(brand_id, user_id, alias, ERASED)
-    return JSONResponse({"brand_id": brand_id, "erased_as": alias, "rows": changed})

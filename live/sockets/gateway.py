@@ -27,11 +27,10 @@ from live.wire import client as w
 from live.wire.codec import decode, frame_of
 from live.wire.server import Reply, reply_to
 from rooms.chat import may_react
-from rooms.commands import ChatPost, RulesAccept
+from rooms.commands import RulesAccept
 from rooms.fold import Accepted
 from rooms.state import Status
 from rooms.types import RoomId
-from rooms.verdicts import ALLOW
 
 logger = logging.getLogger("live.gateway")
 
@@ -185,8 +184,8 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
             return Reply.success(rid)
         case w.PinProduct() | w.CreateOffer():
             command = await enrich.catalog_command(node.store, rt.state, msg)
-        case ChatPost():
-            command = dataclasses.replace(msg, verdict=ALLOW)  # automatic moderation's to judge, never the client's
+        case w.PostChat():
+            command = await enrich.chat_command(node.store, rt, member.actor, msg)
         case _:
             command = msg
     actor = await node.brand_moderators.actor_for(rt.state, member.actor, command, joined_as_staff=bool(member.staff))

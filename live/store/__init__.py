@@ -10,12 +10,14 @@
     stats     edge samples, unique viewers, a brand's rooms
     privacy   erasure of a user, retention purge, ``scrub``
     community a brand's rules and acceptances, brand moderators, brand-level moderation actions
+    automod   brands' automatic-moderation policies, when an author was first seen
 
 SQLite by default, PostgreSQL by URL; the same tables, created by Alembic migrations
 (``live/migrations``). Every write the persister makes is idempotent, so a batch
 written twice (a retry, or a second persister after a takeover) changes nothing.
 """
 
+from live.store.automod import AutomodStore
 from live.store.catalog import CatalogStore
 from live.store.community import CommunityStore
 from live.store.log import Batch, LogStore
@@ -29,5 +31,5 @@ from live.store.webhooks import WebhookStore
 __all__ = ["Batch", "Store", "metadata", "scrub"]
 
 
-class Store(LogStore, CatalogStore, OrderStore, WebhookStore, PointsStore, StatsStore, PrivacyStore, CommunityStore):
+class Store(LogStore, CatalogStore, OrderStore, WebhookStore, PointsStore, StatsStore, PrivacyStore, CommunityStore, AutomodStore):
     """The one store a node opens: every concern's methods over one shared engine."""

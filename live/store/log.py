@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore
 from live.store.orders import write_orders
 from live.store.points import write_members
+from live.store.privacy import erase_in_room, erasures_in
 from live.store.tables import entries, events, rooms
 from live.store.webhooks import write_outbox
 from rooms.events import STAFF_TYPES
@@ -84,7 +85,8 @@ async def _mark_deleted(conn: AsyncConnection, deletions: Sequence[tuple[str, in
 
 class LogStore(StoreBase):
     async def write_batch(self, batch: Batch) -> set[str]:
-        """One transaction: rooms, entries, events, orders and their changes, members, deletions.
+        """One transaction: rooms, entries, events, orders and their changes, members, deletions,
+        and any erasure the entries hold (``live.store.privacy.erase_in_room``).
 
         Every part is idempotent: a batch written twice leaves the same rows. A room's rows
         are refused, all of them, when SQL already holds the room under another log epoch
@@ -105,6 +107,8 @@ class LogStore(StoreBase):
             await write_members(conn, batch.members)
             await write_outbox(conn, batch.webhooks)
             await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them
+            for room_id, user, alias, seq in erasures_in(batch.entries):  # last: it rewrites what came before
+                await erase_in_room(conn, room_id, user, alias, seq)
         return refused
 
     async def set_epoch(self, room_id: str, epoch: str) -> None:

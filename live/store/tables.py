@@ -137,6 +137,15 @@ webhook_outbox = sa.Table(
     sa.Column("last_error", sa.String(200)),
 )
 
+# Each brand's automatic-moderation policy (live.automod.policy.Policy as JSON); none: the defaults.
+automod_policies = sa.Table(
+    "automod_policies",
+    metadata,
+    sa.Column("brand_id", sa.String(128), primary_key=True),
+    sa.Column("policy", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
 
 # A brand's community rules, and who accepted them (once per brand).
 brand_rules = sa.Table(

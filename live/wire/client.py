@@ -33,6 +33,16 @@ class React:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PostChat:
+    """Becomes ``rooms.commands.ChatPost`` once automatic moderation has scored the text
+    (``live.automod.edge``): the verdict is the server's, never the client's."""
+
+    type: Literal["chat.post"] = "chat.post"
+    text: str
+    reply_to: int | None = None  # message id (the seq of the post replied to)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PinProduct:
     """Becomes ``rooms.commands.ProductPin`` once the server has looked the product up."""
 
@@ -58,4 +68,4 @@ class CreateOffer:
 
 Control = Hello | Ping | React
 CatalogRequest = PinProduct | CreateOffer
-ClientMessage = Control | CatalogRequest | c.ClientCommand
+ClientMessage = Control | PostChat | CatalogRequest | c.ClientCommand
