@@ -250,12 +250,26 @@ async def test_rules_reports_and_the_review_queue(site: Site, browser: Browser) 
     await expect(ben.get_by_test_id("chat-list").locator("li", has_text="Halo, ada diskon?")).to_be_visible()
     await expect(host.get_by_test_id("review-queue")).to_contain_text("Nothing to review.")
 
-    # Reported again and rejected: gone for everyone, and its author is told.
-    await ana.get_by_test_id("chat-input").fill("Lebih murah di toko sebelah")
+    # A spam link is held by automatic moderation: its author is told why, only staff see it, approval shows it to all.
+    await ana.get_by_test_id("chat-input").fill("CHEAP BATIK at www.fake-deals.example click now!!!")
     await ana.get_by_test_id("chat-input").press("Enter")
-    await ben.get_by_role("button", name="Report: Ana").last.click()
+    await expect(ana.get_by_test_id("held-note")).to_contain_text(re.compile(r"Menunggu ditinjau \(.*tautan.*\)"))
+    held = host.get_by_test_id("review-queue").get_by_test_id("queue-item")
+    await expect(held).to_contain_text("Held")
+    await expect(held).to_contain_text("a link")
+    await shot(ana, "viewer-held-phone-id")
+    await shot(host, "host-held-laptop-en")
+    assert await chat(ben).count() == 1
+    await held.get_by_test_id("approve").click()
+    await expect(chat(ben)).to_have_text(["Halo, ada diskon?", "CHEAP BATIK at www.fake-deals.example click now!!!"])
+    await expect(ana.get_by_test_id("held-note")).to_have_count(0)
+
+    # Reported again and rejected: gone for everyone, and its author is told.
+    await ana.get_by_test_id("chat-input").fill("Warnanya kurang cocok buat saya")
+    await ana.get_by_test_id("chat-input").press("Enter")
+    await ben.get_by_test_id("chat-list").locator("li", has_text="Warnanya kurang cocok").get_by_role("button", name="Report: Ana").click()
     await host.get_by_test_id("review-queue").get_by_test_id("queue-item").get_by_test_id("reject").click()
     await expect(ana.get_by_test_id("toast")).to_contain_text("Dihapus oleh moderator")
-    await expect(chat(ben)).to_have_text(["Halo, ada diskon?"])
+    await expect(chat(ben)).to_have_text(["Halo, ada diskon?", "CHEAP BATIK at www.fake-deals.example click now!!!"])
     await api.http.aclose()
     assert errors == []

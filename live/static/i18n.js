@@ -113,9 +113,9 @@ const REASONS = {
 // Why automatic moderation or reports held or blocked a message (stable codes, docs/moderation.md).
 const WHY = {
   en: { link: "a link", word_list: "a word that isn't allowed here", spam_repeat: "repeated text", caps: "too many capitals", emoji_flood: "too many emoji",
-    mention_flood: "too many mentions", phone_number: "a phone number", scam: "a scam pattern", new_user_link: "a link from a new account", toxicity: "hurtful language", reports: "reports from viewers" },
+    mention_flood: "too many mentions", phone: "a phone number", spam_flood: "the same text from many people", scam: "a scam pattern", new_user_link: "a link from a new account", toxicity: "hurtful language", reports: "reports from viewers" },
   id: { link: "tautan", word_list: "kata yang tidak diizinkan", spam_repeat: "teks berulang", caps: "terlalu banyak huruf kapital", emoji_flood: "terlalu banyak emoji",
-    mention_flood: "terlalu banyak sebutan", phone_number: "nomor telepon", scam: "pola penipuan", new_user_link: "tautan dari akun baru", toxicity: "bahasa yang menyakitkan", reports: "laporan penonton" },
+    mention_flood: "terlalu banyak sebutan", phone: "nomor telepon", spam_flood: "teks sama dari banyak orang", scam: "pola penipuan", new_user_link: "tautan dari akun baru", toxicity: "bahasa yang menyakitkan", reports: "laporan penonton" },
 };
 
 export const lang = (new URLSearchParams(location.search).get("lang") || navigator.language || "en").startsWith("id") ? "id" : "en";
