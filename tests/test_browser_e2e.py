@@ -7,7 +7,7 @@ import signal
 
 from playwright.async_api import Browser, Page, expect
 
-from tests.harness import token
+from tests.harness import Api, token
 from tests.pages import Site, axe, new_page, open_show, shot
 
 
@@ -272,4 +272,17 @@ async def test_rules_reports_and_the_review_queue(site: Site, browser: Browser) 
     await expect(ana.get_by_test_id("toast")).to_contain_text("Dihapus oleh moderator")
     await expect(chat(ben)).to_have_text(["Halo, ada diskon?", "CHEAP BATIK at www.fake-deals.example click now!!!"])
     await api.http.aclose()
+    assert errors == []
+
+
+async def test_a_scheduled_show_counts_down_to_its_start(site: Site, browser: Browser) -> None:
+    api = Api(site.nodes[0])
+    body = {"id": "later", "title": "Next week's drop", "brand_id": "acme", "host_id": "host1", "starts_at": "2099-01-01T12:00:00Z"}
+    assert (await api.http.post("/v1/rooms", json=body, headers={"authorization": f"Bearer {token('acme', '*', 'brand')}"})).status_code == 201
+    await api.http.aclose()
+    errors: list[str] = []
+    page = await new_page(browser, f"{site.nodes[1].url}/viewer.html?room=later#token={token('ana', 'later', name='Ana')}", errors, "phone")
+    await expect(page.get_by_test_id("starts-in")).to_contain_text(re.compile(r"Starts in \d+d \d+:\d\d:\d\d · Jan 1, 2099"))
+    await expect(page.get_by_test_id("room-status")).to_contain_text("Starting soon")
+    await shot(page, "viewer-scheduled-phone-en")
     assert errors == []

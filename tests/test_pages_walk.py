@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.harness import LiveServer, bearer, token
@@ -46,6 +47,19 @@ async def run_show(host: Page) -> None:
     await expect(host.get_by_test_id("giveaway-entrants")).to_be_visible()
 
 
+async def keyboard_to(page: Page, testid: str) -> None:
+    """Tab from the top until ``testid`` has the focus; every control on the way shows a visible focus ring."""
+    await page.evaluate("document.activeElement.blur()")
+    for _ in range(60):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement === document.body"):
+            continue  # past the last control: the next Tab starts from the top
+        assert await page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none", await page.evaluate("document.activeElement.outerHTML.slice(0, 200)")
+        if await page.evaluate("document.activeElement.dataset.testid ?? ''") == testid:
+            return
+    raise AssertionError(f"Tab never reached {testid}")
+
+
 async def shopper(browser: Browser, url: str, lang: str, size: str, errors: list[str], violations: list[str]) -> None:
     viewer = await new_page(browser, f"{url}/viewer.html?room=shop&lang={lang}#token={token(f'ana-{size}-{lang}', 'shop', name='Ana', tier='gold')}", errors, size)
     await viewer.get_by_test_id("chat-input").fill(f"Ada ukuran L? ({size} {lang})")
@@ -57,16 +71,7 @@ async def shopper(browser: Browser, url: str, lang: str, size: str, errors: list
     await shot(viewer, f"walk/viewer-live-{size}-{lang}")
     violations += await axe(viewer, f"viewer {size} {lang}")
     # Keyboard only: Tab reaches the card's Claim button, Enter claims; focus is visible all the way.
-    await viewer.evaluate("document.activeElement.blur()")
-    for _ in range(40):
-        await viewer.keyboard.press("Tab")
-        focused = await viewer.evaluate("document.activeElement.dataset.testid ?? ''")
-        if await viewer.evaluate("document.activeElement === document.body"):
-            continue  # past the last control: the next Tab starts from the top
-        assert await viewer.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none", await viewer.evaluate("document.activeElement.outerHTML.slice(0, 200)")
-        if focused == "claim-button":
-            break
-    assert focused == "claim-button"
+    await keyboard_to(viewer, "claim-button")
     await viewer.keyboard.press("Enter")
     await expect(viewer.get_by_test_id("product-card").get_by_test_id("offer-error")).to_contain_text(re.compile("Reserved!|Dipesan!"))
     if size == "phone":
@@ -85,6 +90,7 @@ async def shopper(browser: Browser, url: str, lang: str, size: str, errors: list
     await viewer.context.close()
 
 
+@pytest.mark.timeout(300)  # four passes over every page, axe-core on each: about two minutes here
 async def test_every_page_at_both_sizes_in_both_languages(tmp_path: Path, browser: Browser) -> None:
     write_media(tmp_path / "www")
     errors: list[str] = []
@@ -106,6 +112,10 @@ async def test_every_page_at_both_sizes_in_both_languages(tmp_path: Path, browse
                         if size == "laptop":  # the preview and the chat side by side, above the fold
                             preview, chat = await console.locator(".preview").bounding_box(), await console.get_by_test_id("chat-list").bounding_box()
                             assert preview and chat and chat["x"] > preview["x"] + preview["width"] - 1 and chat["y"] < 850 and preview["y"] < 850
+                        if size == "laptop":  # keyboard only: Tab to a product's flash sale, open its form with Enter
+                            await keyboard_to(console, "flash-kain")
+                            await console.keyboard.press("Enter")
+                            await expect(console.get_by_test_id("offer-form")).to_be_visible()
                         await shot(console, f"walk/host-{size}-{lang}")
                         violations += await axe(console, f"host {size} {lang}")
                         await console.context.close()

@@ -154,9 +154,10 @@ export function params() {
   return out;
 }
 
-/** A countdown or an offset: m:ss, or h:mm:ss from an hour on. */
+/** A countdown or an offset: m:ss, h:mm:ss from an hour on, and days first from a day on. */
 export function clock(ms) {
   const s = Math.max(0, Math.ceil(ms / 1000));
+  if (s >= 86400) return `${Math.floor(s / 86400)}d ${clock((s % 86400) * 1000)}`;
   const h = Math.floor(s / 3600);
   const mm = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, "0");

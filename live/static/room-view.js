@@ -2,7 +2,7 @@
 // wants (the viewer over a vertical video, the host console in columns, the replay beside
 // a scrubber). Everything a user wrote goes in with textContent (el()).
 import { clock, el, formatPrice } from "./live.js";
-import { lang, reason, t, why } from "./i18n.js";
+import { lang, locale, reason, t, why } from "./i18n.js";
 import { commerceParts } from "./shop-view.js";
 import { communityParts } from "./community-view.js";
 
@@ -176,7 +176,10 @@ export class RoomView {
     const watching = connected && this.viewers !== undefined && room.status === "live" && !this.replay
       ? el("span", { class: "viewers", "data-testid": "viewers" }, `👁 ${this.viewers} ${t("viewers")}`) : null;
     const points = this.myPoints ? el("span", { class: "chip", "data-testid": "my-points" }, `⭐ ${this.myPoints} ${t("points")}`) : null;
-    this.parts.status.replaceChildren(el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, watching, points));
+    const soon = room.status === "scheduled" && room.starts_at && !this.host
+      ? el("p", { class: "starts", "data-testid": "starts-in" }, `${t("starts_in")} `, el("strong", { "data-expires": room.starts_at }, ""), ` · ${new Date(room.starts_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}`) : null;
+    this.parts.status.replaceChildren(el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, watching, points), soon);
+    this.tick();
   }
 
   addMessage(m, { held = null, shadowed = false } = {}) {
