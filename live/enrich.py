@@ -1,10 +1,11 @@
 """What the fold cannot look up, filled in before a command enters the log.
 
 The fold does no I/O, so the server puts into each command what it needs from SQL:
-the catalog product a pin or an offer names, the brand badges a user earned across
-sessions and whether they accepted the brand's rules (on their actor), whether the
-brand made them a moderator of all its rooms (their actor's role), and automatic
-moderation's verdict on a chat post. Every adapter calls these, so the log holds all a
+the catalog product a pin, an offer or an auction names, the brand badges a user earned
+across sessions and whether they accepted the brand's rules (on their actor), whether the
+brand made them a moderator of all its rooms (their actor's role), automatic moderation's
+verdict on a chat post, and the claim or bid a chat line asks for ("keep 2",
+``rooms.comments``). Every adapter calls these, so the log holds all a
 re-fold needs.
 """
 
@@ -16,8 +17,9 @@ from live.automod import edge as automod
 from live.errors import NotFound
 from live.room.runtime import RoomRuntime
 from live.store import Store
-from live.wire.client import CatalogRequest, PinProduct, PostChat
+from live.wire.client import CatalogRequest, PinProduct, PostChat, StartAuction
 from rooms import commands as c
+from rooms.comments import parse
 from rooms.fold import RULES
 from rooms.moderation import APPOINTABLE
 from rooms.roles import Role
@@ -37,6 +39,18 @@ async def catalog_command(store: Store, state: RoomState, request: CatalogReques
     if isinstance(request, PinProduct):
         return c.ProductPin(product=product, highlight=request.highlight)
     starts = Millis(int(time.time() * 1000) + request.starts_in_seconds * 1000) if request.starts_in_seconds > 0 else None
+    if isinstance(request, StartAuction):
+        return c.AuctionStart(
+            product=product,
+            start_price=request.start_price if request.start_price is not None else product.price,
+            increment=request.increment,
+            duration_seconds=request.duration_seconds,
+            extend_seconds=request.extend_seconds,
+            sudden_death=request.sudden_death,
+            starts_at=starts,
+            early_access_seconds=request.early_access_seconds,
+            members_only=request.members_only,
+        )
     return c.OfferCreate(
         product=product,
         price=request.price if request.price is not None else product.price,
@@ -47,6 +61,13 @@ async def catalog_command(store: Store, state: RoomState, request: CatalogReques
         early_access_seconds=request.early_access_seconds,
         members_only=request.members_only,
     )
+
+
+def with_intent(state: RoomState, post: c.ChatPost) -> c.ChatPost:
+    """The post with the claim or bid its text asks for ("keep 2", "bid 150rb"), read with the
+    room's words; whatever intent the client sent is replaced. The fold decides on it."""
+    intent = parse(post.text, state.claim_words, state.bid_words) if state.comment_claims else None
+    return post if intent == post.intent else dataclasses.replace(post, intent=intent)
 
 
 async def with_badges(store: Store, state: RoomState, actor: c.Actor) -> c.Actor:

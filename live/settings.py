@@ -14,6 +14,9 @@ class Settings(BaseSettings):
     port: int = 8000
     log: str = Field(default="memory", pattern="^(memory|redis)$")
     redis_url: str | None = None
+    # Redis Cluster: redis_url then lists seed nodes, "redis://a:7000,b:7000,c:7000"
+    # (docs/configuration.md). Rooms spread over the shards by their hash tag.
+    redis_cluster: bool = False
     database_url: str = "sqlite+aiosqlite:///./live.db"
     # Development mode (./dev serve): the published development secret stands in for a
     # missing token secret. Without it the server refuses to start unsafely configured.

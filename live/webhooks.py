@@ -4,7 +4,8 @@ Messages follow the Standard Webhooks convention (standardwebhooks.com): headers
 ``webhook-id`` (unique per message; deduplicate on it), ``webhook-timestamp`` and
 ``webhook-signature`` (``v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">``), and a
 body ``{"type", "timestamp", "data"}``. Types: ``order.reserved``, ``order.paid``,
-``order.cancelled``, ``order.expired``, ``offer.ended``. The secret is
+``order.cancelled``, ``order.expired``, ``offer.ended`` (an auction's winner gets
+``order.reserved`` with ``auction_id``). The secret is
 ``whsec_<base64>`` as the convention has it (any other string is used as the raw key).
 
 Delivery is at least once, in order per room: the persister writes each message to the
@@ -51,6 +52,8 @@ def outbox_row(room: RoomId, entry: Entry, idx: int, event: Event) -> dict[str, 
             kind = "order.reserved"
             data: dict[str, Any] = {"reservation_id": r.id, "offer_id": r.offer_id, "product_id": r.product_id, "user_id": r.user_id, "units": r.units}
             data |= {"price": r.price, "currency": r.currency, "affiliate_id": r.affiliate_id, "expires_at": r.expires_at, "idempotency_key": r.key}
+            if r.auction_id is not None:
+                data["auction_id"] = r.auction_id  # an auction's winner: offer_id is the auction's id too
         case OrderChanged(reservation_id=rid, status=status, by=by):
             kind, data = f"order.{status}", {"reservation_id": rid, "status": str(status), "by": by}
         case OfferEnded(offer_id=offer, reason=reason):

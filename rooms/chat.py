@@ -8,6 +8,7 @@ signals). Commands that act on users (bans, timeouts, slow mode) are in
 """
 
 from rooms import commands as c
+from rooms import comments
 from rooms import events as e
 from rooms.errors import Code, Rejection
 from rooms.moderation import check_reason
@@ -88,7 +89,8 @@ def apply_post(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Applied:
     s.remember(msg)
     s.last_post[entry.actor.user_id] = entry.ts
     s.message_count += 1
-    return [e.ChatMessage(message=msg), *award(s, entry.actor.user_id, entry.actor.name, "chat")], {"message_id": msg.id}
+    claimed, result = comments.act(s, entry, cmd)  # "keep 2", "bid 150rb": a claim or a bid too
+    return [e.ChatMessage(message=msg), *claimed, *award(s, entry.actor.user_id, entry.actor.name, "chat")], {"message_id": msg.id} | result
 
 
 def apply_delete(s: RoomState, entry: c.Entry, cmd: c.ChatDelete) -> Applied:

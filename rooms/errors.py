@@ -42,6 +42,8 @@ class Code(StrEnum):
     NOT_ELIGIBLE = "not_eligible"  # a giveaway's eligibility rules exclude the sender
     BLOCKED = "blocked"  # automatic moderation refused the message (``reasons`` says why)
     RULES_NOT_ACCEPTED = "rules_not_accepted"  # the room asks viewers to accept its rules first (rules.accept)
+    BID_TOO_LOW = "bid_too_low"  # under the auction's minimum next bid (the message says it)
+    LEADING = "leading"  # a bid from the highest bidder that would not raise their maximum
     # --- server errors (the shell raises these; the fold never does) ---
     BAD_REQUEST = "bad_request"  # a frame or body that does not decode or validate
     UNKNOWN_TYPE = "unknown_type"  # a message type the protocol does not have

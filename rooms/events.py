@@ -4,13 +4,15 @@ An event's fields are its wire payload; the server adds ``type``, ``seq`` and ``
 from the entry it came from. What the shell needs to route an event is declared on
 its class (see ``rooms.eventbase.EventBase``): ``audience`` says who gets it, ``coalesce`` whether a later
 event of the same class and subject replaces it within one frame. The views
-(``UserRef``, ``OfferView``...) are payload parts, not events.
+(``UserRef``, ``OfferView``...) are payload parts, not events. Auctions and comment
+claims have their own module (``rooms.auction_events``), folded into ``Event`` here.
 """
 
 from dataclasses import dataclass
 from typing import ClassVar
 
 from rooms import modevents as m
+from rooms.auction_events import AuctionEvent
 from rooms.commands import Product
 from rooms.eventbase import EventBase as _Event
 from rooms.eventbase import Message as Message
@@ -121,6 +123,7 @@ class ReservationView:
     expires_at: Millis
     affiliate_id: str | None
     key: str
+    auction_id: int | None = None  # an auction's winner (offer_id is then the auction's id too)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -367,6 +370,7 @@ Event = (
     | m.UserShadowUnmuted
     | m.RulesChanged
     | m.ReportThresholdChanged
+    | AuctionEvent
 )
 
 

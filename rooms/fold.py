@@ -11,7 +11,7 @@ live with their feature, one module each.
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms import chat, commerce, conduct, erasure, giveaways, lifecycle, moderation, polls, products, questions, review
+from rooms import auctions, chat, comments, commerce, conduct, erasure, giveaways, lifecycle, moderation, polls, products, questions, review
 from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Code, Rejection
@@ -66,6 +66,10 @@ _RULES = (
     # Orders outlive the show: the merchant confirms payments after the room has ended.
     Rule(c.OrderConfirm, MERCHANT, None, commerce.check_confirm, commerce.apply_confirm),
     Rule(c.OrderCancel, WRITERS, None, commerce.check_cancel, commerce.apply_cancel),
+    Rule(c.AuctionStart, SELLERS, room_live, auctions.check_start, auctions.apply_start),
+    Rule(c.AuctionBid, WRITERS, room_live, auctions.check_bid, auctions.apply_bid),  # only viewers: the check says so
+    Rule(c.AuctionCancel, SELLERS, room_live, auctions.check_cancel, auctions.apply_cancel),
+    Rule(c.CommentClaims, STAFF, room_open, comments.check_settings, comments.apply_settings),
     Rule(c.PollCreate, STAFF, room_live, polls.check_create, polls.apply_create),
     Rule(c.PollVote, WRITERS, room_live, polls.check_vote, polls.apply_vote),
     Rule(c.PollClose, STAFF, room_live, polls.check_close, polls.apply_close),
@@ -99,8 +103,8 @@ KEEPS_DEADLINES = (c.ChatPost, c.ChatDelete, c.OfferClaim, c.PollVote, c.RoomTic
 
 
 def _advance(state: RoomState, entry: c.Entry) -> list[e.Event]:
-    """The time rules, in a fixed order: offers and reservations, then polls."""
-    return commerce.advance(state, entry.ts) + polls.advance(state, entry.ts)
+    """The time rules, in a fixed order: offers and reservations, auctions, then polls."""
+    return commerce.advance(state, entry.ts) + auctions.advance(state, entry.ts) + polls.advance(state, entry.ts)
 
 
 def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Outcome]:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from rooms.auction_events import AuctionView, Bidder
 from rooms.commands import Eligibility, Product, Rules
 from rooms.events import Message, OfferView, PollView, QuestionView, UserRef
 from rooms.roles import Role
@@ -21,6 +22,8 @@ from rooms.types import Millis, RoomId, Seq, UserId
 RECENT_MESSAGES = 1000
 # Messages a late joiner is shown in the welcome snapshot.
 SNAPSHOT_MESSAGES = 50
+# Ended auctions a late joiner is shown (running ones always are).
+SNAPSHOT_ENDED_AUCTIONS = 5
 
 
 @dataclass(slots=True)
@@ -57,6 +60,63 @@ class Offer:
             early_access_at=self.early_access_at,
             members_only=self.members_only,
         )
+
+
+@dataclass(slots=True)
+class Auction:
+    """One lot under the hammer (rules: ``rooms.auctions``). ``maxes`` are private."""
+
+    id: int
+    product: Product
+    start_price: int
+    increment: int
+    starts_at: Millis
+    ends_at: Millis  # as it stands: anti-snipe moves it later, never earlier
+    early_access_at: Millis
+    extend_seconds: int  # 0: sudden death
+    members_only: bool
+    affiliate_id: str | None = None
+    started: bool = False
+    ended: bool = False
+    price: int = 0  # the visible current bid (0: no bid yet)
+    leader: UserId | None = None
+    bids: int = 0
+    maxes: dict[UserId, int] = field(default_factory=dict)  # each bidder's maximum: never on the wire but to its bidder
+    names: dict[UserId, str] = field(default_factory=dict)
+    refs: dict[UserId, str] = field(default_factory=dict)  # the referral each bidder came with
+    keys: dict[str, str] = field(default_factory=dict)  # "user|key" -> "amount|max" of the bid it first sent
+    reservation_id: int | None = None  # the winner's order
+    end_reason: str | None = None
+
+    def view(self) -> AuctionView:
+        return AuctionView(
+            id=self.id,
+            product=self.product,
+            currency=self.product.currency,
+            start_price=self.start_price,
+            increment=self.increment,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            early_access_at=self.early_access_at,
+            extend_seconds=self.extend_seconds,
+            members_only=self.members_only,
+        )
+
+    def leader_ref(self) -> Bidder | None:
+        return Bidder(id=self.leader, name=self.names.get(self.leader, "")) if self.leader is not None else None
+
+    def public(self) -> dict[str, Any]:
+        """The auction as a late joiner sees it (no maximum of anyone's)."""
+        lead = self.leader_ref()
+        return asdict(self.view()) | {
+            "price": self.price,
+            "leader": asdict(lead) if lead else None,
+            "bids": self.bids,
+            "started": self.started,
+            "ended": self.ended,
+            "end_reason": self.end_reason,
+            "reservation_id": self.reservation_id,
+        }
 
 
 @dataclass(slots=True)
@@ -186,6 +246,10 @@ class RoomState:
     claim_keys: dict[str, int] = field(default_factory=dict)  # "user|key" -> reservation id
     held: dict[str, int] = field(default_factory=dict)  # "offer|user" -> units reserved or paid
     sales: dict[str, "Sales"] = field(default_factory=dict)  # affiliate id ("none") -> running totals
+    auctions: dict[int, Auction] = field(default_factory=dict)
+    comment_claims: bool = True  # chat like "keep 2" claims (rooms.comments)
+    claim_words: list[str] = field(default_factory=list)  # the room's own, besides the built-in ones
+    bid_words: list[str] = field(default_factory=list)
     # community
     polls: dict[int, Poll] = field(default_factory=dict)
     questions: dict[int, Question] = field(default_factory=dict)
@@ -216,7 +280,8 @@ class RoomState:
         """The earliest time a time rule will act (offer start/end, reservation expiry)."""
         times = [r.expires_at for r in self.reservations.values() if r.status == ReservationStatus.RESERVED]
         times += [p.ends_at for p in self.polls.values() if not p.closed and p.ends_at is not None]
-        for o in self.offers.values():
+        lots: list[Offer | Auction] = [*self.offers.values(), *self.auctions.values()]
+        for o in lots:
             if not o.ended:
                 times.append(o.ends_at if o.started else o.starts_at)
         return min(times) if times else None
@@ -252,6 +317,7 @@ class RoomState:
     def snapshot(self) -> dict[str, Any]:
         """The public view a joining viewer starts from (no moderation internals)."""
         recent = list(self.messages.values())[-SNAPSHOT_MESSAGES:]
+        ended = set(sorted(a.id for a in self.auctions.values() if a.ended)[-SNAPSHOT_ENDED_AUCTIONS:])
         return {
             "id": self.room_id,
             "seq": self.seq,
@@ -277,4 +343,6 @@ class RoomState:
             "leaderboard": self.leaderboard(10),
             "giveaways": [self.giveaway_view(g) for g in list(self.giveaways.values())[-5:]],
             "offers": [asdict(o.view()) | {"available": o.available, "reserved": o.reserved, "paid": o.paid, "started": o.started, "ended": o.ended} for o in self.offers.values()],
+            "auctions": [a.public() for a in self.auctions.values() if not a.ended or a.id in ended],
+            "comment_claims": {"enabled": self.comment_claims, "claim_words": self.claim_words, "bid_words": self.bid_words},
         }

@@ -3,7 +3,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.harness import Api, LiveServer, RedisServer
+from tests.harness import Api, LiveServer, RedisClusterServer, RedisServer
 from tests.pages import CHROMIUM_ARGS, Site, two_nodes
 from tests.worlds import World, make_world
 
@@ -66,7 +66,15 @@ def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     srv.stop()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(scope="module")
+def module_redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServer]:
+    """A private Redis Cluster (three masters, no persistence) for one test module (the contract suites)."""
+    srv = RedisClusterServer(tmp_path_factory.mktemp("redis-cluster"), aof=False).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     """Backends of one kind, one set per node (tests/worlds.py); the suites run on each."""
     made = make_world(request)

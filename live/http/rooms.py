@@ -50,6 +50,7 @@ class CreateRoom(BaseModel):
     reservation_seconds: int = Field(600, ge=1, le=86_400)
     playback_url: str | None = Field(None, max_length=1000, pattern=r"^https?://")
     report_threshold: int = Field(3, ge=1, le=100, description="distinct viewers' reports that hide a message pending review")
+    comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (docs/protocol.md)
 
 
 def _public(node: Node, brand_id: str | None) -> Any:
@@ -88,6 +89,7 @@ async def create_room(node: Node, request: Request) -> Response:
         reservation_seconds=body.reservation_seconds,
         playback_url=body.playback_url,
         report_threshold=body.report_threshold,
+        comment_claims=body.comment_claims,
     )
     # The fold's own rules, on an empty room, before anything is opened for it.
     probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)

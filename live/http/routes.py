@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
-from live.http import automod, commerce, community, openapi, people, rooms, sessions
+from live.http import auctions, automod, commerce, community, openapi, people, rooms, sessions
 from live.http.common import AFTER, EVENT_TYPES, Auth, Endpoint, bind, error_response
 from live.node import Node
 from rooms.errors import Code
@@ -160,6 +160,7 @@ TABLE: list[Endpoint] = [
         errors=(422, 503),
     ),
     Endpoint(method="GET", path="/v1/brands/{brand_id}/leaderboard", handler=rooms.brand_leaderboard, summary="Top members across the brand's sessions"),
+    Endpoint(method="GET", path="/v1/rooms/{room_id}/auctions", handler=auctions.list_auctions, summary="The room's auctions: current bid and leader, or winner and price (no maximums)"),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/orders", handler=commerce.list_orders, summary="Every reservation of the room", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/sales", handler=commerce.sales, summary="Units and revenue, in total, per product and per affiliate", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/webhooks", handler=commerce.webhook_log, summary="The room's messages to the checkout and how each delivery went", auth=CALLER),

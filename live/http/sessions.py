@@ -29,11 +29,12 @@ from rooms.events import STAFF_TYPES
 from rooms.types import RoomId
 
 PAGE = 1000
+AUCTION_TYPES = ("auction.created", "auction.started", "auction.bid", "auction.extended", "auction.ended")
 CAPTION_MS = 4000
 EXPORT_FILTERS = {
-    "chat": ("chat.message",),
+    "chat": ("chat.message", "chat.claim"),
     "qa": ("question.asked", "question.answered", "question.highlighted"),
-    "commerce": ("product.pinned", "product.unpinned", "offer.created", "offer.started", "offer.stock", "offer.sold_out", "offer.ended"),
+    "commerce": ("product.pinned", "product.unpinned", "offer.created", "offer.started", "offer.stock", "offer.sold_out", "offer.ended", *AUCTION_TYPES),
     "polls": ("poll.created", "poll.closed"),
     "giveaways": ("giveaway.started", "giveaway.drawn"),
 }

@@ -26,6 +26,7 @@ from live.sockets.handshake import accept
 from live.wire import client as w
 from live.wire.codec import decode, frame_of
 from live.wire.server import Reply, reply_to
+from rooms.auctions import standing
 from rooms.chat import may_react
 from rooms.commands import RulesAccept
 from rooms.fold import Accepted
@@ -145,7 +146,7 @@ async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> 
         rid: str | int | None = None
         try:
             rid, msg = decode(fmt, message.get("text") or message.get("bytes") or b"", s.max_frame_bytes)
-            timed = not isinstance(msg, w.Ping | w.React)
+            timed = not isinstance(msg, w.Ping | w.React | w.MyBids)
             if (wait := bucket.take()) > 0:
                 metrics.RATE_LIMITED.labels("connection").inc()
                 raise RateLimited("too many messages", retry_after_ms=int(wait * 1000) + 1)
@@ -182,10 +183,12 @@ async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | 
                 raise Forbidden(rejection.message)  # counts toward max_errors, like any refused frame
             rt.signals.react(kind)
             return Reply.success(rid)
-        case w.PinProduct() | w.CreateOffer():
+        case w.MyBids():
+            return Reply.success(rid, {"auctions": [standing(a, member.actor.user_id) for a in rt.state.auctions.values() if member.actor.user_id in a.maxes]})
+        case w.PinProduct() | w.CreateOffer() | w.StartAuction():
             command = await enrich.catalog_command(node.store, rt.state, msg)
         case w.PostChat():
-            command = await enrich.chat_command(node.store, rt, member.actor, msg)
+            command = enrich.with_intent(rt.state, await enrich.chat_command(node.store, rt, member.actor, msg))
         case _:
             command = msg
     actor = await node.brand_moderators.actor_for(rt.state, member.actor, command, joined_as_staff=bool(member.staff))

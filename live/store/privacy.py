@@ -138,7 +138,7 @@ def scrub(value: Any, user: str, alias: str, erased: str) -> Any:
     is_actor = value.get("user_id") == user and "name" in value  # an Actor
     out: dict[str, Any] = {}
     for k, v in value.items():
-        if (k in ("user_id", "by") and v == user) or (is_ref and k == "id"):
+        if (k in ("user_id", "by", "outbid") and v == user) or (is_ref and k == "id"):
             out[k] = alias
         elif (is_ref or is_actor) and k == "name":
             out[k] = ERASED_NAME

@@ -66,6 +66,29 @@ class CreateOffer:
     members_only: bool = False
 
 
-Control = Hello | Ping | React
-CatalogRequest = PinProduct | CreateOffer
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartAuction:
+    """Becomes ``rooms.commands.AuctionStart`` once the server has looked the product up."""
+
+    type: Literal["auction.start"] = "auction.start"
+    product_id: str
+    start_price: int | None = None  # default: the catalog price
+    increment: int = 1  # minor units
+    duration_seconds: int = 60
+    extend_seconds: int = 10  # anti-snipe window
+    sudden_death: bool = False
+    starts_in_seconds: int = 0
+    early_access_seconds: int = 0
+    members_only: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MyBids:
+    """Read-only: the caller's standing in the room's auctions, their maximums included (private)."""
+
+    type: Literal["auction.mine"] = "auction.mine"
+
+
+Control = Hello | Ping | React | MyBids
+CatalogRequest = PinProduct | CreateOffer | StartAuction
 ClientMessage = Control | PostChat | CatalogRequest | c.ClientCommand
