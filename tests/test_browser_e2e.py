@@ -286,3 +286,50 @@ async def test_a_scheduled_show_counts_down_to_its_start(site: Site, browser: Br
     await expect(page.get_by_test_id("room-status")).to_contain_text("Starting soon")
     await shot(page, "viewer-scheduled-phone-en")
     assert errors == []
+
+
+async def test_an_auction_with_quick_bids_a_maximum_anti_snipe_and_a_bid_from_chat(site: Site, browser: Browser) -> None:
+    n0, n1 = site.nodes
+    api = await open_show(site, "gavel")
+    errors: list[str] = []
+    host = await new_page(browser, f"{n0.url}/host.html?room=gavel#token={token('host1', 'gavel', 'host', name='Hana')}", errors)
+    await host.get_by_test_id("go-live").click()
+    ana = await new_page(browser, f"{n0.url}/viewer.html?room=gavel&lang=id#token={token('ana', 'gavel', name='Ana')}", errors, "phone")
+    ben = await new_page(browser, f"{n1.url}/viewer.html?room=gavel#token={token('ben', 'gavel', name='Ben')}", errors, "phone")
+    await expect(ben.get_by_test_id("room-status")).to_contain_text("Batik night")
+
+    await host.get_by_test_id("auction-tee").click()
+    await host.get_by_test_id("auction-start").fill("100000")
+    await host.get_by_test_id("auction-increment").fill("5000")
+    await host.get_by_test_id("auction-seconds").fill("16")
+    await host.get_by_test_id("auction-extend").fill("10")
+    await host.get_by_test_id("launch-auction").click()
+    card = ana.get_by_test_id("auction-card")
+    await expect(card).to_contain_text("Batik tee")
+    await expect(card.get_by_test_id("current-bid")).to_have_text(re.compile(r"Rp\s100\.000"))
+    await card.get_by_test_id("bid-1").click()
+    await expect(card.get_by_test_id("leader")).to_have_text("★ Kamu tertinggi")
+    # Ben's private maximum outbids Ana one increment at a time; nobody sees his maximum but him.
+    await ben.get_by_test_id("max-bid").fill("150000")
+    await ben.get_by_test_id("set-max").click()
+    await expect(ben.get_by_test_id("bid-note")).to_contain_text("You're leading · IDR 105,000 · Your max IDR 150,000")
+    await expect(ana.get_by_test_id("toast")).to_have_text("Tawaranmu terlampaui — tawar lagi?")
+    await expect(card.get_by_test_id("leader")).to_have_text("Tertinggi: Ben")
+    assert "150" not in await card.inner_text()
+    await shot(ben, "viewer-auction-phone-en")
+    # A bid in the last seconds moves the end (anti-snipe), visibly; this one comes from the chat.
+    await expect(card.get_by_test_id("auction-countdown")).to_have_text(re.compile(r"Berakhir dalam 0:0\d"), timeout=20_000)
+    await ana.get_by_test_id("chat-input").fill("bid 200rb")
+    await ana.get_by_test_id("chat-input").press("Enter")
+    await expect(ana.get_by_test_id("claim-tag")).to_contain_text(re.compile(r"✓ Tawar Rp\s200\.000"))
+    await expect(ben.get_by_test_id("auction-countdown")).to_have_class(re.compile("extended"))
+    await expect(ben.get_by_test_id("auction-countdown")).to_have_text(re.compile(r"Ends in 0:(09|10)"))
+    await expect(ben.get_by_test_id("leader")).to_have_text("Highest: Ana")
+    # The end: Ana wins, her order waits in My orders; the host sees the winner.
+    await expect(ana.get_by_test_id("toast")).to_contain_text("Kamu menang!", timeout=20_000)
+    await expect(host.get_by_test_id("host-auction")).to_contain_text("Won by: Ana · IDR 200,000")
+    await ana.get_by_test_id("open-orders-rail").click()
+    await expect(ana.get_by_test_id("order")).to_contain_text(re.compile(r"Batik tee · 1 × Rp\s200\.000"))
+    await shot(ana, "viewer-auction-won-phone-id")
+    await api.http.aclose()
+    assert errors == []

@@ -134,6 +134,41 @@ function offerForm(product) {
   el("button", { type: "submit", class: "primary go", "data-testid": "launch-offer" }, t("launch_offer")));
 }
 
+function auctionForm(product) {
+  const digits = minorDigits(product.currency);
+  const major = (v) => (v / 10 ** digits).toFixed(digits);
+  const start = el("input", { type: "number", min: 0, step: 1 / 10 ** digits, value: major(Math.round(product.price / 2)), "data-testid": "auction-start" });
+  const increment = el("input", { type: "number", min: 0, step: 1 / 10 ** digits, value: major(Math.max(1, Math.round(product.price / 50))), "data-testid": "auction-increment" });
+  const seconds = el("input", { type: "number", min: 5, value: 60, "data-testid": "auction-seconds" });
+  const extend = el("input", { type: "number", min: 1, max: 300, value: 10, "data-testid": "auction-extend" });
+  const delay = el("input", { type: "number", min: 0, value: 0, "data-testid": "auction-delay" });
+  const sudden = el("input", { type: "checkbox", "data-testid": "auction-sudden" });
+  const members = el("input", { type: "checkbox", "data-testid": "auction-members" });
+  return el("form", { class: "offer-form", "data-testid": "auction-form", onsubmit: async (ev) => {
+    ev.preventDefault();
+    const reply = await client.ask("auction.start", {
+      product_id: product.id, start_price: Math.round(Number(start.value) * 10 ** digits), increment: Math.max(1, Math.round(Number(increment.value) * 10 ** digits)),
+      duration_seconds: Number(seconds.value), extend_seconds: Number(extend.value), sudden_death: sudden.checked, starts_in_seconds: Number(delay.value), members_only: members.checked });
+    say(reply, `${t("start_auction")} ✓ ${product.title}`);
+    if (reply.ok) { openForm = null; renderCatalog(); }
+  } },
+  el("label", {}, t("start_price_label"), start), el("label", {}, t("increment"), increment), el("label", {}, t("duration"), seconds),
+  el("label", {}, t("extend"), extend), el("label", {}, t("delay"), delay), el("label", { class: "check" }, sudden, t("sudden_death")),
+  el("label", { class: "check" }, members, t("members_only_offer")),
+  el("button", { type: "submit", class: "primary go", "data-testid": "launch-auction" }, `🔨 ${t("start_auction")}`));
+}
+
+// The open form survives re-rendering (events arrive while the host types).
+let formKey = null;
+let formNode = null;
+function formFor(product) {
+  if (formKey !== openForm) {
+    formKey = openForm;
+    formNode = openForm.startsWith("a:") ? auctionForm(product) : offerForm(product);
+  }
+  return formNode;
+}
+
 function renderCatalog() {
   const pinned = new Set(view.products.map((x) => x.product.id));
   catalogList.replaceChildren(...(products.length ? products.map((product) => el("li", { class: pinned.has(product.id) ? "pinned" : "", "data-product": product.id },
@@ -144,8 +179,10 @@ function renderCatalog() {
         pinned.has(product.id)
           ? el("button", { type: "button", "data-testid": `unpin-${product.id}`, onclick: async () => say(await client.ask("product.unpin", { product_id: product.id }), `${t("unpin")} ✓`) }, t("unpin"))
           : el("button", { type: "button", "data-testid": `pin-${product.id}`, onclick: async () => say(await client.ask("product.pin", { product_id: product.id }), `${t("pin")} ✓ ${product.title}`) }, t("pin")),
-        el("button", { type: "button", class: "primary", "aria-expanded": String(openForm === product.id), "data-testid": `flash-${product.id}`, onclick: () => { openForm = openForm === product.id ? null : product.id; renderCatalog(); } }, `⚡ ${t("flash_sale")}`))),
-    openForm === product.id ? offerForm(product) : null))
+        el("button", { type: "button", class: "primary", "aria-expanded": String(openForm === product.id), "data-testid": `flash-${product.id}`, onclick: () => { openForm = openForm === product.id ? null : product.id; renderCatalog(); } }, `⚡ ${t("flash_sale")}`),
+        el("button", { type: "button", "aria-expanded": String(openForm === `a:${product.id}`), "aria-label": `${t("auction")}: ${product.title}`, "data-testid": `auction-${product.id}`,
+          onclick: () => { openForm = openForm === `a:${product.id}` ? null : `a:${product.id}`; renderCatalog(); } }, "🔨"))),
+    openForm === product.id || openForm === `a:${product.id}` ? formFor(product) : null))
     : [el("li", { class: "empty" }, t("catalog_empty"))]));
 }
 

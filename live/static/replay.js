@@ -72,14 +72,14 @@ async function download(roomId, fmt) {
   view.say(`${t("export")} ${fmt.toUpperCase()} ✓`, "ok");
 }
 
-const MARKS = { "product.pinned": ["📌", "m_pin"], "offer.created": ["⚡", "m_offer"], "poll.created": ["📊", "m_poll"], "giveaway.started": ["🎁", "m_giveaway"], "auction.started": ["🔨", "m_auction"] };
+const MARKS = { "product.pinned": ["📌", "m_pin"], "offer.created": ["⚡", "m_offer"], "poll.created": ["📊", "m_poll"], "giveaway.started": ["🎁", "m_giveaway"], "auction.created": ["🔨", "m_auction"] };
 
 async function timelineMarkers(roomId, a) {
   const out = [];
   let after = 0;
   for (let page = 0; page < 10 && after !== null; page++) {
     const r = await get(`/v1/rooms/${roomId}/replay?include=commerce,polls,giveaways&after=${after}&limit=500`);
-    for (const ev of r.events) if (MARKS[ev.type]) out.push({ at: ev.offset_ms, icon: MARKS[ev.type][0], label: t(MARKS[ev.type][1]), what: ev.product?.title ?? ev.offer?.product?.title ?? ev.poll?.question ?? ev.title ?? "" });
+    for (const ev of r.events) if (MARKS[ev.type]) out.push({ at: ev.offset_ms, icon: MARKS[ev.type][0], label: t(MARKS[ev.type][1]), what: ev.product?.title ?? ev.offer?.product?.title ?? ev.auction?.product?.title ?? ev.poll?.question ?? ev.title ?? "" });
     after = r.next_after;
   }
   // Spikes: minutes whose chat + reactions stand well above the show's mean.

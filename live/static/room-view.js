@@ -1,7 +1,8 @@
 // A room's state from its snapshot and events, drawn as parts each page places where it
 // wants (the viewer over a vertical video, the host console in columns, the replay beside
 // a scrubber). Everything a user wrote goes in with textContent (el()).
-import { clock, el, formatPrice } from "./live.js";
+import { clock, el, formatPrice, minorDigits } from "./live.js";
+import { applyAuction, auctionClock } from "./auction-view.js";
 import { lang, locale, reason, t, why } from "./i18n.js";
 import { commerceParts } from "./shop-view.js";
 import { communityParts } from "./community-view.js";
@@ -23,6 +24,8 @@ export class RoomView {
     this.polls = new Map();
     this.questions = new Map();
     this.giveaways = new Map();
+    this.auctions = new Map();
+    this.myMax = new Map(); // auction id -> my private maximum (from my replies and auction.mine)
     this.messages = new Map();
     this.orders = new Map(); // my reservations this session: id -> {…claim result, product, status}
     this.queue = []; // chat typed while disconnected
@@ -62,6 +65,7 @@ export class RoomView {
     this.polls = new Map(room.polls.map((p) => [p.id, p]));
     this.questions = new Map(room.questions.map((q) => [q.id, q]));
     this.giveaways = new Map((room.giveaways ?? []).map((g) => [g.id, g]));
+    this.auctions = new Map((room.auctions ?? []).map((a) => [a.id, a]));
     this.products = room.pinned_products;
     this.membersOnly = room.members_only_chat;
     this.drawStage(room);
@@ -122,6 +126,13 @@ export class RoomView {
       case "chat.restored": { const li = this.messages.get(ev.message.id); if (li) li.hidden = false; else this.addMessage(ev.message); break; }
       case "chat.shadowed": if (this.host) this.addMessage(ev.message, { shadowed: true }); break;
       case "rules.changed": room.rules = ev.rules; this.renderRules(); break;
+      case "auction.created": case "auction.started": case "auction.bid": case "auction.extended": case "auction.ended": {
+        const note = applyAuction(this, ev);
+        if (note) this.say(note, "ok");
+        this.renderCommerce();
+        break;
+      }
+      case "chat.claim": this.markClaim(ev); break;
       case "chat.thinned": this.thinned = ev.thinned; this.say(ev.thinned ? t("thinned") : "", "ok"); break;
       case "error": this.say(reason(ev.error)); break;
     }
@@ -221,6 +232,18 @@ export class RoomView {
     } }, "⚑");
   }
 
+  /** A chat line that claimed or bid ("keep 2", "bid 150k") shows how it went. */
+  markClaim(ev) {
+    const li = this.messages.get(ev.message_id);
+    if (!li) return;
+    const what = ev.kind === "bid" ? `${t("bid")} ${this.price(ev.amount ?? 0, this.auctions.get(ev.target_id)?.currency ?? "IDR")}` : `${t("claim")} ${ev.units ?? ""}`;
+    li.append(el("span", { class: `claim-tag ${ev.ok ? "ok" : "no"}`, "data-testid": "claim-tag" }, ev.ok ? ` ✓ ${what}` : ` ✗ ${reason({ code: ev.code })}`));
+  }
+
+  digits(currency) {
+    return minorDigits(currency);
+  }
+
   markRejected(id, why_) {
     this.say(`${t("rejected_note")}${why_ ? `: ${why_}` : ""}`);
     const li = this.messages.get(id);
@@ -253,6 +276,10 @@ export class RoomView {
     for (const node of document.querySelectorAll("[data-offer-clock]")) {
       const o = this.offers.get(Number(node.dataset.offerClock));
       if (o) node.textContent = offerClock(o, now);
+    }
+    for (const node of document.querySelectorAll("[data-auction-clock]")) {
+      const a = this.auctions.get(Number(node.dataset.auctionClock));
+      if (a) node.textContent = auctionClock(a, now);
     }
     for (const node of document.querySelectorAll("[data-expires]")) {
       node.textContent = clock(Number(node.dataset.expires) - now);

@@ -3,6 +3,7 @@
 import { el } from "./live.js";
 import { reason, t } from "./i18n.js";
 import { offerClock } from "./room-view.js";
+import { auctionParts } from "./auction-view.js";
 
 const sheet = (name, title, ...body) => el("section", { class: "sheet", "data-sheet": name, "data-testid": `sheet-${name}`, "aria-label": title, tabindex: -1 },
   el("header", {}, el("h2", {}, title), el("button", { type: "button", class: "close", "aria-label": t("close"), "data-close": "" }, "✕")), ...body);
@@ -14,6 +15,8 @@ export function commerceParts(view) {
   const productBody = el("div", { class: "product-body" });
   const offersList = el("div", { class: "offers", "data-testid": "offers" });
   const notes = new Map(); // offer id -> [text, kind]: survives re-rendering
+  const auctions = auctionParts(view);
+  const liveAuction = () => [...view.auctions.values()].filter((a) => !a.ended).sort((a, b) => Number(b.started) - Number(a.started) || a.ends_at - b.ends_at)[0];
   const storeKey = () => `live:orders:${view.room?.id}:${view.me?.id}`;
   let shownProduct = null;
 
@@ -98,8 +101,11 @@ export function commerceParts(view) {
   }
 
   function renderCard() {
+    if (view.host) return card.replaceChildren();
+    const a = liveAuction();
+    if (a) return card.replaceChildren(auctions.card(a));
     const f = featured();
-    if (!f || view.host) return card.replaceChildren();
+    if (!f) return card.replaceChildren();
     const { product, offer } = f;
     card.replaceChildren(el("article", { class: `card ${offer?.started === false ? "upcoming" : ""}`, "data-testid": "product-card", "data-product": product.id },
       image(product, 72),
@@ -133,7 +139,7 @@ export function commerceParts(view) {
 
   function renderOffers() {
     if (!view.host) return;
-    offersList.replaceChildren(...[...view.offers.values()].reverse().map((o) => el("article", { class: `offer ${o.ended ? "ended" : ""}`, "data-offer": o.id },
+    offersList.replaceChildren(...[...view.auctions.values()].reverse().map((a) => auctions.hostRow(a)), ...[...view.offers.values()].reverse().map((o) => el("article", { class: `offer ${o.ended ? "ended" : ""}`, "data-offer": o.id },
       el("h3", {}, o.product.title, " · ", view.price(o.price, o.currency)), facts(o),
       !view.replay && !o.ended ? el("button", { type: "button", onclick: async () => {
         const reply = await view.client.ask("offer.end", { offer_id: o.id });
@@ -159,6 +165,12 @@ export function commerceParts(view) {
     try { sessionStorage.setItem(storeKey(), JSON.stringify([...view.orders.values()])); } catch { /* private mode: orders last the page */ }
   }
 
+  view.productImage = image;
+  view.addOrder = (order) => {
+    view.orders.set(order.reservation_id, order);
+    save();
+    render();
+  };
   view.loadOrders = () => {
     try { view.orders = new Map(JSON.parse(sessionStorage.getItem(storeKey()) ?? "[]").map((o) => [o.reservation_id, o])); } catch { view.orders = new Map(); }
     renderOrders();

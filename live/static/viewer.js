@@ -18,6 +18,7 @@ const client = new LiveClient(embedded ? decodeURIComponent(location.pathname.sp
     if (!w.resumed) {
       view.reset(w.room);
       view.loadOrders();
+      if (!view.guest) client.ask("auction.mine").then((r) => { for (const a of r.result?.auctions ?? []) if (a.max) view.myMax.set(a.auction_id, a.max); view.renderCommerce(); });
       embed?.emit("ready", { room_id: w.room.id, title: w.room.title, status: w.room.status });
     }
     if (w.viewers !== undefined) view.apply({ type: "presence", viewers: w.viewers });
