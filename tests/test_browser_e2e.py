@@ -316,6 +316,7 @@ async def test_an_auction_with_quick_bids_a_maximum_anti_snipe_and_a_bid_from_ch
     await expect(ana.get_by_test_id("toast")).to_have_text("Tawaranmu terlampaui — tawar lagi?")
     await expect(card.get_by_test_id("leader")).to_have_text("Tertinggi: Ben")
     assert "150" not in await card.inner_text()
+    assert "null" not in await ana.locator("body").inner_text()
     await shot(ben, "viewer-auction-phone-en")
     # A bid in the last seconds moves the end (anti-snipe), visibly; this one comes from the chat.
     await expect(card.get_by_test_id("auction-countdown")).to_have_text(re.compile(r"Berakhir dalam 0:0\d"), timeout=20_000)

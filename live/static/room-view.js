@@ -189,7 +189,7 @@ export class RoomView {
     const points = this.myPoints ? el("span", { class: "chip", "data-testid": "my-points" }, `⭐ ${this.myPoints} ${t("points")}`) : null;
     const soon = room.status === "scheduled" && room.starts_at && !this.host
       ? el("p", { class: "starts", "data-testid": "starts-in" }, `${t("starts_in")} `, el("strong", { "data-expires": room.starts_at }, ""), ` · ${new Date(room.starts_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}`) : null;
-    this.parts.status.replaceChildren(el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, watching, points), soon);
+    this.parts.status.replaceChildren(...[el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, watching, points), soon].filter(Boolean));
     this.tick();
   }
 
