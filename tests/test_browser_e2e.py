@@ -318,6 +318,7 @@ async def test_an_auction_with_quick_bids_a_maximum_anti_snipe_and_a_bid_from_ch
     assert "150" not in await card.inner_text()
     assert "null" not in await ana.locator("body").inner_text()
     await shot(ben, "viewer-auction-phone-en")
+    assert await axe(ben, "viewer (auction card)") == []
     # A bid in the last seconds moves the end (anti-snipe), visibly; this one comes from the chat.
     await expect(card.get_by_test_id("auction-countdown")).to_have_text(re.compile(r"Berakhir dalam 0:0\d"), timeout=20_000)
     await ana.get_by_test_id("chat-input").fill("bid 200rb")

@@ -69,6 +69,7 @@ async def shopper(browser: Browser, url: str, lang: str, size: str, errors: list
     await expect(viewer.get_by_test_id("product-card").get_by_test_id("claim-button")).to_have_text(WORDS[lang]["claim"])
     await viewer.get_by_test_id("react-heart").click()
     await shot(viewer, f"walk/viewer-live-{size}-{lang}")
+    assert "null" not in await viewer.locator("body").inner_text()  # no missing value shows as "null"
     violations += await axe(viewer, f"viewer {size} {lang}")
     # Keyboard only: Tab reaches the card's Claim button, Enter claims; focus is visible all the way.
     await keyboard_to(viewer, "claim-button")
@@ -117,6 +118,7 @@ async def test_every_page_at_both_sizes_in_both_languages(tmp_path: Path, browse
                             await console.keyboard.press("Enter")
                             await expect(console.get_by_test_id("offer-form")).to_be_visible()
                         await shot(console, f"walk/host-{size}-{lang}")
+                        assert "null" not in await console.locator("body").inner_text()  # no missing value shows as "null"
                         violations += await axe(console, f"host {size} {lang}")
                         await console.context.close()
                         (tmp_path / "www" / f"shop-{lang}.html").write_text(MERCHANT_PAGE.format(live=srv.url, room="shop", token=token(f"sari-{size}", "shop", name="Sari")).replace('data-lang="id"', f'data-lang="{lang}"'))
@@ -134,6 +136,7 @@ async def test_every_page_at_both_sizes_in_both_languages(tmp_path: Path, browse
                         await expect(brand.get_by_test_id("chart-viewers")).to_be_visible()
                         await expect(brand.get_by_test_id("markers").locator(".marker")).not_to_have_count(0)
                         await shot(brand, f"walk/brand-{size}-{lang}")
+                        assert "null" not in await brand.locator("body").inner_text()  # no missing value shows as "null"
                         await brand.screenshot(path=str(ARTIFACTS / "walk" / f"brand-full-{size}-{lang}.png"), full_page=True)
                         violations += await axe(brand, f"brand {size} {lang}")
                         await brand.context.close()

@@ -26,6 +26,7 @@ export function applyAuction(view, ev) {
       if (ev.winner?.id === view.me?.id && !view.host && !view.replay) {
         const expires = (ev.ts ?? Date.now()) + (view.room.reservation_seconds ?? 600) * 1000;
         view.addOrder({ reservation_id: ev.reservation_id, title: a.product.title, units: 1, price: ev.price, currency: a.currency, expires_at: expires, status: "reserved" });
+        view.embed?.emit("checkout", { reservation_id: ev.reservation_id, auction_id: a.id, product_id: a.product.id, sku: a.product.sku, units: 1, price: ev.price, currency: a.currency, expires_at: expires, checkout_url: null });
         return `🎉 ${t("you_won")}`;
       }
       return null;
