@@ -2,7 +2,7 @@
 const STRINGS = {
   en: {
     live: "LIVE", scheduled: "Starting soon", ended: "This show has ended", viewers: "watching",
-    connecting: "Connecting…", reconnecting: "Reconnecting…", closed: "Disconnected", offline_hint: "We'll reconnect by ourselves — your messages wait until then.",
+    connecting: "Connecting…", reconnecting: "Reconnecting…", closed: "Disconnected", offline_hint: "We'll reconnect by ourselves — your messages wait until then.", try_now: "Try now",
     chat: "Chat", send: "Send", say: "Say something…", reply: "Reply", replying: "Replying to", sending: "Sending…", not_sent: "Not sent — tap to retry",
     pinned: "Pinned", claim: "Claim", buy: "Buy", add_to_cart: "Add to cart", details: "Details", units: "Quantity", left: "left", sold_out: "Sold out", sold: "sold",
     only_left: "Only {n} left!", off: "off", was: "was",
@@ -48,7 +48,7 @@ const STRINGS = {
   },
   id: {
     live: "LIVE", scheduled: "Segera dimulai", ended: "Siaran ini telah berakhir", viewers: "menonton",
-    connecting: "Menghubungkan…", reconnecting: "Menghubungkan ulang…", closed: "Terputus", offline_hint: "Kami akan menyambung lagi otomatis — pesanmu menunggu sampai tersambung.",
+    connecting: "Menghubungkan…", reconnecting: "Menghubungkan ulang…", closed: "Terputus", offline_hint: "Kami akan menyambung lagi otomatis — pesanmu menunggu sampai tersambung.", try_now: "Coba sekarang",
     chat: "Obrolan", send: "Kirim", say: "Tulis sesuatu…", reply: "Balas", replying: "Membalas", sending: "Mengirim…", not_sent: "Gagal terkirim — ketuk untuk coba lagi",
     pinned: "Disematkan", claim: "Ambil", buy: "Beli", add_to_cart: "Masukkan keranjang", details: "Detail", units: "Jumlah", left: "tersisa", sold_out: "Habis", sold: "terjual",
     only_left: "Tinggal {n} lagi!", off: "hemat", was: "semula",

@@ -64,8 +64,15 @@ export class LiveClient {
       }
       this.onStatus("reconnecting", ev.code);
       const bound = Math.min(30000, 500 * 2 ** this.attempt++);
-      setTimeout(() => this.connect(), Math.random() * bound);
+      this.retry = setTimeout(() => this.connect(), Math.random() * bound);
     };
+  }
+
+  /** Try again now instead of waiting out the backoff (a person pressed "Try now"). */
+  reconnectNow() {
+    if (this.closedForGood || (this.ws && this.ws.readyState !== WebSocket.CLOSED)) return;
+    clearTimeout(this.retry);
+    this.connect();
   }
 
   handle(m) {

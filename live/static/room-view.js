@@ -2,9 +2,8 @@
 // wants (the viewer over a vertical video, the host console in columns, the replay beside
 // a scrubber). Everything a user wrote goes in with textContent (el()).
 import { clock, el, formatPrice, minorDigits } from "./live.js";
-import { applyAuction, auctionClock } from "./auction-view.js";
+import { applyAuction, auctionClock, commerceParts } from "./shop-view.js";
 import { lang, locale, reason, t, why } from "./i18n.js";
-import { commerceParts } from "./shop-view.js";
 import { communityParts } from "./community-view.js";
 
 const MAX_CHAT = 200;
@@ -155,7 +154,8 @@ export class RoomView {
     const text = state === "live" ? "" : state === "ended" ? t("ended") : state === "closed" ? closedText : state === "reconnecting" ? t("reconnecting") : t("connecting");
     banner.hidden = !text;
     banner.dataset.state = state;
-    banner.replaceChildren(el("span", {}, text ? el("strong", {}, text) : null, state === "reconnecting" ? el("span", {}, " ", t("offline_hint")) : null,
+    const retry = state === "reconnecting" && this.client ? el("button", { type: "button", class: "link", "data-testid": "try-now", onclick: () => this.client.reconnectNow() }, t("try_now")) : null;
+    banner.replaceChildren(el("span", {}, text ? el("strong", {}, text) : null, state === "reconnecting" ? el("span", {}, " ", t("offline_hint"), " ") : null, retry,
       state === "closed" && code === 4001 ? this.signInLink() : null));
     if (state === "closed" && code === 4001) this.authFailed = true;
     if (state === "live") this.flushQueue();
