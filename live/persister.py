@@ -31,8 +31,9 @@ from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms.analytics import refold
 from rooms.commands import Entry
-from rooms.events import ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
+from rooms.events import PRIVATE_TYPES, ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
 from rooms.fold import fold
+from rooms.shop_events import OrderCheckoutReady, OrderPlaced
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
@@ -205,7 +206,17 @@ class Persister:
                 rows.add(room, entry, events, pending.bodies.get(entry.seq))
             rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq, pending.epoch))
             rows.members += self._changed_members(room, pending.state)
-        return Batch(rooms=rows.rooms, entries=rows.entries, events=rows.events, deletions=rows.deletions, new_orders=rows.new_orders, order_changes=rows.order_changes, members=rows.members, webhooks=rows.webhooks)
+        return Batch(
+            rooms=rows.rooms,
+            entries=rows.entries,
+            events=rows.events,
+            deletions=rows.deletions,
+            new_orders=rows.new_orders,
+            order_changes=rows.order_changes,
+            order_links=rows.order_links,
+            members=rows.members,
+            webhooks=rows.webhooks,
+        )
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
         started, self._writing = time.perf_counter(), batch
@@ -270,6 +281,7 @@ class _Rows:
     deletions: list[tuple[str, int]] = field(default_factory=list)
     new_orders: list[dict[str, Any]] = field(default_factory=list)
     order_changes: list[dict[str, Any]] = field(default_factory=list)
+    order_links: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     outbox: bool = False  # whether the merchant's messages are written (webhooks configured)
@@ -288,6 +300,13 @@ class _Rows:
                     self.new_orders.append(_order_row(room, entry, r))
                 case OrderChanged(reservation_id=rid, status=status):
                     self.order_changes.append({"room_id": room, "reservation_id": rid, "status": status, "seq": entry.seq, "ts": entry.ts})
+                case OrderPlaced(order=order):  # the buyer's own (private): never in the transcript
+                    if order.checkout_url:
+                        self.order_links.append({"room_id": room, "reservation_id": order.reservation_id, "checkout_url": order.checkout_url})
+                case OrderCheckoutReady(reservation_id=rid, checkout_url=url):
+                    self.order_links.append({"room_id": room, "reservation_id": rid, "checkout_url": url})
+                case _ if event.type in PRIVATE_TYPES:
+                    pass  # one user's notice: not the room's record (a re-fold makes it again)
                 case _:
                     body = RawJSON(bodies[idx]) if bodies and idx in bodies else plain(EventMessage(entry.seq, entry.ts, event))
                     self.events.append({"room_id": room, "seq": entry.seq, "idx": idx, "ts": entry.ts, "type": event.type, "body": body})

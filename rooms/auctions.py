@@ -95,9 +95,7 @@ def _finish(s: RoomState, a: Auction, reason: EndReason, ts: Millis) -> list[e.E
             expires_at=r.expires_at, affiliate_id=r.affiliate_id, key=r.key, auction_id=a.id,
         )  # fmt: skip
         events += commerce.reserve(s, r, view)
-    ended = ae.AuctionEnded(
-        auction_id=a.id, reason=reason, winner=winner, price=a.price if winner else 0, bids=a.bids, reservation_id=a.reservation_id
-    )
+    ended = ae.AuctionEnded(auction_id=a.id, reason=reason, winner=winner, price=a.price if winner else 0, bids=a.bids, reservation_id=a.reservation_id)
     return [ended, *events]
 
 

@@ -40,6 +40,8 @@ def check_post(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Rejection | Non
             return Rejection(Code.TIMED_OUT, "you are timed out", retry_after_ms=until - ts)
     if s.members_only_chat and entry.actor.tier is None and entry.actor.role not in SEES_SALES:
         return Rejection(Code.MEMBERS_ONLY, "chat is for members right now")
+    if (rules := s.rules) and rules.require_acceptance and entry.actor.role not in SEES_SALES and not entry.actor.rules_accepted and uid not in s.rules_accepted:
+        return Rejection(Code.RULES_NOT_ACCEPTED, "accept the room's rules before you post (rules.accept)")
     text = cmd.text.strip()
     if not text:
         return Rejection(Code.EMPTY, "message is empty")

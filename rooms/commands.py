@@ -8,9 +8,74 @@ one definition of what a client may ask for.
 from dataclasses import dataclass
 from typing import Literal
 
+from rooms.communitycommands import (
+    ChatMembersOnly as ChatMembersOnly,
+)
+from rooms.communitycommands import (
+    Eligibility as Eligibility,
+)
+from rooms.communitycommands import (
+    GiveawayDraw as GiveawayDraw,
+)
+from rooms.communitycommands import (
+    GiveawayEnter as GiveawayEnter,
+)
+from rooms.communitycommands import (
+    GiveawayStart as GiveawayStart,
+)
+from rooms.communitycommands import (
+    PollClose as PollClose,
+)
+from rooms.communitycommands import (
+    PollCreate as PollCreate,
+)
+from rooms.communitycommands import (
+    PollVote as PollVote,
+)
+from rooms.communitycommands import (
+    QuestionAnswer as QuestionAnswer,
+)
+from rooms.communitycommands import (
+    QuestionAsk as QuestionAsk,
+)
+from rooms.communitycommands import (
+    QuestionHighlight as QuestionHighlight,
+)
+from rooms.communitycommands import (
+    QuestionUpvote as QuestionUpvote,
+)
 from rooms.intents import Intent
+from rooms.modcommands import (  # re-exported: every command is reached through this module
+    ChatReport as ChatReport,
+)
+from rooms.modcommands import (
+    ModApprove as ModApprove,
+)
+from rooms.modcommands import (
+    ModReject as ModReject,
+)
+from rooms.modcommands import (
+    ModReportThreshold as ModReportThreshold,
+)
+from rooms.modcommands import (
+    ModShadowMute as ModShadowMute,
+)
+from rooms.modcommands import (
+    ModShadowUnmute as ModShadowUnmute,
+)
+from rooms.modcommands import (
+    Rules as Rules,
+)
+from rooms.modcommands import (
+    RulesAccept as RulesAccept,
+)
+from rooms.modcommands import (
+    RulesSet as RulesSet,
+)
 from rooms.roles import Role
+from rooms.shop_commands import ReviewSummary, ShopClientCommand, ShopServerCommand
 from rooms.types import Millis, Seq, UserId
+from rooms.verdicts import ALLOW, Verdict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +88,7 @@ class Actor:
     tier: str | None = None  # membership tier; any tier counts as a member
     ref: str | None = None  # referral code (an affiliate's id) the viewer came with
     badges: tuple[str, ...] = ()  # earned across the brand's sessions (the server fills them in)
+    rules_accepted: bool = False  # accepted this brand's community rules before (the server fills it in)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,7 +119,9 @@ class RoomCreate:
     max_pinned_products: int = 3
     reservation_seconds: int = 600  # how long a claim holds units before they return to stock
     playback_url: str | None = None  # the video stream (HLS, MP4...) the pages play
+    report_threshold: int = 3  # distinct viewers' reports that hide a message pending review
     comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (rooms.comments)
+    checkout_url_template: str | None = None  # the brand's, from the server's settings (rooms.checkout)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,9 +139,13 @@ class RoomEnd:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatPost:
+    """Built by the server from a client's ``chat.post`` (``live.wire.client.PostChat``),
+    with automatic moderation's verdict on the text; a client can never set it."""
+
     type: Literal["chat.post"] = "chat.post"
     text: str
     reply_to: int | None = None  # message id (the seq of the post replied to)
+    verdict: Verdict = ALLOW  # automatic moderation's, put in by the server (never the client's)
     intent: Intent | None = None  # set by the server from the text (rooms.comments); a client's is replaced
 
 
@@ -152,6 +224,7 @@ class ProductPin:
     type: Literal["product.pin"] = "product.pin"
     product: Product
     highlight: str | None = None
+    reviews: ReviewSummary | None = None  # the server fills it in from SQL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,93 +315,6 @@ class CommentClaims:
     bid_words: list[str] | None = None
 
 
-# --- community ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollCreate:
-    type: Literal["poll.create"] = "poll.create"
-    question: str
-    options: list[str]
-    multiple: bool = False  # several options per voter
-    allow_change: bool = True  # a voter may change their vote while the poll is open
-    duration_seconds: int | None = None  # None: open until closed by hand
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollVote:
-    type: Literal["poll.vote"] = "poll.vote"
-    poll_id: int
-    options: list[int]  # indexes into the poll's options
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PollClose:
-    type: Literal["poll.close"] = "poll.close"
-    poll_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionAsk:
-    type: Literal["question.ask"] = "question.ask"
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionUpvote:
-    type: Literal["question.upvote"] = "question.upvote"
-    question_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionAnswer:
-    type: Literal["question.answer"] = "question.answer"
-    question_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionHighlight:
-    type: Literal["question.highlight"] = "question.highlight"
-    question_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Eligibility:
-    """Who may enter a giveaway; every rule given must hold."""
-
-    members_only: bool = False  # a membership tier in the token
-    voted_in_poll: int | None = None  # voted in this poll
-    claimed_an_offer: bool = False  # holds a reservation or paid order in this room
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayStart:
-    type: Literal["giveaway.start"] = "giveaway.start"
-    title: str
-    winners: int = 1
-    eligibility: Eligibility = Eligibility()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayEnter:
-    """Entering is the proof of presence: only viewers in the room at the time can."""
-
-    type: Literal["giveaway.enter"] = "giveaway.enter"
-    giveaway_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayDraw:
-    type: Literal["giveaway.draw"] = "giveaway.draw"
-    giveaway_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChatMembersOnly:
-    type: Literal["chat.members_only"] = "chat.members_only"
-    enabled: bool
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoomTick:
     """Appended by the server when a deadline passes, so time rules act in a quiet room."""
@@ -336,9 +322,18 @@ class RoomTick:
     type: Literal["room.tick"] = "room.tick"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrivacyErase:
+    """A person's data is erased (docs/privacy.md): the room's state names them ``alias``
+    from here on, their messages and questions read "[removed]". Appended by the server."""
+
+    type: Literal["privacy.erase"] = "privacy.erase"
+    user_id: UserId
+    alias: UserId
+
+
 ClientCommand = (
-    ChatPost
-    | ChatDelete
+    ChatDelete
     | ChatPin
     | ChatUnpin
     | ModTimeout
@@ -348,6 +343,13 @@ ClientCommand = (
     | ModAppoint
     | ModDismiss
     | ModSlowMode
+    | ChatReport
+    | ModApprove
+    | ModReject
+    | ModShadowMute
+    | ModShadowUnmute
+    | ModReportThreshold
+    | RulesAccept
     | ChatMembersOnly
     | ProductUnpin
     | OfferEnd
@@ -366,9 +368,10 @@ ClientCommand = (
     | GiveawayStart
     | GiveawayEnter
     | GiveawayDraw
+    | ShopClientCommand
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick | AuctionStart
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet | PrivacyErase | AuctionStart | ShopServerCommand
 Command = ClientCommand | ServerCommand
 
 

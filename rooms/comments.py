@@ -14,11 +14,13 @@ viewer buys, and a re-fold decides the same. What it did follows the message as 
 import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from rooms import auction_events as ae
 from rooms import auctions, commerce
 from rooms import commands as c
 from rooms.errors import Code, Rejection
+from rooms.events import Event
 from rooms.intents import Intent
 from rooms.roles import Role
 from rooms.rules import Applied
@@ -34,6 +36,8 @@ _NUMBER = r"(?P<num>\d[\d.,]{0,24})"
 _SCALE = {"k": 1000, "rb": 1000, "ribu": 1000, "jt": 1_000_000, "juta": 1_000_000}
 # ISO 4217 currencies without minor units, and IDR, which this server keeps in whole rupiah.
 _ZERO_DECIMALS = frozenset(["BIF", "CLP", "DJF", "GNF", "IDR", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"])
+
+Acted = tuple[list[Event], dict[str, Any]]  # a chat line's claim or bid: its events and its part of the reply
 
 
 def _alternatives(words: tuple[str, ...]) -> str:
@@ -96,7 +100,7 @@ def _pick(ts: int, lots: list[Offer] | list[Auction], code: str | None) -> Offer
     return running[0]
 
 
-def act(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Applied:
+def act(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Acted:
     """A posted message's claim or bid, when it asks for one and the room allows it."""
     intent = cmd.intent
     if intent is None or not s.comment_claims or entry.actor.role is not Role.VIEWER:
@@ -115,6 +119,8 @@ def act(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Applied:
         if rejection := commerce.check_claim(s, entry, claim):
             return _refused(note, rejection)
         events, result = commerce.apply_claim(s, entry, claim)
+        if isinstance(result, Rejection):
+            return _refused(note, result)
         return [replace(note, ok=True, reservation_id=result["reservation_id"]), *events], {"claim": result}
     amount = to_minor(intent.amount, target.product.currency) if intent.amount is not None else auctions.minimum_bid(target)
     note = replace(note, target_id=target.id, amount=amount)
@@ -124,10 +130,12 @@ def act(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Applied:
     if rejection := auctions.check_bid(s, entry, bid):
         return _refused(note, rejection)
     events, result = auctions.apply_bid(s, entry, bid)
+    if isinstance(result, Rejection):
+        return _refused(note, result)
     return [replace(note, ok=True), *events], {"bid": result}
 
 
-def _refused(note: ae.ChatClaim, why: Rejection) -> Applied:
+def _refused(note: ae.ChatClaim, why: Rejection) -> Acted:
     """The message stands; what it asked for did not happen (its author's reply says why)."""
     error = {"code": why.code.value, "message": why.message}
     return [replace(note, code=why.code.value)], {note.kind: {"ok": False, "error": error}}

@@ -242,6 +242,7 @@ def apply_claim(s: RoomState, entry: c.Entry, cmd: c.OfferClaim) -> Applied:
         name=entry.actor.name,
     )
     s.reservations[r.id] = r
+    s.schedule(r.expires_at)
     s.claim_keys[f"{uid}|{cmd.key}"] = r.id
     held_key = f"{offer.id}|{uid}"
     s.held[held_key] = s.held.get(held_key, 0) + r.units

@@ -76,6 +76,8 @@ def check_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Rejection |
         return Rejection(Code.EMPTY, "title is empty")
     if not 1 <= cmd.max_message_length <= MAX_MESSAGE_LENGTH:
         return Rejection(Code.INVALID, f"max_message_length must be 1..{MAX_MESSAGE_LENGTH}")
+    if not 1 <= cmd.report_threshold <= 100:
+        return Rejection(Code.INVALID, "report_threshold must be 1..100")
     return None
 
 
@@ -88,7 +90,8 @@ def apply_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Applied:
     s.starts_at, s.created_at = cmd.starts_at, entry.ts
     s.allow_guests, s.max_message_length = cmd.allow_guests, cmd.max_message_length
     s.max_pinned_products, s.reservation_seconds = cmd.max_pinned_products, cmd.reservation_seconds
-    s.playback_url, s.comment_claims = cmd.playback_url, cmd.comment_claims
+    s.playback_url, s.report_threshold, s.comment_claims = cmd.playback_url, cmd.report_threshold, cmd.comment_claims
+    s.checkout_url_template = cmd.checkout_url_template
     s.roles_seen[cmd.host_id] = Role.HOST
     return [_move(s, cmd)], {}
 

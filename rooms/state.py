@@ -12,9 +12,10 @@ from enum import StrEnum
 from typing import Any
 
 from rooms.auction_events import AuctionView, Bidder
-from rooms.commands import Eligibility, Product
+from rooms.commands import Eligibility, Product, Rules
 from rooms.events import Message, OfferView, PollView, QuestionView, UserRef
 from rooms.roles import Role
+from rooms.shop_commands import ReviewSummary, ReviewView
 from rooms.statuses import ReservationStatus
 from rooms.types import Millis, RoomId, Seq, UserId
 
@@ -183,9 +184,20 @@ class Giveaway:
 
 
 @dataclass(slots=True)
+class Held:
+    """A message in the review queue."""
+
+    message: Message
+    reasons: tuple[str, ...]
+    kind: str  # "held": never shown; "reported": shown, then hidden by reports
+    reports: int = 0
+
+
+@dataclass(slots=True)
 class PinnedProduct:
     product: Product
     highlight: str | None
+    reviews: ReviewSummary | None = None
 
 
 class Status(StrEnum):
@@ -218,6 +230,14 @@ class RoomState:
     roles_seen: dict[UserId, Role] = field(default_factory=dict)
     messages: "OrderedDict[int, Message]" = field(default_factory=OrderedDict)
     message_count: int = 0
+    # review queue, reports, shadow-mutes, community rules
+    queue: dict[int, Held] = field(default_factory=dict)  # message id -> held item, oldest first
+    reports: dict[int, set[UserId]] = field(default_factory=dict)  # shown message id -> who reported it
+    report_threshold: int = 3
+    shadow_muted: set[UserId] = field(default_factory=set)
+    brand_rules: Rules | None = None
+    room_rules: Rules | None = None  # overrides the brand's
+    rules_accepted: set[UserId] = field(default_factory=set)  # accepted here (the actor says if before)
     # commerce
     max_pinned_products: int = 3
     reservation_seconds: int = 600
@@ -241,6 +261,15 @@ class RoomState:
     earned: dict[str, int] = field(default_factory=dict)  # "user|kind" -> points so far, for caps
     badges: dict[UserId, list[str]] = field(default_factory=dict)  # earned in this room
     names: dict[UserId, str] = field(default_factory=dict)  # display names of those with points
+    # No time rule acts before this (a lower bound; None: work it out). The fold skips the
+    # time rules until then, instead of walking every reservation for every command.
+    due_at: Millis | None = None
+    # checkout, reviews, co-hosts (rooms.checkout, rooms.product_reviews, rooms.cohosts)
+    checkout_url_template: str | None = None
+    checkout_urls: dict[int, str] = field(default_factory=dict)  # reservation id -> the buyer's link
+    spotlight: ReviewView | None = None
+    cohosts: set[UserId] = field(default_factory=set)  # host powers in this show (their token may say viewer)
+    cohost_invites: set[UserId] = field(default_factory=set)
 
     def top_questions(self, n: int) -> list[Question]:
         """Most upvoted first; ties by age (older first)."""
@@ -249,6 +278,11 @@ class RoomState:
     def leaderboard(self, n: int) -> list[dict[str, Any]]:
         top = sorted(self.points.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
         return [{"user_id": u, "name": self.names.get(u, u), "points": pts, "badges": self.badges.get(u, [])} for u, pts in top]
+
+    def schedule(self, at: Millis) -> None:
+        """A rule added a deadline: the bound may only move earlier."""
+        if self.due_at is not None:
+            self.due_at = min(self.due_at, at)
 
     def next_deadline(self) -> Millis | None:
         """The earliest time a time rule will act (offer start/end, reservation expiry)."""
@@ -260,14 +294,28 @@ class RoomState:
                 times.append(o.ends_at if o.started else o.starts_at)
         return min(times) if times else None
 
+    @property
+    def rules(self) -> Rules | None:
+        """The rules in force: the room's own, else its brand's."""
+        return self.room_rules if self.room_rules is not None else self.brand_rules
+
     def moderation_view(self) -> dict[str, Any]:
-        """What staff see of the room's moderation: who moderates, who is banned or timed out (until when)."""
-        return {"moderators": sorted(self.moderators), "banned": sorted(self.banned), "timed_out": dict(sorted(self.timeouts.items()))}
+        """What staff see of the room's moderation: who moderates, who is banned, timed out (until
+        when) or shadow-muted, and the review queue (oldest first)."""
+        return {
+            "moderators": sorted(self.moderators),
+            "banned": sorted(self.banned),
+            "timed_out": dict(sorted(self.timeouts.items())),
+            "shadow_muted": sorted(self.shadow_muted),
+            "report_threshold": self.report_threshold,
+            "queue": [asdict(h) for h in self.queue.values()],
+        }
 
     def remember(self, message: Message) -> None:
         self.messages[message.id] = message
         while len(self.messages) > RECENT_MESSAGES:
-            self.messages.popitem(last=False)
+            old, _ = self.messages.popitem(last=False)
+            self.reports.pop(old, None)
 
     def snapshot(self) -> dict[str, Any]:
         """The public view a joining viewer starts from (no moderation internals)."""
@@ -292,14 +340,14 @@ class RoomState:
             "message_count": self.message_count,
             "pinned_products": [asdict(p) for p in self.pinned_products],
             "members_only_chat": self.members_only_chat,
+            "rules": asdict(self.rules) if self.rules is not None else None,
+            "cohosts": sorted(self.cohosts),
+            "cohost_invites": sorted(self.cohost_invites),
+            "spotlight": asdict(self.spotlight) if self.spotlight else None,
             "polls": [asdict(p.view()) | {"tallies": p.tallies, "voters": len(p.votes), "closed": p.closed} for p in self.polls.values() if not p.closed],
             "questions": [asdict(q.view()) for q in self.top_questions(SNAPSHOT_MESSAGES)],
             "leaderboard": self.leaderboard(10),
-            "offers": [
-                asdict(o.view()) | {"available": o.available, "reserved": o.reserved, "paid": o.paid, "started": o.started, "ended": o.ended}
-                for o in self.offers.values()
-            ],
+            "offers": [asdict(o.view()) | {"available": o.available, "reserved": o.reserved, "paid": o.paid, "started": o.started, "ended": o.ended} for o in self.offers.values()],
             "auctions": [a.public() for a in self.auctions.values() if not a.ended or a.id in ended],
             "comment_claims": {"enabled": self.comment_claims, "claim_words": self.claim_words, "bid_words": self.bid_words},
         }
-

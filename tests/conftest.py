@@ -2,7 +2,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.harness import Api, LiveServer, RedisServer
+from tests.harness import Api, LiveServer, RedisClusterServer, RedisServer
 from tests.worlds import World, make_world
 
 
@@ -42,8 +42,6 @@ def room_id(request: pytest.FixtureRequest) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", request.node.name)[:60]
 
 
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh database on the local PostgreSQL (127.0.0.1:5432, user postgres, trust) for this run."""
@@ -66,7 +64,15 @@ def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     srv.stop()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(scope="module")
+def module_redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServer]:
+    """A private Redis Cluster (three masters, no persistence) for one test module (the contract suites)."""
+    srv = RedisClusterServer(tmp_path_factory.mktemp("redis-cluster"), aof=False).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     """Backends of one kind, one set per node (tests/worlds.py); the suites run on each."""
     made = make_world(request)

@@ -89,9 +89,7 @@ async def test_a_host_creates_a_bounded_number_of_rooms_an_hour(api: Api) -> Non
 
 
 async def test_one_address_shares_one_budget_across_its_users(tmp_path: Path) -> None:
-    srv = LiveServer(
-        tmp_path, LIVE_UNLIMITED_ADDRESSES="[]", LIVE_ADDRESS_COMMANDS_PER_SECOND="5", LIVE_ADDRESS_COMMAND_BURST="10", LIVE_CONNECTIONS_PER_ADDRESS_PER_MINUTE="8"
-    ).start()
+    srv = LiveServer(tmp_path, LIVE_UNLIMITED_ADDRESSES="[]", LIVE_ADDRESS_COMMANDS_PER_SECOND="5", LIVE_ADDRESS_COMMAND_BURST="10", LIVE_CONNECTIONS_PER_ADDRESS_PER_MINUTE="8").start()
     api = Api(srv)
     try:
         await api.live_room("nat")

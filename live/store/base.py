@@ -33,6 +33,7 @@ def _to_json(value: Any) -> str:
     """Every JSON column's serializer: orjson (the stdlib's is slow), RawJSON as it is."""
     return value.text if isinstance(value, RawJSON) else orjson.dumps(value).decode()
 
+
 Insert = postgresql.Insert | sqlite.Insert  # both have on_conflict_do_nothing/do_update
 
 

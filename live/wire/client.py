@@ -33,6 +33,16 @@ class React:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PostChat:
+    """Becomes ``rooms.commands.ChatPost`` once automatic moderation has scored the text
+    (``live.automod.edge``): the verdict is the server's, never the client's."""
+
+    type: Literal["chat.post"] = "chat.post"
+    text: str
+    reply_to: int | None = None  # message id (the seq of the post replied to)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PinProduct:
     """Becomes ``rooms.commands.ProductPin`` once the server has looked the product up."""
 
@@ -79,6 +89,14 @@ class MyBids:
     type: Literal["auction.mine"] = "auction.mine"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpotlightReview:
+    """Becomes ``rooms.shop_commands.ReviewSpotlight`` once the server has read the review."""
+
+    type: Literal["review.spotlight"] = "review.spotlight"
+    review_id: int
+
+
 Control = Hello | Ping | React | MyBids
 CatalogRequest = PinProduct | CreateOffer | StartAuction
-ClientMessage = Control | CatalogRequest | c.ClientCommand
+ClientMessage = Control | PostChat | CatalogRequest | SpotlightReview | c.ClientCommand
