@@ -242,6 +242,14 @@ def _api_docs(args: argparse.Namespace) -> None:
         sys.exit(f"out of date (run `live api-docs`): {', '.join(stale)}")
 
 
+def _demo_parser(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="serve a demo show with a simulated audience and print its URLs (development mode)")
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+    demo.add_argument("--database-url", help="SQLAlchemy async URL (default sqlite+aiosqlite:///./live.db)")
+    demo.set_defaults(func=_serve, demo=True, dev=True, log=None, redis_url=None, token_secret=None, allowed_origin=None, workers=1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="live", description="Live-shopping and real-time discussion server.")
     parser.add_argument("--version", action="version", version=f"live {__version__}")
@@ -260,11 +268,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--demo", action="store_true", help="a seeded brand, catalog and live show with a simulated audience (implies --dev)")
     serve.set_defaults(func=_serve)
 
-    demo = sub.add_parser("demo", help="serve a demo show with a simulated audience and print its URLs (development mode)")
-    demo.add_argument("--host")
-    demo.add_argument("--port", type=int)
-    demo.add_argument("--database-url", help="SQLAlchemy async URL (default sqlite+aiosqlite:///./live.db)")
-    demo.set_defaults(func=_serve, demo=True, dev=True, log=None, redis_url=None, token_secret=None, allowed_origin=None, workers=1)
+    _demo_parser(sub)
 
     token = sub.add_parser("token", help="mint a signed token for development")
     token.add_argument("--user", required=True, help="user id (sub)")
