@@ -75,6 +75,9 @@ def _room_part(row: dict[str, Any], entries: list[c.Entry], user: str) -> dict[s
     won = [g.id for g in state.giveaways.values() if g.drawn and user in g.drawn]
     for g in mine.giveaways:
         g["won"] = g["giveaway_id"] in won
+    for b in mine.bids:
+        a = state.auctions.get(b["auction_id"])
+        b["won"] = a is not None and a.ended and a.reservation_id is not None and a.leader == user
     return {"room": room, "brand_id": row["brand_id"], "role": mine.role} | mine.sections()
 
 
@@ -89,6 +92,7 @@ class _Mine:
     poll_votes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     question_upvotes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     claims: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    bids: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     giveaways: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     moderation: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     other_actions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -157,6 +161,8 @@ class _Mine:
             case c.OfferClaim(offer_id=offer, units=units):
                 result = outcome.code.value if isinstance(outcome, Rejection) else outcome.result.get("reservation_id")  # type: ignore[attr-defined]
                 self.claims.append({"ts": entry.ts, "offer_id": offer, "units": units, "reservation_id" if ok else "refused": result})
+            case c.AuctionBid(auction_id=auction, amount=amount, max=top):
+                self.bids.append({"ts": entry.ts, "auction_id": auction, "amount": amount, "max": top} | ({} if ok else {"refused": outcome.code.value}))  # type: ignore[attr-defined]
             case c.GiveawayEnter(giveaway_id=g) if ok:
                 self.giveaways.append({"ts": entry.ts, "giveaway_id": g, "title": state.giveaways[g].title})
             case _ if ok:

@@ -70,6 +70,10 @@ async def _session(api: Api, n0: LiveServer, n1: LiveServer, room: str) -> dict[
     reservation = (await ana.request("offer.claim", offer_id=offer, units=2, key="k"))["result"]["reservation_id"]
     assert (await ben.request("offer.claim", offer_id=offer, units=1, key="k"))["ok"]
     assert (await api.http.post(f"/v1/rooms/{room}/orders/{reservation}/confirm", headers={"x-api-key": "key-p" if brand == "brandP" else "key-q"})).status_code == 200
+    auction = (await host.request("auction.start", product_id="tee", start_price=50000, increment=5000, duration_seconds=600))["result"]["auction_id"]
+    assert (await ana.request("auction.bid", auction_id=auction, max=70000, key="a"))["ok"]
+    assert (await ben.request("auction.bid", auction_id=auction, key="b"))["ok"]  # Ana's maximum answers: she leads
+    assert (await host.request("auction.cancel", auction_id=auction))["ok"]  # no winner: the sales stay the claims'
     assert (await host.request("mod.timeout", user_id="ana", seconds=1, reason="calm down"))["ok"]
     await ana.close()
     return {"host": host, "ben": ben, "question": theirs, "reservation": reservation}
@@ -94,6 +98,7 @@ def _check_export(export: dict[str, Any], sessions: dict[str, dict[str, Any]]) -
         assert [v["options"] for v in r["poll_votes"]] == [["Black"]]
         assert [u["question_id"] for u in r["question_upvotes"]] == [sessions[room]["question"]]
         assert [(c["units"], c["reservation_id"]) for c in r["claims"]] == [(2, sessions[room]["reservation"])]
+        assert [(b["amount"], b["max"], b["won"]) for b in r["bids"]] == [(None, 70000, False)]
         assert [(o["reservation_id"], o["units"], o["price"], o["currency"], o["status"]) for o in r["orders"]] == [(sessions[room]["reservation"], 2, 100000, "IDR", "paid")]
         assert [(m["action"], m["by_role"], m["reason"]) for m in r["moderation"]] == [("mod.timeout", "host", "calm down")]
         assert r["points"] > 0 and r["role"] == "viewer"
