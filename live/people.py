@@ -57,7 +57,8 @@ async def export(node: Node, user_id: str, brand_id: str | None) -> dict[str, An
     badges = [{"brand_id": b, "badges": list(await node.store.brand_badges(b, user_id))} for b in brands]
     community = await node.store.person_community(user_id, brand_id)  # rules accepted, brand moderator, brand actions
     body = {"user_id": user_id, "scope": {"brand_id": brand_id} if brand_id else "all", "generated_at": int(time.time() * 1000), "rooms": rooms, "brands": badges}
-    return body | {"community": community, "not_held": NOT_HELD}
+    elsewhere = await node.store.person_elsewhere(user_id, brand_id)  # reviews, helpful marks, follows
+    return body | {"community": community} | elsewhere | {"not_held": NOT_HELD}
 
 
 def _room_part(row: dict[str, Any], entries: list[c.Entry], user: str) -> dict[str, Any]:
@@ -197,6 +198,7 @@ async def erase(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any
         done.append({"room_id": row["id"], "brand_id": row["brand_id"], "erased_as": alias})
     for brand in await node.store.person_community(user_id, brand_id):  # the brand-level community tables
         await node.store.erase_community(brand, user_id, aliases.setdefault(brand, new_alias()))
+    await node.store.erase_elsewhere(user_id, brand_id, aliases.setdefault(brand_id, new_alias()))  # helpful marks, follows
     pending = await _persisted(node, waits)
     for room in done:
         room["pending"] = room["room_id"] in pending
