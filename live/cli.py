@@ -18,6 +18,9 @@ WS_MAX_SIZE = 1 << 20  # frames between max_frame_bytes and this get a too_large
 
 
 def _serve(args: argparse.Namespace) -> None:
+    import uvicorn  # noqa: F401 - imported before logging is set up (their import-time lines are noise), and once for every forked worker
+
+    import live.app  # noqa: F401
     from live import workers
 
     flags = {
@@ -48,10 +51,6 @@ def _serve(args: argparse.Namespace) -> None:
     if settings.refusals():  # each worker would refuse alike; say it once
         sys.exit("live: refusing to start: " + "; ".join(settings.refusals()))
     workers.migrate_once(settings)
-    import uvicorn  # noqa: F401 - imported once here, so each forked worker starts with it
-
-    import live.app  # noqa: F401
-
     sys.exit(workers.Supervisor(serve_node, flags, args.workers, settings.shutdown_grace_seconds).run())
 
 

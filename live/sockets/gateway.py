@@ -48,12 +48,12 @@ async def room_socket(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId)
     joined = await _join(node, ws, raw_send, room_id, proto)
     if joined is None:
         return
+    logs.ROOM.set(room_id)  # set after the join: tasks the join may start (opening the room) are not this connection's
+    logs.CONN.set(joined[1].conn_id)
     session = Session(node, joined[0], joined[1], _address(ws), proto)
     if proto is not None:
         proto.serve(session)
         return
-    logs.ROOM.set(room_id)  # this task is the connection's: its log lines name it
-    logs.CONN.set(joined[1].conn_id)
     try:
         while not session.done:
             message = await ws.receive()

@@ -54,7 +54,15 @@ class Session:
         self.node.recipients.remove(self.rt.room_id, self.member)
         self.node.limits.disconnect(self.member.actor.user_id)
         metrics.CONNECTIONS.dec()
-        logger.debug("socket closed (%s)", self.member.conn_id)
+        if logger.isEnabledFor(logging.DEBUG):
+            self._context().run(logger.debug, "socket closed")
+
+    def _context(self) -> contextvars.Context:
+        """A context whose log lines name this room and connection (a call from the transport has none)."""
+        context = contextvars.copy_context()
+        context.run(logs.ROOM.set, self.rt.room_id)
+        context.run(logs.CONN.set, self.member.conn_id)
+        return context
 
     def message(self, data: bytes | str) -> None:
         """A frame from our own protocol: answered now, or queued behind a running command."""
@@ -65,10 +73,7 @@ class Session:
             return
         if (command := self.frame(data)) is not None:
             self._queue = deque()
-            context = contextvars.copy_context()  # its log lines name the room and the connection
-            context.run(logs.ROOM.set, self.rt.room_id)
-            context.run(logs.CONN.set, self.member.conn_id)
-            self._task = asyncio.get_running_loop().create_task(self._drain(command), context=context)
+            self._task = asyncio.get_running_loop().create_task(self._drain(command), context=self._context())
 
     async def _drain(self, command: Coroutine[Any, Any, None]) -> None:
         try:

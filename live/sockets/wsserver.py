@@ -14,14 +14,13 @@ What an idle connection keeps is this object's slots and the unread tail of its 
 
 The object is also the member's outbound side (``live.room.sinks.Sink``): the fan-out
 writes prepared frame bytes straight into the transport, and the transport's buffer
-is the member's backlog. Keepalive: one timer per connection, a ping per interval; one
+is the member's backlog. Keepalive (``live.sockets.wheel``): a ping per interval; one
 unanswered for a whole interval closes 1011 (any frame from the client counts as an answer).
 """
 
 import asyncio
 import contextlib
 import logging
-import random
 import re
 import socket
 from collections import deque
@@ -36,12 +35,12 @@ from websockets.server import ServerProtocol
 
 from live.errors import CloseCode
 from live.sockets import frames as f
+from live.sockets.wheel import KeepaliveWheel
 from live.wire.codec import Format
 
 logger = logging.getLogger("live.ws")
 
 ROOM_PATH = re.compile(rb"^GET /v1/rooms/[A-Za-z0-9_-]{1,64}/ws[? ]")
-KEEPALIVE_SLOTS = 16
 CLOSE_TIMEOUT_SECONDS = 5.0  # how long a closing client gets to read its backlog before we abort
 HANDSHAKE, OPEN, CLOSING, CLOSED = 0, 1, 2, 3
 DISCONNECTED = {"type": "websocket.disconnect", "code": 1006}
@@ -57,44 +56,14 @@ class Handler(Protocol):
 
 
 class _Server:
-    """What every connection of one uvicorn server shares: one object, not a copy each.
+    """What every connection of one uvicorn server shares: one object, not a copy each."""
 
-    Keepalive is a wheel: connections sit in one of ``KEEPALIVE_SLOTS`` sets, and one
-    timer visits a set per ``ping_interval / KEEPALIVE_SLOTS`` (a timer per connection
-    would cost ~0.5 KB each and a burst of joins would ping in a burst).
-    """
-
-    __slots__ = ("_tick", "_timer", "_wheel", "app", "app_state", "config", "max_size", "ping_interval", "state")
+    __slots__ = ("app", "app_state", "config", "max_size", "state", "wheel")
 
     def __init__(self, config: Config, state: ServerState, app_state: dict[str, Any]) -> None:
         self.config, self.state, self.app_state, self.app = config, state, app_state, config.loaded_app
         self.max_size = config.ws_max_size
-        self.ping_interval = config.ws_ping_interval or 0.0
-        self._wheel: list[set[LiveWebSocketProtocol]] = [set() for _ in range(KEEPALIVE_SLOTS)]
-        self._tick = 0
-        self._timer: asyncio.TimerHandle | None = None
-
-    def watch(self, proto: "LiveWebSocketProtocol") -> int:
-        """Keep a connection alive from now on; returns its slot (-1: no keepalive)."""
-        if self.ping_interval <= 0:
-            return -1
-        slot = random.randrange(KEEPALIVE_SLOTS)
-        self._wheel[slot].add(proto)
-        if self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self.ping_interval / KEEPALIVE_SLOTS, self._turn)
-        return slot
-
-    def unwatch(self, proto: "LiveWebSocketProtocol", slot: int) -> None:
-        if slot >= 0:
-            self._wheel[slot].discard(proto)
-
-    def _turn(self) -> None:
-        self._tick = (self._tick + 1) % KEEPALIVE_SLOTS
-        due = self._wheel[self._tick]
-        for proto in list(due):
-            if not proto.keepalive():
-                due.discard(proto)
-        self._timer = asyncio.get_running_loop().call_later(self.ping_interval / KEEPALIVE_SLOTS, self._turn) if any(self._wheel) else None
+        self.wheel = KeepaliveWheel(config.ws_ping_interval or 0.0)
 
 
 _servers: dict[int, _Server] = {}
@@ -136,7 +105,7 @@ class LiveWebSocketProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._state = CLOSED
         self._server.state.connections.discard(self)
-        self._server.unwatch(self, self._slot)
+        self._server.wheel.unwatch(self, self._slot)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -160,9 +129,6 @@ class LiveWebSocketProtocol(asyncio.Protocol):
             self._fail(exc.code, exc.reason)
             return
         self._buf = buf[pos:] if pos < len(buf) else b""
-
-    def eof_received(self) -> None:
-        pass
 
     def shutdown(self) -> None:
         """uvicorn is stopping: 1012 (service restart), then the socket goes."""
@@ -285,7 +251,7 @@ class LiveWebSocketProtocol(asyncio.Protocol):
             response.headers["Sec-WebSocket-Protocol"] = message["subprotocol"]
         self._hs, self._state = None, OPEN
         self._transport.write(response.serialize())
-        self._slot = self._server.watch(self)
+        self._slot = self._server.wheel.watch(self)
 
     def _deliver(self, message: dict[str, Any]) -> None:
         waiter = self._waiter
