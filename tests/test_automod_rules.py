@@ -203,3 +203,13 @@ def test_a_policy_is_checked() -> None:
         Policy.model_validate({"allowed_domains": ["not a domain"]})
     assert Policy.model_validate({"allowed_domains": ["Acme.Example"]}).allowed_domains == ("acme.example",)
     assert spam.caps_ratio("abc", 10) == 0.0
+
+
+def test_many_viewers_claiming_in_the_same_words_is_not_a_flood() -> None:
+    room = Repeats(window_ms=60_000)
+    rules = Rules(DEFAULT)
+    line = "keep 2 TEE-BLK-M"  # long enough to count as a campaign were it not a claim
+    plain = [score(rules, line, Author(f"v{i}"), room, 1000 + i).verdict.outcome for i in range(6)]
+    assert Outcome.HOLD in plain, "the same long line from many is a flood"
+    claims = [score(rules, line, Author(f"c{i}"), room, 2000 + i, claim=True).verdict.outcome for i in range(20)]
+    assert claims == [Outcome.ALLOW] * 20, "comment-to-claim lines are never held as a flood"
