@@ -190,6 +190,14 @@ async def test_sudden_death_takes_no_bid_after_the_end_on_any_node(cluster: Clus
         end = check_no_bid_after_end(r, aid)
         assert end["bids"] == accepted > 10 and end["winner"] is not None
         assert not r.events("auction.extended"), "sudden death never extends"
+    # Outbid: the bidder left behind is told privately (on whichever node it is), nobody else is.
+    left_behind = {e["outbid"] for e in racers[0].events("auction.bid") if e["outbid"]}
+    for i, r in enumerate(racers):
+        mine = [m for m in r.messages if m["type"] == "auction.outbid"]
+        assert all(m["user_id"] == f"r{i}" and m["minimum_bid"] > m["price"] for m in mine), mine
+        if f"r{i}" in left_behind:
+            await r.wait_for(lambda r=r: [m for m in r.messages if m["type"] == "auction.outbid"])
+    assert not [m for m in host.messages if m["type"] == "auction.outbid"]
     for c in [host, *racers]:
         await c.close()
     await api.http.aclose()
