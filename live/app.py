@@ -1,6 +1,7 @@
 """The ASGI application: HTTP API, WebSocket gateway, pages and metrics."""
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -9,8 +10,9 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
@@ -20,6 +22,7 @@ from live.backends import make_backends
 from live.edge import HttpEdge, host_trusted
 from live.errors import CloseCode, ServerError
 from live.http.common import server_error
+from live.http.embed import embed_page
 from live.http.routes import routes as http_routes
 from live.node import Node
 from live.persister import Persister
@@ -113,7 +116,9 @@ def create_app(settings: Settings) -> Any:
         *http_routes(node),
         Route("/metrics", _metrics),
         Route("/metrics/", _metrics),  # the old path
-        Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
+        Route("/embed/{room_id}", functools.partial(embed_page, node)),
+        Route("/favicon.ico", lambda request: FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")),
+        Mount("/", GZipMiddleware(StaticFiles(directory=STATIC, html=True, check_dir=False), minimum_size=1024)),  # pages on a phone's link: a quarter of the bytes
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
     metrics.NODE.info({"node": node.id, "version": __version__})

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: list[str] = Field(default_factory=list)
     # Pages may be embedded (iframes) by these origins (CSP frame-ancestors); empty: none.
     frame_ancestors: list[str] = Field(default_factory=list)
+    # Per brand (tenant): the sites that may frame its embed page, e.g. '{"acme": ["https://shop.acme.example"]}'
+    embed_ancestors: dict[str, list[str]] = Field(default_factory=dict)
+    media_origins: list[str] = Field(default_factory=list)  # besides https: and this server, where the pages may show images and play video from (CSP img-src, media-src)
     max_body_bytes: int = 1 << 20  # HTTP request bodies; bigger ones get 413 before they are read
     max_import_bytes: int = 16 << 20  # catalog imports (PUT /v1/catalog/...)
     # Limits

@@ -129,9 +129,7 @@ async def with_followers(store: Store, payload: dict[str, Any]) -> dict[str, Any
 
 
 class Webhooks:
-    def __init__(
-        self, store: Store, leases: Leases, *, url: str, secret: str, public_url: str, on_checkout: OnCheckout | None = None, reminder_leads: list[int] | None = None
-    ) -> None:
+    def __init__(self, store: Store, leases: Leases, *, url: str, secret: str, public_url: str, on_checkout: OnCheckout | None = None, reminder_leads: list[int] | None = None) -> None:
         self._store, self._leases, self._on_checkout = store, leases, on_checkout
         self._leads = reminder_leads or []
         self._url, self._hook, self._public_url = url, signer(secret), public_url.rstrip("/")

@@ -87,5 +87,3 @@ def apply_remove(s: RoomState, entry: c.Entry, cmd: sc.CohostRemove) -> Applied:
 def is_staff(s: RoomState, user: UserId) -> bool:
     """Whether a user gets the staff view when they join: appointed moderators and co-hosts."""
     return user in s.moderators or user in s.cohosts
-
-

@@ -371,9 +371,7 @@ ClientCommand = (
     | ShopClientCommand
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = (
-    RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet | PrivacyErase | AuctionStart | ShopServerCommand
-)
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet | PrivacyErase | AuctionStart | ShopServerCommand
 Command = ClientCommand | ServerCommand
 
 

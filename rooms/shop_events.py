@@ -132,15 +132,5 @@ class CohostRemoved(EventBase):
 
 PRIVATE_ORDER_EVENTS = (OrderPlaced, OrderCheckoutReady, OrderPaid, OrderExpired, OrderCancelled)
 ShopEvent = (
-    OrderPlaced
-    | OrderCheckoutReady
-    | OrderPaid
-    | OrderExpired
-    | OrderCancelled
-    | ProductReviewsChanged
-    | ReviewSpotlighted
-    | ReviewUnspotlighted
-    | CohostInvited
-    | CohostJoined
-    | CohostRemoved
+    OrderPlaced | OrderCheckoutReady | OrderPaid | OrderExpired | OrderCancelled | ProductReviewsChanged | ReviewSpotlighted | ReviewUnspotlighted | CohostInvited | CohostJoined | CohostRemoved
 )

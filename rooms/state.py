@@ -317,6 +317,11 @@ class RoomState:
             old, _ = self.messages.popitem(last=False)
             self.reports.pop(old, None)
 
+    def giveaway_view(self, g: Giveaway) -> dict[str, Any]:
+        """A giveaway as a late joiner needs it (so a reload still shows it): entrants counted, winners once drawn."""
+        drawn = None if g.drawn is None else [asdict(g.entrants[u]) for u in g.drawn if u in g.entrants]
+        return {"id": g.id, "title": g.title, "winners": g.winners, "eligibility": asdict(g.eligibility), "entrants": len(g.entrants), "drawn": drawn}
+
     def snapshot(self) -> dict[str, Any]:
         """The public view a joining viewer starts from (no moderation internals)."""
         recent = list(self.messages.values())[-SNAPSHOT_MESSAGES:]
@@ -347,6 +352,7 @@ class RoomState:
             "polls": [asdict(p.view()) | {"tallies": p.tallies, "voters": len(p.votes), "closed": p.closed} for p in self.polls.values() if not p.closed],
             "questions": [asdict(q.view()) for q in self.top_questions(SNAPSHOT_MESSAGES)],
             "leaderboard": self.leaderboard(10),
+            "giveaways": [self.giveaway_view(g) for g in list(self.giveaways.values())[-5:]],
             "offers": [asdict(o.view()) | {"available": o.available, "reserved": o.reserved, "paid": o.paid, "started": o.started, "ended": o.ended} for o in self.offers.values()],
             "auctions": [a.public() for a in self.auctions.values() if not a.ended or a.id in ended],
             "comment_claims": {"enabled": self.comment_claims, "claim_words": self.claim_words, "bid_words": self.bid_words},

@@ -1,8 +1,10 @@
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
 from tests.harness import Api, LiveServer, RedisClusterServer, RedisServer
+from tests.pages import CHROMIUM_ARGS, Site, two_nodes
 from tests.worlds import World, make_world
 
 
@@ -78,3 +80,19 @@ async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     made = make_world(request)
     yield made
     await made.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """Two nodes on Redis with a media/merchant origin beside them, for the page tests of one module."""
+    with two_nodes(tmp_path_factory.mktemp("pages")) as made:
+        yield made
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless (Playwright drives it; no browser download)."""
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        await b.close()

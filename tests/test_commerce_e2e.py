@@ -177,7 +177,9 @@ async def test_a_flash_offer_sells_once_and_hands_off_to_checkout(shop: LiveServ
     await eventually(lambda: asyncio.sleep(0, transitions()), lambda t: sorted(t, key=expected.index) == t and set(t) == set(expected), timeout=10)
     # The receiver has them; the server records each delivery once the answer is back.
     delivered = {("order.reserved", True), ("order.paid", True), ("order.expired", True)}
-    response = await eventually(lambda: api.http.get(f"/v1/rooms/{room_id}/webhooks", headers=merchant), lambda r: {(m["type"], m["delivered_at"] is not None) for m in r.json()["webhooks"]} >= delivered)
+    response = await eventually(
+        lambda: api.http.get(f"/v1/rooms/{room_id}/webhooks", headers=merchant), lambda r: {(m["type"], m["delivered_at"] is not None) for m in r.json()["webhooks"]} >= delivered
+    )
     log = response.json()["webhooks"]
     assert any(m["attempts"] > 1 and m["last_status"] == 200 for m in log), "the early failures were retried"
     assert (await api.http.get(f"/v1/rooms/{room_id}/orders", headers=bearer(token("ana", room_id)))).status_code == 403

@@ -213,7 +213,9 @@ TABLE: list[Endpoint] = [
         query=(reviews.REVIEWS_STATUS, reviews.REVIEWS_LIMIT),
     ),
     Endpoint(method="POST", path="/v1/reviews/{review_id:int}/helpful", handler=reviews.mark_helpful, summary="Mark a review helpful (once per user)", auth=CALLER, errors=(404, 422)),
-    Endpoint(method="POST", path="/v1/reviews/{review_id:int}/moderate", handler=reviews.moderate, summary="The brand publishes or hides a review", auth=CALLER, body=reviews.ModerateIn, errors=(404,)),
+    Endpoint(
+        method="POST", path="/v1/reviews/{review_id:int}/moderate", handler=reviews.moderate, summary="The brand publishes or hides a review", auth=CALLER, body=reviews.ModerateIn, errors=(404,)
+    ),
     Endpoint(
         method="PUT",
         path="/v1/catalog/{owner}/products",

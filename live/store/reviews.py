@@ -45,11 +45,7 @@ class ReviewStore(StoreBase):
 
     async def review_stars(self, owner: str, product_id: str) -> list[int]:
         """How many published reviews gave 1, 2, 3, 4 and 5 stars."""
-        query = (
-            sa.select(reviews.c.stars, sa.func.count())
-            .where(reviews.c.owner == owner, reviews.c.product_id == product_id, reviews.c.status == PUBLISHED)
-            .group_by(reviews.c.stars)
-        )
+        query = sa.select(reviews.c.stars, sa.func.count()).where(reviews.c.owner == owner, reviews.c.product_id == product_id, reviews.c.status == PUBLISHED).group_by(reviews.c.stars)
         counts = [0] * 5
         async with self.engine.connect() as conn:
             for stars, n in await conn.execute(query):
