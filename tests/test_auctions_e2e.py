@@ -153,10 +153,8 @@ async def test_five_hundred_bidders_with_maximums_on_three_nodes(cluster: Cluste
     [order] = orders.json()["orders"]
     assert (order["reservation_id"], order["user_id"], order["price"], order["units"]) == (end["reservation_id"], "sniper", end["price"], 1)
     assert listed[0]["ended"] and listed[0]["price"] == end["price"] and listed[0]["leader"]["id"].startswith("u_"), "pseudonyms on public surfaces"
-    hooks = await eventually(
-        lambda: asyncio.sleep(0, [h for _, b in receiver.deliveries if (h := json.loads(b))["type"] == "order.reserved"]), lambda d: d, timeout=15
-    )
-    [hook] = hooks
+    hooks = await eventually(lambda: asyncio.sleep(0, [json.loads(b) for _, b in receiver.deliveries]), lambda d: any(h["type"] == "order.reserved" for h in d), timeout=15)
+    [hook] = [h for h in hooks if h["type"] == "order.reserved"]
     assert hook["data"]["auction_id"] == aid and hook["data"]["user_id"] == "sniper" and hook["data"]["price"] == end["price"]
     for c in [host, late, sniper, *watchers, *bidders]:
         await c.close()
