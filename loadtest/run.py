@@ -212,12 +212,13 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[str
         "rss_kb_per_idle_connection": round((rss_after - rss_before) / args.viewers, 1) if pids else None,
     }
     if not args.idle:
-        cpu0 = sum(cpu_seconds(pid) for pid in pids)
+        cpu_each = [cpu_seconds(pid) for pid in pids]
         t0 = time.monotonic()
         sent, acked = asyncio.run(publish(ports, rooms, args.rate, args.duration, args.text_bytes))
         time.sleep(args.settle)
         wall = time.monotonic() - t0
-        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0 if pids else float("nan")
+        cpu_each = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_each, strict=True)]
+        cpu = sum(cpu_each) if pids else float("nan")
         expected = sent * args.viewers // args.rooms
         report |= {"rate_per_room": args.rate, "duration": args.duration, "sent": sent, "acknowledged": acked, "expected_deliveries": expected}
     for parent in pipes:
@@ -243,6 +244,7 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[str
             "deliveries_per_s": round(delivered / args.duration, 0),
             "frames_per_delivery": round(frames / delivered, 3) if delivered else None,
             "server_cpu_s": round(cpu, 2),
+            "server_cpu_s_by_process": [round(c, 2) for c in cpu_each],  # with --workers: the supervisor, then each worker
             "server_cpu_us_per_delivery": round(cpu * 1e6 / delivered, 3) if delivered else None,
             "wall_s": round(wall, 1),
             "viewer_procs_cpu_s": round(sum(s["cpu_s"] for s in stats), 1),
