@@ -86,6 +86,6 @@ async def test_hls_js_is_loaded_only_for_a_stream_that_needs_it(site: Site, brow
     await stream.goto(f"{site.nodes[0].url}/viewer.html?room=stream")
     await expect(stream.get_by_test_id("video")).to_have_attribute("src", re.compile(r"^blob:"))  # hls.js feeds the <video> through Media Source Extensions
     assert await stream.evaluate("performance.getEntriesByType('resource').some((r) => r.name.endsWith('/vendor/hls.light.min.js'))")
-    assert await stream.evaluate("performance.getEntriesByType('resource').some((r) => r.name.endsWith('/live.m3u8'))")
+    await stream.wait_for_function("performance.getEntriesByType('resource').some((r) => r.name.endsWith('/live.m3u8'))")  # and it reads the playlist
     await api.http.aclose()
     assert [e for e in errors if "hls" not in e.lower()] == []
