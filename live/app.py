@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from live import __version__, logs, metrics
+from live import __version__, auth, logs, metrics
 from live.backends import make_backends
 from live.edge import HttpEdge, host_trusted
 from live.errors import CloseCode, ServerError
@@ -31,6 +31,8 @@ from live.sockets.gateway import room_socket
 from live.sockets.replay import replay_socket
 from live.store import Store
 from live.webhooks import Webhooks
+from rooms.checkout import template_problem
+from rooms.shop_commands import OrderCheckout
 from rooms.types import RoomId
 
 logger = logging.getLogger("live")
@@ -60,6 +62,14 @@ class LiveApp:
             await self.http(scope, receive, send)
 
 
+async def _hand_over(node: Node, room: RoomId, reservation_id: int, url: str) -> None:
+    """The merchant's checkout link (its webhook answer) into the room's log, for the buyer."""
+    rt = await node.runtime(room)
+    if rt is not None:
+        outcome = await rt.submit(auth.SYSTEM, OrderCheckout(reservation_id=reservation_id, checkout_url=url))
+        logger.debug("checkout link for %s/%s: %s", room, reservation_id, outcome)
+
+
 async def _metrics(request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -67,6 +77,8 @@ async def _metrics(request: Request) -> Response:
 def create_app(settings: Settings) -> Any:
     if refusals := settings.refusals():
         raise SystemExit("live: refusing to start: " + "; ".join(refusals))
+    if problems := [p for t in settings.checkout_url_templates.values() if (p := template_problem(t))]:
+        raise SystemExit("live: refusing to start: " + "; ".join(problems))
     store = Store(settings.database_url)
     backends = make_backends(settings)
     persister = Persister(store, backends.log, backends.leases, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch, webhooks=settings.webhook_url is not None)
@@ -76,7 +88,10 @@ def create_app(settings: Settings) -> Any:
         if not settings.webhook_secret:
             raise SystemExit("LIVE_WEBHOOK_URL needs LIVE_WEBHOOK_SECRET to sign deliveries")
         public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
-        webhooks = Webhooks(store, backends.leases, url=settings.webhook_url, secret=settings.webhook_secret, public_url=public_url)
+        webhooks = Webhooks(
+            store, backends.leases, url=settings.webhook_url, secret=settings.webhook_secret, public_url=public_url,
+            on_checkout=lambda room, rid, url: _hand_over(node, room, rid, url), reminder_leads=settings.reminder_lead_seconds,
+        )  # fmt: skip
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

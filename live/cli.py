@@ -5,18 +5,23 @@ import logging
 import os
 import re
 import sys
+from typing import TYPE_CHECKING, Any
 
 from live import __version__
 from live.settings import DEV_SECRET, Settings
 from rooms.roles import Role
 
+if TYPE_CHECKING:
+    import uvicorn
+
 WS_MAX_SIZE = 1 << 20  # frames between max_frame_bytes and this get a too_large reply; above it, close 1009
 
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    import uvicorn  # noqa: F401 - imported before logging is set up (their import-time lines are noise), and once for every forked worker
 
-    from live.app import create_app
+    import live.app  # noqa: F401
+    from live import workers
 
     flags = {
         "host": args.host,
@@ -28,8 +33,11 @@ def _serve(args: argparse.Namespace) -> None:
         "allowed_origins": args.allowed_origin,
         "dev": args.dev or None,
     }
-    settings = Settings(**{k: v for k, v in flags.items() if v is not None})
+    flags = {k: v for k, v in flags.items() if v is not None}
+    settings = Settings(**flags)
     _configure_logging(settings)
+    if refusal := workers.refusal(settings, args.workers):
+        sys.exit(f"live serve: {refusal}")
     if settings.uses_dev_secret:
         print(
             "WARNING: development mode, with the published development token secret: anyone can mint tokens.\n"
@@ -37,11 +45,40 @@ def _serve(args: argparse.Namespace) -> None:
             file=sys.stderr,
             flush=True,
         )
-    uvicorn.run(
-        create_app(settings),
+    if args.workers == 1:
+        serve_node(flags, reuse_port=False)
+        return
+    if settings.refusals():  # each worker would refuse alike; say it once
+        sys.exit("live: refusing to start: " + "; ".join(settings.refusals()))
+    workers.migrate_once(settings)
+    sys.exit(workers.Supervisor(serve_node, flags, args.workers, settings.shutdown_grace_seconds).run())
+
+
+def serve_node(flags: dict[str, Any], reuse_port: bool = True) -> None:
+    """One node on this process (also each ``--workers`` process's entry: it binds with SO_REUSEPORT)."""
+    import uvicorn
+
+    from live import workers
+    from live.app import create_app
+
+    settings = Settings(**flags)
+    if reuse_port:
+        _configure_logging(settings)  # its own handler (and stream) in this process
+    server = uvicorn.Server(uvicorn_config(create_app(settings), settings))
+    server.run(sockets=[workers.reuse_port_socket(settings.host, settings.port)] if reuse_port else None)
+
+
+def uvicorn_config(app: Any, settings: Settings) -> "uvicorn.Config":
+    """How a node serves: HTTP on uvicorn, room sockets on our own WebSocket protocol."""
+    import uvicorn
+
+    from live.sockets.wsserver import LiveWebSocketProtocol
+
+    return uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
-        ws="websockets-sansio",
+        ws=LiveWebSocketProtocol,  # room sockets on our lean connection; other WebSockets on uvicorn's websockets-sansio
         ws_per_message_deflate=False,  # compression costs ~3x per delivery on the fan-out
         ws_max_size=WS_MAX_SIZE,
         ws_ping_interval=settings.ws_ping_seconds,
@@ -218,6 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--token-secret", help="HS256 secret for tokens (prefer LIVE_TOKEN_SECRET)")
     serve.add_argument("--allowed-origin", action="append", help="browser Origin allowed to connect (repeat)")
     serve.add_argument("--dev", action="store_true", help="development mode: allows the published development token secret")
+    serve.add_argument("--workers", type=int, default=1, help="processes on the port, each a node (more than one needs Redis; default 1)")
     serve.set_defaults(func=_serve)
 
     token = sub.add_parser("token", help="mint a signed token for development")

@@ -13,12 +13,14 @@ import dataclasses
 import logging
 import time
 
+from live import reviews
 from live.automod import edge as automod
 from live.errors import NotFound
 from live.room.runtime import RoomRuntime
 from live.store import Store
-from live.wire.client import CatalogRequest, PinProduct, PostChat, StartAuction
+from live.wire.client import CatalogRequest, PinProduct, PostChat, SpotlightReview, StartAuction
 from rooms import commands as c
+from rooms import shop_commands as sc
 from rooms.comments import parse
 from rooms.fold import RULES
 from rooms.moderation import APPOINTABLE
@@ -29,15 +31,16 @@ from rooms.types import Millis
 logger = logging.getLogger("live.enrich")
 
 
-async def catalog_command(store: Store, state: RoomState, request: CatalogRequest) -> c.Command:
-    """Turn a client's pin or offer request into the command the log records, product included."""
+async def catalog_command(store: Store, state: RoomState, request: CatalogRequest, secret: str = "") -> c.Command:
+    """Turn a client's pin or offer request into the command the log records, product included
+    (a pin with the product's review summary; ``secret`` keys the authors' pseudonyms)."""
     owner = state.brand_id or state.host_id or ""
     row = await store.get_product(owner, request.product_id)
     if row is None:
         raise NotFound(f"no product {request.product_id!r} in this room's catalog")
     product = c.Product(id=row["id"], sku=row["sku"], title=row["title"], price=row["price"], currency=row["currency"], description=row["description"], image_url=row["image_url"])
     if isinstance(request, PinProduct):
-        return c.ProductPin(product=product, highlight=request.highlight)
+        return c.ProductPin(product=product, highlight=request.highlight, reviews=await reviews.summary(store, secret, owner, product.id))
     starts = Millis(int(time.time() * 1000) + request.starts_in_seconds * 1000) if request.starts_in_seconds > 0 else None
     if isinstance(request, StartAuction):
         return c.AuctionStart(
@@ -61,6 +64,14 @@ async def catalog_command(store: Store, state: RoomState, request: CatalogReques
         early_access_seconds=request.early_access_seconds,
         members_only=request.members_only,
     )
+
+
+async def spotlight_command(store: Store, state: RoomState, request: SpotlightReview, secret: str) -> sc.ReviewSpotlight:
+    """The review the host puts on screen, read from SQL: one of this room's brand's, published."""
+    row = await store.get_review(request.review_id)
+    if row is None or row["owner"] != (state.brand_id or state.host_id) or row["status"] != "published":
+        raise NotFound(f"no published review {request.review_id} of this brand")
+    return sc.ReviewSpotlight(review=reviews.view(secret, row))
 
 
 def with_intent(state: RoomState, post: c.ChatPost) -> c.ChatPost:

@@ -22,7 +22,7 @@ from live.errors import CloseCode
 from live.limits import WINDOW_MS, Limits
 from live.log.base import RESEED_GRACE_MS
 from live.log.serde import entries_from_dicts, state_to_dict
-from live.notify import deliver
+from live.notify import Recipients, deliver
 from live.persister import Persister
 from live.room.fanout import Fanout
 from live.room.runtime import RoomRuntime
@@ -59,6 +59,7 @@ class Node:
         self.brand_moderators = BrandModerators(store)  # who moderates all of a brand's rooms (live.enrich)
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
+        self.recipients = Recipients()  # members by user, for one user's events (the gateway keeps it)
         self._opening: dict[RoomId, asyncio.Lock] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -224,7 +225,7 @@ class Node:
 
         def folded(epoch: str, state: RoomState, entry: Entry, events: list[Event], bodies: dict[int, bytes]) -> None:
             self.persister.add(epoch, state, entry, events, bodies)
-            deliver(made[0], entry, events)  # one user's events, to their connections here
+            deliver(made[0], entry, events, self.recipients)  # one user's events, to their connections here
 
         made.append(RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=folded, on_stale=self._stale, fanout=fanout))
         return made[0]

@@ -22,12 +22,13 @@ from live.log.serde import entries_from_dicts
 from live.node import Node
 from rooms import commands as c
 from rooms import events as e
+from rooms import modevents as mod
 from rooms.errors import Rejection
 from rooms.fold import fold
 from rooms.state import RoomState
 from rooms.types import RoomId, UserId
 
-MODERATION = (c.ModTimeout, c.ModUntimeout, c.ModBan, c.ModUnban, c.ModAppoint, c.ModDismiss)
+MODERATION = (c.ModTimeout, c.ModUntimeout, c.ModBan, c.ModUnban, c.ModAppoint, c.ModDismiss, c.ModShadowMute, c.ModShadowUnmute)
 PERSIST_WAIT_SECONDS = 10.0
 NOT_HELD = {
     "reactions": "counted per room and second at the edge, never per person",
@@ -54,7 +55,9 @@ async def export(node: Node, user_id: str, brand_id: str | None) -> dict[str, An
         rooms.append(part)
     brands = sorted({r["brand_id"] for r in rooms if r["brand_id"]})
     badges = [{"brand_id": b, "badges": list(await node.store.brand_badges(b, user_id))} for b in brands]
-    return {"user_id": user_id, "scope": {"brand_id": brand_id} if brand_id else "all", "generated_at": int(time.time() * 1000), "rooms": rooms, "brands": badges, "not_held": NOT_HELD}
+    community = await node.store.person_community(user_id, brand_id)  # rules accepted, brand moderator, brand actions
+    body = {"user_id": user_id, "scope": {"brand_id": brand_id} if brand_id else "all", "generated_at": int(time.time() * 1000), "rooms": rooms, "brands": badges}
+    return body | {"community": community, "not_held": NOT_HELD}
 
 
 def _room_part(row: dict[str, Any], entries: list[c.Entry], user: str) -> dict[str, Any]:
@@ -90,15 +93,16 @@ class _Mine:
     moderation: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     other_actions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     deleted: set[int] = dataclasses.field(default_factory=set)
+    by_id: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)  # their messages, by id
 
     def sections(self) -> dict[str, Any]:
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("user", "role", "deleted")}
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("user", "role", "deleted", "by_id")}
 
     def add(self, state: RoomState, entry: c.Entry, events: list[e.Event], outcome: object) -> None:
         cmd, ok = entry.command, not isinstance(outcome, Rejection)
         for ev in events:
-            if isinstance(ev, e.ChatMessage) and ev.message.user.id == self.user:
-                self.messages.append({"id": ev.message.id, "ts": ev.message.ts, "text": ev.message.text, "reply_to": ev.message.reply_to})
+            if isinstance(ev, e.ChatMessage | mod.ChatHeld | mod.ChatShadowed | mod.ChatBlocked | mod.ChatRejected):
+                self._review(entry, ev)
             elif isinstance(ev, e.QuestionAsked) and ev.question.user.id == self.user:
                 self.questions.append({"id": ev.question.id, "ts": ev.question.ts, "text": ev.question.text})
             elif isinstance(ev, e.ChatDeleted):
@@ -111,6 +115,33 @@ class _Mine:
         if entry.actor.user_id == self.user:
             self.role = self.role or entry.actor.role.value
             self._own(state, entry, outcome)
+
+    def _review(self, entry: c.Entry, ev: e.ChatMessage | mod.ChatHeld | mod.ChatShadowed | mod.ChatBlocked | mod.ChatRejected) -> None:
+        """Their messages as the room treated them: shown, held (then approved or rejected),
+        shown only to them (shadow-muted), blocked, or hidden by reports."""
+        if isinstance(ev, mod.ChatBlocked):
+            if ev.user.id == self.user:
+                self.messages.append({"id": entry.seq, "ts": entry.ts, "text": ev.text, "reply_to": None, "blocked": list(ev.reasons)})
+            return
+        if isinstance(ev, mod.ChatRejected):
+            if ev.user_id == self.user:
+                self.moderation.append({"ts": entry.ts, "action": "mod.reject", "by_role": entry.actor.role.value, "message_id": ev.message_id, "reason": ev.reason})
+            return
+        msg = ev.message
+        if msg.user.id != self.user:
+            return
+        if isinstance(ev, mod.ChatHeld) and ev.kind == "reported":
+            self.moderation.append({"ts": entry.ts, "action": "reports.hide", "by_role": "viewers", "message_id": msg.id, "reports": ev.reports})
+            return
+        if (mine := self.by_id.get(msg.id)) is None:
+            self.messages.append(mine := {"id": msg.id, "ts": msg.ts, "text": msg.text, "reply_to": msg.reply_to})
+            self.by_id[msg.id] = mine
+        if isinstance(ev, mod.ChatHeld):
+            mine["held"] = list(ev.reasons)
+        elif isinstance(ev, mod.ChatShadowed):
+            mine["shown_only_to_you"] = True  # shadow-muted
+        elif "held" in mine:
+            mine["approved_at"] = entry.ts
 
     def _own(self, state: RoomState, entry: c.Entry, outcome: object) -> None:
         """A command the person sent (their messages and questions come from the events)."""
@@ -158,6 +189,8 @@ async def erase(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any
                 continue
             waits[row["id"]] = rt.state.seq
         done.append({"room_id": row["id"], "brand_id": row["brand_id"], "erased_as": alias})
+    for brand in await node.store.person_community(user_id, brand_id):  # the brand-level community tables
+        await node.store.erase_community(brand, user_id, aliases.setdefault(brand, new_alias()))
     pending = await _persisted(node, waits)
     for room in done:
         room["pending"] = room["room_id"] in pending

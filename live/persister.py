@@ -33,6 +33,7 @@ from rooms.analytics import refold
 from rooms.commands import Entry
 from rooms.events import PRIVATE_TYPES, ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
 from rooms.fold import fold
+from rooms.shop_events import OrderCheckoutReady, OrderPlaced
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
@@ -212,6 +213,7 @@ class Persister:
             deletions=rows.deletions,
             new_orders=rows.new_orders,
             order_changes=rows.order_changes,
+            order_links=rows.order_links,
             members=rows.members,
             webhooks=rows.webhooks,
         )
@@ -279,6 +281,7 @@ class _Rows:
     deletions: list[tuple[str, int]] = field(default_factory=list)
     new_orders: list[dict[str, Any]] = field(default_factory=list)
     order_changes: list[dict[str, Any]] = field(default_factory=list)
+    order_links: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     outbox: bool = False  # whether the merchant's messages are written (webhooks configured)
@@ -297,6 +300,11 @@ class _Rows:
                     self.new_orders.append(_order_row(room, entry, r))
                 case OrderChanged(reservation_id=rid, status=status):
                     self.order_changes.append({"room_id": room, "reservation_id": rid, "status": status, "seq": entry.seq, "ts": entry.ts})
+                case OrderPlaced(order=order):  # the buyer's own (private): never in the transcript
+                    if order.checkout_url:
+                        self.order_links.append({"room_id": room, "reservation_id": order.reservation_id, "checkout_url": order.checkout_url})
+                case OrderCheckoutReady(reservation_id=rid, checkout_url=url):
+                    self.order_links.append({"room_id": room, "reservation_id": rid, "checkout_url": url})
                 case _ if event.type in PRIVATE_TYPES:
                     pass  # one user's notice: not the room's record (a re-fold makes it again)
                 case _:

@@ -181,6 +181,7 @@ class _Shard:
     client: Any
     pubsub: Any
     channels: set[str] = field(default_factory=set)
+    leaving: dict[str, int] = field(default_factory=dict)  # our SUNSUBSCRIBEs not yet confirmed
     reader: "asyncio.Task[None] | None" = None
     dead: bool = False
 
@@ -211,14 +212,22 @@ class ShardBus:
         async with self._placing:
             await self._cluster.initialize()
             node = self._cluster.get_node_from_key(name)
-            await self._subscribe(await self._shard(node.host, node.port), [name])
+            shard = await self._shard(node.host, node.port)
+            try:
+                await self._subscribe(shard, [name])
+            except BaseException:
+                self._wanted.discard(name)
+                shard.channels.discard(name)
+                self.replace()  # the shard is dead: its other rooms are placed again
+                raise
 
     async def unsubscribe(self, name: str) -> None:
         self._wanted.discard(name)
         for shard in self._shards.values():
             if name in shard.channels:
-                shard.channels.discard(name)  # before: its confirmation is no alarm
+                shard.channels.discard(name)
                 if not shard.dead:
+                    shard.leaving[name] = shard.leaving.get(name, 0) + 1  # its confirmation is no alarm
                     await shard.pubsub.sunsubscribe(name)
 
     async def get(self, wait: float) -> tuple[bytes, bytes] | None:
@@ -272,8 +281,7 @@ class ShardBus:
             except Exception as exc:  # gone, or no longer a master (MOVED): placed again
                 metrics.REDIS_SUBSCRIPTION_ERRORS.inc()
                 logger.warning("redis cluster subscription on %s lost (%s); re-placing its rooms", shard.name, exc)
-                shard.dead = True
-                self.replace()
+                self._lost(shard)
                 return
             if message is None:
                 continue
@@ -282,11 +290,23 @@ class ShardBus:
                 self._queue.put_nowait((name, message["data"]))
             elif kind == "ssubscribe" and (waiter := self._confirm.get(name.decode())) is not None and not waiter.done():
                 waiter.set_result(None)
+            elif kind == "sunsubscribe" and shard.leaving.get(name.decode()):
+                left = shard.leaving.pop(name.decode()) - 1
+                if left:
+                    shard.leaving[name.decode()] = left
             elif kind == "sunsubscribe" and name.decode() in shard.channels:
                 logger.warning("redis cluster: %s gave up %s (its slot moved); re-placing", shard.name, name.decode())
-                shard.dead = True
-                self.replace()
+                self._lost(shard)
                 return
+
+    def _lost(self, shard: _Shard) -> None:
+        """The shard's reader ends: a subscription waiting on it fails now, the rest is placed again."""
+        shard.dead = True
+        for name in shard.channels:
+            waiter = self._confirm.get(name)
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(RedisConnectionError(f"subscription on {shard.name} lost"))
+        self.replace()
 
     def replace(self) -> None:
         """Place every channel again by a fresh slot map (one replacement at a time)."""

@@ -97,11 +97,21 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     public_url: str | None = None  # base URL of this cluster, for confirm/cancel links (default http://host:port)
+    # Where a buyer pays, per tenant (brand, or a brandless host; "*" for any other):
+    # a URL template naming {order_id}, {room_id}, {reservation_id}, {product_id}, {units}.
+    # The merchant's answer to the order.reserved webhook ({"checkout_url": ...}) overrides it.
+    checkout_url_templates: dict[str, str] = Field(default_factory=dict)
+    # Scheduled shows: a room.reminder webhook goes out this long before each room's starts_at.
+    reminder_lead_seconds: list[int] = Field(default_factory=lambda: [900])
 
     @property
     def hs_secret(self) -> str | None:
         """The HS256 token secret in force: the configured one, or in development mode the published one."""
         return self.token_secret or (DEV_SECRET if self.dev else None)
+
+    def checkout_url_template(self, tenant: str | None) -> str | None:
+        """The checkout URL template for a room of this tenant, if any."""
+        return self.checkout_url_templates.get(tenant or "") or self.checkout_url_templates.get("*")
 
     @property
     def log_json(self) -> bool:

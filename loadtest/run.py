@@ -5,6 +5,7 @@
     python -m loadtest.run --viewers 5000 --rooms 500 --rate 1 --nodes 2      # 500 rooms x 10 viewers
     python -m loadtest.run --viewers 5000 --rate 100 --nodes 2 --redis-cluster 3   # on a three-master Redis Cluster
     python -m loadtest.run --viewers 5000 --idle                              # RSS per idle connection
+    python -m loadtest.run --viewers 2000 --rate 100 --workers 2              # one node of two processes (Redis)
 
 It starts its own redis-server (for --nodes > 1 or --redis; a Redis Cluster of N masters
 with --redis-cluster N) and ``live serve`` processes
@@ -69,7 +70,15 @@ def wait_http(url: str) -> None:
     raise SystemExit(f"{url} did not come up")
 
 
-def start_node(port: int, tmp: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+def tree(pid: int) -> list[int]:
+    """A process and its children (``live serve --workers N``: the supervisor and its workers)."""
+    try:
+        return [pid, *(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    except OSError:
+        return [pid]
+
+
+def start_node(port: int, tmp: str, env: dict[str, str], workers: int = 1) -> subprocess.Popen[bytes]:
     full = (
         os.environ
         | {
@@ -85,8 +94,16 @@ def start_node(port: int, tmp: str, env: dict[str, str]) -> subprocess.Popen[byt
         | env
     )
     log = open(f"{tmp}/node-{port}.log", "wb")  # noqa: SIM115 - the node process writes to it for as long as it runs
-    proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(port)], cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=full, stdout=log, stderr=subprocess.STDOUT)
     wait_http(f"http://127.0.0.1:{port}/healthz")
+    deadline = time.monotonic() + 60
+    while len(tree(proc.pid)) <= workers and workers > 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if workers > 1:  # every worker has bound the port once its /healthz answers; ask until each node has
+        nodes: set[str] = set()
+        while len(nodes) < workers and time.monotonic() < deadline:
+            with httpx.Client() as client:  # a new connection each time: the kernel picks a worker by port
+                nodes.add(client.get(f"http://127.0.0.1:{port}/healthz").json()["node"])
     return proc
 
 
@@ -130,6 +147,7 @@ def main() -> None:
     ap.add_argument("--nodes", type=int, default=1, help="server processes (more than one share a redis-server)")
     ap.add_argument("--redis", action="store_true", help="use the Redis backend even with one node")
     ap.add_argument("--redis-cluster", type=int, default=0, metavar="MASTERS", help="the Redis backend on a Redis Cluster of this many masters")
+    ap.add_argument("--workers", type=int, default=1, help="processes per node (live serve --workers; more than one uses Redis)")
     ap.add_argument("--procs", type=int, default=4, help="viewer processes")
     ap.add_argument("--fmt", choices=["json", "msgpack"], default="json")
     ap.add_argument("--text-bytes", type=int, default=200)
@@ -151,21 +169,21 @@ def main() -> None:
             if args.redis_cluster:
                 redis_procs, env["LIVE_REDIS_URL"] = start_redis_cluster(tmp, args.redis_cluster)
                 env["LIVE_REDIS_CLUSTER"] = "1"
-            elif args.nodes > 1 or args.redis:
+            elif args.nodes > 1 or args.redis or args.workers > 1:
                 rport = free_port()
                 redis_procs = [subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)]
                 time.sleep(0.3)
                 env["LIVE_REDIS_URL"] = f"redis://127.0.0.1:{rport}/0"
             procs += redis_procs
             ports = [free_port() for _ in range(args.nodes)]
-            nodes = [start_node(port, tmp, env) for port in ports]
+            nodes = [start_node(port, tmp, env, args.workers) for port in ports]
             procs += nodes
-            pids = [n.pid for n in nodes]
+            pids = [pid for n in nodes for pid in tree(n.pid)]  # CPU and memory: the supervisor and its workers too
         report = run(args, ports, pids, [p.pid for p in redis_procs])
     finally:
         for proc in reversed(procs):
             proc.terminate()
-            proc.wait(15)
+            proc.wait(40)
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(report, indent=2))
 
@@ -230,10 +248,12 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int], redis_pids:
     report: dict[str, Any] = {
         "nodes": len(ports),
         "redis": f"cluster of {args.redis_cluster} masters" if args.redis_cluster else ("one redis-server" if redis_pids else None),
+        "workers_per_node": args.workers,
         "rooms": args.rooms,
         "viewers": args.viewers,
         "format": args.fmt,
         "connect_seconds": round(open_seconds, 2),
+        "load_average_1_5_15": os.getloadavg(),  # when the viewers are open: the machine may be shared
         "server_rss_mb": round(rss_after / 1024, 1),
         "rss_kb_per_idle_connection": round((rss_after - rss_before) / args.viewers, 1) if pids else None,
     }

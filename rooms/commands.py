@@ -73,6 +73,7 @@ from rooms.modcommands import (
     RulesSet as RulesSet,
 )
 from rooms.roles import Role
+from rooms.shop_commands import ReviewSummary, ShopClientCommand, ShopServerCommand
 from rooms.types import Millis, Seq, UserId
 from rooms.verdicts import ALLOW, Verdict
 
@@ -120,6 +121,7 @@ class RoomCreate:
     playback_url: str | None = None  # the video stream (HLS, MP4...) the pages play
     report_threshold: int = 3  # distinct viewers' reports that hide a message pending review
     comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (rooms.comments)
+    checkout_url_template: str | None = None  # the brand's, from the server's settings (rooms.checkout)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -222,6 +224,7 @@ class ProductPin:
     type: Literal["product.pin"] = "product.pin"
     product: Product
     highlight: str | None = None
+    reviews: ReviewSummary | None = None  # the server fills it in from SQL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -365,9 +368,10 @@ ClientCommand = (
     | GiveawayStart
     | GiveawayEnter
     | GiveawayDraw
+    | ShopClientCommand
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet | PrivacyErase | AuctionStart
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet | PrivacyErase | AuctionStart | ShopServerCommand
 Command = ClientCommand | ServerCommand
 
 

@@ -41,6 +41,7 @@ def apply_erase(s: RoomState, entry: c.Entry, cmd: c.PrivacyErase) -> Applied:
     _people(s, old, new)
     _commerce(s, old, new)
     _community(s, old, new)
+    _review(s, old, new)
     return [], {"alias": new}
 
 
@@ -101,3 +102,13 @@ def _community(s: RoomState, old: UserId, new: UserId) -> None:
         g.entrants = {(new if k == old else k): _ref(v, old, new) for k, v in g.entrants.items()}
         if g.drawn is not None:
             g.drawn = _swap(g.drawn, old, new)
+
+
+def _review(s: RoomState, old: UserId, new: UserId) -> None:
+    """The review queue (held and hidden messages), who reported what, shadow-mutes, rules accepted."""
+    for held in s.queue.values():
+        held.message = _message(held.message, old, new)
+    for message_id, reporters in s.reports.items():
+        if old in reporters:
+            s.reports[message_id] = set(_swap(reporters, old, new))
+    s.shadow_muted, s.rules_accepted = set(_swap(s.shadow_muted, old, new)), set(_swap(s.rules_accepted, old, new))

@@ -17,6 +17,8 @@ from rooms.commands import Product
 from rooms.eventbase import EventBase as _Event
 from rooms.eventbase import Message as Message
 from rooms.eventbase import UserRef as UserRef
+from rooms.shop_commands import ReviewSummary
+from rooms.shop_events import ShopEvent
 from rooms.statuses import EndReason, ReservationStatus
 from rooms.types import Millis, UserId
 
@@ -131,6 +133,7 @@ class ProductPinned(_Event):
     type: ClassVar[str] = "product.pinned"
     product: Product
     highlight: str | None
+    reviews: ReviewSummary | None = None  # its reviews' average, count, newest and most helpful
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -371,6 +374,7 @@ Event = (
     | m.RulesChanged
     | m.ReportThresholdChanged
     | AuctionEvent
+    | ShopEvent
 )
 
 

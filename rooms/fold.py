@@ -11,9 +11,10 @@ live with their feature, one module each.
 from dataclasses import dataclass, field
 from typing import Any
 
-from rooms import auctions, chat, comments, commerce, conduct, erasure, giveaways, lifecycle, moderation, polls, products, questions, review
+from rooms import auctions, chat, checkout, cohosts, comments, commerce, conduct, erasure, giveaways, lifecycle, moderation, polls, product_reviews, products, questions, review
 from rooms import commands as c
 from rooms import events as e
+from rooms import shop_commands as sc
 from rooms.errors import Code, Rejection
 from rooms.errors import OutOfOrder as OutOfOrder  # re-exported: callers catch it from here
 from rooms.lifecycle import room_exists, room_live, room_open
@@ -31,6 +32,7 @@ class Accepted:
 Outcome = Accepted | Rejection
 
 _SYSTEM = frozenset({Role.SYSTEM})
+_CHECKOUT = MERCHANT | _SYSTEM  # the merchant over HTTP, or the server with its webhook answer
 
 # A plain tuple, not annotated: each row is type-checked against its own command class.
 _RULES = (
@@ -81,13 +83,25 @@ _RULES = (
     Rule(c.GiveawayEnter, WRITERS, room_live, giveaways.check_enter, giveaways.apply_enter),
     Rule(c.GiveawayDraw, STAFF, room_live, giveaways.check_draw, giveaways.apply_draw),
     Rule(c.PrivacyErase, _SYSTEM, room_exists, erasure.check_erase, erasure.apply_erase),  # docs/privacy.md
+    Rule(sc.OrderCheckout, _CHECKOUT, None, checkout.check_checkout, checkout.apply_checkout),
+    Rule(sc.ProductReviews, _SYSTEM, room_open, product_reviews.check_reviews, product_reviews.apply_reviews),
+    Rule(sc.ReviewSpotlight, SELLERS, room_live, accept, product_reviews.apply_spotlight),
+    Rule(sc.ReviewUnspotlight, SELLERS, room_live, product_reviews.check_unspotlight, product_reviews.apply_unspotlight),
+    Rule(sc.CohostInvite, MERCHANT, room_open, cohosts.check_invite, cohosts.apply_invite),
+    Rule(sc.CohostAccept, WRITERS, room_open, cohosts.check_accept, cohosts.apply_accept),
+    Rule(sc.CohostRemove, WRITERS, room_open, cohosts.check_remove, cohosts.apply_remove),
 )
 RULES: dict[type[c.Command], Rule[Any]] = {rule.command: rule for rule in _RULES}
 
 
+def judged(state: RoomState, entry: c.Entry) -> c.Entry:
+    """The entry with the role the room gave its sender: appointed moderator, co-host."""
+    return cohosts.as_cohost(state, moderation.appointed(state, entry))
+
+
 def check(state: RoomState, entry: c.Entry) -> Rejection | None:
     """Why ``entry`` would be rejected on ``state``, or None; changes nothing."""
-    entry = moderation.appointed(state, entry)
+    entry = judged(state, entry)
     rule = RULES[type(entry.command)]
     if entry.actor.role not in rule.roles:
         return Rejection(Code.FORBIDDEN, f"role {entry.actor.role.value} may not {entry.command.type}")
@@ -112,7 +126,7 @@ def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Ou
     if entry.seq != state.seq + 1:
         raise OutOfOrder(f"room {state.room_id}: expected seq {state.seq + 1}, got {entry.seq}")
     state.seq = Seq(entry.seq)
-    entry = moderation.appointed(state, entry)
+    entry = judged(state, entry)
     if state.status is not Status.NONE and entry.actor.role not in (Role.GUEST, Role.SYSTEM):
         state.roles_seen.setdefault(UserId(entry.actor.user_id), entry.actor.role)
     timed: list[e.Event] = []
@@ -121,8 +135,9 @@ def fold(state: RoomState, entry: c.Entry) -> tuple[RoomState, list[e.Event], Ou
         state.due_at = state.next_deadline() or NO_DEADLINE
     rejection = check(state, entry)
     if rejection is not None:
-        return state, timed, rejection
+        return state, timed + checkout.private(state, timed), rejection
     events, result = RULES[type(entry.command)].apply(state, entry, entry.command)
     if not isinstance(entry.command, KEEPS_DEADLINES):
         state.due_at = None  # it may have added or moved one: work it out at the next entry
-    return state, timed + events, result if isinstance(result, Rejection) else Accepted(result)
+    events = timed + events
+    return state, events + checkout.private(state, events), result if isinstance(result, Rejection) else Accepted(result)

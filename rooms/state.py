@@ -15,6 +15,7 @@ from rooms.auction_events import AuctionView, Bidder
 from rooms.commands import Eligibility, Product, Rules
 from rooms.events import Message, OfferView, PollView, QuestionView, UserRef
 from rooms.roles import Role
+from rooms.shop_commands import ReviewSummary, ReviewView
 from rooms.statuses import ReservationStatus
 from rooms.types import Millis, RoomId, Seq, UserId
 
@@ -196,6 +197,7 @@ class Held:
 class PinnedProduct:
     product: Product
     highlight: str | None
+    reviews: ReviewSummary | None = None
 
 
 class Status(StrEnum):
@@ -262,6 +264,12 @@ class RoomState:
     # No time rule acts before this (a lower bound; None: work it out). The fold skips the
     # time rules until then, instead of walking every reservation for every command.
     due_at: Millis | None = None
+    # checkout, reviews, co-hosts (rooms.checkout, rooms.product_reviews, rooms.cohosts)
+    checkout_url_template: str | None = None
+    checkout_urls: dict[int, str] = field(default_factory=dict)  # reservation id -> the buyer's link
+    spotlight: ReviewView | None = None
+    cohosts: set[UserId] = field(default_factory=set)  # host powers in this show (their token may say viewer)
+    cohost_invites: set[UserId] = field(default_factory=set)
 
     def top_questions(self, n: int) -> list[Question]:
         """Most upvoted first; ties by age (older first)."""
@@ -338,6 +346,9 @@ class RoomState:
             "pinned_products": [asdict(p) for p in self.pinned_products],
             "members_only_chat": self.members_only_chat,
             "rules": asdict(self.rules) if self.rules is not None else None,
+            "cohosts": sorted(self.cohosts),
+            "cohost_invites": sorted(self.cohost_invites),
+            "spotlight": asdict(self.spotlight) if self.spotlight else None,
             "polls": [asdict(p.view()) | {"tallies": p.tallies, "voters": len(p.votes), "closed": p.closed} for p in self.polls.values() if not p.closed],
             "questions": [asdict(q.view()) for q in self.top_questions(SNAPSHOT_MESSAGES)],
             "leaderboard": self.leaderboard(10),

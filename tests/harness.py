@@ -45,6 +45,7 @@ class LiveServer:
     """A ``live serve`` process on a free port, stopped by its PID."""
 
     def __init__(self, tmp: Path, **env: str) -> None:
+        self.args: tuple[str, ...] = ()  # more ``live serve`` flags (e.g. --workers 2), set before start()
         self.port = free_port()
         self.tmp = tmp
         self.env = {"LIVE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/live.db", "LIVE_TOKEN_SECRET": SECRET} | env
@@ -61,7 +62,7 @@ class LiveServer:
     def start(self) -> "LiveServer":
         env = os.environ | self.env
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - the server writes to it until stop() closes it
-        self.proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(self.port)], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(self.port), *self.args], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

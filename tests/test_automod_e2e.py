@@ -81,3 +81,6 @@ async def test_every_post_carries_the_servers_verdict(server: LiveServer, api: A
     assert verdicts["see fake-deals dot com"]["outcome"] == "hold", f"a client cannot set its own verdict ({smuggled})"
     assert verdicts["size L ready?"] == {"outcome": "block", "reasons": ["spam_repeat"], "score": verdicts["size L ready?"]["score"]}, "the third copy"
     assert verdicts["our shop: www.fake-deals.example"]["outcome"] == "allow", "staff may post links"
+    metrics = (await api.http.get("/metrics")).text
+    counted = {o: float(line.split()[-1]) for line in metrics.splitlines() for o in ("allow", "hold", "block") if line.startswith(f'live_automod_verdicts_total{{outcome="{o}"}}')}
+    assert counted["hold"] >= 5 and counted["block"] >= 2 and counted["allow"] >= 3, counted

@@ -18,13 +18,15 @@ from rooms.fold import Accepted, fold
 from rooms.roles import Role
 from rooms.state import RoomState
 from rooms.types import Millis, RoomId, Seq, UserId
+from rooms.verdicts import Outcome, Verdict
 
 PRODUCT = c.Product(id="tee", sku="TEE-1", title="Tee", price=150_000, currency="IDR")
 HOST = c.Actor(user_id=UserId("host"), name="Host", role=Role.HOST)
 SYSTEM = c.Actor(user_id=UserId("system"), name="system", role=Role.SYSTEM)
 PEOPLE = [c.Actor(user_id=UserId(u), name=u.title(), role=Role.VIEWER, tier="gold" if u == "ana" else None) for u in ("ana", "ben", "cy")]
 ALIAS = UserId("erased:u_0123456789abcdef")
-ACTIONS = ("chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin")
+ACTIONS = ("chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin", "hold", "block", "report", "approve", "reject", "mute", "accept")
+HOLD, BLOCK = Verdict(outcome=Outcome.HOLD, reasons=("link",)), Verdict(outcome=Outcome.BLOCK, reasons=("word_list",))
 
 
 def _command(action: str, n: int, room: RoomState) -> tuple[c.Actor | None, c.Command]:
@@ -50,6 +52,17 @@ def _command(action: str, n: int, room: RoomState) -> tuple[c.Actor | None, c.Co
             return HOST, c.ModTimeout(user_id=target, seconds=5)
         case "unban":
             return HOST, c.ModUnban(user_id=target)
+        case "hold" | "block":
+            return None, c.ChatPost(text=f"www.{n}.example", verdict=HOLD if action == "hold" else BLOCK)
+        case "report":
+            return None, c.ChatReport(message_id=next(reversed(room.messages), 0), reason="spam")
+        case "approve" | "reject":
+            queued = next(iter(room.queue), 0)
+            return HOST, c.ModApprove(message_id=queued) if action == "approve" else c.ModReject(message_id=queued, reason="no")
+        case "mute":
+            return HOST, c.ModShadowMute(user_id=target) if n % 2 else c.ModShadowUnmute(user_id=target)
+        case "accept":
+            return None, c.RulesAccept()
         case _:
             return HOST, c.ChatPin(message_id=next(iter(room.messages), 0))
 
@@ -59,7 +72,7 @@ def _run(steps: list[tuple[str, int, int]], erase_at: int) -> tuple[list[c.Entry
     command is built on the state of its turn (it names the messages, polls... there are)."""
     state, log, shown = RoomState(RoomId("r")), [], []
     setup: list[tuple[c.Actor, c.Command]] = [
-        (HOST, c.RoomCreate(title="Show", host_id=HOST.user_id)),
+        (HOST, c.RoomCreate(title="Show", host_id=HOST.user_id, report_threshold=2)),
         (HOST, c.RoomGoLive()),
         (HOST, c.OfferCreate(product=PRODUCT, price=99_000, units=5, per_buyer_limit=2, duration_seconds=600)),
         (HOST, c.PollCreate(question="Colour?", options=["Black", "Sand"])),
@@ -126,3 +139,12 @@ def test_a_rooms_host_is_not_erased_from_it() -> None:
     assert isinstance(outcome, Rejection), "only the server appends an erasure"
     _, _, outcome = fold(state, c.Entry(seq=Seq(4), ts=Millis(4), actor=SYSTEM, command=c.PrivacyErase(user_id=UserId("ben"), alias=ALIAS)))
     assert isinstance(outcome, Accepted)
+
+
+def test_the_review_queue_reports_and_mutes_forget_the_erased_person() -> None:
+    plan = [("chat", 1, 0), ("hold", 0, 0), ("report", 0, 0), ("mute", 0, 0), ("accept", 0, 0)]  # ben posts; ana is held, reports, is muted (n=3), accepts
+    _, _, live = _run(plan, len(plan))
+    held = next(iter(live.queue.values())).message
+    assert (held.user.id, held.user.name, held.text) == (ALIAS, "erased", REMOVED)
+    assert ALIAS in next(iter(live.reports.values())) and live.shadow_muted == {ALIAS} and live.rules_accepted == {ALIAS}
+    assert "ana" not in str(state_to_dict(live))

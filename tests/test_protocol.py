@@ -15,7 +15,9 @@ from live.wire.codec import Format
 from live.wire.server import EventMessage, Presence, Reply
 from rooms import commands as c
 from rooms import events as e
+from rooms import shop_commands as sc
 from rooms.roles import Role
+from rooms.types import UserId
 from rooms.verdicts import Outcome, Verdict
 
 SAMPLES = [
@@ -62,6 +64,11 @@ SAMPLES = [
     c.AuctionBid(auction_id=8, amount=150_000, max=300_000, key="b-1"),
     c.AuctionCancel(auction_id=8),
     c.CommentClaims(enabled=True, claim_words=["sikat"], bid_words=None),
+    p.SpotlightReview(review_id=4),
+    sc.ReviewUnspotlight(),
+    sc.CohostInvite(user_id=UserId("carla")),
+    sc.CohostAccept(),
+    sc.CohostRemove(user_id=UserId("carla")),
 ]
 
 

@@ -16,7 +16,7 @@ async def test_reports_hide_a_message_until_staff_review_it(server: LiveServer, 
     url = server.ws_url(room_id)
     host = await Client.join(url, token("host1", room_id, "host"))
     ana, ben, cy = [await Client.join(url, token(u, room_id)) for u in ("ana", "ben", "cy")]
-    rude = (await ana.request("chat.post", text="you all are idiots"))["result"]["message_id"]
+    rude = (await ana.request("chat.post", text="my cat is cute, off topic sorry"))["result"]["message_id"]
     assert (await ben.request("chat.report", message_id=rude, reason="insult"))["result"] == {"hidden": False}
     assert (await ben.request("chat.report", message_id=rude))["error"]["code"] == "conflict", "once per viewer"
     assert (await ana.request("chat.report", message_id=rude))["error"]["code"] == "invalid"
@@ -25,14 +25,14 @@ async def test_reports_hide_a_message_until_staff_review_it(server: LiveServer, 
         hidden = await viewer.wait_for(lambda v=viewer: v.events("chat.hidden"))  # type: ignore[misc]
         assert hidden[0]["message_id"] == rude and hidden[0]["reason"] == "reports"
     item = (await host.wait_for(lambda: [h for h in host.events("chat.held") if h["kind"] == "reported"]))[0]
-    assert item["reports"] == 2 and item["message"]["text"] == "you all are idiots"
+    assert item["reports"] == 2 and item["message"]["text"] == "my cat is cute, off topic sorry"
     assert [r["reports"] for r in host.events("chat.reported")] == [1, 2] and ben.events("chat.reported") == []
     late = await Client.join(url, token("dee", room_id))
     assert late.welcome["room"]["messages"] == [], "hidden for whoever joins"  # type: ignore[index]
     assert (await host.request("mod.approve", message_id=rude))["ok"]
     restored = await late.wait_for(lambda: late.events("chat.restored"))
     assert restored[0]["message"]["id"] == rude
-    again = (await ana.request("chat.post", text="idiots, all of you"))["result"]["message_id"]
+    again = (await ana.request("chat.post", text="still about my cat, sorry"))["result"]["message_id"]
     await ben.request("chat.report", message_id=again)
     await cy.request("chat.report", message_id=again)
     await host.wait_for(lambda: len([h for h in host.events("chat.held") if h["kind"] == "reported"]) == 2)
@@ -45,7 +45,7 @@ async def test_reports_hide_a_message_until_staff_review_it(server: LiveServer, 
         return [r["message"]["text"] for r in rows if r["type"] == "chat.message"]  # type: ignore[index]
 
     rows = await eventually(lambda: api.transcript(room_id), lambda rows: len(texts(rows)) == 2 and any(r["type"] == "chat.deleted" for r in rows))
-    assert texts(rows) == ["you all are idiots", None], "the rejected message is deleted from the transcript"
+    assert texts(rows) == ["my cat is cute, off topic sorry", None], "the rejected message is deleted from the transcript"
     for client in (host, ana, ben, cy, late):
         await client.close()
 
@@ -102,5 +102,10 @@ async def test_brand_rules_in_the_welcome_accepted_once_per_brand(server: LiveSe
     assert (await api.http.delete(f"/v1/rooms/{second}/rules", headers=BRAND)).json()["rules"] == rules, "back to the brand's"
     assert (await api.http.delete("/v1/brands/acme/rules", headers=BRAND)).status_code == 200
     await ben.wait_for(lambda: ben.events("rules.changed")[-1]["rules"] is None)
+    ana_http = bearer(token("ana", "*"))
+    mine = (await api.http.get("/v1/me/data", headers=ana_http)).json()
+    assert mine["community"]["acme"]["rules_accepted_at"] is not None, "the export says when she accepted the brand's rules"
+    assert (await api.http.delete("/v1/me/data", headers=ana_http)).status_code in (200, 202)
+    assert "acme" not in (await api.http.get("/v1/me/data", headers=ana_http)).json()["community"], "and the erasure forgets it"
     for client in (ana, host, again, ben):
         await client.close()

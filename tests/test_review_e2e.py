@@ -108,6 +108,10 @@ async def test_a_rejected_or_blocked_message_tells_its_author_why(live: LiveServ
         assert (await ben.request("chat.post", text="after"))["ok"]
         await ben.wait_for(lambda: ben.chat_texts() == ["after"])
         assert not [m for m in ben.messages if m["type"] in ("chat.held", "chat.rejected", "chat.blocked")], "nothing of it reached another viewer"
+        export = (await eventually(lambda: api.http.get("/v1/users/ana/data", headers=BRAND), lambda r: any("blocked" in m for p in r.json()["rooms"] for m in p["messages"]))).json()
+        part = next(p for p in export["rooms"] if p["room"]["id"] == room_id)
+        assert [(m["text"], m.get("held"), m.get("blocked")) for m in part["messages"]] == [("DM me for cheap deals", ["dm_scam"], None), ("you are b o d o h", None, ["word_list"])]
+        assert [(x["action"], x["reason"]) for x in part["moderation"]] == [("mod.reject", "scam")], "a person's export shows what the room did with their messages"
         sent = await ana.request("chat.post", text="hi", verdict={"outcome": "block", "reasons": ["x"]})
         assert sent["ok"] and "held" not in sent["result"], "a client's own verdict is ignored"
         await eventually(lambda: api.transcript(room_id), lambda rows: [r["message"]["text"] for r in rows if r["type"] == "chat.message"] == ["after", "hi"])
@@ -169,6 +173,8 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     assert (await api.http.get("/v1/brands/acme/moderation-log", headers=other)).status_code == 403
     room_log = (await api.http.get(f"/v1/rooms/{room_id}/moderation", headers=BRAND)).json()
     assert [a["action"] for a in room_log["actions"]] == ["chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject"]
+    theirs = (await api.http.get("/v1/users/mia/data", headers=BRAND)).json()["community"]["acme"]
+    assert [a["action"] for a in theirs["actions"] if a["about_you"]][-2:] == ["brand.appoint", "brand.dismiss"], "a person's export has the brand's actions about them"
     for client in (host, mia, spammer):
         await client.close()
 
@@ -201,3 +207,25 @@ async def test_an_authors_notices_reach_them_on_every_node_and_device(redis_serv
         await edge.backends.close()
         await api.http.aclose()
         cluster.stop()
+
+
+async def test_through_the_gateway_a_spam_link_is_held_for_staff_and_an_insult_is_refused_with_why(live: LiveServer, api: Api, room_id: str) -> None:
+    """The issue's own spam line, scored by the server's automatic moderation."""
+    await _room(api, room_id)
+    url = live.ws_url(room_id)
+    host, ana, ben = await Client.join(url, token("host1", room_id, "host")), await Client.join(url, token("ana", room_id)), await Client.join(url, token("ben", room_id))
+    spam = "CHEAP BATIK at www.fake-deals.example click now!!!"
+    held = await ana.request("chat.post", text=spam)
+    assert held["ok"] and held["result"]["held"] is True and "link" in held["result"]["reasons"]
+    queued = await host.wait_for(lambda: host.events("chat.held"))
+    assert queued[0]["message"]["text"] == spam and "link" in queued[0]["reasons"]
+    assert (await ana.wait_for(lambda: ana.events("chat.held")))[0]["message"]["id"] == held["result"]["message_id"]
+    refused = await ana.request("chat.post", text="dasar 4nj1ng")
+    assert refused["error"]["code"] == "blocked" and refused["error"]["reasons"] == ["word_list"], "the author is told why"
+    assert (await ben.request("chat.post", text="berapa harganya kak?"))["ok"]
+    assert (await host.request("mod.approve", message_id=held["result"]["message_id"]))["ok"]
+    for viewer in (host, ana, ben):
+        await viewer.wait_for(lambda v=viewer: v.chat_texts() == ["berapa harganya kak?", spam])  # type: ignore[misc]
+    assert not [m for m in ben.messages if m["type"] in ("chat.held", "chat.blocked")], "the viewer saw neither until approved"
+    for client in (host, ana, ben):
+        await client.close()

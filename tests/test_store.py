@@ -252,3 +252,21 @@ async def test_purge_drops_ended_sessions_of_the_brand(store: Store) -> None:
     assert await store.load_entries(other) == [] and len(await store.load_entries(named)) == 1
     async with store.engine.connect() as conn:
         assert (await conn.execute(sa.select(sa.func.count()).select_from(rooms).where(rooms.c.brand_id == brand))).scalar_one() == 2
+
+
+async def test_a_brands_automod_policy_round_trips_and_first_seen_spans_its_rooms(store: Store) -> None:
+    brand, other = _id("brand"), _id("brand")
+    assert await store.automod_policy(brand) is None
+    await store.put_automod_policy(brand, {"blocked_words": ["kw"], "actions": {"link": "strip"}})
+    await store.put_automod_policy(brand, {"allowed_domains": ["acme.example"]})  # replaced, not merged
+    assert await store.automod_policy(brand) == {"allowed_domains": ["acme.example"]}
+    assert await store.automod_policy(other) is None
+
+    early, late, elsewhere = _id("room"), _id("room"), _id("room")
+    await store.write_batch(Batch(rooms=[_room(early, brand_id=brand), _room(late, brand_id=brand), _room(elsewhere, brand_id=other)]))
+    await store.add_samples(
+        [], [{"room_id": late, "user_id": "ana", "first_seen": 5_000}, {"room_id": early, "user_id": "ana", "first_seen": 3_000}, {"room_id": elsewhere, "user_id": "ana", "first_seen": 1_000}]
+    )
+    assert await store.first_seen("ana", brand, late) == 3_000, "the earliest in any of the brand's rooms, not another brand's"
+    assert await store.first_seen("ana", None, late) == 5_000, "a brandless room: that room only"
+    assert await store.first_seen("ben", brand, late) is None

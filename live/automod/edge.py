@@ -14,6 +14,7 @@ import time
 import weakref
 from collections import OrderedDict
 
+from live import metrics
 from live.automod import links, toxicity
 from live.automod.policy import DEFAULT, Policy
 from live.automod.scorer import Author, Rules, score
@@ -64,7 +65,9 @@ class Automod:
             raw = await self._store.automod_policy(brand_id)
         except Exception:
             logger.exception("could not read brand %s's automod policy; using the last one", brand_id)
-            return old[0] if old else self._default
+            rules = old[0] if old else self._default
+            self._rules[brand_id] = (rules, time.monotonic())  # tried again in POLICY_TTL_SECONDS, not on every message
+            return rules
         policy = Policy.model_validate(raw) if raw is not None else DEFAULT
         rules = old[0] if old is not None and old[0].policy == policy else self._default if policy == DEFAULT else Rules(policy)
         self._rules[brand_id] = (rules, time.monotonic())
@@ -97,12 +100,13 @@ class Automod:
     async def post(self, rt: RoomRuntime, actor: c.Actor, request: PostChat) -> c.ChatPost:
         """The command a client's post becomes: its text (links stripped, where the brand says so) and the verdict."""
         state = rt.state
-        if actor.role in SEES_SALES or actor.user_id in state.moderators:
-            return c.ChatPost(text=request.text, reply_to=request.reply_to)
+        if actor.role in SEES_SALES or actor.user_id in state.moderators or len(request.text) > state.max_message_length:
+            return c.ChatPost(text=request.text, reply_to=request.reply_to)  # staff; or too long, which the fold refuses anyway
         rules = await self.rules(state.brand_id)
         p, now_ms = rules.policy, int(time.time() * 1000)
         new = p.enabled and p.actions.new_user_link != "off" and _has_link(rules, request.text) and await self.is_new(rt, actor.user_id, p.new_user_seconds * 1000, now_ms)
         scored = score(rules, request.text, Author(actor.user_id, new=new), self.repeats(rt, p.repeat_window_seconds * 1000), now_ms)
+        metrics.AUTOMOD_OUTCOMES[scored.verdict.outcome.value].inc()
         return c.ChatPost(text=scored.text, reply_to=request.reply_to, verdict=scored.verdict)
 
 

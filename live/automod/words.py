@@ -7,9 +7,11 @@ A listed entry (a word or a short phrase) matches
 - neighbouring fragments that join to exactly the entry: ``b o d o h``, ``b.o.d.o.h``,
   ``bo-doh`` and the phrase ``kill your self`` all join to a listed entry;
 
+- a word with letters masked by ``*`` (``b*ngs*t``);
+
 with each run of a letter at least as long as in the entry (``fuuuck`` is ``fuck``,
-``as`` is not ``ass``). An allowed word (the brand's, or shipped) is never matched, alone
-or joined. The shipped lists are package data (``data/words_*.txt``).
+``as`` is not ``ass``). A brand's allowed word is never matched, alone or joined. The
+shipped lists are package data (``data/words_en.txt``, ``words_id.txt``, ``scam.txt``).
 """
 
 from dataclasses import dataclass
@@ -34,7 +36,7 @@ class Hit:
 def shipped(name: str) -> dict[str, Outcome]:
     """A shipped list (``words_en``, ``words_id``, ``scam``): entry -> hold or block.
 
-    One entry a line, ``word`` or ``word<TAB or spaces>hold|block`` (default block);
+    One entry a line, ``word`` (block), ``word hold`` or ``word block``;
     ``#`` starts a comment. A phrase's words are separated by single spaces.
     """
     text = resources.files("live.automod").joinpath("data", f"{name}.txt").read_text(encoding="utf-8")

@@ -90,6 +90,7 @@ async def create_room(node: Node, request: Request) -> Response:
         playback_url=body.playback_url,
         report_threshold=body.report_threshold,
         comment_claims=body.comment_claims,
+        checkout_url_template=node.settings.checkout_url_template(brand_id or host_id),
     )
     # The fold's own rules, on an empty room, before anything is opened for it.
     probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
-from live.http import auctions, automod, commerce, community, openapi, people, rooms, sessions
+from live.http import auctions, automod, commerce, community, me, openapi, people, reviews, rooms, sessions
 from live.http.common import AFTER, EVENT_TYPES, Auth, Endpoint, bind, error_response
 from live.node import Node
 from rooms.errors import Code
@@ -31,6 +31,10 @@ PATH_PARAMS: dict[str, tuple[str, dict[str, Any]]] = {
     "reservation_id": ("The reservation: the seq of the claim that made it.", {}),
     "fmt": ("The export's format.", {"enum": list(sessions.EXPORT_FORMATS)}),
     "user_id": ("The platform's user id of the person (not a pseudonym).", {"maxLength": people.MAX_USER_ID}),
+    "product_id": ("A product of the brand's catalog.", {}),
+    "review_id": ("A review's id.", {}),
+    "kind": ("What is followed.", {"enum": list(me.KINDS)}),
+    "target": ("The brand's id, or the host's user id.", {}),
 }
 
 
@@ -169,6 +173,48 @@ TABLE: list[Endpoint] = [
     ),
     Endpoint(
         method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", handler=commerce.cancel_order, summary="The merchant's checkout: cancelled", auth=CALLER, errors=(409, 422, 503)
+    ),
+    Endpoint(
+        method="POST",
+        path="/v1/rooms/{room_id}/orders/{reservation_id:int}/checkout",
+        handler=me.set_checkout,
+        summary="The merchant's checkout link for a reservation: sent privately to its buyer",
+        auth=CALLER,
+        body=me.CheckoutIn,
+        errors=(409, 503),
+    ),
+    Endpoint(method="GET", path="/v1/me/orders", handler=me.my_orders, summary="The caller's own orders, newest first, with their checkout links", auth=CALLER, query=(me.ORDERS_ROOM,)),
+    Endpoint(method="GET", path="/v1/me/follows", handler=me.my_follows, summary="The brands and hosts the caller follows", auth=CALLER),
+    Endpoint(method="PUT", path="/v1/me/follows/{kind}/{target}", handler=me.follow, summary="Follow a brand or a host (idempotent)", auth=CALLER, errors=(404,)),
+    Endpoint(method="DELETE", path="/v1/me/follows/{kind}/{target}", handler=me.unfollow, summary="Stop following (idempotent)", auth=CALLER, errors=(404,)),
+    Endpoint(
+        method="POST",
+        path="/v1/rooms/{room_id}/orders/{reservation_id:int}/review",
+        handler=reviews.add_review,
+        summary="The buyer reviews a paid order (once)",
+        auth=CALLER,
+        body=reviews.ReviewIn,
+        status=201,
+        errors=(409,),
+    ),
+    Endpoint(
+        method="GET",
+        path="/v1/brands/{brand_id}/products/{product_id}/reviews",
+        handler=reviews.list_reviews,
+        summary="A product's published reviews with their average, public (pseudonymous authors)",
+        query=(reviews.REVIEWS_SORT, reviews.REVIEWS_LIMIT, reviews.REVIEWS_OFFSET),
+    ),
+    Endpoint(
+        method="GET",
+        path="/v1/brands/{brand_id}/reviews",
+        handler=reviews.brand_reviews,
+        summary="The brand's reviews waiting for it (held), or hidden, or published",
+        auth=CALLER,
+        query=(reviews.REVIEWS_STATUS, reviews.REVIEWS_LIMIT),
+    ),
+    Endpoint(method="POST", path="/v1/reviews/{review_id:int}/helpful", handler=reviews.mark_helpful, summary="Mark a review helpful (once per user)", auth=CALLER, errors=(404, 422)),
+    Endpoint(
+        method="POST", path="/v1/reviews/{review_id:int}/moderate", handler=reviews.moderate, summary="The brand publishes or hides a review", auth=CALLER, body=reviews.ModerateIn, errors=(404,)
     ),
     Endpoint(
         method="PUT",

@@ -182,7 +182,9 @@ async def analytics(node: Node, request: Request) -> Response:
 async def _analytics(node: Node, room_id: str) -> dict[str, Any]:
     entries = entries_from_dicts(await node.store.load_entries(room_id))
     points, unique = await node.store.session_stats(room_id)
-    return analyze(RoomId(room_id), entries, Samples(points=points, unique_viewers=unique))
+    numbers = analyze(RoomId(room_id), entries, Samples(points=points, unique_viewers=unique))
+    numbers["reviews"] = await node.store.room_reviews(room_id)  # of this session's orders, written since
+    return numbers
 
 
 async def brand_sessions(node: Node, request: Request) -> Response:
@@ -194,7 +196,7 @@ async def brand_sessions(node: Node, request: Request) -> Response:
         a = await _analytics(node, room["id"])
         sessions.append(
             {"room_id": room["id"], "title": room["title"]}
-            | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions")}
+            | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions", "reviews")}
             | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}}
         )
     return JSONResponse({"brand_id": brand_id, "sessions": sessions})

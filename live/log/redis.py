@@ -12,7 +12,9 @@ task per node serves every subscription; it also hands the other nodes' reaction
 and drops this node's own. After a reconnect it reads what each room missed from the
 stream before delivering anything newer, and checks each room's epoch: a Redis that
 came back empty has none, and the room is handed back (``on_reset``) to be seeded
-again from SQL. Only JSON travels on the bus (never pickle).
+again from SQL. Only JSON travels on the bus (never pickle). The subscriptions are the
+connection's bus (``live.redisconn``): one connection on one Redis, one per master on a
+Redis Cluster, where a failover is one more reconnect.
 """
 
 import asyncio

@@ -1,35 +1,35 @@
 """The room socket: a thin pump between a WebSocket and a room runtime.
 
 It checks the Origin, negotiates the encoding, waits for ``hello`` (the token
-travels in it, never in a logged URL), joins the member, then decodes each frame,
-hands commands to the room and writes the one reply. Rules live in ``rooms``.
+travels in it, never in a logged URL) and joins the member; from then on a
+``Session`` decodes each frame, hands commands to the room and writes the one reply.
+Rules live in ``rooms``.
 """
 
 import asyncio
 import dataclasses
 import logging
-import time
 import uuid
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from live import access, auth, enrich, logs, metrics
+from live import access, auth, enrich, logs
 from live.access import RoomRef
-from live.errors import AuthError, CloseCode, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, close_code
+from live.errors import AuthError, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, close_code
 from live.node import Node
-from live.ratelimit import TokenBucket
 from live.room.fanout import Member
 from live.room.runtime import RoomRuntime
-from live.room.sinks import Sink, make_sink
+from live.room.sinks import AsgiSink, Sink
 from live.sockets.handshake import accept
+from live.sockets.session import Session
+from live.sockets.wsserver import LiveWebSocketProtocol
 from live.wire import client as w
 from live.wire.codec import decode, frame_of
-from live.wire.server import Reply, reply_to
-from rooms.auctions import standing
-from rooms.chat import may_react
-from rooms.commands import RulesAccept
-from rooms.fold import Accepted
+from live.wire.server import Mine, Reply
+from rooms.checkout import my_orders
+from rooms.cohosts import is_staff
+from rooms.roles import Role
 from rooms.state import Status
 from rooms.types import RoomId
 
@@ -39,28 +39,30 @@ logger = logging.getLogger("live.gateway")
 async def room_socket(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId) -> None:
     """Serve one connection. ``raw_send`` is the ASGI server's own send (see live.app).
 
-    This frame lives as long as the connection: the handshake's locals are kept in
-    ``_join`` so that an idle viewer holds only what serving it needs.
+    On our own WebSocket protocol (``live.sockets.wsserver``) this returns once the
+    member has joined: frames then arrive as calls and an idle viewer keeps no task.
+    Under any other ASGI server this frame lives as long as the connection; the
+    handshake's locals are kept in ``_join`` so an idle viewer holds only what serving it needs.
     """
-    joined = await _join(node, ws, raw_send, room_id)
+    proto = LiveWebSocketProtocol.behind(raw_send)
+    joined = await _join(node, ws, raw_send, room_id, proto)
     if joined is None:
         return
-    rt, member = joined
-    # Set after the join: tasks the join may start (opening the room) are not this connection's.
-    logs.ROOM.set(room_id)
-    logs.CONN.set(member.conn_id)
-    metrics.CONNECTIONS.inc()
-    opened = time.monotonic()
-    logger.debug("socket open (%s, %s)", member.actor.role, member.sink.fmt)
+    logs.ROOM.set(room_id)  # set after the join: tasks the join may start (opening the room) are not this connection's
+    logs.CONN.set(joined[1].conn_id)
+    session = Session(node, joined[0], joined[1], _address(ws), proto)
+    if proto is not None:
+        proto.serve(session)
+        return
     try:
-        await _serve(ws, node, rt, member)
-    except WebSocketDisconnect:
-        pass
+        while not session.done:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            if (command := session.frame(message.get("text") or message.get("bytes") or b"")) is not None:
+                await command
     finally:
-        rt.leave(member)
-        node.limits.disconnect(member.actor.user_id)
-        metrics.CONNECTIONS.dec()
-        logger.debug("socket closed after %.1f s", time.monotonic() - opened)
+        session.closed()
 
 
 def _refuse(sink: Sink, error: ServerError) -> None:
@@ -69,13 +71,17 @@ def _refuse(sink: Sink, error: ServerError) -> None:
     sink.close(close_code(error.code), error.message)
 
 
-async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId) -> tuple[RoomRuntime, Member] | None:
+async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId, proto: LiveWebSocketProtocol | None) -> tuple[RoomRuntime, Member] | None:
     """Origin, encoding, hello and token; then the member is welcomed into the room."""
     s = node.settings
-    fmt = await accept(ws, s.allowed_origins)
+    fmt = await accept(ws, s.allowed_origins, node.id)
     if fmt is None:
         return None
-    sink = make_sink(raw_send, fmt)
+    sink: Sink
+    if proto is not None:
+        proto.fmt, sink = fmt, proto
+    else:
+        sink = AsgiSink(fmt, raw_send)
     rt = await node.runtime(room_id)
     if rt is None:
         _refuse(sink, NotFound("no such room"))
@@ -99,8 +105,23 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId) -> tu
         exc.request_id = rid
         _refuse(sink, exc)
         return None
+    following = await _following(node, rt, member)
     rt.join(member, rid, hello.since, hello.epoch)
+    if member.actor.role is not Role.GUEST:  # then, with no await between: their own orders as of the welcome
+        node.recipients.add(room_id, member)
+        rt.send(member, Mine(orders=my_orders(rt.state, member.actor.user_id), following=following))
     return rt, member
+
+
+async def _following(node: Node, rt: RoomRuntime, member: Member) -> dict[str, bool]:
+    """Whether a signed-in viewer follows the room's brand and host (the follow button's state)."""
+    if member.actor.role is Role.GUEST:
+        return {}
+    state = rt.state
+    targets = [("brand", state.brand_id)] if state.brand_id else []
+    targets += [("host", state.host_id)] if state.host_id else []
+    follows = await node.store.follows_of(member.actor.user_id, targets)
+    return {kind: (kind, target) in follows for kind, target in targets}
 
 
 def _address(ws: WebSocket) -> str:
@@ -129,80 +150,5 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
         if actor.ref is None and hello.ref:
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
         actor = await enrich.with_rules_accepted(node.store, rt.state, await enrich.with_badges(node.store, rt.state, actor))
-    staff = actor.user_id in rt.state.moderators or await node.brand_moderators.at_join(rt.state, actor)
+    staff = is_staff(rt.state, actor.user_id) or await node.brand_moderators.at_join(rt.state, actor)
     return Member(conn_id, actor, sink, staff=True if staff else None), rid, hello
-
-
-async def _serve(ws: WebSocket, node: Node, rt: RoomRuntime, member: Member) -> None:
-    s, fmt = node.settings, member.sink.fmt
-    bucket = TokenBucket(s.commands_per_second, s.command_burst)
-    user, address = member.actor.user_id, _address(ws)
-    errors = 0
-    while True:
-        message = await ws.receive()
-        if message["type"] == "websocket.disconnect":
-            return
-        received, timed = time.perf_counter(), False  # timed: a command (not a ping or reaction)
-        rid: str | int | None = None
-        try:
-            rid, msg = decode(fmt, message.get("text") or message.get("bytes") or b"", s.max_frame_bytes)
-            timed = not isinstance(msg, w.Ping | w.React | w.MyBids)
-            if (wait := bucket.take()) > 0:
-                metrics.RATE_LIMITED.labels("connection").inc()
-                raise RateLimited("too many messages", retry_after_ms=int(wait * 1000) + 1)
-            if not isinstance(msg, w.Ping):
-                node.limits.command(user, address)
-            reply = await _handle(node, rt, member, rid, msg)
-            rt.send(member, reply)
-            if timed:
-                metrics.COMMAND_OUTCOMES["accepted" if reply.ok else "rejected"].observe(time.perf_counter() - received)
-        except ServerError as exc:
-            errors += 1
-            metrics.PROTOCOL_ERRORS.labels(exc.code).inc()
-            rid = exc.request_id if exc.request_id is not None else rid
-            rt.send(member, Reply.failure(rid, exc.code, exc.message, exc.retry_after_ms))
-            if timed:
-                metrics.COMMAND_OUTCOMES["error"].observe(time.perf_counter() - received)
-            if errors >= s.max_errors:  # the max_errors-th error reply is the last
-                metrics.RATE_LIMITED.labels("max_errors").inc()
-                logger.debug("too many invalid messages (%d): closing", errors)
-                rt.leave(member)
-                member.sink.close(CloseCode.TOO_MANY_ERRORS, "too many invalid messages")
-                return
-
-
-async def _handle(node: Node, rt: RoomRuntime, member: Member, rid: str | int | None, msg: w.ClientMessage) -> Reply:
-    """One decoded message after the hello: its reply (commands go through the log)."""
-    match msg:
-        case w.Ping():
-            return Reply.success(rid, {"pong": True})
-        case w.Hello():
-            raise ProtocolError("already joined")
-        case w.React(kind=kind):
-            if (rejection := may_react(rt.state, member.actor)) is not None:
-                raise Forbidden(rejection.message)  # counts toward max_errors, like any refused frame
-            rt.signals.react(kind)
-            return Reply.success(rid)
-        case w.MyBids():
-            return Reply.success(rid, {"auctions": [standing(a, member.actor.user_id) for a in rt.state.auctions.values() if member.actor.user_id in a.maxes]})
-        case w.PinProduct() | w.CreateOffer() | w.StartAuction():
-            command = await enrich.catalog_command(node.store, rt.state, msg)
-        case w.PostChat():
-            command = enrich.with_intent(rt.state, await enrich.chat_command(node.store, rt, member.actor, msg))
-        case _:
-            command = msg
-    actor = await node.brand_moderators.actor_for(rt.state, member.actor, command, joined_as_staff=bool(member.staff))
-    outcome = await rt.submit(actor, command)
-    metrics.COMMANDS_ANSWERED["accepted" if isinstance(outcome, Accepted) else "rejected"].inc()
-    if isinstance(command, RulesAccept) and isinstance(outcome, Accepted) and rt.state.brand_id:
-        await _remember_acceptance(node, rt.state.brand_id, actor.user_id)
-    return reply_to(rid, outcome)
-
-
-async def _remember_acceptance(node: Node, brand_id: str, user_id: str) -> None:
-    """Once per brand: the next join in any of its rooms says so. The room's log has it anyway,
-    so SQL being down costs the viewer one more acceptance elsewhere, never this room's."""
-    try:
-        await node.store.accept_rules(brand_id, user_id, int(time.time() * 1000))
-    except Exception:
-        logger.warning("could not record a rules acceptance", exc_info=True)

@@ -31,7 +31,7 @@ MAX_SPEED = 64.0
 
 
 async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
-    fmt = await accept(ws, node.settings.allowed_origins)
+    fmt = await accept(ws, node.settings.allowed_origins, node.id)
     if fmt is None:
         return
     room = await node.store.get_room(room_id)

@@ -66,3 +66,35 @@ class CommunityStore(StoreBase):
             .order_by(brand_actions.c.id)
         )
         return await self._all(query)
+
+    # --- a person's own data (live.people: the export and the erasure) ----------------------
+
+    async def person_community(self, user_id: str, brand_id: str | None) -> dict[str, dict[str, Any]]:
+        """Per brand: when the person accepted its rules, since when they moderate its rooms,
+        and the brand-level actions that name them (taken by them or about them)."""
+        out: dict[str, dict[str, Any]] = {}
+
+        def of(brand: str) -> dict[str, Any]:
+            return out.setdefault(brand, {"rules_accepted_at": None, "moderator_since": None, "actions": []})
+
+        scoped = (lambda t: t.c.brand_id == brand_id) if brand_id is not None else (lambda t: sa.true())
+        for row in await self._all(sa.select(rules_acceptances).where(rules_acceptances.c.user_id == user_id, scoped(rules_acceptances))):
+            of(row["brand_id"])["rules_accepted_at"] = row["accepted_at"]
+        for row in await self._all(sa.select(brand_moderators).where(brand_moderators.c.user_id == user_id, scoped(brand_moderators))):
+            of(row["brand_id"])["moderator_since"] = row["appointed_at"]
+        mine = sa.or_(brand_actions.c.user_id == user_id, brand_actions.c.by == user_id)
+        for row in await self._all(sa.select(brand_actions).where(mine, scoped(brand_actions)).order_by(brand_actions.c.id)):
+            of(row["brand_id"])["actions"].append({"ts": row["ts"], "action": row["action"], "about_you": row["user_id"] == user_id, "by_you": row["by"] == user_id})
+        return out
+
+    async def erase_community(self, brand_id: str, user_id: str, alias: str) -> int:
+        """The person leaves the brand's community tables: their acceptance and appointment go
+        (they describe a person, not an event), the brand's action log keeps its rows under the alias."""
+        async with self.engine.begin() as conn:
+            changed = 0
+            for table in (rules_acceptances, brand_moderators):
+                changed += (await conn.execute(table.delete().where(table.c.brand_id == brand_id, table.c.user_id == user_id))).rowcount
+            for col in ("user_id", "by"):
+                where = (brand_actions.c.brand_id == brand_id, brand_actions.c[col] == user_id)
+                changed += (await conn.execute(brand_actions.update().where(*where).values({col: alias}))).rowcount
+        return changed

@@ -37,6 +37,7 @@ class Batch:
     deletions: Sequence[tuple[str, int]] = ()  # (room_id, message seq) of deleted chat
     new_orders: Sequence[Row] = ()  # one row per reservation
     order_changes: Sequence[Row] = ()  # room_id, reservation_id, status, seq, ts
+    order_links: Sequence[Row] = ()  # room_id, reservation_id, checkout_url: where the buyer pays
     members: Sequence[Row] = ()  # a member's points and badges in a room, as totals
     webhooks: Sequence[Row] = ()  # messages to the merchant's checkout (the outbox)
 
@@ -73,6 +74,7 @@ def _without(batch: Batch, refused: set[str]) -> Batch:
         deletions=[d for d in batch.deletions if d[0] not in refused],
         new_orders=keep(batch.new_orders),
         order_changes=keep(batch.order_changes),
+        order_links=keep(batch.order_links),
         members=keep(batch.members),
         webhooks=keep(batch.webhooks),
     )
@@ -103,7 +105,7 @@ class LogStore(StoreBase):
                 await conn.execute(insert_ignore(dialect, entries).on_conflict_do_nothing(), list(batch.entries))
             if batch.events:
                 await conn.execute(insert_ignore(dialect, events).on_conflict_do_nothing(), list(batch.events))
-            await write_orders(conn, batch.new_orders, batch.order_changes)
+            await write_orders(conn, batch.new_orders, batch.order_changes, batch.order_links)
             await write_members(conn, batch.members)
             await write_outbox(conn, batch.webhooks)
             await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them
@@ -126,6 +128,12 @@ class LogStore(StoreBase):
         if brand_id:
             query = query.where(rooms.c.brand_id == brand_id)
         return await self._all(query)
+
+    async def open_rooms_of(self, owner: str) -> list[str]:
+        """The scheduled and live rooms of a tenant (a brand, or a brandless host)."""
+        tenant = sa.func.coalesce(rooms.c.brand_id, rooms.c.host_id)
+        query = sa.select(rooms.c.id).where(tenant == owner, rooms.c.status.in_(["scheduled", "live"])).order_by(rooms.c.id)
+        return [r["id"] for r in await self._all(query)]
 
     async def load_entries(self, room_id: str) -> list[dict[str, Any]]:
         """A room's log as persisted, in seq order (the bodies only)."""

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from live.store.base import StoreBase
-from live.store.tables import entries, events, orders, room_members, room_samples, room_viewers, rooms, webhook_outbox
+from live.store.tables import entries, events, orders, reviews, room_members, room_samples, room_viewers, rooms, webhook_outbox
 from rooms.erasure import ERASED_NAME, REMOVED
 
 _PEOPLE_TABLES = (room_members, room_viewers)  # keyed by (room_id, user_id)
@@ -61,6 +61,10 @@ async def erase_in_room(conn: AsyncConnection, room_id: str, user: str, alias: s
         return 0
     changed = await _scrub_bodies(conn, room_id, user, alias, upto)
     result = await conn.execute(orders.update().where(orders.c.room_id == room_id, orders.c.user_id == user).values(user_id=alias))
+    changed += result.rowcount
+    # Their reviews of this room's orders stay (verified, counted in the averages); their words go.
+    mine = (reviews.c.room_id == room_id, reviews.c.user_id == user)
+    result = await conn.execute(reviews.update().where(*mine).values(user_id=alias, name=ERASED_NAME, text=REMOVED, photo_url=None))
     changed += result.rowcount
     for table in _PEOPLE_TABLES:
         mine = (table.c.room_id == room_id, table.c.user_id == user)

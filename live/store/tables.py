@@ -86,6 +86,50 @@ orders = sa.Table(
     sa.Column("expires_at", sa.BigInteger, nullable=False),
     sa.Column("updated_seq", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("checkout_url", sa.String(2000)),  # where the buyer pays (template or the merchant's answer)
+)
+
+# Reviews of a brand's products, one per paid order; they outlive the room they came from.
+# ``status``: published, held (automatic moderation wants a person to look), hidden.
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("owner", sa.String(128), nullable=False),  # the catalog's owner: the brand (or a brandless host)
+    sa.Column("product_id", sa.String(64), nullable=False),
+    sa.Column("room_id", sa.String(64), nullable=False),
+    sa.Column("reservation_id", sa.BigInteger, nullable=False),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("stars", sa.SmallInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("photo_url", sa.String(500)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("helpful", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("room_id", "reservation_id", name="uq_reviews_order"),
+    sa.Index("ix_reviews_product", "owner", "product_id", "status"),
+)
+
+# Who found a review helpful: once each.
+review_helpful = sa.Table(
+    "review_helpful",
+    metadata,
+    sa.Column("review_id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+# Viewers following a brand or a host (``kind``), for reminders and go-live notices.
+follows = sa.Table(
+    "follows",
+    metadata,
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("target", sa.String(128), primary_key=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_follows_target", "kind", "target"),
 )
 
 

@@ -89,6 +89,14 @@ class MyBids:
     type: Literal["auction.mine"] = "auction.mine"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpotlightReview:
+    """Becomes ``rooms.shop_commands.ReviewSpotlight`` once the server has read the review."""
+
+    type: Literal["review.spotlight"] = "review.spotlight"
+    review_id: int
+
+
 Control = Hello | Ping | React | MyBids
 CatalogRequest = PinProduct | CreateOffer | StartAuction
-ClientMessage = Control | PostChat | CatalogRequest | c.ClientCommand
+ClientMessage = Control | PostChat | CatalogRequest | SpotlightReview | c.ClientCommand

@@ -13,6 +13,7 @@ from rooms.errors import Rejection
 from rooms.events import Event
 from rooms.fold import Outcome
 from rooms.roles import Role
+from rooms.shop_events import MyOrder
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,16 @@ class Welcome:
     room: dict[str, Any] | None = None  # the room's snapshot, when not resumed
     sales: dict[str, Any] | None = None  # staff only, with the snapshot
     moderation: dict[str, Any] | None = None  # staff only, with the snapshot: moderators, banned, timed out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mine:
+    """Right after the welcome, to a signed-in user only: their own orders in this room (as
+    of the welcome's seq; ``order.*`` private events update them) and whom they follow."""
+
+    type: ClassVar[str] = "me"
+    orders: list[MyOrder]
+    following: dict[str, bool]  # {"brand": ..., "host": ...}: the follow / remind button's state
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +127,7 @@ class ReplayEnd:
     seq: int
 
 
-ServerMessage = EventMessage | Welcome | Reply | Presence | Reactions | ChatThinned | ReplayStart | ReplayEnd
+ServerMessage = EventMessage | Welcome | Mine | Reply | Presence | Reactions | ChatThinned | ReplayStart | ReplayEnd
 
 
 def reply_to(rid: str | int | None, outcome: Outcome) -> Reply:
