@@ -227,6 +227,25 @@ function renderModeration() {
     el("button", { type: "button", "data-testid": "set-threshold", onclick: async () => say(await client.ask("mod.report_threshold", { reports: Number(threshold.value) }), `${t("report_threshold")} ✓`) }, t("apply"))));
 }
 
+// --- reviews of the pinned products: put one on screen ----------------------------------
+const reviewsBox = el("div", { "data-testid": "host-reviews" });
+function renderReviews() {
+  const shown = view.room?.spotlight;
+  const rows = [];
+  for (const { product, reviews } of view.products) {
+    const seen = new Set();
+    for (const r of [...(reviews?.most_helpful ?? []), ...(reviews?.newest ?? [])]) {
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      rows.push(el("li", {}, el("span", {}, `${"★".repeat(r.stars)} ${product.title} · ${r.author.name}: “${r.text}”`),
+        shown?.id === r.id ? el("strong", { class: "ok" }, " ✓")
+          : el("button", { type: "button", "data-testid": "spotlight", onclick: async () => say(await client.ask("review.spotlight", { review_id: r.id }), `${t("spotlight")} ✓`) }, t("spotlight"))));
+    }
+  }
+  reviewsBox.replaceChildren(el("ul", { class: "people" }, ...(rows.length ? rows : [el("li", { class: "muted" }, t("no_reviews"))])),
+    shown ? el("button", { type: "button", "data-testid": "unspotlight", onclick: async () => say(await client.ask("review.unspotlight"), `${t("unspotlight")} ✓`) }, t("unspotlight")) : null);
+}
+
 // --- the review queue: held and reported messages, oldest first -----------------------
 const queueList = el("ol", { class: "queue", "data-testid": "review-queue" });
 function renderQueue() {
@@ -240,7 +259,7 @@ function renderQueue() {
 }
 
 function renderAllHost() {
-  renderBar(); renderNumbers(); renderCatalog();
+  renderBar(); renderNumbers(); renderCatalog(); renderReviews();
 }
 
 const box = (title, ...body) => el("section", { class: "panelbox", "aria-label": title }, el("h2", {}, title), ...body);
@@ -249,7 +268,7 @@ document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" 
 document.getElementById("app").replaceChildren(
   el("div", { class: "col", tabindex: 0, role: "region", "aria-label": t("viewers") }, el("div", { class: "preview" }, p.stage), tiles, box(t("affiliates"), affiliates)),
   el("div", { class: "col chatcol" }, el("section", { class: "panelbox chatcol", "aria-label": t("chat") }, el("h2", {}, t("chat")), p.banner, p.chat, el("div", { class: "bottom" }, p.composer, p.reactions))),
-  el("div", { class: "col controls" }, box(t("review_queue"), queueList), box(t("catalog"), catalogList), box(t("running"), p.offers), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
+  el("div", { class: "col controls" }, box(t("review_queue"), queueList), box(t("catalog"), catalogList), box(t("running"), p.offers), box(t("reviews_panel"), reviewsBox), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
 view.onCommerce = () => renderCatalog();
 renderModeration();
 renderQueue();
