@@ -367,7 +367,7 @@ async def test_checkout_link_paid_live_then_a_verified_review_on_screen(site: Si
     await shot(ana, "viewer-review-phone-id")
     await ana.keyboard.press("Escape")
     # Every viewer sees the verified review on the product; the host puts it on screen.
-    await expect(ben.get_by_test_id("product-card").get_by_test_id("rating")).to_have_text("★ 5.0 (1 reviews)")
+    await expect(ben.get_by_test_id("product-card").get_by_test_id("rating")).to_have_text("★ 5.0 (1)")
     await ben.get_by_test_id("card-title").click()
     review = ben.get_by_test_id("sheet-product").get_by_test_id("review")
     await expect(review).to_contain_text("Adem dan pas di badan")
@@ -380,5 +380,27 @@ async def test_checkout_link_paid_live_then_a_verified_review_on_screen(site: Si
     await shot(ben, "viewer-spotlight-phone-en")
     await host.get_by_test_id("unspotlight").click()
     await expect(ben.get_by_test_id("spotlight")).to_have_count(0)
+    await api.http.aclose()
+    assert errors == []
+
+
+async def test_a_co_host_is_invited_accepts_and_opens_the_console(site: Site, browser: Browser) -> None:
+    n0, n1 = site.nodes
+    api = await open_show(site, "duo")
+    errors: list[str] = []
+    host = await new_page(browser, f"{n0.url}/host.html?room=duo#token={token('host1', 'duo', 'host', name='Hana')}", errors)
+    await host.get_by_test_id("go-live").click()
+    rina = await new_page(browser, f"{n1.url}/viewer.html?room=duo#token={token('rina', 'duo', name='Rina')}", errors, "phone")
+    await expect(rina.get_by_test_id("room-status")).to_contain_text("Batik night")
+    await host.get_by_test_id("cohost-user").fill("rina")
+    await host.get_by_test_id("invite-cohost").click()
+    await expect(rina.get_by_test_id("cohost-invite")).to_contain_text("You're invited to co-host this show")
+    await rina.get_by_test_id("accept-cohost").click()
+    await expect(host.get_by_test_id("cohosts")).to_contain_text("Rina (rina)")
+    await rina.get_by_test_id("open-console").click()
+    await expect(rina.get_by_test_id("pin-kain")).to_be_visible()  # the console, with her own sign-in
+    await rina.get_by_test_id("pin-kain").click()
+    await expect(host.get_by_test_id("toast")).to_be_visible()
+    await expect(host.get_by_test_id("catalog").locator("li.pinned")).to_contain_text("Kain songket")
     await api.http.aclose()
     assert errors == []

@@ -48,7 +48,10 @@ function hostEvent(ev) {
   if (ev.type === "chat.reported") mod.queue = mod.queue.map((q) => (q.message.id === ev.message_id ? { ...q, reports: ev.reports } : q));
   if (ev.type === "mod.reviewed") mod.queue = mod.queue.filter((q) => q.message.id !== ev.message_id);
   if (ev.type.startsWith("chat.held") || ev.type === "chat.reported" || ev.type === "mod.reviewed") renderQueue();
-  if (ev.type.startsWith("mod.") || ev.type === "room.status") renderModeration();
+  if (ev.type === "cohost.invited") view.room.cohost_invites = [...new Set([...(view.room.cohost_invites ?? []), ev.user_id])];
+  if (ev.type === "cohost.joined") { view.room.cohost_invites = (view.room.cohost_invites ?? []).filter((u) => u !== ev.user_id); view.room.cohosts = [...new Set([...(view.room.cohosts ?? []), ev.user_id])]; names.set(ev.user_id, { name: ev.name }); }
+  if (ev.type === "cohost.removed") { view.room.cohost_invites = (view.room.cohost_invites ?? []).filter((u) => u !== ev.user_id); view.room.cohosts = (view.room.cohosts ?? []).filter((u) => u !== ev.user_id); }
+  if (ev.type.startsWith("mod.") || ev.type.startsWith("cohost.") || ev.type === "room.status") renderModeration();
   renderAllHost();
 }
 
@@ -211,6 +214,7 @@ function renderModeration() {
   const list = (title, ids, action, label, testid) => [el("h3", {}, title), el("ul", { class: "people", "data-testid": testid }, ...(ids.length ? ids.map((id) => el("li", {}, el("span", {}, who(id)),
     el("button", { type: "button", onclick: async () => say(await client.ask(action, { user_id: id }), `${label} ✓ ${who(id)}`) }, label))) : [el("li", { class: "muted" }, t("nobody"))]))];
   const userId = el("input", { type: "text", "aria-label": t("user_id"), placeholder: t("user_id"), "data-testid": "appoint-user" });
+  const cohost = el("input", { type: "text", "aria-label": t("invite_cohost"), placeholder: t("user_id"), "data-testid": "cohost-user" });
   const slow = el("input", { type: "number", min: 0, max: 3600, value: view.room?.slow_mode_seconds ?? 0, class: "qty", "aria-label": t("slow_mode") });
   const membersChat = el("input", { type: "checkbox", checked: view.membersOnly ? true : null, "data-testid": "members-chat", onchange: async () => say(await client.ask("chat.members_only", { enabled: membersChat.checked }), `${t("members_chat")} ✓`) });
   modBox.replaceChildren(
@@ -221,7 +225,10 @@ function renderModeration() {
     ...list(t("moderators"), mod.moderators, "mod.dismiss", t("dismiss"), "moderators"),
     ...list(t("banned_list"), mod.banned, "mod.unban", t("unban"), "banned"),
     ...list(t("timed_out_list"), Object.keys(mod.timed_out), "mod.untimeout", t("untimeout"), "timed-out"),
-    ...list(t("shadow_list"), mod.shadow_muted, "mod.shadow_unmute", t("shadow_unmute"), "shadow-muted"));
+    ...list(t("shadow_list"), mod.shadow_muted, "mod.shadow_unmute", t("shadow_unmute"), "shadow-muted"),
+    ...list(t("cohosts"), [...(view.room?.cohosts ?? []), ...(view.room?.cohost_invites ?? []).map((u) => u)], "cohost.remove", t("remove"), "cohosts"),
+    el("form", { class: "row2", onsubmit: async (ev) => { ev.preventDefault(); if (say(await client.ask("cohost.invite", { user_id: cohost.value.trim() }), `${t("invite_cohost")} ✓`).ok) cohost.value = ""; } },
+      cohost, el("button", { type: "submit", "data-testid": "invite-cohost" }, t("invite_cohost"))));
   const threshold = el("input", { type: "number", min: 1, max: 100, value: mod.report_threshold, class: "qty", "aria-label": t("report_threshold"), "data-testid": "report-threshold" });
   modBox.prepend(el("div", { class: "row2" }, el("label", {}, t("report_threshold"), " ", threshold),
     el("button", { type: "button", "data-testid": "set-threshold", onclick: async () => say(await client.ask("mod.report_threshold", { reports: Number(threshold.value) }), `${t("report_threshold")} ✓`) }, t("apply"))));

@@ -72,6 +72,7 @@ export class RoomView {
     this.messages.clear();
     this.parts.chat.replaceChildren();
     this.renderRules();
+    this.renderInvite();
     for (const m of room.messages) this.addMessage(m);
     this.renderAll();
   }
@@ -153,6 +154,8 @@ export class RoomView {
       case "order.expired": this.patchOrder?.(ev.reservation_id, { status: "expired" }); break;
       case "order.cancelled": this.patchOrder?.(ev.reservation_id, { status: "cancelled" }); break;
       case "product.reviews": for (const p of this.products) if (p.product.id === ev.product_id) p.reviews = ev.reviews; this.renderCommerce(); break;
+      case "cohost.invited": if (ev.user_id === this.me?.id) { room.cohost_invites = [...(room.cohost_invites ?? []), ev.user_id]; this.renderInvite(); } break;
+      case "cohost.joined": case "cohost.removed": if (ev.user_id === this.me?.id) { room.cohost_invites = []; room.cohosts = ev.type === "cohost.joined" ? [ev.user_id] : []; this.renderInvite(); } break;
       case "review.spotlighted": room.spotlight = ev.review; this.renderSpotlight(); break;
       case "review.unspotlighted": room.spotlight = null; this.renderSpotlight(); break;
       case "chat.thinned": this.thinned = ev.thinned; this.say(ev.thinned ? t("thinned") : "", "ok"); break;
@@ -262,6 +265,24 @@ export class RoomView {
     if (!li) return;
     const what = ev.kind === "bid" ? `${t("bid")} ${this.price(ev.amount ?? 0, this.auctions.get(ev.target_id)?.currency ?? "IDR")}` : `${t("claim")} ${ev.units ?? ""}`;
     li.append(el("span", { class: `claim-tag ${ev.ok ? "ok" : "no"}`, "data-testid": "claim-tag" }, ev.ok ? ` ✓ ${what}` : ` ✗ ${reason({ code: ev.code })}`));
+  }
+
+  /** Invited to co-host: accept here, then run the show from the host console with the same sign-in. */
+  renderInvite() {
+    this.inviteNode?.remove();
+    this.inviteNode = null;
+    const me = this.me?.id;
+    if (!me || this.host || this.replay) return;
+    const invited = (this.room?.cohost_invites ?? []).includes(me);
+    const joined = (this.room?.cohosts ?? []).includes(me);
+    if (!invited && !joined) return;
+    const console_ = `/host.html?room=${encodeURIComponent(this.room.id)}${location.search.includes("lang=id") ? "&lang=id" : ""}${location.hash}`;
+    this.inviteNode = el("div", { class: "banner invite", "data-testid": "cohost-invite" }, invited ? t("cohost_invited") : t("cohost_joined"), " ",
+      invited ? el("button", { type: "button", class: "primary", "data-testid": "accept-cohost", onclick: async () => {
+        const reply = await this.client.ask("cohost.accept");
+        this.say(reply.ok ? `${t("accept_cohost")} ✓` : reason(reply.error), reply.ok ? "ok" : "error");
+      } }, t("accept_cohost")) : el("a", { href: console_, class: "button primary", "data-testid": "open-console" }, t("open_console")));
+    this.parts.banner.after(this.inviteNode);
   }
 
   /** Follow the brand: the platform reminds followers before a scheduled show and when it goes live. */

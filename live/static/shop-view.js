@@ -159,7 +159,7 @@ export function commerceParts(view) {
   /** A pinned product's reviews: the average and count, how many gave each star, the newest and most helpful. */
   function reviewsBlock(summary, full) {
     if (!summary?.count) return full ? el("p", { class: "muted" }, t("no_reviews")) : null;
-    const line = el("p", { class: "rating", "data-testid": "rating" }, `★ ${summary.average.toFixed(1)} `, el("span", { class: "muted" }, `(${summary.count} ${t("reviews_count")})`));
+    const line = el("p", { class: "rating", "data-testid": "rating", "aria-label": `${summary.average.toFixed(1)} / 5, ${summary.count} ${t("reviews_count")}` }, `★ ${summary.average.toFixed(1)} `, el("span", { class: "muted" }, `(${summary.count})`));
     if (!full) return line;
     const seen = new Set();
     const list = [...(summary.most_helpful ?? []), ...(summary.newest ?? [])].filter((r) => !seen.has(r.id) && seen.add(r.id));
