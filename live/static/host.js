@@ -249,8 +249,8 @@ function renderReviews() {
           : el("button", { type: "button", "data-testid": "spotlight", onclick: async () => say(await client.ask("review.spotlight", { review_id: r.id }), `${t("spotlight")} ✓`) }, t("spotlight"))));
     }
   }
-  reviewsBox.replaceChildren(el("ul", { class: "people" }, ...(rows.length ? rows : [el("li", { class: "muted" }, t("no_reviews"))])),
-    shown ? el("button", { type: "button", "data-testid": "unspotlight", onclick: async () => say(await client.ask("review.unspotlight"), `${t("unspotlight")} ✓`) }, t("unspotlight")) : null);
+  reviewsBox.replaceChildren(el("div", {}, el("ul", { class: "people" }, ...(rows.length ? rows : [el("li", { class: "muted" }, t("no_reviews"))])),
+    shown ? el("button", { type: "button", "data-testid": "unspotlight", onclick: async () => say(await client.ask("review.unspotlight"), `${t("unspotlight")} ✓`) }, t("unspotlight")) : null));
 }
 
 // --- the review queue: held and reported messages, oldest first -----------------------
