@@ -203,7 +203,7 @@ class Persister:
         rows = _Rows(outbox=self._webhooks)
         for room, pending in batch.items():
             for entry, events in pending.items:
-                rows.add(room, entry, events, pending.bodies.get(entry.seq))
+                rows.add(room, entry, events, pending.bodies.get(entry.seq), counted=pending.state.rehearsal_of is None)
             rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq, pending.epoch))
             rows.members += self._changed_members(room, pending.state)
         return Batch(
@@ -286,14 +286,17 @@ class _Rows:
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     outbox: bool = False  # whether the merchant's messages are written (webhooks configured)
 
-    def add(self, room: RoomId, entry: Entry, events: list[Event], bodies: dict[int, bytes] | None = None) -> None:
+    def add(self, room: RoomId, entry: Entry, events: list[Event], bodies: dict[int, bytes] | None = None, *, counted: bool = True) -> None:
         """One entry's rows: the entry, its public events (the transcript), orders, deletions, webhooks.
 
         ``bodies`` are the events' JSON as the fan-out encoded it, kept as they are (a
-        rebuilt stretch has none, and is encoded here)."""
+        rebuilt stretch has none, and is encoded here). A rehearsal (not ``counted``)
+        keeps its log and transcript, never orders or the merchant's messages."""
         self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": entry_to_dict(entry)})
         for idx, event in enumerate(events):
-            if self.outbox and (message := outbox_row(room, entry, idx, event)) is not None:
+            if not counted and isinstance(event, OrderReserved | OrderChanged | OrderPlaced | OrderCheckoutReady):
+                continue
+            if counted and self.outbox and (message := outbox_row(room, entry, idx, event)) is not None:
                 self.webhooks.append(message)
             match event:
                 case OrderReserved(reservation=r):
@@ -327,6 +330,7 @@ def _room_row(s: RoomState, persisted_seq: int, epoch: str) -> dict[str, Any]:
         "went_live_at": s.went_live_at,
         "ended_at": s.ended_at,
         "message_count": s.message_count,
+        "rehearsal_of": s.rehearsal_of,
         "persisted_seq": persisted_seq,
     }
 
