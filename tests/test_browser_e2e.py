@@ -404,3 +404,18 @@ async def test_a_co_host_is_invited_accepts_and_opens_the_console(site: Site, br
     await expect(host.get_by_test_id("catalog").locator("li.pinned")).to_contain_text("Kain songket")
     await api.http.aclose()
     assert errors == []
+
+
+async def test_the_host_rehearses_with_a_simulated_audience(site: Site, browser: Browser) -> None:
+    api = await open_show(site, "dress")
+    errors: list[str] = []
+    host = await new_page(browser, f"{site.nodes[0].url}/host.html?room=dress#token={token('host1', '*', 'host', name='Hana')}", errors)
+    await host.get_by_test_id("rehearse").click()
+    await host.get_by_test_id("rehearsal-link").click()
+    await expect(host.get_by_test_id("rehearsal-badge")).to_have_text("Rehearsal — nothing counts")
+    await expect(host.get_by_test_id("rehearse")).to_be_hidden()
+    await host.get_by_test_id("go-live").click()
+    await expect(host.get_by_test_id("chat-list")).to_contain_text("(sim)", timeout=30_000)  # the simulated audience chats
+    await shot(host, "host-rehearsal-laptop-en")
+    await api.http.aclose()
+    assert errors == []

@@ -62,6 +62,16 @@ const goLive = el("button", { type: "button", class: "primary", "data-testid": "
   view.say(r.ok ? `${t("live")} ✓` : reason((await r.json()).error), r.ok ? "ok" : "error");
   renderBar();
 } }, t("go_live"));
+// A rehearsal: a private copy of the room with a simulated audience that counts nowhere.
+const rehearse = el("button", { type: "button", "data-testid": "rehearse", onclick: async () => {
+  const r = await http("POST", `/v1/rooms/${room}/rehearsal`, { viewers: 20, chat_per_minute: 60 });
+  const body = await r.json();
+  if (!r.ok) return view.say(reason(body.error), "error");
+  const url = `/host.html?room=${encodeURIComponent(body.room_id)}${location.search.includes("lang=id") ? "&lang=id" : ""}${location.hash}`;
+  rehearsalLink.replaceChildren(el("a", { href: url, class: "button", "data-testid": "rehearsal-link" }, `🎬 ${t("open_rehearsal")}`));
+  view.say(`${t("rehearse")} ✓`, "ok");
+} }, `🎬 ${t("rehearse")}`);
+const rehearsalLink = el("span", {});
 const endButton = el("button", { type: "button", class: "danger", "data-testid": "end-show", onclick: () => confirmEnd.showModal() }, t("end"));
 const confirmEnd = el("dialog", { "data-testid": "end-confirm", "aria-labelledby": "end-q" },
   el("p", { id: "end-q" }, t("end_confirm")),
@@ -74,6 +84,7 @@ const confirmEnd = el("dialog", { "data-testid": "end-confirm", "aria-labelledby
     } }, t("end"))));
 function renderBar() {
   const status = view.room?.status;
+  rehearse.hidden = status !== "scheduled" || !!view.room?.rehearsal_of;
   goLive.disabled = status !== "scheduled" || view.connection !== "live";
   endButton.disabled = status === "ended" || !status;
 }
@@ -271,7 +282,7 @@ function renderAllHost() {
 
 const box = (title, ...body) => el("section", { class: "panelbox", "aria-label": title }, el("h2", {}, title), ...body);
 for (const part of [p.poll, p.qa, p.giveaway]) part.classList.add("panelbox");
-document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" }, p.status), p.toast, goLive, endButton, confirmEnd));
+document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" }, p.status), p.toast, rehearsalLink, rehearse, goLive, endButton, confirmEnd));
 document.getElementById("app").replaceChildren(
   el("div", { class: "col", tabindex: 0, role: "region", "aria-label": t("viewers") }, el("div", { class: "preview" }, p.stage), tiles, box(t("affiliates"), affiliates)),
   el("div", { class: "col chatcol" }, el("section", { class: "panelbox chatcol", "aria-label": t("chat") }, el("h2", {}, t("chat")), p.banner, p.chat, el("div", { class: "bottom" }, p.composer, p.reactions))),

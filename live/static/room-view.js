@@ -212,11 +212,12 @@ export class RoomView {
       : room.status === "scheduled" ? el("span", { class: "badge scheduled" }, t("scheduled")) : null;
     const watching = connected && this.viewers !== undefined && room.status === "live" && !this.replay
       ? el("span", { class: "viewers", "data-testid": "viewers" }, `👁 ${this.viewers} ${t("viewers")}`) : null;
+    const rehearsal = room.rehearsal_of ? el("span", { class: "badge scheduled", "data-testid": "rehearsal-badge" }, t("rehearsal")) : null;
     const points = this.myPoints ? el("span", { class: "chip", "data-testid": "my-points" }, `⭐ ${this.myPoints} ${t("points")}`) : null;
     const soon = room.status === "scheduled" && room.starts_at && !this.host
       ? el("p", { class: "starts", "data-testid": "starts-in" }, `${t("starts_in")} `, el("strong", { "data-expires": room.starts_at }, ""), ` · ${new Date(room.starts_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}`,
         room.brand_id && !this.replay ? this.followButton(room.brand_id) : null) : null;
-    this.parts.status.replaceChildren(...[el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, watching, points), soon].filter(Boolean));
+    this.parts.status.replaceChildren(...[el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, rehearsal, watching, points), soon].filter(Boolean));
     this.tick();
   }
 
