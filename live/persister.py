@@ -130,25 +130,32 @@ class Persister:
                 logger.exception("persisting failed; will retry")
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    async def flush_soon(self) -> None:
-        """Flush now for a caller that wants it (room created or ended); failures are retried later."""
+    async def flush_soon(self, room: RoomId | None = None) -> None:
+        """Flush now for a caller that wants it (room created or ended); failures are retried later.
+
+        ``room`` is written even if another node holds its lease: a reply that promises
+        the room's log is in SQL (``POST /end``) cannot wait for that node's next flush.
+        """
         try:
-            await self.flush()
+            await self.flush(frozenset({room}) if room is not None else frozenset())
         except Exception:
             metrics.PERSIST_FAILURES.inc()
             logger.exception("persisting failed; will retry")
 
-    async def flush(self) -> None:
-        """Write what this node is the persister of, every such room in one transaction.
+    async def flush(self, force: frozenset[RoomId] = frozenset()) -> None:
+        """Write what this node is the persister of (and the rooms in ``force``, lease or
+        not), every such room in one transaction.
 
-        On failure it all stays pending for the next try.
+        Writing a room another node persists too is safe: both folded the same entries
+        at the same seqs, and every row is idempotent. On failure it all stays pending
+        for the next try.
         """
         async with self._lock:
             self._count = 0
             rooms = list(self._pending)
             if not rooms:
                 return
-            held = await self._leases.hold(rooms)
+            held = await self._leases.hold(rooms) | (force & set(rooms))
             others = [r for r in rooms if r not in held]
             self._persisted.update(await self._leases.marks(others))
             for room in rooms:
