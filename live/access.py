@@ -15,7 +15,9 @@ API1, broken object-level authorization). docs/security.md has the same table.
 | MERCHANT actions  | orders, confirm/cancel, sales, replay, exports, analytics: the room's tenant  |
 |                   | (brand staff or its API key; a brandless room's host)                      |
 | affiliate sales   | an affiliate of the room: their own sales only                              |
-| BRAND actions     | sessions list, erasure: brand staff of that brand or its API key            |
+| BRAND actions     | sessions list, automod policy: brand staff of the brand or its API key       |
+| a person's data   | export and erasure: the person (their own token), the platform (admin key)  |
+|                   | for everyone; a brand (staff or key) only within its own rooms              |
 | catalog write     | the catalog's owner: brand staff or API key of that brand, or a brandless host |
 | public reads      | room, list, transcript, leaderboards, catalog list: anyone                  |
 """
@@ -57,7 +59,7 @@ class RoomRef:
 class Action(StrEnum):
     MERCHANT = "merchant"  # orders, confirm/cancel, sales, replay, exports, analytics of a room
     SALES = "sales"  # the sales figures of a room (an affiliate: their own)
-    BRAND = "brand"  # a brand's own sessions list, erasure
+    BRAND = "brand"  # a brand's own sessions list
 
 
 def _for_room(identity: Identity, room: RoomRef) -> bool:
@@ -102,9 +104,20 @@ def authorize(identity: Identity, action: Action, room: RoomRef) -> None:
 
 
 def authorize_brand(identity: Identity, brand_id: str) -> None:
-    """A brand's own data (sessions list, erasure): its staff or its API key."""
+    """A brand's own data (sessions list, automod policy): its staff or its API key."""
     if not (identity.actor.role is Role.BRAND and identity.tenant == brand_id):
         raise Forbidden("a brand sees only its own data")
+
+
+def person_scope(identity: Identity, user_id: str) -> str | None:
+    """Whose rooms a caller may export or erase a person's data from: None for every room
+    (the person themself, by their token; the platform's admin key), a brand id for that
+    brand's rooms only (its staff or key). Forbidden for anyone else."""
+    if identity.platform or (not identity.by_key and identity.actor.user_id == user_id):
+        return None
+    if identity.actor.role is Role.BRAND and identity.tenant is not None:
+        return identity.tenant
+    raise Forbidden("a person's data is read or erased by the person, the platform, or a brand in its own rooms")
 
 
 def authorize_catalog(identity: Identity, owner: str) -> None:

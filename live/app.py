@@ -1,6 +1,7 @@
 """The ASGI application: HTTP API, WebSocket gateway, pages and metrics."""
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -9,17 +10,19 @@ from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from live import __version__, logs, metrics
+from live import __version__, auth, demo, logs, metrics
 from live.backends import make_backends
 from live.edge import HttpEdge, host_trusted
 from live.errors import CloseCode, ServerError
 from live.http.common import server_error
+from live.http.embed import embed_page
 from live.http.routes import routes as http_routes
 from live.node import Node
 from live.persister import Persister
@@ -28,6 +31,8 @@ from live.sockets.gateway import room_socket
 from live.sockets.replay import replay_socket
 from live.store import Store
 from live.webhooks import Webhooks
+from rooms.checkout import template_problem
+from rooms.shop_commands import OrderCheckout
 from rooms.types import RoomId
 
 logger = logging.getLogger("live")
@@ -57,6 +62,14 @@ class LiveApp:
             await self.http(scope, receive, send)
 
 
+async def _hand_over(node: Node, room: RoomId, reservation_id: int, url: str) -> None:
+    """The merchant's checkout link (its webhook answer) into the room's log, for the buyer."""
+    rt = await node.runtime(room)
+    if rt is not None:
+        outcome = await rt.submit(auth.SYSTEM, OrderCheckout(reservation_id=reservation_id, checkout_url=url))
+        logger.debug("checkout link for %s/%s: %s", room, reservation_id, outcome)
+
+
 async def _metrics(request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -64,6 +77,8 @@ async def _metrics(request: Request) -> Response:
 def create_app(settings: Settings) -> Any:
     if refusals := settings.refusals():
         raise SystemExit("live: refusing to start: " + "; ".join(refusals))
+    if problems := [p for t in settings.checkout_url_templates.values() if (p := template_problem(t))]:
+        raise SystemExit("live: refusing to start: " + "; ".join(problems))
     store = Store(settings.database_url)
     backends = make_backends(settings)
     persister = Persister(store, backends.log, backends.leases, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch, webhooks=settings.webhook_url is not None)
@@ -73,7 +88,10 @@ def create_app(settings: Settings) -> Any:
         if not settings.webhook_secret:
             raise SystemExit("LIVE_WEBHOOK_URL needs LIVE_WEBHOOK_SECRET to sign deliveries")
         public_url = settings.public_url or f"http://{settings.host}:{settings.port}"
-        webhooks = Webhooks(store, backends.leases, url=settings.webhook_url, secret=settings.webhook_secret, public_url=public_url)
+        webhooks = Webhooks(
+            store, backends.leases, url=settings.webhook_url, secret=settings.webhook_secret, public_url=public_url,
+            on_checkout=lambda room, rid, url: _hand_over(node, room, rid, url), reminder_leads=settings.reminder_lead_seconds,
+        )  # fmt: skip
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -84,6 +102,9 @@ def create_app(settings: Settings) -> Any:
         if webhooks is not None:
             webhooks.start()
         logger.info("node %s ready (log=%s)", node.id, type(backends.log).__name__)
+        if settings.demo and settings.hs_secret:
+            urls = await demo.seed(node, settings.public_url or f"http://{settings.host}:{settings.port}", settings.hs_secret)
+            print("\nDemo: a live show with a simulated audience. Open:\n" + "".join(f"  {k}: {v}\n" for k, v in urls.items()), flush=True)
         yield
         # Shutdown: 1. tell every viewer to go away and resume elsewhere (1001),
         # 2. write what is still pending, 3. close the log and the database.
@@ -98,7 +119,9 @@ def create_app(settings: Settings) -> Any:
         *http_routes(node),
         Route("/metrics", _metrics),
         Route("/metrics/", _metrics),  # the old path
-        Mount("/", StaticFiles(directory=STATIC, html=True, check_dir=False)),
+        Route("/embed/{room_id}", functools.partial(embed_page, node)),
+        Route("/favicon.ico", lambda request: FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")),
+        Mount("/", GZipMiddleware(StaticFiles(directory=STATIC, html=True, check_dir=False), minimum_size=1024)),  # pages on a phone's link: a quarter of the bytes
     ]
     metrics.ROOMS.set_function(lambda: len(node.runtimes))
     metrics.NODE.info({"node": node.id, "version": __version__})

@@ -2,7 +2,9 @@
 
 ``live audit ROOM`` re-folds the entries SQL holds, from an empty room, and compares the
 public events it gets with the ``events`` table, the final state with the ``rooms`` row,
-and every reservation's status with the ``orders`` table. Exit status 1 on any difference.
+and every reservation's status with the ``orders`` table; and that every erasure in the
+log was applied (docs/privacy.md: the erase entry names only the alias, and nothing
+before it still carries the erased person's text). Exit status 1 on any difference.
 """
 
 from typing import Any
@@ -11,7 +13,9 @@ from live.log.serde import entries_from_dicts
 from live.store import Store
 from live.wire.codec import plain
 from live.wire.server import EventMessage
+from rooms import commands as c
 from rooms.analytics import refold
+from rooms.erasure import REMOVED
 from rooms.events import INTERNAL_TYPES
 from rooms.types import RoomId
 
@@ -43,4 +47,19 @@ async def audit(store: Store, room_id: str) -> tuple[int, list[str]]:
     folded_orders = {r.id: r.status for r in state.reservations.values()}
     if orders != folded_orders:
         differences.append(f"orders: re-folded {folded_orders} != persisted {orders}")
-    return len(entries), differences
+    return len(entries), differences + _erasures(entries)
+
+
+def _erasures(entries: list[c.Entry]) -> list[str]:
+    """Erasures SQL did not apply: an erase entry still naming the person, or their text left before it."""
+    out = []
+    for entry in entries:
+        cmd = entry.command
+        if not isinstance(cmd, c.PrivacyErase):
+            continue
+        if cmd.user_id != cmd.alias:
+            out.append(f"erasure at seq {entry.seq}: not applied to the persisted rows")
+        left = [e.seq for e in entries if e.seq < entry.seq and e.actor.user_id == cmd.alias and getattr(e.command, "text", REMOVED) != REMOVED]
+        if left:
+            out.append(f"erasure at seq {entry.seq}: text left at seq {left}")
+    return out

@@ -45,6 +45,8 @@ class Identity:
     room: str  # the room the token is good for, or "*"
     brand: str | None  # the tenant the token acts for
     pii: bool = False  # may read real user ids in exports
+    by_key: bool = False  # an API key (a brand's server, or the platform's): no person
+    platform: bool = False  # the platform's admin key: every person's data (docs/privacy.md)
 
     @property
     def tenant(self) -> str | None:
@@ -152,7 +154,12 @@ def _identity(claims: dict[str, Any]) -> Identity:
 
 def merchant_key(brand: str) -> Identity:
     """A brand's server, calling with its API key: the brand itself, for every room."""
-    return Identity(actor=Actor(user_id=UserId(f"key:{brand}"), name=brand, role=Role.BRAND), room=ANY_ROOM, brand=brand)
+    return Identity(actor=Actor(user_id=UserId(f"key:{brand}"), name=brand, role=Role.BRAND), room=ANY_ROOM, brand=brand, by_key=True)
+
+
+def platform_key() -> Identity:
+    """The platform's back office, calling with an admin key: people's data, nothing in rooms."""
+    return Identity(actor=Actor(user_id=UserId("key:platform"), name="platform", role=Role.VIEWER), room=ANY_ROOM, brand=None, by_key=True, platform=True)
 
 
 def guest(connection_id: str) -> Actor:

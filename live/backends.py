@@ -42,13 +42,14 @@ def memory_backends(node_id: str = "local") -> Backends:
     return Backends(node_id, MemoryLog(node_id), MemoryLeases(), MemoryPresence(), MemoryUsage())
 
 
-def redis_backends(url: str, node_id: str, *, lease_ms: int | None = None, presence_ttl_ms: int | None = None) -> Backends:
-    """Redis backends over one client; the timings default to live.coord.redis's."""
+def redis_backends(url: str, node_id: str, *, cluster: bool = False, lease_ms: int | None = None, presence_ttl_ms: int | None = None) -> Backends:
+    """Redis backends over one client (of a Redis Cluster with ``cluster``); the timings
+    default to live.coord.redis's."""
     from live.coord import redis as coord
     from live.log.redis import RedisLog
     from live.redisconn import RedisConn
 
-    conn = RedisConn(url)
+    conn = RedisConn(url, cluster=cluster)
     leases = coord.RedisLeases(conn, node_id, lease_ms=lease_ms or coord.LEASE_MS)
     presence = coord.RedisPresence(conn, node_id, ttl_ms=presence_ttl_ms or coord.PRESENCE_TTL_MS)
     return Backends(node_id, RedisLog(conn, node_id), leases, presence, coord.RedisUsage(conn), conn.close, conn.ping)
@@ -57,5 +58,5 @@ def redis_backends(url: str, node_id: str, *, lease_ms: int | None = None, prese
 def make_backends(settings: Settings) -> Backends:
     node_id = uuid.uuid4().hex[:8]
     if settings.log == "redis" or settings.redis_url:
-        return redis_backends(settings.redis_url or "redis://127.0.0.1:6379/0", node_id)
+        return redis_backends(settings.redis_url or "redis://127.0.0.1:6379/0", node_id, cluster=settings.redis_cluster)
     return memory_backends(node_id)

@@ -12,7 +12,8 @@ a middleware around the sockets).
   read, or as soon as the streamed bytes pass the cap — never buffered whole.
 - **Security headers** on every HTTP response: a Content-Security-Policy without
   inline script, ``frame-ancestors`` from ``frame_ancestors``, ``nosniff``, a referrer
-  policy.
+  policy. A response that brings its own policy keeps it (the embed page: framed by its
+  brand's sites, ``live/http/embed.py``).
 """
 
 from collections.abc import MutableMapping
@@ -35,11 +36,13 @@ def host_trusted(scope: Scope, trusted: list[str]) -> bool:
     return any(name == t or (t.startswith("*.") and name.endswith(t[1:])) for t in trusted)
 
 
-def _csp(settings: Settings) -> bytes:
-    ancestors = " ".join(settings.frame_ancestors) or "'none'"
+def csp(settings: Settings, frame_ancestors: list[str] | None = None) -> bytes:
+    """The pages' policy: only this server's scripts and styles; framed by ``frame_ancestors`` (default the setting's) or nobody."""
+    ancestors = " ".join(settings.frame_ancestors if frame_ancestors is None else frame_ancestors) or "'none'"
+    media = "".join(f" {origin}" for origin in settings.media_origins)  # e.g. plain-http images and streams in development; https: always passes (hls.js fetches its segments)
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
-        "img-src 'self' https: data:; media-src 'self' https: blob:; connect-src 'self' ws: wss:; "
+        f"img-src 'self' https: data:{media}; media-src 'self' https: blob:{media}; connect-src 'self' ws: wss: https:{media}; "
         f"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}"
     ).encode()
 
@@ -51,7 +54,7 @@ class HttpEdge:
         self.app = app
         self.settings = settings
         self.headers = [
-            (b"content-security-policy", _csp(settings)),
+            (b"content-security-policy", csp(settings)),
             (b"x-content-type-options", b"nosniff"),
             (b"referrer-policy", b"strict-origin-when-cross-origin"),
             (b"x-frame-options", b"DENY" if not settings.frame_ancestors else b"SAMEORIGIN"),
@@ -63,9 +66,12 @@ class HttpEdge:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+
         async def send_with_headers(message: MutableMapping[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *self.headers]
+                own = message.get("headers", [])
+                framing = any(k == b"content-security-policy" for k, _ in own)  # it says who may frame it: no X-Frame-Options either
+                message["headers"] = [*own, *(self.headers[1:3] if framing else self.headers)]
             await send(message)
 
         if not host_trusted(scope, self.settings.trusted_hosts):

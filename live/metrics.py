@@ -9,8 +9,12 @@ from prometheus_client import Counter, Gauge, Histogram, Info
 CONNECTIONS = Gauge("live_connections", "Open WebSocket connections on this node")
 ROOMS = Gauge("live_rooms_open", "Rooms this node has open")
 COMMANDS = Counter("live_commands_total", "Commands answered", ["outcome"])
+COMMANDS_ANSWERED = {outcome: COMMANDS.labels(outcome) for outcome in ("accepted", "rejected")}  # bound once: labels() per command is not free
 DELIVERIES = Counter("live_deliveries_total", "Events written to viewers (events x members)")
 PROTOCOL_ERRORS = Counter("live_protocol_errors_total", "Client frames answered with an error", ["code"])
+# Chat messages automatic moderation scored (staff are not scored), by the verdict's outcome.
+AUTOMOD_VERDICTS = Counter("live_automod_verdicts_total", "Chat messages scored by automatic moderation", ["outcome"])
+AUTOMOD_OUTCOMES = {outcome: AUTOMOD_VERDICTS.labels(outcome) for outcome in ("allow", "hold", "block")}
 
 # The fan-out, counted once per flush (frames and bytes are summed over its groups first).
 FLUSH_SECONDS = Histogram(

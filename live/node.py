@@ -17,18 +17,22 @@ from typing import Any
 from live import auth
 from live.auth import Verifier
 from live.backends import Backends
+from live.enrich import BrandModerators
 from live.errors import CloseCode
 from live.limits import WINDOW_MS, Limits
 from live.log.base import RESEED_GRACE_MS
 from live.log.serde import entries_from_dicts, state_to_dict
+from live.notify import Recipients, deliver
 from live.persister import Persister
 from live.room.fanout import Fanout
 from live.room.runtime import RoomRuntime
 from live.settings import Settings
+from live.simulator import Audience
 from live.store import Store
 from rooms.analytics import refold
-from rooms.commands import RoomTick
-from rooms.state import Status
+from rooms.commands import Entry, RoomTick
+from rooms.events import Event
+from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
 logger = logging.getLogger("live.node")
@@ -37,6 +41,7 @@ RETENTION_RUN_SECONDS = 3600.0
 READY_CHECK_SECONDS = 2.0
 GC_FREEZE_SECONDS = 5.0
 GC_THAW_SECONDS = 600.0
+GC_YOUNG_THRESHOLD = 10_000
 # A room whose count has not changed is still reported this often, so the other nodes'
 # share of it stays fresh (shares expire after live.coord.redis.PRESENCE_TTL_MS).
 PRESENCE_HEARTBEAT_SECONDS = 1.0
@@ -52,8 +57,11 @@ class Node:
         self.draining = False  # set when shutdown begins: no longer ready for new viewers
         self.limits = Limits(settings)
         self.store = store
+        self.brand_moderators = BrandModerators(store)  # who moderates all of a brand's rooms (live.enrich)
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
+        self.audiences: dict[RoomId, Audience] = {}  # simulated audiences this node runs (live.simulator)
+        self.recipients = Recipients()  # members by user, for one user's events (the gateway keeps it)
         self._opening: dict[RoomId, asyncio.Lock] = {}
         self._closing: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -78,6 +86,9 @@ class Node:
         still freed by reference counting; only cycles among them wait for the thaw, a
         deliberate full collection every ``GC_THAW_SECONDS``.
         """
+        # Young collections every 700 allocations walked each message's short-lived objects
+        # several times over (3 % of a small-rooms node); most are freed by refcount first.
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
         thawed = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(GC_FREEZE_SECONDS)
@@ -148,7 +159,7 @@ class Node:
         now = int(time.time() * 1000)
         samples, viewers = [], []
         for rt in rooms:
-            if rt.room_id in held and rt.state.status is Status.LIVE:
+            if rt.room_id in held and rt.state.status is Status.LIVE and rt.state.rehearsal_of is None:
                 samples.append({"room_id": rt.room_id, "ts": now, "viewers": totals.get(rt.room_id, rt.viewer_count), "reactions": rt.signals.reactions_shown})
                 rt.signals.reactions_shown = 0
             viewers += [{"room_id": rt.room_id, "user_id": u, "first_seen": ts} for u, ts in rt.signals.joined.items()]
@@ -164,7 +175,7 @@ class Node:
         Only the room's lease holder ticks, so a room gets one tick per deadline.
         """
         now = int(time.time() * 1000)
-        due = [rt for rt in rooms if (d := rt.state.next_deadline()) is not None and d <= now and rt.room_id not in self._ticking]
+        due = [rt for rt in rooms if (d := rt.next_deadline()) is not None and d <= now and rt.room_id not in self._ticking]
         if not due:
             return
         try:
@@ -212,7 +223,14 @@ class Node:
             send_buffer_bytes=s.socket_send_buffer_bytes,
             stall_seconds=s.stall_seconds,
         )
-        return RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=self.persister.add, on_stale=self._stale, fanout=fanout)
+        made: list[RoomRuntime] = []
+
+        def folded(epoch: str, state: RoomState, entry: Entry, events: list[Event], bodies: dict[int, bytes]) -> None:
+            self.persister.add(epoch, state, entry, events, bodies)
+            deliver(made[0], entry, events, self.recipients)  # one user's events, to their connections here
+
+        made.append(RoomRuntime(room_id, room_log=self.room_log, presence=self.presence, node_id=self.id, on_folded=folded, on_stale=self._stale, fanout=fanout))
+        return made[0]
 
     async def _seed(self, room_id: RoomId, create: bool) -> bool:
         """Give the log a history for the room: the state folded from SQL, or empty if new.
@@ -289,6 +307,8 @@ class Node:
         self.draining = True
         for task in self._tasks:
             task.cancel()
+        for audience in self.audiences.values():
+            audience.stop()
         for rt in list(self.runtimes.values()):
             with contextlib.suppress(Exception):
                 await rt.close()
@@ -296,6 +316,8 @@ class Node:
 
 
 async def purge_expired(store: Store, retention_days: dict[str, int]) -> dict[str, list[str]]:
-    """Apply each brand's retention: the sessions purged, per brand."""
+    """Apply each brand's retention (``*``: every other brand and the brandless rooms): the
+    sessions purged, per brand."""
     now = int(time.time() * 1000)
-    return {brand: await store.purge(brand, now - days * 86_400_000) for brand, days in retention_days.items()}
+    named = [b for b in retention_days if b != "*"]
+    return {brand: await store.purge(None if brand == "*" else brand, now - days * 86_400_000, others_than=named) for brand, days in retention_days.items()}

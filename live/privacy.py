@@ -9,7 +9,8 @@ import hmac
 from collections.abc import Callable
 from typing import Any
 
-USER_FIELDS = ("user_id", "by")  # fields of wire data that hold a user id (plus ``user.id``)
+USER_FIELDS = ("user_id", "by", "outbid")  # fields of wire data that hold a user id
+USER_REFS = ("user", "leader", "winner")  # fields that hold a user as ``{"id", "name", ...}``
 
 
 def pseudonym(secret: str, brand: str | None, user_id: str) -> str:
@@ -23,7 +24,7 @@ def pseudonymize(value: Any, hide: Callable[[str], str]) -> Any:
         for k, v in value.items():
             if k in USER_FIELDS and isinstance(v, str):
                 out[k] = hide(v)
-            elif k == "user" and isinstance(v, dict):
+            elif k in USER_REFS and isinstance(v, dict) and isinstance(v.get("id"), str):
                 out[k] = {**v, "id": hide(v["id"])}
             else:
                 out[k] = pseudonymize(v, hide)

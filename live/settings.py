@@ -14,10 +14,15 @@ class Settings(BaseSettings):
     port: int = 8000
     log: str = Field(default="memory", pattern="^(memory|redis)$")
     redis_url: str | None = None
+    # Redis Cluster: redis_url then lists seed nodes, "redis://a:7000,b:7000,c:7000"
+    # (docs/configuration.md). Rooms spread over the shards by their hash tag.
+    redis_cluster: bool = False
     database_url: str = "sqlite+aiosqlite:///./live.db"
     # Development mode (./dev serve): the published development secret stands in for a
     # missing token secret. Without it the server refuses to start unsafely configured.
     dev: bool = False
+    # The demo (``live demo``): a seeded brand, catalog and live room with a simulated audience.
+    demo: bool = False
     # Logs: the level of the server's own loggers (libraries log at info and above), and
     # the line format: "json" (one object a line) or "text"; unset, text in development
     # mode and JSON otherwise (docs/operations.md, "Logs").
@@ -37,6 +42,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: list[str] = Field(default_factory=list)
     # Pages may be embedded (iframes) by these origins (CSP frame-ancestors); empty: none.
     frame_ancestors: list[str] = Field(default_factory=list)
+    # Per brand (tenant): the sites that may frame its embed page, e.g. '{"acme": ["https://shop.acme.example"]}'
+    embed_ancestors: dict[str, list[str]] = Field(default_factory=dict)
+    media_origins: list[str] = Field(default_factory=list)  # besides https: and this server, where the pages may show images and play video from (CSP img-src, media-src)
     max_body_bytes: int = 1 << 20  # HTTP request bodies; bigger ones get 413 before they are read
     max_import_bytes: int = 16 << 20  # catalog imports (PUT /v1/catalog/...)
     # Limits
@@ -81,6 +89,9 @@ class Settings(BaseSettings):
     ws_ping_seconds: float = 20.0  # WebSocket-level keepalive ping interval (and pong timeout)
     # Brand server-to-server access: API key -> brand id (JSON in LIVE_BRAND_API_KEYS).
     brand_api_keys: dict[str, str] = Field(default_factory=dict)
+    # The platform's back office (JSON list in LIVE_ADMIN_API_KEYS): any person's data, export
+    # and erasure (docs/privacy.md); nothing else.
+    admin_api_keys: list[str] = Field(default_factory=list)
     # Days a brand's ended sessions keep their log, transcript and stats (JSON, brand -> days);
     # orders are the ledger and stay. Applied hourly by every node, or now by `live purge`.
     retention_days: dict[str, int] = Field(default_factory=dict)
@@ -88,11 +99,21 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     public_url: str | None = None  # base URL of this cluster, for confirm/cancel links (default http://host:port)
+    # Where a buyer pays, per tenant (brand, or a brandless host; "*" for any other):
+    # a URL template naming {order_id}, {room_id}, {reservation_id}, {product_id}, {units}.
+    # The merchant's answer to the order.reserved webhook ({"checkout_url": ...}) overrides it.
+    checkout_url_templates: dict[str, str] = Field(default_factory=dict)
+    # Scheduled shows: a room.reminder webhook goes out this long before each room's starts_at.
+    reminder_lead_seconds: list[int] = Field(default_factory=lambda: [900])
 
     @property
     def hs_secret(self) -> str | None:
         """The HS256 token secret in force: the configured one, or in development mode the published one."""
         return self.token_secret or (DEV_SECRET if self.dev else None)
+
+    def checkout_url_template(self, tenant: str | None) -> str | None:
+        """The checkout URL template for a room of this tenant, if any."""
+        return self.checkout_url_templates.get(tenant or "") or self.checkout_url_templates.get("*")
 
     @property
     def log_json(self) -> bool:

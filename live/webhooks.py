@@ -4,8 +4,15 @@ Messages follow the Standard Webhooks convention (standardwebhooks.com): headers
 ``webhook-id`` (unique per message; deduplicate on it), ``webhook-timestamp`` and
 ``webhook-signature`` (``v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">``), and a
 body ``{"type", "timestamp", "data"}``. Types: ``order.reserved``, ``order.paid``,
-``order.cancelled``, ``order.expired``, ``offer.ended``. The secret is
+``order.cancelled``, ``order.expired``, ``offer.ended`` (an auction's winner gets
+``order.reserved`` with ``auction_id``). The secret is
 ``whsec_<base64>`` as the convention has it (any other string is used as the raw key).
+
+The merchant may answer ``order.reserved`` with ``{"checkout_url": "https://…"}``: the
+buyer's link to pay, handed to the room (``on_checkout``) as an ``order.checkout`` command,
+so it reaches the buyer, privately, on every node. Scheduled rooms send ``room.reminder``
+before they start and ``room.live`` when they go live, each listing the followers of the
+room's brand and host to notify (filled in when sent, ``with_followers``).
 
 Delivery is at least once, in order per room: the persister writes each message to the
 outbox in the same transaction as the entry that caused it (``outbox_row``); the room's
@@ -17,6 +24,7 @@ to a minute) until it goes through.
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,16 +35,21 @@ from standardwebhooks.webhooks import Webhook
 
 from live import metrics
 from live.coord.leases import Leases
+from live.errors import ServerError
 from live.store import Store
+from rooms.checkout import url_problem
 from rooms.commands import Entry
-from rooms.events import Event, OfferEnded, OrderChanged, OrderReserved
+from rooms.events import Event, OfferEnded, OrderChanged, OrderReserved, RoomStatusChanged
 from rooms.types import RoomId
+
+OnCheckout = Callable[[RoomId, int, str], Awaitable[None]]  # (room, reservation, the merchant's link)
 
 logger = logging.getLogger("live.webhooks")
 
 POLL_SECONDS = 0.25
 BATCH = 100
 TIMEOUT_SECONDS = 5.0
+REMIND_SECONDS = 1.0  # how often scheduled rooms are looked at for reminders due
 
 
 def signer(secret: str) -> Webhook:
@@ -51,10 +64,14 @@ def outbox_row(room: RoomId, entry: Entry, idx: int, event: Event) -> dict[str, 
             kind = "order.reserved"
             data: dict[str, Any] = {"reservation_id": r.id, "offer_id": r.offer_id, "product_id": r.product_id, "user_id": r.user_id, "units": r.units}
             data |= {"price": r.price, "currency": r.currency, "affiliate_id": r.affiliate_id, "expires_at": r.expires_at, "idempotency_key": r.key}
+            if r.auction_id is not None:
+                data["auction_id"] = r.auction_id  # an auction's winner: offer_id is the auction's id too
         case OrderChanged(reservation_id=rid, status=status, by=by):
             kind, data = f"order.{status}", {"reservation_id": rid, "status": str(status), "by": by}
         case OfferEnded(offer_id=offer, reason=reason):
             kind, data = "offer.ended", {"offer_id": offer, "reason": str(reason)}
+        case RoomStatusChanged(status="live"):
+            kind, data = "room.live", {}  # followers are listed when it is sent
         case _:
             return None
     stamp = datetime.fromtimestamp(entry.ts / 1000, UTC).isoformat().replace("+00:00", "Z")
@@ -71,6 +88,19 @@ def with_links(payload: dict[str, Any], public_url: str) -> dict[str, Any]:
     return payload
 
 
+def checkout_url(response: httpx.Response) -> str | None:
+    """The buyer's link in the merchant's answer to ``order.reserved``, if it gave a usable one."""
+    try:
+        url = response.json().get("checkout_url") if response.content else None
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(url, str) and url_problem(url) is None:
+        return url
+    if url is not None:
+        logger.warning("the merchant's checkout_url is not an http(s) URL of up to 2000 characters; ignored")
+    return None
+
+
 async def send(client: httpx.AsyncClient, url: str, hook: Webhook, message_id: str, payload: dict[str, Any]) -> httpx.Response:
     """One signed delivery (also what ``live webhook test`` sends)."""
     body = orjson.dumps(payload).decode()
@@ -84,20 +114,38 @@ async def send(client: httpx.AsyncClient, url: str, hook: Webhook, message_id: s
     return await client.post(url, content=body, headers=headers)
 
 
+async def with_followers(store: Store, payload: dict[str, Any]) -> dict[str, Any]:
+    """A scheduled show's message with the followers to notify: of its brand and of its host."""
+    if payload["type"] not in ("room.live", "room.reminder"):
+        return payload
+    data = payload["data"]
+    room = await store.get_room(data["room_id"])
+    if room is None:
+        return payload
+    targets = [("brand", room["brand_id"])] if room["brand_id"] else []
+    users, total = await store.followers([*targets, ("host", room["host_id"])])
+    extra = {"title": room["title"], "brand_id": room["brand_id"], "host_id": room["host_id"], "starts_at": room["starts_at"], "followers": users, "followers_total": total}
+    return payload | {"data": data | extra}
+
+
 class Webhooks:
-    def __init__(self, store: Store, leases: Leases, *, url: str, secret: str, public_url: str) -> None:
-        self._store, self._leases = store, leases
+    def __init__(self, store: Store, leases: Leases, *, url: str, secret: str, public_url: str, on_checkout: OnCheckout | None = None, reminder_leads: list[int] | None = None) -> None:
+        self._store, self._leases, self._on_checkout = store, leases, on_checkout
+        self._leads = reminder_leads or []
         self._url, self._hook, self._public_url = url, signer(secret), public_url.rstrip("/")
         self._backoff = ExponentialWithJitterBackoff(cap=60.0, base=0.5)
         self._task: asyncio.Task[None] | None = None
+        self._reminding: asyncio.Task[None] | None = None
         self._client = httpx.AsyncClient(timeout=TIMEOUT_SECONDS)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
+        self._reminding = asyncio.get_running_loop().create_task(self._remind())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in (self._task, self._reminding):
+            if task is not None:
+                task.cancel()
         await self._client.aclose()
 
     async def _run(self) -> None:
@@ -116,6 +164,15 @@ class Webhooks:
             except Exception:
                 logger.exception("webhook round failed; will retry")
 
+    async def _remind(self) -> None:
+        """Reminders of scheduled shows into the outbox, a lead time before each starts."""
+        while self._leads:
+            try:
+                await self._store.schedule_reminders(int(time.time() * 1000), self._leads)
+            except Exception:
+                logger.exception("scheduling reminders failed; will retry")
+            await asyncio.sleep(REMIND_SECONDS)
+
     async def _deliver_in_order(self, messages: list[dict[str, Any]]) -> None:
         """A room's messages one at a time: one that fails holds back the later ones."""
         for message in messages:
@@ -128,10 +185,16 @@ class Webhooks:
         error: str | None = None
         started = time.perf_counter()
         try:
-            response = await send(self._client, self._url, self._hook, message["id"], with_links(message["payload"], self._public_url))
+            payload = await with_followers(self._store, with_links(message["payload"], self._public_url))
+            response = await send(self._client, self._url, self._hook, message["id"], payload)
             status = response.status_code
             ok = 200 <= status < 300
             error, outcome = (None, "ok") if ok else (f"HTTP {status}", "http_error")
+            if ok and message["type"] == "order.reserved" and self._on_checkout is not None and (link := checkout_url(response)):
+                data = message["payload"]["data"]
+                await self._on_checkout(RoomId(data["room_id"]), int(data["reservation_id"]), link)
+        except ServerError as exc:  # the room could not take the link now: the message goes again
+            ok, error, outcome = False, f"checkout link not handed over: {exc.message}", "network_error"
         except httpx.HTTPError as exc:
             ok, error, outcome = False, f"{type(exc).__name__}: {exc}", "network_error"
             logger.warning("webhook to the merchant failed: %s", error)

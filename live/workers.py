@@ -39,10 +39,7 @@ def refusal(settings: Settings, workers: int) -> str | None:
     if workers < 1:
         return "--workers must be at least 1"
     if workers > 1 and settings.log != "redis" and not settings.redis_url:
-        return (
-            f"--workers {workers} needs the Redis backend (--redis-url or LIVE_REDIS_URL): each worker is a node, "
-            "and the memory log cannot be shared between processes"
-        )
+        return f"--workers {workers} needs the Redis backend (--redis-url or LIVE_REDIS_URL): each worker is a node, and the memory log cannot be shared between processes"
     return None
 
 

@@ -33,6 +33,10 @@ class Stats:
         self.hist = [0] * (HIST_MS + 1)
         self.received = 0
         self.frames = 0
+        self.sent = 0  # chatters: posts sent, and those the server accepted
+        self.acked = 0
+        self.replies = 0  # a burst: replies received, and when the last one came (wall clock)
+        self.last_reply = 0.0
         self.closed: dict[int, int] = {}
 
 
@@ -92,6 +96,10 @@ class ViewerProtocol(asyncio.Protocol):
             if opcode in (1, 2):
                 stats.frames += 1
                 if self.fmt == "json":
+                    if (ok := payload.count(b'"ok":true')) or b'"type":"reply"' in payload:  # only replies carry "ok"
+                        stats.acked += ok
+                        stats.replies += payload.count(b'"type":"reply"')
+                        stats.last_reply = time.time()
                     for sent in SENT_AT.findall(payload):
                         stats.received += 1
                         hist[min(HIST_MS, max(0, int(now_ms - float(sent))))] += 1
@@ -108,33 +116,74 @@ class ViewerProtocol(asyncio.Protocol):
                 stats.closed[code] = stats.closed.get(code, 0) + 1
         self.buf = data[pos:]
 
+    def command(self, message: dict[str, Any]) -> None:
+        """One command from this viewer (a burst: every viewer sends one at once)."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.ws.send_text(orjson.dumps(message)) if self.fmt == "json" else self.ws.send_binary(msgpack.packb(message))
+            self.stats.sent += 1
+            self._flush()
+
+    def post(self, k: int, text_bytes: int) -> None:
+        """A chat message from this viewer, as a chatter in a chatty room."""
+        if self.transport is None or self.transport.is_closing():
+            return
+        head = f"{k} {time.time() * 1000:.3f} "
+        message = {"type": "chat.post", "id": k, "text": head + "x" * max(0, text_bytes - len(head))}
+        self.ws.send_text(orjson.dumps(message)) if self.fmt == "json" else self.ws.send_binary(msgpack.packb(message))
+        self.stats.sent += 1
+        self._flush()
+
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.ready.done():
             self.ready.set_exception(ConnectionError("closed before welcome"))
 
 
-async def _run(conn: Connection, host: str, port: int, viewers: list[tuple[str, str]], fmt: str, source: str) -> None:
+async def _run(conn: Connection, host: str, port: int, viewers: list[tuple[str, str, bool]], fmt: str, source: str) -> None:
     loop = asyncio.get_running_loop()
     stats = Stats()
-    readies = []
-    for i, (room, tok) in enumerate(viewers):
+    readies, chatters, protos = [], [], []
+    for i, (room, tok, chatter) in enumerate(viewers):
         ready: asyncio.Future[None] = loop.create_future()
         url = f"ws://{host}:{port}/v1/rooms/{room}/ws"
-        await loop.create_connection(lambda u=url, t=tok, r=ready: ViewerProtocol(u, t, fmt, stats, r), host, port, local_addr=(source, 0))
+        _, proto = await loop.create_connection(lambda u=url, t=tok, r=ready: ViewerProtocol(u, t, fmt, stats, r), host, port, local_addr=(source, 0))
         readies.append(ready)
+        protos.append(proto)
+        if chatter:
+            chatters.append(proto)
         if i % 200 == 199:
             await asyncio.sleep(0)  # let handshakes progress while opening the rest
     await asyncio.wait_for(asyncio.gather(*readies), 120)
     conn.send(("ready", len(viewers)))
     while not conn.poll():  # noqa: ASYNC110 - a multiprocessing pipe has nothing to await; wait for "report" without blocking the loop
         await asyncio.sleep(0.05)
-    conn.recv()
+    if (order := conn.recv())[0] == "chat":  # ("chat", seconds, posts per second each, text bytes)
+        await _chat(chatters, *order[1:])
+    elif order[0] == "burst":  # ("burst", command): every viewer sends it once, {i} in strings is its index
+        for i, proto in enumerate(protos):
+            proto.command({k: v.format(i=f"{source}-{i}") if isinstance(v, str) else v for k, v in order[1].items()})
+    if order[0] in ("chat", "burst"):
+        while not conn.poll():  # noqa: ASYNC110 - as above
+            await asyncio.sleep(0.05)
+        conn.recv()
     sparse = {i: n for i, n in enumerate(stats.hist) if n}
-    conn.send(("stats", {"hist": sparse, "received": stats.received, "frames": stats.frames, "closed": stats.closed, "cpu_s": time.process_time()}))
+    report = {"hist": sparse, "received": stats.received, "frames": stats.frames, "closed": stats.closed, "cpu_s": time.process_time()}
+    conn.send(("stats", report | {"sent": stats.sent, "acked": stats.acked, "replies": stats.replies, "last_reply": stats.last_reply}))
 
 
-def main(conn: Connection, host: str, port: int, viewers: list[tuple[str, str]], fmt: str, source: str) -> None:
-    """Hold ``viewers`` ((room, token) pairs) on the node at ``port`` until asked to report."""
+async def _chat(chatters: "list[ViewerProtocol]", seconds: float, rate: float, text_bytes: int) -> None:
+    """Each chatter posts ``rate`` messages a second, their phases spread evenly."""
+    start, k = time.monotonic(), 0
+    ticks = [(j / max(1, len(chatters)) / rate, c) for j, c in enumerate(chatters)]
+    for n in range(int(seconds * rate)):
+        for offset, chatter in ticks:
+            if (delay := start + n / rate + offset - time.monotonic()) > 0:
+                await asyncio.sleep(delay)
+            k += 1
+            chatter.post(k, text_bytes)
+
+
+def main(conn: Connection, host: str, port: int, viewers: list[tuple[str, str, bool]], fmt: str, source: str) -> None:
+    """Hold ``viewers`` ((room, token, chatter?) triples) on the node at ``port`` until asked to report."""
     try:
         uvloop.run(_run(conn, host, port, viewers, fmt, source))
     except Exception as exc:

@@ -102,9 +102,7 @@ def analyze(room_id: RoomId, entries: list[Entry], samples: Samples) -> dict[str
     for ts, viewers, reactions in samples.points:
         t.sample(ts, viewers, reactions)
     counts = [v for _, v, _ in samples.points]
-    polls = [
-        {"poll_id": p.id, "question": p.question, "options": p.options, "tallies": p.tallies, "voters": len(p.votes)} for p in state.polls.values()
-    ]
+    polls = [{"poll_id": p.id, "question": p.question, "options": p.options, "tallies": p.tallies, "voters": len(p.votes)} for p in state.polls.values()]
     unique = max(samples.unique_viewers, len(t.chatters))
     return {
         "room_id": room_id,

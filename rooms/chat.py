@@ -8,6 +8,7 @@ signals). Commands that act on users (bans, timeouts, slow mode) are in
 """
 
 from rooms import commands as c
+from rooms import comments
 from rooms import events as e
 from rooms.errors import Code, Rejection
 from rooms.moderation import check_reason
@@ -39,6 +40,8 @@ def check_post(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Rejection | Non
             return Rejection(Code.TIMED_OUT, "you are timed out", retry_after_ms=until - ts)
     if s.members_only_chat and entry.actor.tier is None and entry.actor.role not in SEES_SALES:
         return Rejection(Code.MEMBERS_ONLY, "chat is for members right now")
+    if (rules := s.rules) and rules.require_acceptance and entry.actor.role not in SEES_SALES and not entry.actor.rules_accepted and uid not in s.rules_accepted:
+        return Rejection(Code.RULES_NOT_ACCEPTED, "accept the room's rules before you post (rules.accept)")
     text = cmd.text.strip()
     if not text:
         return Rejection(Code.EMPTY, "message is empty")
@@ -86,7 +89,8 @@ def apply_post(s: RoomState, entry: c.Entry, cmd: c.ChatPost) -> Applied:
     s.remember(msg)
     s.last_post[entry.actor.user_id] = entry.ts
     s.message_count += 1
-    return [e.ChatMessage(message=msg), *award(s, entry.actor.user_id, entry.actor.name, "chat")], {"message_id": msg.id}
+    claimed, result = comments.act(s, entry, cmd)  # "keep 2", "bid 150rb": a claim or a bid too
+    return [e.ChatMessage(message=msg), *claimed, *award(s, entry.actor.user_id, entry.actor.name, "chat")], {"message_id": msg.id} | result
 
 
 def apply_delete(s: RoomState, entry: c.Entry, cmd: c.ChatDelete) -> Applied:

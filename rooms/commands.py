@@ -8,8 +8,74 @@ one definition of what a client may ask for.
 from dataclasses import dataclass
 from typing import Literal
 
+from rooms.communitycommands import (
+    ChatMembersOnly as ChatMembersOnly,
+)
+from rooms.communitycommands import (
+    Eligibility as Eligibility,
+)
+from rooms.communitycommands import (
+    GiveawayDraw as GiveawayDraw,
+)
+from rooms.communitycommands import (
+    GiveawayEnter as GiveawayEnter,
+)
+from rooms.communitycommands import (
+    GiveawayStart as GiveawayStart,
+)
+from rooms.communitycommands import (
+    PollClose as PollClose,
+)
+from rooms.communitycommands import (
+    PollCreate as PollCreate,
+)
+from rooms.communitycommands import (
+    PollVote as PollVote,
+)
+from rooms.communitycommands import (
+    QuestionAnswer as QuestionAnswer,
+)
+from rooms.communitycommands import (
+    QuestionAsk as QuestionAsk,
+)
+from rooms.communitycommands import (
+    QuestionHighlight as QuestionHighlight,
+)
+from rooms.communitycommands import (
+    QuestionUpvote as QuestionUpvote,
+)
+from rooms.intents import Intent
+from rooms.modcommands import (  # re-exported: every command is reached through this module
+    ChatReport as ChatReport,
+)
+from rooms.modcommands import (
+    ModApprove as ModApprove,
+)
+from rooms.modcommands import (
+    ModReject as ModReject,
+)
+from rooms.modcommands import (
+    ModReportThreshold as ModReportThreshold,
+)
+from rooms.modcommands import (
+    ModShadowMute as ModShadowMute,
+)
+from rooms.modcommands import (
+    ModShadowUnmute as ModShadowUnmute,
+)
+from rooms.modcommands import (
+    Rules as Rules,
+)
+from rooms.modcommands import (
+    RulesAccept as RulesAccept,
+)
+from rooms.modcommands import (
+    RulesSet as RulesSet,
+)
 from rooms.roles import Role
+from rooms.shop_commands import ReviewSummary, ShopClientCommand, ShopServerCommand
 from rooms.types import Millis, Seq, UserId
+from rooms.verdicts import ALLOW, Verdict
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +88,7 @@ class Actor:
     tier: str | None = None  # membership tier; any tier counts as a member
     ref: str | None = None  # referral code (an affiliate's id) the viewer came with
     badges: tuple[str, ...] = ()  # earned across the brand's sessions (the server fills them in)
+    rules_accepted: bool = False  # accepted this brand's community rules before (the server fills it in)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +119,10 @@ class RoomCreate:
     max_pinned_products: int = 3
     reservation_seconds: int = 600  # how long a claim holds units before they return to stock
     playback_url: str | None = None  # the video stream (HLS, MP4...) the pages play
+    report_threshold: int = 3  # distinct viewers' reports that hide a message pending review
+    comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (rooms.comments)
+    checkout_url_template: str | None = None  # the brand's, from the server's settings (rooms.checkout)
+    rehearsal_of: str | None = None  # a private rehearsal of this room (the server sets it: POST .../rehearsal)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,9 +140,14 @@ class RoomEnd:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatPost:
+    """Built by the server from a client's ``chat.post`` (``live.wire.client.PostChat``),
+    with automatic moderation's verdict on the text; a client can never set it."""
+
     type: Literal["chat.post"] = "chat.post"
     text: str
     reply_to: int | None = None  # message id (the seq of the post replied to)
+    verdict: Verdict = ALLOW  # automatic moderation's, put in by the server (never the client's)
+    intent: Intent | None = None  # set by the server from the text (rooms.comments); a client's is replaced
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,6 +225,7 @@ class ProductPin:
     type: Literal["product.pin"] = "product.pin"
     product: Product
     highlight: str | None = None
+    reviews: ReviewSummary | None = None  # the server fills it in from SQL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,91 +273,47 @@ class OrderCancel:
     reservation_id: int
 
 
-# --- community ------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuctionStart:
+    """Built by the server from a client's ``auction.start`` once it has looked the product up."""
+
+    type: Literal["auction.start"] = "auction.start"
+    product: Product
+    start_price: int  # minor units; the first bid must be at least this
+    increment: int  # the least a bid must add to the current one
+    duration_seconds: int = 60
+    extend_seconds: int = 10  # anti-snipe: a bid in the last N s moves the end to N s after it
+    sudden_death: bool = False  # no anti-snipe: the end never moves
+    starts_at: Millis | None = None  # None: now
+    early_access_seconds: int = 0  # members may bid this long before the public start
+    members_only: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PollCreate:
-    type: Literal["poll.create"] = "poll.create"
-    question: str
-    options: list[str]
-    multiple: bool = False  # several options per voter
-    allow_change: bool = True  # a voter may change their vote while the poll is open
-    duration_seconds: int | None = None  # None: open until closed by hand
+class AuctionBid:
+    type: Literal["auction.bid"] = "auction.bid"
+    auction_id: int
+    amount: int | None = None  # the bid shown, minor units; None: the minimum next bid
+    max: int | None = None  # a private maximum: the server bids for you up to it, one increment at a time
+    key: str  # idempotency key: a retry with the same key gets the first result
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PollVote:
-    type: Literal["poll.vote"] = "poll.vote"
-    poll_id: int
-    options: list[int]  # indexes into the poll's options
+class AuctionCancel:
+    """The host stops an auction: it ends with no winner."""
+
+    type: Literal["auction.cancel"] = "auction.cancel"
+    auction_id: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PollClose:
-    type: Literal["poll.close"] = "poll.close"
-    poll_id: int
+class CommentClaims:
+    """Staff switch comment-to-claim and set the room's words (added to the built-in ones)."""
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionAsk:
-    type: Literal["question.ask"] = "question.ask"
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionUpvote:
-    type: Literal["question.upvote"] = "question.upvote"
-    question_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionAnswer:
-    type: Literal["question.answer"] = "question.answer"
-    question_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class QuestionHighlight:
-    type: Literal["question.highlight"] = "question.highlight"
-    question_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Eligibility:
-    """Who may enter a giveaway; every rule given must hold."""
-
-    members_only: bool = False  # a membership tier in the token
-    voted_in_poll: int | None = None  # voted in this poll
-    claimed_an_offer: bool = False  # holds a reservation or paid order in this room
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayStart:
-    type: Literal["giveaway.start"] = "giveaway.start"
-    title: str
-    winners: int = 1
-    eligibility: Eligibility = Eligibility()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayEnter:
-    """Entering is the proof of presence: only viewers in the room at the time can."""
-
-    type: Literal["giveaway.enter"] = "giveaway.enter"
-    giveaway_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GiveawayDraw:
-    type: Literal["giveaway.draw"] = "giveaway.draw"
-    giveaway_id: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChatMembersOnly:
-    type: Literal["chat.members_only"] = "chat.members_only"
+    type: Literal["comments.claims"] = "comments.claims"
     enabled: bool
+    claim_words: list[str] | None = None  # None: keep the room's
+    bid_words: list[str] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -290,9 +323,18 @@ class RoomTick:
     type: Literal["room.tick"] = "room.tick"
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrivacyErase:
+    """A person's data is erased (docs/privacy.md): the room's state names them ``alias``
+    from here on, their messages and questions read "[removed]". Appended by the server."""
+
+    type: Literal["privacy.erase"] = "privacy.erase"
+    user_id: UserId
+    alias: UserId
+
+
 ClientCommand = (
-    ChatPost
-    | ChatDelete
+    ChatDelete
     | ChatPin
     | ChatUnpin
     | ModTimeout
@@ -302,11 +344,21 @@ ClientCommand = (
     | ModAppoint
     | ModDismiss
     | ModSlowMode
+    | ChatReport
+    | ModApprove
+    | ModReject
+    | ModShadowMute
+    | ModShadowUnmute
+    | ModReportThreshold
+    | RulesAccept
     | ChatMembersOnly
     | ProductUnpin
     | OfferEnd
     | OfferClaim
     | OrderCancel
+    | AuctionBid
+    | AuctionCancel
+    | CommentClaims
     | PollCreate
     | PollVote
     | PollClose
@@ -317,9 +369,10 @@ ClientCommand = (
     | GiveawayStart
     | GiveawayEnter
     | GiveawayDraw
+    | ShopClientCommand
 )
 # Built by the server: from HTTP, from a client request it enriched, or by its clock.
-ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ProductPin | OfferCreate | OrderConfirm | RoomTick
+ServerCommand = RoomCreate | RoomGoLive | RoomEnd | ChatPost | ProductPin | OfferCreate | OrderConfirm | RoomTick | RulesSet | PrivacyErase | AuctionStart | ShopServerCommand
 Command = ClientCommand | ServerCommand
 
 

@@ -44,12 +44,24 @@ def _sales(s: RoomState, r: Reservation, *, reserved: int = 0, paid: int = 0) ->
 
 
 def _release(s: RoomState, r: Reservation, status: ReservationStatus, by: UserId | None) -> list[e.Event]:
-    """Give a reservation's units back to its offer (cancelled or expired)."""
-    offer = s.offers[r.offer_id]
-    offer.reserved -= r.units
+    """Give a reservation's units back to its offer (cancelled or expired); an auction's lot has no stock."""
+    offer = s.offers.get(r.offer_id)
+    if offer is not None:
+        offer.reserved -= r.units
     s.held[f"{r.offer_id}|{r.user_id}"] -= r.units
     r.status = status
-    return [e.OrderChanged(reservation_id=r.id, status=status, by=by), _stock(offer), _sales(s, r, reserved=-r.units)]
+    return [e.OrderChanged(reservation_id=r.id, status=status, by=by), *_stocks(offer), _sales(s, r, reserved=-r.units)]
+
+
+def _stocks(offer: Offer | None) -> list[e.Event]:
+    return [_stock(offer)] if offer is not None else []
+
+
+def reserve(s: RoomState, r: Reservation, view: e.ReservationView) -> list[e.Event]:
+    """Record a reservation made elsewhere (an auction's winner): the order and its sales."""
+    s.reservations[r.id] = r
+    s.held[f"{r.offer_id}|{r.user_id}"] = s.held.get(f"{r.offer_id}|{r.user_id}", 0) + r.units
+    return [e.OrderReserved(reservation=view), _sales(s, r, reserved=r.units)]
 
 
 def advance(s: RoomState, ts: Millis) -> list[e.Event]:
@@ -230,6 +242,7 @@ def apply_claim(s: RoomState, entry: c.Entry, cmd: c.OfferClaim) -> Applied:
         name=entry.actor.name,
     )
     s.reservations[r.id] = r
+    s.schedule(r.expires_at)
     s.claim_keys[f"{uid}|{cmd.key}"] = r.id
     held_key = f"{offer.id}|{uid}"
     s.held[held_key] = s.held.get(held_key, 0) + r.units
@@ -257,14 +270,15 @@ def _reservation_view(r: Reservation, offer: Offer) -> e.ReservationView:
 
 def apply_confirm(s: RoomState, entry: c.Entry, cmd: c.OrderConfirm) -> Applied:
     r = s.reservations[cmd.reservation_id]
-    offer = s.offers[r.offer_id]
-    offer.reserved -= r.units
-    offer.paid += r.units
+    offer = s.offers.get(r.offer_id)  # None: an auction's lot
+    if offer is not None:
+        offer.reserved -= r.units
+        offer.paid += r.units
     r.status = ReservationStatus.PAID
     changed = e.OrderChanged(reservation_id=r.id, status=ReservationStatus.PAID, by=entry.actor.user_id)
     give_badge(s, r.user_id, "first_purchase")
     points = award(s, r.user_id, r.name, "purchase")
-    return [changed, _stock(offer), _sales(s, r, reserved=-r.units, paid=r.units), *points], {"status": ReservationStatus.PAID.value}
+    return [changed, *_stocks(offer), _sales(s, r, reserved=-r.units, paid=r.units), *points], {"status": ReservationStatus.PAID.value}
 
 
 def apply_cancel(s: RoomState, entry: c.Entry, cmd: c.OrderCancel) -> Applied:

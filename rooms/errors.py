@@ -40,6 +40,10 @@ class Code(StrEnum):
     MEMBERS_ONLY = "members_only"
     KEY_REUSED = "key_reused"  # an idempotency key sent again with a different claim
     NOT_ELIGIBLE = "not_eligible"  # a giveaway's eligibility rules exclude the sender
+    BLOCKED = "blocked"  # automatic moderation refused the message (``reasons`` says why)
+    RULES_NOT_ACCEPTED = "rules_not_accepted"  # the room asks viewers to accept its rules first (rules.accept)
+    BID_TOO_LOW = "bid_too_low"  # under the auction's minimum next bid (the message says it)
+    LEADING = "leading"  # a bid from the highest bidder that would not raise their maximum
     # --- server errors (the shell raises these; the fold never does) ---
     BAD_REQUEST = "bad_request"  # a frame or body that does not decode or validate
     UNKNOWN_TYPE = "unknown_type"  # a message type the protocol does not have
@@ -55,6 +59,7 @@ class Rejection:
     code: Code
     message: str
     retry_after_ms: int | None = None
+    reasons: tuple[str, ...] = ()  # stable codes behind a ``blocked``: what automatic moderation found
 
 
 class DomainError(Exception):

@@ -2,48 +2,25 @@
 
 An event's fields are its wire payload; the server adds ``type``, ``seq`` and ``ts``
 from the entry it came from. What the shell needs to route an event is declared on
-its class (see ``_Event``): ``audience`` says who gets it, ``coalesce`` whether a later
+its class (see ``rooms.eventbase.EventBase``): ``audience`` says who gets it, ``coalesce`` whether a later
 event of the same class and subject replaces it within one frame. The views
-(``UserRef``, ``OfferView``...) are payload parts, not events.
+(``UserRef``, ``OfferView``...) are payload parts, not events. Auctions and comment
+claims have their own module (``rooms.auction_events``), folded into ``Event`` here.
 """
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rooms import modevents as m
+from rooms.auction_events import AuctionEvent
 from rooms.commands import Product
-from rooms.roles import Role
+from rooms.eventbase import EventBase as _Event
+from rooms.eventbase import Message as Message
+from rooms.eventbase import UserRef as UserRef
+from rooms.shop_commands import ReviewSummary
+from rooms.shop_events import ShopEvent
 from rooms.statuses import EndReason, ReservationStatus
 from rooms.types import Millis, UserId
-
-
-class _Event:
-    """What every event class declares besides its fields (class attributes, never on the wire)."""
-
-    __slots__ = ()
-    type: ClassVar[str]  # the wire tag
-    # "public": every viewer; "staff": host, moderators, brand; "internal": persisted, never broadcast.
-    audience: ClassVar[str] = "public"
-    # A running total: within one frame only the latest event per value of this field goes
-    # out (the buffer, the transcript and resumes keep every step). None: never coalesced.
-    coalesce: ClassVar[str | None] = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class UserRef:
-    id: UserId
-    name: str
-    role: Role
-    tier: str | None = None
-    badges: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Message:
-    id: int  # the seq of the entry that posted it
-    user: UserRef
-    text: str
-    ts: Millis
-    reply_to: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,6 +125,7 @@ class ReservationView:
     expires_at: Millis
     affiliate_id: str | None
     key: str
+    auction_id: int | None = None  # an auction's winner (offer_id is then the auction's id too)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -155,6 +133,7 @@ class ProductPinned(_Event):
     type: ClassVar[str] = "product.pinned"
     product: Product
     highlight: str | None
+    reviews: ReviewSummary | None = None  # its reviews' average, count, newest and most helpful
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -382,14 +361,30 @@ Event = (
     | GiveawayDrawn
     | PointsAwarded
     | MembersOnlyChanged
+    | m.ChatHeld
+    | m.ChatBlocked
+    | m.ChatReported
+    | m.ChatHidden
+    | m.ChatRestored
+    | m.ChatRejected
+    | m.ModReviewed
+    | m.ChatShadowed
+    | m.UserShadowMuted
+    | m.UserShadowUnmuted
+    | m.RulesChanged
+    | m.ReportThresholdChanged
+    | AuctionEvent
+    | ShopEvent
 )
 
 
 EVENT_CLASSES: tuple[type[Event], ...] = Event.__args__
 
 # The default audience is every viewer; these go only to staff (host, moderators,
-# brand), and these only to the persister.
+# brand); these never go out in the room's broadcast (internal: the persister's;
+# user: one user's, sent by the node that serves them, see ``EventBase.recipient``).
 STAFF_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "staff")
-INTERNAL_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "internal")
+PRIVATE_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "user")
+INTERNAL_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.audience == "internal") | PRIVATE_TYPES
 # Running totals (``coalesce`` set): a frame may skip their intermediate steps.
 COALESCED_TYPES = frozenset(cls.type for cls in EVENT_CLASSES if cls.coalesce is not None)

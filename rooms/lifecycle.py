@@ -4,12 +4,12 @@ A room moves through ``Status`` only along ``TRANSITIONS``, a table of
 (status now, command) -> status after, in the manner of h11's ``_state.py``: a pair
 that is not in the table is refused (``_refusal`` says with which code). The gates
 (``room_exists``, ``room_open``, ``room_live``) read only the status; a rule names the
-one it needs in its row of ``rooms.fold.RULES``. What a room's end does to offers and
-polls is theirs to say (``commerce.end_all``, ``polls.end_all``).
+one it needs in its row of ``rooms.fold.RULES``. What a room's end does to offers,
+auctions and polls is theirs to say (``commerce.end_all``, ``auctions.end_all``, ``polls.end_all``).
 """
 
+from rooms import auctions, commerce, polls
 from rooms import commands as c
-from rooms import commerce, polls
 from rooms import events as e
 from rooms.errors import Code, Rejection
 from rooms.roles import Role
@@ -76,6 +76,8 @@ def check_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Rejection |
         return Rejection(Code.EMPTY, "title is empty")
     if not 1 <= cmd.max_message_length <= MAX_MESSAGE_LENGTH:
         return Rejection(Code.INVALID, f"max_message_length must be 1..{MAX_MESSAGE_LENGTH}")
+    if not 1 <= cmd.report_threshold <= 100:
+        return Rejection(Code.INVALID, "report_threshold must be 1..100")
     return None
 
 
@@ -88,7 +90,8 @@ def apply_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Applied:
     s.starts_at, s.created_at = cmd.starts_at, entry.ts
     s.allow_guests, s.max_message_length = cmd.allow_guests, cmd.max_message_length
     s.max_pinned_products, s.reservation_seconds = cmd.max_pinned_products, cmd.reservation_seconds
-    s.playback_url = cmd.playback_url
+    s.playback_url, s.report_threshold, s.comment_claims = cmd.playback_url, cmd.report_threshold, cmd.comment_claims
+    s.checkout_url_template, s.rehearsal_of = cmd.checkout_url_template, cmd.rehearsal_of
     s.roles_seen[cmd.host_id] = Role.HOST
     return [_move(s, cmd)], {}
 
@@ -100,7 +103,7 @@ def apply_go_live(s: RoomState, entry: c.Entry, cmd: c.RoomGoLive) -> Applied:
 
 def apply_end(s: RoomState, entry: c.Entry, cmd: c.RoomEnd) -> Applied:
     s.ended_at = entry.ts
-    ended = [*commerce.end_all(s), *polls.end_all(s)]
+    ended = [*commerce.end_all(s), *auctions.end_all(s, entry.ts), *polls.end_all(s)]
     return [*ended, _move(s, cmd)], {}
 
 

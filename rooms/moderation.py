@@ -1,5 +1,5 @@
-"""Moderation: staff time users out, ban and unban them, and set slow mode; the host
-appoints the room's moderators.
+"""Moderation: staff time users out, ban and unban them, shadow-mute them, and set slow
+mode; the host appoints the room's moderators.
 
 Who may moderate whom is ``roles.can_moderate``; the target's role is what the fold
 has seen of them (``RoomState.roles_seen``), and the host can never be a target.
@@ -12,6 +12,7 @@ import dataclasses
 
 from rooms import commands as c
 from rooms import events as e
+from rooms import modevents as m
 from rooms.errors import Code, Rejection
 from rooms.roles import STAFF, Role, can_moderate
 from rooms.rules import Applied
@@ -30,6 +31,7 @@ def appointed(s: RoomState, entry: c.Entry) -> c.Entry:
         return dataclasses.replace(entry, actor=dataclasses.replace(actor, role=Role.MODERATOR))
     return entry
 
+
 MAX_TIMEOUT_SECONDS = 7 * 24 * 3600
 MAX_SLOW_MODE_SECONDS = 3600
 
@@ -40,8 +42,11 @@ def check_reason(reason: str | None) -> Rejection | None:
     return None
 
 
-def _check_target(s: RoomState, entry: c.Entry, cmd: c.ModTimeout | c.ModBan | c.ModUnban | c.ModUntimeout) -> Rejection | None:
-    if isinstance(cmd, c.ModTimeout | c.ModBan) and (r := check_reason(cmd.reason)):
+Targeted = c.ModTimeout | c.ModBan | c.ModUnban | c.ModUntimeout | c.ModShadowMute | c.ModShadowUnmute
+
+
+def _check_target(s: RoomState, entry: c.Entry, cmd: Targeted) -> Rejection | None:
+    if isinstance(cmd, c.ModTimeout | c.ModBan | c.ModShadowMute) and (r := check_reason(cmd.reason)):
         return r
     if cmd.user_id == entry.actor.user_id:
         return Rejection(Code.INVALID, "you cannot moderate yourself")
@@ -134,3 +139,23 @@ def apply_dismiss(s: RoomState, entry: c.Entry, cmd: c.ModDismiss) -> Applied:
 def apply_slow_mode(s: RoomState, entry: c.Entry, cmd: c.ModSlowMode) -> Applied:
     s.slow_mode_seconds = cmd.seconds
     return [e.SlowModeChanged(seconds=cmd.seconds)], {}
+
+
+def check_shadow_mute(s: RoomState, entry: c.Entry, cmd: c.ModShadowMute | c.ModShadowUnmute) -> Rejection | None:
+    if r := _check_target(s, entry, cmd):
+        return r
+    muting = isinstance(cmd, c.ModShadowMute)
+    if muting == (cmd.user_id in s.shadow_muted):
+        return Rejection(Code.CONFLICT, "that user is shadow-muted already") if muting else Rejection(Code.NOT_FOUND, "that user is not shadow-muted")
+    return None
+
+
+def apply_shadow_mute(s: RoomState, entry: c.Entry, cmd: c.ModShadowMute) -> Applied:
+    """Staff only see it: telling the room (or the user) would defeat the point."""
+    s.shadow_muted.add(cmd.user_id)
+    return [m.UserShadowMuted(user_id=cmd.user_id, by=UserId(entry.actor.user_id))], {}
+
+
+def apply_shadow_unmute(s: RoomState, entry: c.Entry, cmd: c.ModShadowUnmute) -> Applied:
+    s.shadow_muted.discard(cmd.user_id)
+    return [m.UserShadowUnmuted(user_id=cmd.user_id, by=UserId(entry.actor.user_id))], {}

@@ -26,8 +26,8 @@ def check_unpin(s: RoomState, entry: c.Entry, cmd: c.ProductUnpin) -> Rejection 
 
 def apply_pin(s: RoomState, entry: c.Entry, cmd: c.ProductPin) -> Applied:
     s.pinned_products = [p for p in s.pinned_products if p.product.id != cmd.product.id]
-    s.pinned_products.append(PinnedProduct(product=cmd.product, highlight=cmd.highlight))
-    return [e.ProductPinned(product=cmd.product, highlight=cmd.highlight)], {}
+    s.pinned_products.append(PinnedProduct(product=cmd.product, highlight=cmd.highlight, reviews=cmd.reviews))
+    return [e.ProductPinned(product=cmd.product, highlight=cmd.highlight, reviews=cmd.reviews)], {}
 
 
 def apply_unpin(s: RoomState, entry: c.Entry, cmd: c.ProductUnpin) -> Applied:

@@ -19,8 +19,9 @@ from rooms.state import RoomState
 
 C = TypeVar("C", bound=Command)
 
-# What an apply hands back: the events, and the result the sender's reply carries.
-Applied = tuple[list[e.Event], dict[str, Any]]
+# What an apply hands back: the events, and the result the sender's reply carries; or a
+# Rejection that is still recorded with its events (a message automatic moderation blocked).
+Applied = tuple[list[e.Event], dict[str, Any] | Rejection]
 # A gate reads only the room's status: does the room take this command now?
 Gate = Callable[[RoomState], Rejection | None]
 # A check is pure: why the command would be rejected, or None. It never changes the state.

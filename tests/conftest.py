@@ -1,8 +1,10 @@
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from playwright.async_api import Browser, async_playwright
 
-from tests.harness import Api, LiveServer, RedisServer
+from tests.harness import Api, LiveServer, RedisClusterServer, RedisServer
+from tests.pages import CHROMIUM_ARGS, Site, two_nodes
 from tests.worlds import World, make_world
 
 
@@ -42,8 +44,6 @@ def room_id(request: pytest.FixtureRequest) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", request.node.name)[:60]
 
 
-
-
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """A fresh database on the local PostgreSQL (127.0.0.1:5432, user postgres, trust) for this run."""
@@ -66,9 +66,40 @@ def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     srv.stop()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(scope="module")
+def module_redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterServer]:
+    """A private Redis Cluster (three masters, no persistence) for one test module (the contract suites)."""
+    srv = RedisClusterServer(tmp_path_factory.mktemp("redis-cluster"), aof=False).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 async def world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     """Backends of one kind, one set per node (tests/worlds.py); the suites run on each."""
     made = make_world(request)
     yield made
     await made.close()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """Two nodes on Redis with a media/merchant origin beside them, for the page tests of one module."""
+    with two_nodes(tmp_path_factory.mktemp("pages")) as made:
+        yield made
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's Chromium, headless (Playwright drives it; no browser download)."""
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The house rules first: they are quick, and CPython 3.11.7's ``ast.parse`` can fail
+    with "AST constructor recursion depth mismatch" late in a long run (after a deep
+    recursion elsewhere in the process), which is that interpreter's bug, not the code's."""
+    items.sort(key=lambda item: 0 if item.nodeid.startswith("tests/test_house.py") else 1)

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import httpx
 import msgpack
 import orjson
+import redis
+import redis.cluster
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -60,10 +62,8 @@ class LiveServer:
     def start(self) -> "LiveServer":
         env = os.environ | self.env
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - the server writes to it until stop() closes it
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "live.cli", "serve", "--port", str(self.port), *self.args], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 20
+        self.proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(self.port), *self.args], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60  # a busy shared machine has taken over 20 s to import and migrate
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()}")
@@ -220,21 +220,32 @@ class Client:
 
 
 class RedisServer:
-    """A private ``redis-server`` on a free port, stopped (or killed) by its PID."""
+    """A private ``redis-server`` on a free port, stopped (or killed) by its PID; with
+    ``cluster`` a Redis Cluster node (its bus on a free port too), for ``RedisClusterServer``."""
 
-    def __init__(self, tmp: Path, *, aof: bool = True) -> None:
+    def __init__(self, tmp: Path, *, aof: bool = True, cluster: bool = False) -> None:
         self.port = free_port()
         self.dir = tmp / f"redis-{self.port}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.aof = aof
+        self.cluster_args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", str(free_port()), "--cluster-node-timeout", "2000"] if cluster else []
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    @property
+    def env(self) -> dict[str, str]:
+        """What a ``live serve`` on this Redis is configured with."""
+        return {"LIVE_REDIS_URL": self.url}
+
+    def client(self) -> Any:
+        """A synchronous client for the test's own look at the data."""
+        return redis.Redis(port=self.port)
+
     def start(self) -> "RedisServer":
-        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.dir)]
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", str(self.dir), *self.cluster_args]
         args += ["--appendonly", "yes", "--appendfsync", "always"] if self.aof else ["--appendonly", "no"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
@@ -252,19 +263,111 @@ class RedisServer:
             self.proc.wait(10)
 
     def wipe(self) -> None:
-        """Forget everything on disk, as a Redis that comes back empty."""
+        """Forget every key on disk, as a Redis that comes back empty (a cluster node keeps its place)."""
         for f in self.dir.rglob("*"):
-            if f.is_file():
+            if f.is_file() and f.name != "nodes.conf":
                 f.unlink()
+
+
+class RedisClusterServer:
+    """A real Redis Cluster: ``masters`` cluster-enabled redis-servers, ``replicas`` more per
+    master, joined by ``redis-cli --cluster create``; each node stopped by its PID.
+
+    It stands in for ``RedisServer`` (url, env, client, start, stop, wipe): stop and start
+    are the whole cluster's; it comes back with its nodes.conf, its place in the cluster.
+    """
+
+    def __init__(self, tmp: Path, *, masters: int = 3, replicas: int = 0, aof: bool = True) -> None:
+        self.nodes = [RedisServer(tmp, aof=aof, cluster=True) for _ in range(masters * (1 + replicas))]
+        self.replicas = replicas
+        self.created = False
+
+    @property
+    def url(self) -> str:
+        return ",".join(f"redis://127.0.0.1:{n.port}" for n in self.nodes)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"LIVE_REDIS_URL": self.url, "LIVE_REDIS_CLUSTER": "1"}
+
+    def client(self) -> Any:
+        return redis.RedisCluster(startup_nodes=[redis.cluster.ClusterNode("127.0.0.1", n.port) for n in self.nodes])
+
+    def start(self) -> "RedisClusterServer":
+        for node in self.nodes:
+            node.start()
+        if not self.created:
+            ports = [f"127.0.0.1:{n.port}" for n in self.nodes]
+            subprocess.run(["redis-cli", "--cluster", "create", *ports, "--cluster-replicas", str(self.replicas), "--cluster-yes"], check=True, capture_output=True)
+            self.created = True
+        self.wait_ok()
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        for node in self.nodes:
+            node.stop(sig)
+
+    def wipe(self) -> None:
+        for node in self.nodes:
+            node.wipe()
+
+    def info(self, node: RedisServer) -> dict[str, str]:
+        raw = subprocess.run(["redis-cli", "-p", str(node.port), "cluster", "info"], capture_output=True, text=True).stdout
+        return dict(line.split(":", 1) for line in raw.split() if ":" in line)
+
+    def synced(self, node: RedisServer) -> bool:
+        """A master, or a replica whose link to its master is up (a failover needs that)."""
+        raw = subprocess.run(["redis-cli", "-p", str(node.port), "info", "replication"], capture_output=True, text=True).stdout
+        return "role:master" in raw or "master_link_status:up" in raw
+
+    def role(self, node: RedisServer) -> str:
+        return subprocess.run(["redis-cli", "-p", str(node.port), "role"], capture_output=True, text=True).stdout.split("\n", 1)[0]
+
+    def wait_ok(self, timeout: float = 30) -> None:
+        """Until every running node sees the whole cluster up (slots covered, all nodes known)."""
+        running = [n for n in self.nodes if n.proc is not None and n.proc.poll() is None]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            infos = [self.info(n) for n in running]
+            if all(i.get("cluster_state") == "ok" and i.get("cluster_known_nodes") == str(len(self.nodes)) for i in infos) and all(map(self.synced, running)):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis cluster not ok: {infos}")
+
+    def failover(self, master: RedisServer, *, kill: bool = False) -> RedisServer:
+        """``CLUSTER FAILOVER`` on a replica of ``master`` (or, with ``kill``, SIGKILL the
+        master and let the cluster promote its replica); returns the promoted replica."""
+        replica = next(n for n in self.nodes if n is not master and self.role(n) == "slave" and _replica_of(n) == master.port)
+        if kill:
+            master.stop(signal.SIGKILL)
+        else:
+            subprocess.run(["redis-cli", "-p", str(replica.port), "cluster", "failover"], check=True, capture_output=True)
+        deadline = time.monotonic() + 30
+        while self.role(replica) != "master" or not (kill or (self.role(master) == "slave" and self.synced(master))):
+            assert time.monotonic() < deadline, "failover did not complete"
+            time.sleep(0.05)
+        self.wait_ok()
+        return replica
+
+    def master_of(self, key: str) -> RedisServer:
+        with self.client() as r:
+            port = r.get_node_from_key(key).port
+        return next(n for n in self.nodes if n.port == port)
+
+
+def _replica_of(node: RedisServer) -> int:
+    """The port of the master this replica follows."""
+    lines = subprocess.run(["redis-cli", "-p", str(node.port), "role"], capture_output=True, text=True).stdout.split("\n")
+    return int(lines[2])
 
 
 class Cluster:
     """Several ``live serve`` nodes on one Redis and one database."""
 
-    def __init__(self, tmp: Path, redis: RedisServer, n: int, **env: str) -> None:
+    def __init__(self, tmp: Path, redis: "RedisServer | RedisClusterServer", n: int, **env: str) -> None:
         self.redis = redis
         db = env.pop("LIVE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp}/cluster.db")
-        self.nodes = [LiveServer(tmp, LIVE_REDIS_URL=redis.url, LIVE_DATABASE_URL=db, **env) for _ in range(n)]
+        self.nodes = [LiveServer(tmp, LIVE_DATABASE_URL=db, **(redis.env | env)) for _ in range(n)]
 
     def start(self) -> "Cluster":
         for node in self.nodes:

@@ -228,7 +228,18 @@ def test_declared_auth_is_what_the_handlers_ask_for(docs_server: LiveServer, ses
 
 
 def _fixture_path(session: Session) -> dict[str, Any]:
-    return {"room_id": ROOM, "brand_id": BRAND, "owner": BRAND, "reservation_id": session.reservation_id, "fmt": "csv"}
+    return {
+        "room_id": ROOM,
+        "brand_id": BRAND,
+        "owner": BRAND,
+        "reservation_id": session.reservation_id,
+        "fmt": "csv",
+        "user_id": "ana",
+        "product_id": "tee",
+        "review_id": 1,
+        "kind": "brand",
+        "target": BRAND,
+    }
 
 
 # --- fuzzing --------------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """A live room on one real server process, over real WebSockets, in both encodings."""
 
-
 from tests.harness import Api, Client, LiveServer, token
 
 

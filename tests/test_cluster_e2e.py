@@ -1,4 +1,8 @@
-"""Many nodes, one room: real redis-server, real ``live serve`` processes, stopped by PID."""
+"""Many nodes, one room: real redis-server, real ``live serve`` processes, stopped by PID.
+
+tests/test_redis_cluster_e2e.py runs these same tests on a Redis Cluster (its own
+``redis_aof``): they reach Redis only through the fixture (env, client, stop, start, wipe).
+"""
 
 import asyncio
 import signal
@@ -6,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
-from tests.harness import COALESCED, Api, Client, Cluster, LiveServer, RedisServer, eventually, token
+from tests.harness import COALESCED, Api, Client, Cluster, LiveServer, RedisClusterServer, RedisServer, eventually, token
+
+AnyRedis = RedisServer | RedisClusterServer
 
 FAST = {"LIVE_COMMANDS_PER_SECOND": "1000", "LIVE_COMMAND_BURST": "1000"}
 
@@ -21,7 +26,7 @@ def redis_aof(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path, redis_aof: RedisServer) -> Iterator[Cluster]:
+def cluster(tmp_path: Path, redis_aof: AnyRedis) -> Iterator[Cluster]:
     c = Cluster(tmp_path, redis_aof, 3, **FAST).start()
     yield c
     c.stop()
@@ -58,13 +63,13 @@ async def test_viewers_on_three_nodes_get_every_message_in_one_order(cluster: Cl
     await api.http.aclose()
 
 
-async def test_killed_node_loses_nothing_acknowledged(cluster: Cluster, redis_aof: RedisServer) -> None:
+async def test_killed_node_loses_nothing_acknowledged(cluster: Cluster, redis_aof: AnyRedis) -> None:
     api = Api(cluster.nodes[0])
     await api.live_room("kill")
     host = await Client.join(cluster.nodes[1].ws_url("kill"), token("host1", "kill", "host"))
     await host.request("chat.post", text="warm-up")
     # Kill the node that holds the persister lease, so the takeover is exercised too.
-    with redis.Redis(port=redis_aof.port) as r:
+    with redis_aof.client() as r:
         holder_id = await eventually(lambda: asyncio.to_thread(r.get, "live:{kill}:lease"), lambda v: v is not None)
     ids = [(await api.http.get(n.url + "/healthz")).json()["node"] for n in cluster.nodes]
     victim = cluster.nodes[ids.index(holder_id.decode())]
@@ -113,7 +118,7 @@ async def test_killed_node_loses_nothing_acknowledged(cluster: Cluster, redis_ao
     await api.http.aclose()
 
 
-async def test_redis_restart_with_data_leaves_no_gap(cluster: Cluster, redis_aof: RedisServer) -> None:
+async def test_redis_restart_with_data_leaves_no_gap(cluster: Cluster, redis_aof: AnyRedis) -> None:
     api = Api(cluster.nodes[0])
     await api.live_room("bounce")
     a = await Client.join(cluster.nodes[0].ws_url("bounce"), token("a", "bounce"))
@@ -138,7 +143,7 @@ async def test_redis_restart_with_data_leaves_no_gap(cluster: Cluster, redis_aof
     await api.http.aclose()
 
 
-async def test_redis_restarted_empty_tells_clients_to_reload(cluster: Cluster, redis_aof: RedisServer) -> None:
+async def test_redis_restarted_empty_tells_clients_to_reload(cluster: Cluster, redis_aof: AnyRedis) -> None:
     api = Api(cluster.nodes[0])
     await api.live_room("amnesia")
     a = await Client.join(cluster.nodes[0].ws_url("amnesia"), token("a", "amnesia"))
@@ -161,9 +166,9 @@ async def test_redis_restarted_empty_tells_clients_to_reload(cluster: Cluster, r
     await api.http.aclose()
 
 
-async def test_node_joining_mid_session_serves_the_same_room(tmp_path: Path, redis_aof: RedisServer) -> None:
+async def test_node_joining_mid_session_serves_the_same_room(tmp_path: Path, redis_aof: AnyRedis) -> None:
     cluster = Cluster(tmp_path, redis_aof, 1, LIVE_PERSIST_INTERVAL_MS="100", **FAST).start()
-    late = LiveServer(tmp_path, LIVE_REDIS_URL=redis_aof.url, LIVE_DATABASE_URL=cluster.nodes[0].env["LIVE_DATABASE_URL"], **FAST)
+    late = LiveServer(tmp_path, LIVE_DATABASE_URL=cluster.nodes[0].env["LIVE_DATABASE_URL"], **redis_aof.env, **FAST)
     try:
         first = cluster.nodes[0]
         api = Api(first)

@@ -147,3 +147,21 @@ def test_an_offer_price_beyond_what_sql_and_json_hold_exactly_is_invalid() -> No
     for bad in (c.OfferCreate(product=PRODUCT, price=1, units=1, starts_at=far), c.OfferCreate(product=PRODUCT, price=1, units=1, early_access_seconds=2**40)):
         refused = room.run(HOST, bad)
         assert isinstance(refused, Rejection) and refused.code is Code.INVALID, bad
+
+
+@settings(max_examples=200, deadline=None)
+@given(actions, st.integers(1, 12), st.integers(1, 3), st.integers(1, 90))
+def test_skipping_time_rules_until_the_next_deadline_changes_nothing(steps: list[tuple[str, int, int, int]], units: int, limit: int, reservation_seconds: int) -> None:
+    """The fold skips the time rules until ``due_at``; a fold that runs them for every
+    entry (the bound forgotten each time) must emit exactly the same events and outcomes."""
+    fast = Room(units=units, limit=min(limit, units), reservation_seconds=reservation_seconds)
+    slow = Room(units=units, limit=min(limit, units), reservation_seconds=reservation_seconds)
+    for n, (action, who, amount, dt) in enumerate(steps):
+        command: c.Command = c.RoomTick() if action == "tick" else c.OfferClaim(offer_id=fast.offer_id, units=amount, key=f"k{n % 5}")
+        actor = SYSTEM if action == "tick" else BUYERS[who]
+        if action in ("confirm", "cancel") and fast.state.reservations:
+            rid = sorted(fast.state.reservations)[who % len(fast.state.reservations)]
+            command, actor = (c.OrderConfirm(reservation_id=rid), BRAND) if action == "confirm" else (c.OrderCancel(reservation_id=rid), BUYERS[who])
+        slow.state.due_at = None
+        assert fast.run(actor, command, dt * 3) == slow.run(actor, command, dt * 3)
+        assert fast.events == slow.events

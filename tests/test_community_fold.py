@@ -90,7 +90,7 @@ def test_point_caps_hold(actions: list[str]) -> None:
             room.run(fan, c.QuestionAsk(text=f"q{n}"))
         else:
             room.run(VIEWERS[3 + n % 5], c.QuestionUpvote(question_id=question))
-    for (user_kind, got) in room.state.earned.items():
+    for user_kind, got in room.state.earned.items():
         kind = user_kind.split("|")[1]
         assert got <= rewards.POINTS[kind][1]
     assert room.state.points.get(fan.user_id, 0) <= rewards.POINTS["chat"][1] + rewards.POINTS["question"][1]

@@ -28,9 +28,7 @@ async def test_two_thousand_buyers_never_oversell(tmp_path: Path) -> None:
 
         buyers: list[Client] = []
         for start in range(0, BUYERS, 200):
-            buyers += await asyncio.gather(
-                *(Client.join(cluster.nodes[i % 3].ws_url("race"), token(f"b{i}", "race"), open_timeout=30) for i in range(start, min(BUYERS, start + 200)))
-            )
+            buyers += await asyncio.gather(*(Client.join(cluster.nodes[i % 3].ws_url("race"), token(f"b{i}", "race"), open_timeout=30) for i in range(start, min(BUYERS, start + 200))))
         rng = random.Random(7)
         wants = [rng.randint(1, LIMIT) for _ in range(BUYERS)]
 

@@ -105,7 +105,9 @@ async def test_metrics_follow_commands_deliveries_persistence_and_limits(observe
     assert value(after, "live_persist_lag_seconds") == 0
     assert value(after, "live_persist_write_seconds_count") > value(before, "live_persist_write_seconds_count")
     # The claim's order.reserved, now persisted, goes to a checkout that does not answer.
-    failed = await eventually(lambda: scrape(oapi), lambda s: value(s, "live_webhook_deliveries_total", outcome="network_error") > value(before, "live_webhook_deliveries_total", outcome="network_error"))
+    failed = await eventually(
+        lambda: scrape(oapi), lambda s: value(s, "live_webhook_deliveries_total", outcome="network_error") > value(before, "live_webhook_deliveries_total", outcome="network_error")
+    )
     assert value(failed, "live_webhook_seconds_count") > value(before, "live_webhook_seconds_count")
     for c in (host, ana, second):
         await c.close()

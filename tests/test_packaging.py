@@ -42,6 +42,9 @@ Instruction = tuple[str, str]  # (FROM/COPY/RUN/..., the rest of the line)
 CONTAINER_PATHS = {"/src": "src", "/wheels": "wheels", "/opt/live": "venv"}  # in the image -> under the test's tmp
 CONTAINER_ONLY = ("useradd ",)  # RUN steps about the container's user, not the install
 COMPOSE_SECRETS = {"LIVE_TOKEN_SECRET": "x" * 40, "LIVE_PSEUDONYM_SECRET": "y" * 40}
+# Installing the wheel's dependencies (numpy, scipy and scikit-learn come with the toxicity
+# model's package, ~300 MB) takes a minute or more on a busy machine.
+INSTALL_SECONDS = 480
 UPSTREAM, LISTEN = "    server node", "    listen 80;"  # the lines the test copy of nginx.conf replaces
 
 
@@ -113,7 +116,7 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 else:
                     shutil.copy(ROOT / source, to)
     for step in install_steps(dockerfile_stages()):
-        result = subprocess.run(host_command(step, tmp), cwd=tmp, env=outside_env(), capture_output=True, text=True, timeout=180)
+        result = subprocess.run(host_command(step, tmp), cwd=tmp, env=outside_env(), capture_output=True, text=True, timeout=INSTALL_SECONDS)
         assert result.returncode == 0, f"{step}\n{result.stdout[-2000:]}\n{result.stderr[-4000:]}"
     return tmp / CONTAINER_PATHS["/opt/live"]
 
@@ -193,6 +196,7 @@ def test_dockerfile_builds_the_wheel_and_installs_only_it() -> None:
             assert (ROOT / source).exists(), f"the Dockerfile copies {source}, which does not exist"
 
 
+@pytest.mark.timeout(INSTALL_SECONDS + 120)  # the install is this test's setup
 def test_the_wheel_installs_without_extras_and_serves(venv: Path, tmp_path: Path) -> None:
     version = subprocess.run([venv / "bin" / "live", "--version"], env=clean_env(venv), capture_output=True, text=True, timeout=30)
     assert version.returncode == 0 and version.stdout.startswith("live "), version
@@ -336,6 +340,7 @@ def join(port: int, room: str, source: str, user: str, origin: str | None = None
     return str(answer[0]["type"]) if answer[0]["type"] == "welcome" else str(answer[0]["error"]["code"])
 
 
+@pytest.mark.timeout(INSTALL_SECONDS + 120)  # so may the install be, if it runs first
 def test_proxy_passes_same_origin_websockets_and_the_clients_address(proxied: int) -> None:
     port, room = proxied, "proxied"
     base, host = f"http://127.0.0.1:{port}", {"Host": f"localhost:{port}"}

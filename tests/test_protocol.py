@@ -1,6 +1,7 @@
 """The wire schema: every client message type round-trips in both encodings."""
 
 import dataclasses
+import typing
 
 import msgpack
 import orjson
@@ -14,13 +15,16 @@ from live.wire.codec import Format
 from live.wire.server import EventMessage, Presence, Reply
 from rooms import commands as c
 from rooms import events as e
+from rooms import shop_commands as sc
 from rooms.roles import Role
+from rooms.types import UserId
+from rooms.verdicts import Outcome, Verdict
 
 SAMPLES = [
     p.Hello(token="t", since=4, epoch="ep"),
     p.Ping(),
     p.React(kind="heart"),
-    c.ChatPost(text="hi", reply_to=3),
+    p.PostChat(text="hi", reply_to=3),
     c.ChatDelete(message_id=3),
     c.ChatPin(message_id=3),
     c.ChatUnpin(),
@@ -48,6 +52,23 @@ SAMPLES = [
     c.GiveawayStart(title="Free tee", winners=2, eligibility=c.Eligibility(members_only=True, voted_in_poll=4)),
     c.GiveawayEnter(giveaway_id=6),
     c.GiveawayDraw(giveaway_id=6),
+    c.ChatReport(message_id=3, reason="spam"),
+    c.ModApprove(message_id=3),
+    c.ModReject(message_id=3, reason="off topic"),
+    c.ModShadowMute(user_id="u", reason="flooding"),
+    c.ModShadowUnmute(user_id="u"),
+    c.ModReportThreshold(reports=5),
+    c.RulesAccept(),
+    p.StartAuction(product_id="sku-1", start_price=100_000, increment=5_000, duration_seconds=30, extend_seconds=10),
+    p.MyBids(),
+    c.AuctionBid(auction_id=8, amount=150_000, max=300_000, key="b-1"),
+    c.AuctionCancel(auction_id=8),
+    c.CommentClaims(enabled=True, claim_words=["sikat"], bid_words=None),
+    p.SpotlightReview(review_id=4),
+    sc.ReviewUnspotlight(),
+    sc.CohostInvite(user_id=UserId("carla")),
+    sc.CohostAccept(),
+    sc.CohostRemove(user_id=UserId("carla")),
 ]
 
 
@@ -67,7 +88,17 @@ def test_events_are_the_same_in_both_encodings() -> None:
     user = e.UserRef(id="u", name="Ü", role=Role.VIEWER, tier="gold")
     msg = e.Message(id=7, user=user, text="héllo <b>", ts=5, reply_to=None)
     entry = c.Entry(seq=7, ts=5, actor=c.Actor(user_id="u", name="Ü", role=Role.VIEWER), command=c.ChatPost(text="x"))
-    for event in [e.ChatMessage(message=msg), e.ChatDeleted(message_id=7, by="u"), e.ChatPinned(message=msg), e.ChatUnpinned(message_id=7), e.UserTimedOut(user_id="u", until=9), e.UserBanned(user_id="u"), e.UserUnbanned(user_id="u"), e.SlowModeChanged(seconds=3), e.RoomStatusChanged(status="live")]:
+    for event in [
+        e.ChatMessage(message=msg),
+        e.ChatDeleted(message_id=7, by="u"),
+        e.ChatPinned(message=msg),
+        e.ChatUnpinned(message_id=7),
+        e.UserTimedOut(user_id="u", until=9),
+        e.UserBanned(user_id="u"),
+        e.UserUnbanned(user_id="u"),
+        e.SlowModeChanged(seconds=3),
+        e.RoomStatusChanged(status="live"),
+    ]:
         m = EventMessage(entry.seq, entry.ts, event)
         as_json = orjson.loads(codec.frame(Format.JSON, [codec.encode(Format.JSON, m)]))
         as_mp = msgpack.unpackb(codec.frame(Format.MSGPACK, [codec.encode(Format.MSGPACK, m)]))
@@ -84,7 +115,10 @@ def test_batched_frame_is_an_array_of_the_encoded_messages() -> None:
 
 def test_replies_leave_out_what_they_do_not_carry() -> None:
     for fmt in Format:
-        decoded = [orjson.loads(d) if fmt is Format.JSON else msgpack.unpackb(d) for d in (codec.encode(fmt, Reply.success(1)), codec.encode(fmt, Reply.failure("a", "sold_out", "gone", 50)), codec.encode(fmt, Reply.failure("b", "banned", "no")))]
+        decoded = [
+            orjson.loads(d) if fmt is Format.JSON else msgpack.unpackb(d)
+            for d in (codec.encode(fmt, Reply.success(1)), codec.encode(fmt, Reply.failure("a", "sold_out", "gone", 50)), codec.encode(fmt, Reply.failure("b", "banned", "no")))
+        ]
         assert decoded == [
             {"type": "reply", "id": 1, "ok": True, "result": {}},
             {"type": "reply", "id": "a", "ok": False, "error": {"code": "sold_out", "message": "gone", "retry_after_ms": 50}},
@@ -111,9 +145,20 @@ def test_invalid_frames_raise_named_errors(data: bytes, error: type[ProtocolErro
     assert type(raised.value) is error and raised.value.request_id == rid
 
 
-def test_log_entries_round_trip_as_json() -> None:
-    entry = c.Entry(seq=3, ts=9, actor=c.Actor(user_id="u", name="n", role=Role.MODERATOR, tier="gold"), command=c.ModTimeout(user_id="v", seconds=10), origin="node:1")
+LOGGED = [m for m in SAMPLES if isinstance(m, typing.get_args(c.Command))] + [
+    c.RoomCreate(title="Show", host_id="h", brand_id="acme"),
+    c.ChatPost(text="keep 2", verdict=Verdict(outcome=Outcome.HOLD, reasons=("link",), score=0.5)),
+    c.ProductPin(product=c.Product(id="p", sku="S", title="T", price=1, currency="IDR"), highlight="new"),
+]
+
+
+@pytest.mark.parametrize("command", LOGGED, ids=lambda m: m.type)
+def test_log_entries_round_trip_as_json(command: c.Command) -> None:
+    """Every command the log holds comes back from the bus and from SQL as it went in."""
+    actor = c.Actor(user_id="u", name="n", role=Role.MODERATOR, tier="gold", badges=("first",))
+    entry = c.Entry(seq=3, ts=9, actor=actor, command=command, origin="node:1")
     assert serde.entry_from_dict(orjson.loads(orjson.dumps(serde.entry_to_dict(entry)))) == entry
+    assert serde.entry_from_dict(orjson.loads(serde.entry_body(actor, command, "node:1")) | {"seq": 3, "ts": 9}) == entry
 
 
 @pytest.mark.parametrize("fmt", list(Format))

@@ -42,7 +42,7 @@ def test_an_appointed_viewer_moderates_from_the_next_command_until_dismissed() -
     assert room.events[-1] == e.ModeratorAppointed(user_id=UserId("ana"), by=UserId("host"))
     assert isinstance(room.run(ANA, c.ModBan(user_id=UserId("ben"))), Accepted), "the same token, now with powers"
     assert code(room.run(MOD, c.ModBan(user_id=UserId("ana")))) is Code.FORBIDDEN, "moderators do not moderate each other"
-    assert room.state.moderation_view() == {"moderators": ["ana"], "banned": ["ben"], "timed_out": {}}
+    assert room.state.moderation_view() == {"moderators": ["ana"], "banned": ["ben"], "timed_out": {}, "shadow_muted": [], "report_threshold": 3, "queue": []}
     assert isinstance(room.run(HOST, c.ModDismiss(user_id=UserId("ana"))), Accepted)
     assert code(room.run(ANA, c.ModUnban(user_id=UserId("ben")))) is Code.FORBIDDEN, "powers end with the dismissal"
     assert isinstance(room.run(MOD, c.ModTimeout(user_id=UserId("ana"), seconds=60)), Accepted), "and she can be moderated again"

@@ -75,9 +75,12 @@ def test_events_declare_audience_and_coalescing() -> None:
     assert (e.OfferStock.coalesce, e.PollTally.coalesce, e.PointsAwarded.coalesce) == ("offer_id", "poll_id", "user_id")
     assert (e.GiveawayEntries.coalesce, e.QuestionVotes.coalesce) == ("giveaway_id", "question_id")
     assert {"offer.stock", "poll.tally", "points.awarded", "giveaway.entries", "question.votes"} == e.COALESCED_TYPES
-    assert {"sales.updated"} == e.STAFF_TYPES and {"order.reserved", "order.changed"} == e.INTERNAL_TYPES
+    staff = {"sales.updated", "chat.held", "chat.blocked", "chat.reported", "mod.reviewed", "chat.shadowed", "mod.shadow_mute", "mod.shadow_unmute", "mod.report_threshold"}
+    buyers = {"order.placed", "order.checkout", "order.paid", "order.expired", "order.cancelled"}
+    assert staff == e.STAFF_TYPES and {"chat.rejected"} | buyers == e.PRIVATE_TYPES
+    assert {"order.reserved", "order.changed"} | e.PRIVATE_TYPES == e.INTERNAL_TYPES, "one user's events are never broadcast"
     for cls in e.EVENT_CLASSES:
-        assert cls.audience in ("public", "staff", "internal")
+        assert cls.audience in ("public", "staff", "internal", "user")
         assert cls.coalesce is None or cls.coalesce in {f.name for f in dataclasses.fields(cls)}
         assert "type" not in {f.name for f in dataclasses.fields(cls)}, "the tag is a class attribute, never a field"
 

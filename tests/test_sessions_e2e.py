@@ -156,8 +156,8 @@ async def test_a_session_replays_exports_and_adds_up(cluster: Cluster, pg_url: s
     assert (await api.http.get("/v1/brands/brandA/sessions", headers=bearer(token("brandB", "*", "brand")))).status_code == 403
 
     # Erasure: Ana's text and id go; the counts stay; the log still re-folds the same.
-    erased = await api.http.post("/v1/brands/brandA/erase", json={"user_id": "ana"}, headers=brand)
-    assert erased.status_code == 200 and erased.json()["rows"] > 0
+    erased = await api.http.delete("/v1/users/ana/data", headers=brand)
+    assert erased.status_code == 200 and [r["room_id"] for r in erased.json()["rooms"]] == ["show"], erased.text
     pii = bearer(_pii_token())
     after_erasure = (await api.http.get("/v1/rooms/show/replay", params={"format": "ndjson", "identify": "1"}, headers=pii)).text
     exports = after_erasure + (await api.http.get("/v1/rooms/show/export.csv", headers=brand)).text + (await api.http.get("/v1/rooms/show/export.vtt", headers=brand)).text

@@ -190,9 +190,11 @@ async def test_brand_badge_regular_after_sessions_with_points(store: Store) -> N
     assert (top["user_id"], top["points"], top["badges"]) == (user, 30, ["regular"])
 
 
-async def test_erase_user_scrubs_every_row_of_the_brand(store: Store) -> None:
+async def test_an_erase_entry_rewrites_the_rooms_rows_before_it_in_its_batch(store: Store) -> None:
     brand, user, other = _id("b"), _id("u"), _id("u")
     room = _id("r")
+    erase = {"seq": 3, "ts": 2_003, "actor": {"user_id": "system", "name": "system", "role": "system"}, "command": {"type": "privacy.erase", "user_id": user, "alias": "anon-1"}}
+    later = _entry(room, 4, user, "after the erasure")
     await store.write_batch(
         Batch(
             rooms=[_room(room, brand_id=brand)],
@@ -200,18 +202,34 @@ async def test_erase_user_scrubs_every_row_of_the_brand(store: Store) -> None:
             events=[_chat(room, 1, user, "my secret"), _chat(room, 2, other, "hello")],
             new_orders=[_order(room, 1, 1, user)],
             members=[_member(room, user, 5)],
+            webhooks=[
+                {
+                    "id": f"msg_{room}_1_0",
+                    "room_id": room,
+                    "type": "order.reserved",
+                    "seq": 1,
+                    "payload": {"type": "order.reserved", "data": {"user_id": user, "price": 1_999}},
+                    "created_at": 5,
+                    "next_at": 0,
+                }
+            ],
         )
     )
-    assert await store.erase_user(brand, user, "anon-1", "[erased]") > 0
+    await store.write_batch(Batch(entries=[{"room_id": room, "seq": 3, "ts": 2_003, "body": erase}, later]))
+    (message,) = [m for m in await store.webhooks_pending(limit=1_000) if m["room_id"] == room]
+    assert message["payload"]["data"] == {"user_id": "anon-1", "price": 1_999}, "the checkout's copy too, amounts kept"
     rows = await _rows(store, room)
-    dumped = json.dumps(rows, default=str)
+    dumped = json.dumps([r for k, v in rows.items() for r in v if k != "entries" or r["seq"] < 4], default=str)
     assert user not in dumped and "my secret" not in dumped
     assert "hello" in dumped and other in dumped  # nobody else's rows change
-    assert rows["entries"][0]["body"]["command"]["text"] == "[erased]"
+    assert rows["entries"][0]["body"]["command"]["text"] == "[removed]"
+    assert rows["entries"][2]["body"]["command"] == {"type": "privacy.erase", "user_id": "anon-1", "alias": "anon-1"}
+    assert rows["entries"][3]["body"]["command"]["text"] == "after the erasure", "what came after is new data"
     assert rows["events"][0]["body"]["message"]["user"] == {"id": "anon-1", "name": "erased"}
-    assert rows["orders"][0]["user_id"] == "anon-1"
+    assert (rows["orders"][0]["user_id"], rows["orders"][0]["price"]) == ("anon-1", 1_999)
     assert (rows["room_members"][0]["user_id"], rows["room_members"][0]["name"]) == ("anon-1", "erased")
-    assert await store.erase_user(_id("b"), other, "anon-2", "[erased]") == 0  # not this brand's user
+    assert [r["id"] for r in await store.person_rooms(user, None)] == [room]  # the entry after it still names them
+    assert await store.person_rooms(other, _id("b")) == []  # another brand's rooms only
 
 
 async def test_purge_drops_ended_sessions_of_the_brand(store: Store) -> None:
@@ -222,5 +240,33 @@ async def test_purge_drops_ended_sessions_of_the_brand(store: Store) -> None:
     assert await store.purge(brand, ended_before=6_000) == [ended]
     assert await store.load_entries(ended) == []
     assert len(await store.load_entries(live)) == 1
+    other, named, kept = _id("r"), _id("r"), _id("b")  # the platform default ("*") takes every brand not named
+    await store.write_batch(
+        Batch(
+            rooms=[_room(other, brand_id=_id("b"), status="ended") | {"ended_at": 5_000}, _room(named, brand_id=kept, status="ended") | {"ended_at": 5_000}],
+            entries=[_entry(other, 1), _entry(named, 1)],
+        )
+    )
+    purged = await store.purge(None, ended_before=6_000, others_than=[kept])
+    assert other in purged and named not in purged
+    assert await store.load_entries(other) == [] and len(await store.load_entries(named)) == 1
     async with store.engine.connect() as conn:
         assert (await conn.execute(sa.select(sa.func.count()).select_from(rooms).where(rooms.c.brand_id == brand))).scalar_one() == 2
+
+
+async def test_a_brands_automod_policy_round_trips_and_first_seen_spans_its_rooms(store: Store) -> None:
+    brand, other = _id("brand"), _id("brand")
+    assert await store.automod_policy(brand) is None
+    await store.put_automod_policy(brand, {"blocked_words": ["kw"], "actions": {"link": "strip"}})
+    await store.put_automod_policy(brand, {"allowed_domains": ["acme.example"]})  # replaced, not merged
+    assert await store.automod_policy(brand) == {"allowed_domains": ["acme.example"]}
+    assert await store.automod_policy(other) is None
+
+    early, late, elsewhere = _id("room"), _id("room"), _id("room")
+    await store.write_batch(Batch(rooms=[_room(early, brand_id=brand), _room(late, brand_id=brand), _room(elsewhere, brand_id=other)]))
+    await store.add_samples(
+        [], [{"room_id": late, "user_id": "ana", "first_seen": 5_000}, {"room_id": early, "user_id": "ana", "first_seen": 3_000}, {"room_id": elsewhere, "user_id": "ana", "first_seen": 1_000}]
+    )
+    assert await store.first_seen("ana", brand, late) == 3_000, "the earliest in any of the brand's rooms, not another brand's"
+    assert await store.first_seen("ana", None, late) == 5_000, "a brandless room: that room only"
+    assert await store.first_seen("ben", brand, late) is None

@@ -78,7 +78,6 @@ async def test_another_brands_people_cannot_touch_the_room(server: LiveServer, a
         ("GET", "/v1/rooms/shopA/export.csv", None),
         ("GET", "/v1/rooms/shopA/analytics", None),
         ("GET", "/v1/brands/brandA/sessions", None),
-        ("POST", "/v1/brands/brandA/erase", {"user_id": "ana"}),
         ("PUT", "/v1/catalog/brandA/products", CATALOG),
         ("POST", "/v1/rooms", {"id": "squat", "title": "Under A's name", "brand_id": "brandA", "host_id": "hostA"}),
     ]
@@ -86,6 +85,13 @@ async def test_another_brands_people_cannot_touch_the_room(server: LiveServer, a
         for method, path, body in attempts:
             r = await api.http.request(method, path, json=body, headers=headers)
             assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", (who, method, path, r.status_code, r.text)
+
+    # A person's data: a brand reads and erases it only in its own rooms (B has none of Ana's); others are refused.
+    for who, headers in ATTACKERS.items():
+        for method in ("GET", "DELETE"):
+            r = await api.http.request(method, "/v1/users/ana/data", headers=headers)
+            assert r.status_code == 403 or (r.status_code == 200 and r.json()["rooms"] == []), (who, method, r.status_code, r.text)
+            assert r.status_code == 403 or who in ("brand staff", "API key"), (who, method)
 
     # Over the socket: each joins as a viewer at most, and every staff command is refused.
     for who, role, brand in [("hostB", "host", "brandB"), ("b-staff", "brand", "brandB"), ("modB", "moderator", "brandB"), ("affB", "affiliate", "brandB")]:

@@ -44,7 +44,10 @@ def _confused() -> str:
     """An HS256 token whose HMAC key is the RSA public key (PyJWT itself refuses to make one)."""
     pem = RSA_KEY.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     now = int(time.time())
-    parts = [base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=") for p in ({"alg": "HS256", "typ": "JWT", "kid": "rsa1"}, {"sub": "ana", "room": "jw", "role": "host", "aud": "live", "iat": now, "exp": now + 60})]
+    parts = [
+        base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=")
+        for p in ({"alg": "HS256", "typ": "JWT", "kid": "rsa1"}, {"sub": "ana", "room": "jw", "role": "host", "aud": "live", "iat": now, "exp": now + 60})
+    ]
     signature = base64.urlsafe_b64encode(hmac.new(pem, b".".join(parts), hashlib.sha256).digest()).rstrip(b"=")
     return b".".join([*parts, signature]).decode()
 

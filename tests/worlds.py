@@ -14,12 +14,14 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 
 from live.backends import Backends, memory_backends, redis_backends
+from live.redisconn import cluster_seeds
 from rooms.commands import Actor, Entry
 from rooms.roles import Role
 from rooms.types import RoomId, UserId
-from tests.harness import RedisServer
+from tests.harness import RedisClusterServer, RedisServer
 
 
 class World:
@@ -59,7 +61,6 @@ class MemoryWorld(World):
 
 
 class RedisWorld(World):
-
     def __init__(self, server: RedisServer) -> None:
         super().__init__()
         self.url = server.url
@@ -79,9 +80,34 @@ class RedisWorld(World):
         return backends
 
 
+class RedisClusterWorld(World):
+    """Nodes on a Redis Cluster of three masters: rooms spread over the shards."""
+
+    def __init__(self, server: RedisClusterServer) -> None:
+        super().__init__()
+        self.url = server.url
+
+    def _make(self, node_id: str, lease_ms: int | None, presence_ttl_ms: int | None) -> Backends:
+        return redis_backends(self.url, node_id, cluster=True, lease_ms=lease_ms, presence_ttl_ms=presence_ttl_ms)
+
+    async def lose_history(self, backends: Backends) -> Backends:
+        # Every shard restarts empty: the data goes, and so do the subscriptions.
+        client: Any = RedisCluster(startup_nodes=[ClusterNode(*seed) for seed in cluster_seeds(self.url)[1]])
+        try:
+            await client.flushall(target_nodes=RedisCluster.PRIMARIES)
+            await client.client_kill_filter(_type="pubsub", target_nodes=RedisCluster.PRIMARIES)
+        finally:
+            await client.aclose()
+        return backends
+
+
 def make_world(request: pytest.FixtureRequest) -> World:
     """The ``world`` fixture's value for its parameter (the Redis server only when asked)."""
-    return MemoryWorld() if request.param == "memory" else RedisWorld(request.getfixturevalue("module_redis"))
+    if request.param == "memory":
+        return MemoryWorld()
+    if request.param == "redis-cluster":
+        return RedisClusterWorld(request.getfixturevalue("module_redis_cluster"))
+    return RedisWorld(request.getfixturevalue("module_redis"))
 
 
 ALICE = Actor(user_id=UserId("alice"), name="Alice", role=Role.VIEWER)

@@ -7,6 +7,10 @@ PX expiry), ``live:{room}:persisted`` (the holder's progress mark),
 Reactions are published on the room's channel as ``r|node|counts``, where the other
 nodes' room logs pick them up (``live.log.redis``). Usage counters are
 ``live:usage:{window}:<key>``, expiring two windows later.
+
+On Redis Cluster a room's keys share its slot (the ``{room}`` tag), so each script
+touches one slot; nothing spans rooms in one command (GETs in a pipeline, not MGET;
+no MULTI), and the usage counters, one key each, spread over the shards.
 """
 
 from typing import Any
@@ -54,6 +58,7 @@ return total
 class RedisLeases:
     def __init__(self, conn: RedisConn, node_id: str, *, lease_ms: int = LEASE_MS) -> None:
         self.node_id = node_id
+        self._conn = conn
         self._redis: Any = conn.redis
         self._lease = self._redis.register_script(_LEASE)
         self._lease_ms = lease_ms
@@ -61,11 +66,13 @@ class RedisLeases:
     async def hold(self, rooms: list[RoomId]) -> set[RoomId]:
         if not rooms:
             return set()
+
+        async def commands(pipe: Any) -> None:
+            for room in rooms:
+                pipe.execute_command("EVALSHA", self._lease.sha, 1, key(room, "lease"), self.node_id, self._lease_ms)
+
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for room in rooms:
-                    await self._lease(keys=[key(room, "lease")], args=[self.node_id, self._lease_ms], client=pipe)
-                held = await pipe.execute()
+            held = await self._conn.pipelined(commands, [self._lease])
         except CONN_ERRORS:
             return set()
         return {room for room, ok in zip(rooms, held, strict=True) if ok}
@@ -73,8 +80,11 @@ class RedisLeases:
     async def marks(self, rooms: list[RoomId]) -> dict[RoomId, int]:
         if not rooms:
             return {}
-        try:
-            marks = await self._redis.mget([key(room, "persisted") for room in rooms])
+        try:  # one GET per room, not MGET: on a cluster the rooms live in different slots
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for room in rooms:
+                    pipe.get(key(room, "persisted"))
+                marks = await pipe.execute()
         except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
         return {room: int(m) for room, m in zip(rooms, marks, strict=True) if m is not None}
@@ -102,15 +112,17 @@ class RedisPresence:
     async def report(self, reports: Reports) -> dict[RoomId, int]:
         if not reports:
             return {}
+        publish = ""
+
+        async def commands(pipe: Any) -> None:
+            for room, (viewers, reactions) in reports.items():
+                pipe.execute_command("EVALSHA", self._presence.sha, 2, key(room, "presence"), key(room, "presence:exp"), self.node_id, viewers, self._ttl_ms)
+                if reactions:
+                    pipe.execute_command(publish, channel(room), "r|" + self.node_id + "|" + orjson.dumps(reactions).decode())
+
         try:
             publish = await self._conn.publish_command()
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for room, (viewers, reactions) in reports.items():
-                    keys = [key(room, "presence"), key(room, "presence:exp")]
-                    await self._presence(keys=keys, args=[self.node_id, viewers, self._ttl_ms], client=pipe)
-                    if reactions:
-                        pipe.execute_command(publish, channel(room), "r|" + self.node_id + "|" + orjson.dumps(reactions).decode())
-                results = await pipe.execute()
+            results = await self._conn.pipelined(commands, [self._presence])
         except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
         totals = iter(results)

@@ -72,7 +72,7 @@ def _rows(request: Request, body: bytes) -> list[Any]:
     data = orjson.loads(body)
     rows = data.get("products") if isinstance(data, dict) else data
     if not isinstance(rows, list):
-        raise ValueError("send a JSON array of products, {\"products\": [...]}, or text/csv")
+        raise ValueError('send a JSON array of products, {"products": [...]}, or text/csv')
     return rows
 
 

@@ -133,8 +133,10 @@ def bearer(request: Request) -> str:
 
 
 async def identify(node: Node, request: Request) -> auth.Identity:
-    """Who calls: a brand's server by its API key (``X-Api-Key``), or a bearer token."""
+    """Who calls: a brand's server or the platform by an API key (``X-Api-Key``), or a bearer token."""
     key = request.headers.get("x-api-key")
+    if key is not None and key in node.settings.admin_api_keys:
+        return auth.platform_key()
     if key is not None:
         brand = node.settings.brand_api_keys.get(key)
         if brand is None:

@@ -80,8 +80,7 @@ def document(table: Sequence[Endpoint], path_params: Mapping[str, tuple[str, dic
         "info": {
             "title": "live HTTP API",
             "version": VERSION,
-            "description": "Rooms, transcripts, the catalog, orders and sessions after the show (docs/api.md). "
-            "The WebSocket protocol is described in docs/asyncapi.json (docs/protocol.md).",
+            "description": "Rooms, transcripts, the catalog, orders and sessions after the show (docs/api.md). The WebSocket protocol is described in docs/asyncapi.json (docs/protocol.md).",
         },
         "tags": [{"name": n, "description": d} for n, d in sorted(tags.items())],
         "paths": paths,

@@ -19,11 +19,12 @@ from live import access
 from live.access import RoomRef
 from live.errors import Conflict, NotFound
 from live.http.common import AFTER, EVENT_TYPES, IntParam, TextParam, identify, open_room, outcome_response, parse_body
+from live.http.community import brand_rules_command
 from live.node import Node
 from live.privacy import brand_pseudonyms
 from live.room.runtime import RoomRuntime
 from rooms import commands as c
-from rooms.fold import check
+from rooms.fold import Accepted, check
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq, UserId
 
@@ -48,6 +49,8 @@ class CreateRoom(BaseModel):
     max_pinned_products: int = Field(3, ge=1, le=20)
     reservation_seconds: int = Field(600, ge=1, le=86_400)
     playback_url: str | None = Field(None, max_length=1000, pattern=r"^https?://")
+    report_threshold: int = Field(3, ge=1, le=100, description="distinct viewers' reports that hide a message pending review")
+    comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (docs/protocol.md)
 
 
 def _public(node: Node, brand_id: str | None) -> Any:
@@ -85,6 +88,9 @@ async def create_room(node: Node, request: Request) -> Response:
         max_pinned_products=body.max_pinned_products,
         reservation_seconds=body.reservation_seconds,
         playback_url=body.playback_url,
+        report_threshold=body.report_threshold,
+        comment_claims=body.comment_claims,
+        checkout_url_template=node.settings.checkout_url_template(brand_id or host_id),
     )
     # The fold's own rules, on an empty room, before anything is opened for it.
     probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)
@@ -95,6 +101,8 @@ async def create_room(node: Node, request: Request) -> Response:
     rt = await node.runtime(room_id, create=True)
     assert rt is not None
     outcome = await rt.submit(actor, cmd)
+    if isinstance(outcome, Accepted) and (rules := await brand_rules_command(node, brand_id)):
+        await rt.submit(actor, rules)  # the brand's community rules, from the start
     await node.persister.flush_soon()  # listed right away
     return outcome_response(outcome, _room_view(node, rt), 201)
 
@@ -103,7 +111,8 @@ async def _transition(node: Node, request: Request, command: c.Command) -> Respo
     identity = await identify(node, request)
     rt = await open_room(node, RoomId(request.path_params["room_id"]))
     outcome = await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), command)
-    await node.persister.flush_soon()  # an ended room's log is persisted completely before the reply
+    # An ended room's log is in SQL before the reply: this node writes it, lease or not.
+    await node.persister.flush_soon(rt.room_id if isinstance(command, c.RoomEnd) else None)
     return outcome_response(outcome, _room_view(node, rt))
 
 

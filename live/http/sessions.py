@@ -1,4 +1,4 @@
-"""Brands after the show: replay, exports, analytics, erasure.
+"""Brands after the show: replay, exports, analytics (a person's data and its erasure: ``people``).
 
 Access (``live.access``): only the room's tenant — its brand's staff or API key
 (``X-Api-Key``, configured in ``LIVE_BRAND_API_KEYS``), or the host of a brandless
@@ -8,43 +8,37 @@ with ``identify=1``.
 """
 
 import csv
-import dataclasses
 import io
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from live import access
+from live import access, modlog
 from live.access import RoomRef
 from live.auth import Identity
 from live.errors import NotFound
-from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam, identify, parse_body
+from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam, identify
 from live.log.serde import entries_from_dicts
 from live.node import Node
-from live.privacy import brand_pseudonyms, pseudonym
-from rooms import commands as c
+from live.privacy import brand_pseudonyms
 from rooms.analytics import Samples, analyze, refold
 from rooms.events import STAFF_TYPES
-from rooms.moderation import APPOINTABLE
-from rooms.roles import Role
 from rooms.types import RoomId
 
 PAGE = 1000
+AUCTION_TYPES = ("auction.created", "auction.started", "auction.bid", "auction.extended", "auction.ended")
 CAPTION_MS = 4000
 EXPORT_FILTERS = {
-    "chat": ("chat.message",),
+    "chat": ("chat.message", "chat.claim"),
     "qa": ("question.asked", "question.answered", "question.highlighted"),
-    "commerce": ("product.pinned", "product.unpinned", "offer.created", "offer.started", "offer.stock", "offer.sold_out", "offer.ended"),
+    "commerce": ("product.pinned", "product.unpinned", "offer.created", "offer.started", "offer.stock", "offer.sold_out", "offer.ended", *AUCTION_TYPES),
     "polls": ("poll.created", "poll.closed"),
     "giveaways": ("giveaway.started", "giveaway.drawn"),
 }
 HIDDEN = STAFF_TYPES | {"chat.deleted"}
-MODERATION_COMMANDS = (c.ModTimeout, c.ModUntimeout, c.ModBan, c.ModUnban, c.ModAppoint, c.ModDismiss, c.ModSlowMode, c.ChatDelete)
-ERASED = "[erased]"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FORMATS = ("ndjson", "csv", "vtt")
 
@@ -55,12 +49,6 @@ INCLUDE = ListParam(name="include", choices=tuple(EXPORT_FILTERS), comma=True, d
 REPLAY_LIMIT = IntParam(name="limit", lo=1, hi=5000, default=500, description="At most this many events (a page never splits one entry's events).")
 REPLAY_FORMAT = TextParam(name="format", choices=("json", "ndjson"), description="`ndjson`: every event, streamed one JSON object a line, unpaged.")
 EXPORT_QUERY = (INCLUDE, EVENT_TYPES, FROM_MS, TO_MS, IDENTIFY)
-
-
-class EraseUser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    user_id: str = Field(min_length=1, max_length=256, description="the platform's user id (not the pseudonym)")
 
 
 async def _room_for(node: Node, request: Request) -> tuple[dict[str, Any], Identity]:
@@ -103,19 +91,13 @@ async def _persisted_events(node: Node, room_id: str, start_at: int, start_ts: i
 
 
 async def moderation_log(node: Node, request: Request) -> Response:
-    """Every moderation action taken in the room, in log order, with who took it; and who
-    moderates, is banned or is timed out now. Re-folded from the persisted log, like analytics."""
+    """Every moderation action in the room, manual and automatic, in log order, with who took
+    it (``live.modlog``); and who moderates, is banned, timed out or shadow-muted now, and the
+    review queue. Re-folded from the persisted log, like analytics."""
     room, identity = await _room_for(node, request)
     real_ids = IDENTIFY.read(request) == "1" and identity.pii
     state, folded = refold(RoomId(room["id"]), entries_from_dicts(await node.store.load_entries(room["id"])))
-    actions = []
-    for entry, events in folded:
-        if isinstance(entry.command, MODERATION_COMMANDS) and events:  # accepted: it had its effect
-            role = Role.MODERATOR if entry.actor.role in APPOINTABLE and not isinstance(entry.command, c.ChatDelete) else entry.actor.role  # appointed
-            by = {"id": entry.actor.user_id, "name": entry.actor.name, "role": role.value}
-            fields = {k: v for k, v in dataclasses.asdict(entry.command).items() if k != "type"}
-            actions.append({"seq": entry.seq, "ts": entry.ts, "action": entry.command.type, "user": by} | fields)
-    body = {"room_id": room["id"], "now": state.moderation_view(), "actions": actions}
+    body = {"room_id": room["id"], "now": state.moderation_view(), "actions": modlog.actions(folded)}
     return JSONResponse(body if real_ids else brand_pseudonyms(node.settings.pseudonym_key, room["brand_id"])(body))
 
 
@@ -200,7 +182,9 @@ async def analytics(node: Node, request: Request) -> Response:
 async def _analytics(node: Node, room_id: str) -> dict[str, Any]:
     entries = entries_from_dicts(await node.store.load_entries(room_id))
     points, unique = await node.store.session_stats(room_id)
-    return analyze(RoomId(room_id), entries, Samples(points=points, unique_viewers=unique))
+    numbers = analyze(RoomId(room_id), entries, Samples(points=points, unique_viewers=unique))
+    numbers["reviews"] = await node.store.room_reviews(room_id)  # of this session's orders, written since
+    return numbers
 
 
 async def brand_sessions(node: Node, request: Request) -> Response:
@@ -210,15 +194,9 @@ async def brand_sessions(node: Node, request: Request) -> Response:
     sessions = []
     for room in await node.store.brand_rooms(brand_id):
         a = await _analytics(node, room["id"])
-        sessions.append({"room_id": room["id"], "title": room["title"]} | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions")} | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}})
+        sessions.append(
+            {"room_id": room["id"], "title": room["title"]}
+            | {k: a[k] for k in ("status", "went_live_at", "duration_ms", "viewers", "reactions", "chat", "questions", "reviews")}
+            | {"commerce": {k: a["commerce"][k] for k in ("claims", "paid_orders", "revenue", "buyers", "conversion")}}
+        )
     return JSONResponse({"brand_id": brand_id, "sessions": sessions})
-
-
-async def erase_user(node: Node, request: Request) -> Response:
-    """Remove a user's text and identity from the brand's persisted sessions; counts stay."""
-    brand_id = request.path_params["brand_id"]
-    access.authorize_brand(await identify(node, request), brand_id)
-    user_id = (await parse_body(request, EraseUser)).user_id
-    alias = "erased:" + pseudonym(node.settings.pseudonym_key, brand_id, user_id)
-    changed = await node.store.erase_user(brand_id, user_id, alias, ERASED)
-    return JSONResponse({"brand_id": brand_id, "erased_as": alias, "rows": changed})

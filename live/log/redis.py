@@ -12,7 +12,9 @@ task per node serves every subscription; it also hands the other nodes' reaction
 and drops this node's own. After a reconnect it reads what each room missed from the
 stream before delivering anything newer, and checks each room's epoch: a Redis that
 came back empty has none, and the room is handed back (``on_reset``) to be seeded
-again from SQL. Only JSON travels on the bus (never pickle).
+again from SQL. Only JSON travels on the bus (never pickle). The subscriptions are the
+connection's bus (``live.redisconn``): one connection on one Redis, one per master on a
+Redis Cluster, where a failover is one more reconnect.
 """
 
 import asyncio
@@ -48,7 +50,7 @@ local last = tonumber(redis.call('HGET', KEYS[1], 'ts') or '0')
 if now < last then now = last end
 redis.call('HSET', KEYS[1], 'ts', now)
 redis.call('XADD', KEYS[2], seq .. '-0', 'ts', now, 'e', ARGV[2])
-redis.call(ARGV[4], ARGV[3], 'e|' .. seq .. '|' .. now .. '|' .. ARGV[2])
+redis.call(ARGV[3], KEYS[3], 'e|' .. seq .. '|' .. now .. '|' .. ARGV[2])
 return {seq, now}
 """
 
@@ -97,10 +99,9 @@ class RedisLog:
         self._append = self._redis.register_script(_APPEND)
         self._seed = self._redis.register_script(_SEED)
         self._lost = self._redis.register_script(_LOST)
-        self._pubsub: Any = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._bus = conn.bus()
         self._subs: dict[RoomId, _Sub] = {}
         self._listener: asyncio.Task[None] | None = None
-        self._resync_due = False  # the subscription's connection was re-established
         self._backoff = ExponentialWithJitterBackoff(cap=2.0, base=0.05)
 
     # --- history ------------------------------------------------------------------
@@ -145,26 +146,15 @@ class RedisLog:
         if self._subs.pop(room, None) is None:
             return
         with contextlib.suppress(*CONN_ERRORS):
-            if await self._conn.sharded():
-                await self._pubsub.sunsubscribe(channel(room))
-            else:
-                await self._pubsub.unsubscribe(channel(room))
+            await self._bus.unsubscribe(channel(room))
 
     async def _subscribe(self, room: RoomId) -> None:
-        if await self._conn.sharded():
-            await self._pubsub.ssubscribe(channel(room))
-        else:
-            await self._pubsub.subscribe(channel(room))
-        # redis-py reconnects the subscription by itself (and resubscribes) before an
-        # error would reach the reader: have it say so, to catch up after the gap.
-        self._pubsub.connection.register_connect_callback(self._reconnected)
+        # The bus says when its subscriptions were re-established (``gap``): the log
+        # then catches up from the streams.
+        await self._bus.subscribe(channel(room))
         if self._listener is None:
             # Every room's reader: not in the context (room, request) of whoever opened the first room.
             self._listener = asyncio.get_running_loop().create_task(self._listen(), context=contextvars.Context())
-
-    def _reconnected(self, connection: Any) -> None:
-        metrics.REDIS_RECONNECTS.inc()
-        self._resync_due = True
 
     async def _read_all(self, room: RoomId, after: int) -> list[Entry]:
         out: list[Entry] = []
@@ -186,7 +176,7 @@ class RedisLog:
         body = entry_body(actor, command, origin).decode()
         started = time.perf_counter()
         try:
-            seq, _ = await self._append(keys=[key(room, "meta"), key(room, "log")], args=[epoch, body, channel(room), await self._conn.publish_command()])
+            seq, _ = await self._append(keys=[key(room, "meta"), key(room, "log"), channel(room)], args=[epoch, body, await self._conn.publish_command()])
         except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
         metrics.REDIS_APPEND_SECONDS.observe(time.perf_counter() - started)
@@ -209,7 +199,7 @@ class RedisLog:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
         with contextlib.suppress(*CONN_ERRORS, RuntimeError):
-            await self._pubsub.aclose()
+            await self._bus.close()
 
     # --- delivery -------------------------------------------------------------------
 
@@ -221,12 +211,12 @@ class RedisLog:
                 if not self._subs:
                     await asyncio.sleep(0.05)
                     continue
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
-                if failures or self._resync_due:
-                    failures, self._resync_due = 0, False
+                message = await self._bus.get(1.0)
+                if failures or self._bus.gap:
+                    failures, self._bus.gap = 0, False
                     await self._resync()
                 if message is not None:
-                    self._dispatch(message)
+                    self._dispatch(*message)
             except asyncio.CancelledError:
                 raise
             except (*CONN_ERRORS, RedisError) as exc:
@@ -237,13 +227,12 @@ class RedisLog:
             except Exception:
                 logger.exception("dropping a message that could not be handled")
 
-    def _dispatch(self, message: dict[str, Any]) -> None:
-        channel = message["channel"].decode()
-        room = RoomId(channel[channel.index("{") + 1 : channel.rindex("}")])
+    def _dispatch(self, name: bytes, data: bytes) -> None:
+        room = RoomId(name[name.index(b"{") + 1 : name.rindex(b"}")].decode())
         sub = self._subs.get(room)
         if sub is None:
             return
-        kind, rest = message["data"].split(b"|", 1)
+        kind, rest = data.split(b"|", 1)
         if kind == b"r":
             node, counts = rest.split(b"|", 1)
             if node.decode() != self.node_id:

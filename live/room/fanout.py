@@ -34,6 +34,8 @@ RESUME_FRAME_EVENTS = 500  # events per frame when replaying a backlog
 # under a sixteenth, it gets all of it again. Past the bound it is a slow consumer.
 THIN_AT, THIN_UNTIL = 4, 16
 
+FLUSH_REST = 0.5  # after a flush, wait at least this share of its duration before the next
+
 Group = tuple[Format, bool, bool]  # (format, sees staff events, thinned)
 GROUPS: list[Group] = [(fmt, staff, thinned) for fmt in Format for staff in (False, True) for thinned in (False, True)]
 
@@ -54,6 +56,7 @@ class Member:
     written: int = 0
     stall_at: float = 0.0
     staff: bool | None = None  # the staff view, when the join decided it (an appointed moderator)
+    extra: bytes = b""  # its own messages (replies) riding along with the next frame's write
 
     @property
     def sees_sales(self) -> bool:
@@ -61,19 +64,27 @@ class Member:
         return self.staff if self.staff is not None else self.actor.role in SEES_SALES
 
 
-@dataclass(frozen=True, slots=True)
 class Buffered:
-    """One message, encoded once per format, with what the groups need to know of it."""
+    """One message, encoded at most once per format, with what the groups need to know of it.
 
-    seq: int
-    encoded: dict[Format, bytes]
-    staff_only: bool = False
-    thinnable: bool = False  # chat from an ordinary viewer: the lane a behind viewer may skip
-    subject: Hashable | None = None  # a running total's subject: only the latest per frame goes out
+    JSON is encoded at once (the transcript row reuses it); MessagePack only when a
+    MessagePack member is sent it, so a room nobody reads in MessagePack never pays for it.
+    """
 
+    __slots__ = ("_encoded", "_message", "seq", "staff_only", "subject", "thinnable")
 
-def buffered(message: ServerMessage, seq: int = 0, *, staff_only: bool = False, thinnable: bool = False, subject: Hashable | None = None) -> Buffered:
-    return Buffered(seq, {fmt: encode(fmt, message) for fmt in Format}, staff_only, thinnable, subject)
+    def __init__(self, message: ServerMessage, seq: int = 0, *, staff_only: bool = False, thinnable: bool = False, subject: Hashable | None = None) -> None:
+        self._message = message
+        self._encoded = {Format.JSON: encode(Format.JSON, message)}
+        self.seq = seq
+        self.staff_only = staff_only
+        self.thinnable = thinnable  # chat from an ordinary viewer: the lane a behind viewer may skip
+        self.subject = subject  # a running total's subject: only the latest per frame goes out
+
+    def encoded(self, fmt: Format) -> bytes:
+        if (data := self._encoded.get(fmt)) is None:
+            data = self._encoded[fmt] = encode(fmt, self._message)
+        return data
 
 
 class _Frames:
@@ -89,7 +100,7 @@ class _Frames:
     def get(self, group: Group) -> bytes | None:
         if group not in self._built:
             fmt, staff, thinned = group
-            items = [b.encoded[fmt] for b in self._pending if (staff or not b.staff_only) and not (thinned and b.thinnable)]
+            items = [b.encoded(fmt) for b in self._pending if (staff or not b.staff_only) and not (thinned and b.thinnable)]
             self._built[group] = (ws_frame(fmt, frame(fmt, items)), len(items)) if items else None
         built = self._built[group]
         return built[0] if built else None
@@ -124,19 +135,24 @@ class Fanout:
         self._pending: list[Buffered | None] = []  # None: superseded before it went out
         self._pending_latest: dict[Hashable, int] = {}  # subject -> index in _pending
         self._flush_handle: asyncio.Handle | None = None
-        self._last_flush = 0.0
+        self._flush_soon = False  # the pending flush runs on this loop turn (not a batch window away)
+        self._riders: list[Member] = []  # members with ``extra`` bytes for that flush
+        self._last_flush = 0.0  # when the last flush started (loop time)
+        self._rest_until = 0.0  # after a long flush, the next waits at least half as long as it took
         self._queued_at = 0.0  # when the oldest pending message was queued (loop time)
         self._window_ms = (batch_window_ms, max_batch_window_ms, batch_viewers_per_ms)
         self._limit = outbound_buffer_bytes  # a member with more unsent bytes is a slow consumer
         self._send_buffer = send_buffer_bytes  # the kernel's share per socket (0: the kernel decides)
         self._stall = stall_seconds
+        self._count = 0  # members in all groups (the signal loop asks every room, 4 times a second)
+        self._thinned = 0  # members in thinned groups
 
     def members(self) -> list[Member]:
         return [m for by_conn in self._members.values() for m in by_conn.values()]
 
     @property
     def count(self) -> int:
-        return sum(len(by_conn) for by_conn in self._members.values())
+        return self._count
 
     # --- events in ---------------------------------------------------------------
 
@@ -155,8 +171,9 @@ class Fanout:
         if self._flush_handle is None:  # nothing was pending: these are the oldest
             loop = asyncio.get_running_loop()
             self._queued_at = now = loop.time()
-            wait = self._last_flush + self._batch_window() - now
+            wait = max(self._last_flush + self._batch_window(), self._rest_until) - now
             # Quiet room: flush on the next loop turn; busy room: at most one frame per window.
+            self._flush_soon = wait <= 0
             self._flush_handle = loop.call_later(wait, self.flush) if wait > 0 else loop.call_soon(self.flush)
 
     def _batch_window(self) -> float:
@@ -170,7 +187,9 @@ class Fanout:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
+        self._flush_soon = False  # what is sent from here on goes out at once
         if not self._pending:
+            self._write_riders()
             return
         started = time.perf_counter()
         frames = _Frames([item for item in self._pending if item is not None])
@@ -189,11 +208,16 @@ class Fanout:
                 frames.wrote(group, 1)
             if m.backlog > self._limit:
                 slow.append(m)
+        self._write_riders()
         for m in slow:
             if m.backlog > self._limit + m.allowance:
                 self._cut(m, "bound")
         frames.count()
         took = time.perf_counter() - started
+        # A flush to 10,000 sockets can outlast the window: counted only from its start,
+        # the next would be due at once, frames would carry one message each and the
+        # room would fall behind. Resting half the flush time keeps frames full.
+        self._rest_until = self._last_flush + took * (1 + FLUSH_REST)
         metrics.FLUSH_SECONDS.observe(took)
         metrics.DELIVERY_SECONDS.observe(self._last_flush - self._queued_at + took)  # the oldest message's wait, once per flush
 
@@ -208,7 +232,7 @@ class Fanout:
             until, size = limit // THIN_UNTIL, len(data)
             for m in by_conn.values():
                 m.written += size
-                backlog = m.backlog = m.sink.write(data)
+                backlog = m.backlog = m.sink.write(data + self._ride(m) if m.extra else data)
                 if backlog > limit:
                     slow.append(m)
                 elif backlog < until:
@@ -220,14 +244,48 @@ class Fanout:
                 moves.append((m, True))  # behind already: this frame goes out thinned
                 skipped += 1
                 continue
-            backlog = m.backlog = m.sink.write(data)
+            backlog = m.backlog = m.sink.write(data + self._ride(m) if m.extra else data)
             if backlog > limit:
                 slow.append(m)
         return len(by_conn) - skipped
 
+    def send_in_order(self, member: Member, message: ServerMessage) -> None:
+        """One member's own event, after everything already queued for the room (seq order):
+        it rides with the next frame instead of forcing the room's frame out early, which
+        in a flash sale (a private notice per claim) would end batching for everyone."""
+        if self._flush_handle is None:
+            self.send(member, message)
+        else:
+            self._ride_along(member, frame_of(member.sink.fmt, message))
+
+    def _ride_along(self, member: Member, data: bytes) -> None:
+        if not member.extra:
+            self._riders.append(member)
+        member.extra += data
+
+    @staticmethod
+    def _ride(m: Member) -> bytes:
+        extra, m.extra = m.extra, b""
+        return extra
+
+    def _write_riders(self) -> None:
+        """What rode on no frame (its group had none this time, or it moved) goes out alone."""
+        riders, self._riders = self._riders, []
+        for m in riders:
+            if m.extra:
+                m.backlog = m.sink.write(self._ride(m))
+
     def send(self, member: Member, message: ServerMessage) -> None:
-        """One message to one member (replies), through the same sink as the fan-out."""
+        """One message to one member (replies), through the same sink as the fan-out.
+
+        When a flush is due on this loop turn (a quiet room: the reply's own echo is in
+        it), the message rides along in that write: one send call instead of two, and
+        the sender sees its event before the reply, as everyone sees it.
+        """
         data = frame_of(member.sink.fmt, message)
+        if self._flush_soon:
+            self._ride_along(member, data)
+            return
         member.written += len(data)
         member.backlog = member.sink.write(data)
         if member.backlog > self._limit + member.allowance:
@@ -243,8 +301,7 @@ class Fanout:
         """Thin a member's chat, or give it all back, and tell it so."""
         self.leave(m)
         m.thinned = thinned
-        group = (m.sink.fmt, m.sees_sales, thinned)
-        self._members[group][m.conn_id] = m
+        group = self._put(m)
         if thinned:
             m.mark, m.written, m.stall_at = m.backlog, 0, asyncio.get_running_loop().time() + self._stall
             metrics.THINNED.inc()
@@ -264,6 +321,8 @@ class Fanout:
         (4008). One that reads gets more time, even if it stays as far behind; a TCP
         window that opens a crack now and then does not count as reading.
         """
+        if not self._thinned:
+            return
         now = asyncio.get_running_loop().time()
         step = self._limit // THIN_UNTIL
         for (_, _, thinned), by_conn in self._members.items():
@@ -300,18 +359,28 @@ class Fanout:
         sink.write(frame_of(fmt, welcome))
         for start in range(0, len(backlog or ()), RESUME_FRAME_EVENTS):
             chunk = (backlog or [])[start : start + RESUME_FRAME_EVENTS]
-            sink.write(ws_frame(fmt, frame(fmt, [b.encoded[fmt] for b in chunk])))
+            sink.write(ws_frame(fmt, frame(fmt, [b.encoded(fmt) for b in chunk])))
         # A long resume is behind from the start: the next flush thins it, and while it
         # reads, its stall clock keeps restarting; what it joined with is not held against it.
         if (written := sink.buffered()) > self._limit // THIN_AT:
             member.allowance = written
-        self._members[fmt, member.sees_sales, False][member.conn_id] = member
+        self._put(member)
+
+    def _put(self, member: Member) -> Group:
+        group = (member.sink.fmt, member.sees_sales, member.thinned)
+        self._members[group][member.conn_id] = member
+        self._count += 1
+        self._thinned += member.thinned
+        return group
 
     def leave(self, member: Member) -> bool:
         """Take a member out; False if it was not in (already cut, or moved out)."""
         gone = self._members[member.sink.fmt, member.sees_sales, member.thinned].pop(member.conn_id, None) is not None
-        if gone and member.thinned:
-            metrics.THINNED.dec()
+        if gone:
+            self._count -= 1
+            if member.thinned:
+                self._thinned -= 1
+                metrics.THINNED.dec()
         return gone
 
     def close_all(self, code: CloseCode, reason: str) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from live.coord.presence import Presence
 from live.errors import CloseCode, EpochChanged, Unavailable
 from live.log.base import RoomLog
-from live.room.fanout import Buffered, Fanout, Member, buffered
+from live.room.fanout import Buffered, Fanout, Member
 from live.room.replica import Replica
 from live.room.signals import EdgeSignals
 from live.wire.codec import Format
@@ -62,6 +62,8 @@ class RoomRuntime:
         self.signals = EdgeSignals()
         self._waiting: dict[str, asyncio.Future[Outcome]] = {}
         self._refs = itertools.count(1)
+        self._deadline: tuple[int, Millis | None] = (-1, None)  # (at seq, the state's next deadline)
+        self.simulated = 0  # viewers of a simulated audience (live.simulator): counted, hold no socket
 
     @property
     def state(self) -> RoomState:
@@ -71,9 +73,16 @@ class RoomRuntime:
     def epoch(self) -> str:
         return self.replica.epoch
 
+    def next_deadline(self) -> Millis | None:
+        """The state's next deadline, worked out again only when the state moved on."""
+        seq = self.state.seq
+        if self._deadline[0] != seq:
+            self._deadline = (seq, self.state.next_deadline())
+        return self._deadline[1]
+
     @property
     def viewer_count(self) -> int:
-        return self.fanout.count
+        return self.fanout.count + self.simulated
 
     @property
     def busy(self) -> bool:
@@ -120,6 +129,8 @@ class RoomRuntime:
         self._waiting[ref] = waiter
         try:
             seq = await self._room_log.append(self.room_id, self.epoch, actor, command, origin=ref)
+            if waiter.done():  # folded during the append (the memory log delivers at once)
+                return waiter.result()
             try:
                 return await asyncio.wait_for(asyncio.shield(waiter), DELIVERY_GRACE_SECONDS)
             except TimeoutError:
@@ -144,7 +155,7 @@ class RoomRuntime:
         for idx, event in enumerate(events):
             if event.type not in INTERNAL_TYPES:
                 public.append(item := _buffered(entry, event))
-                bodies[idx] = item.encoded[Format.JSON]  # its transcript row, as viewers got it
+                bodies[idx] = item.encoded(Format.JSON)  # its transcript row, as viewers got it
         self._on_folded(self.epoch, self.state, entry, events, bodies)  # the persister skips what SQL has
         if public:
             self.fanout.remember(public)
@@ -190,11 +201,11 @@ class RoomRuntime:
         """From the node's signal loop: the viewer count and reactions burst go out."""
         self.fanout.review_thinned()
         if due := self.signals.due(viewers):
-            self.fanout.publish([buffered(m) for m in due])
+            self.fanout.publish([Buffered(m) for m in due])
 
 
 def _buffered(entry: Entry, event: Event) -> Buffered:
-    return buffered(
+    return Buffered(
         EventMessage(entry.seq, entry.ts, event),
         entry.seq,
         staff_only=event.type in STAFF_TYPES,

@@ -13,6 +13,8 @@ from live.wire.server import Presence, Reactions, ServerMessage
 from rooms.commands import Actor
 from rooms.roles import Role
 
+_NONE: Counter[str] = Counter()  # shared, never mutated: "nothing shown" without an allocation
+
 
 class EdgeSignals:
     def __init__(self) -> None:
@@ -33,12 +35,17 @@ class EdgeSignals:
 
     def take(self) -> dict[str, int]:
         """This node's reactions since the last call, to share with the other nodes."""
+        if not self._reactions:  # most rooms, most ticks: nothing to allocate
+            self._shown = _NONE
+            return {}
         local, self._reactions = self._reactions, Counter()
         self._shown = local
         return dict(local)
 
     def due(self, viewers: int) -> list[ServerMessage]:
         """The room's viewer count (when it changed) and the reactions burst, to broadcast."""
+        if viewers == self.last_viewers and not self._shown and not self._remote:
+            return []
         shown = self._shown + self._remote
         self._shown, self._remote = Counter(), Counter()
         out: list[ServerMessage] = []

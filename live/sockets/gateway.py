@@ -26,7 +26,10 @@ from live.sockets.session import Session
 from live.sockets.wsserver import LiveWebSocketProtocol
 from live.wire import client as w
 from live.wire.codec import decode, frame_of
-from live.wire.server import Reply
+from live.wire.server import Mine, Reply
+from rooms.checkout import my_orders
+from rooms.cohosts import is_staff
+from rooms.roles import SEES_SALES, Role
 from rooms.state import Status
 from rooms.types import RoomId
 
@@ -102,8 +105,23 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId, proto
         exc.request_id = rid
         _refuse(sink, exc)
         return None
+    following = await _following(node, rt, member)
     rt.join(member, rid, hello.since, hello.epoch)
+    if member.actor.role is not Role.GUEST:  # then, with no await between: their own orders as of the welcome
+        node.recipients.add(room_id, member)
+        rt.send(member, Mine(orders=my_orders(rt.state, member.actor.user_id), following=following))
     return rt, member
+
+
+async def _following(node: Node, rt: RoomRuntime, member: Member) -> dict[str, bool]:
+    """Whether a signed-in viewer follows the room's brand and host (the follow button's state)."""
+    if member.actor.role is Role.GUEST:
+        return {}
+    state = rt.state
+    targets = [("brand", state.brand_id)] if state.brand_id else []
+    targets += [("host", state.host_id)] if state.host_id else []
+    follows = await node.store.follows_of(member.actor.user_id, targets)
+    return {kind: (kind, target) in follows for kind, target in targets}
 
 
 def _address(ws: WebSocket) -> str:
@@ -131,5 +149,8 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
             raise
         if actor.ref is None and hello.ref:
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
-        actor = await enrich.with_badges(node.store, rt.state, actor)
-    return Member(conn_id, actor, sink, staff=True if actor.user_id in rt.state.moderators else None), rid, hello
+        actor = await enrich.with_rules_accepted(node.store, rt.state, await enrich.with_badges(node.store, rt.state, actor))
+    staff = is_staff(rt.state, actor.user_id) or await node.brand_moderators.at_join(rt.state, actor)
+    if rt.state.rehearsal_of is not None and not (staff or actor.role in SEES_SALES):
+        raise Forbidden("this is a private rehearsal: the host's team only", request_id=rid)
+    return Member(conn_id, actor, sink, staff=True if staff else None), rid, hello

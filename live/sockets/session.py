@@ -26,7 +26,9 @@ from live.sockets.wsserver import LiveWebSocketProtocol
 from live.wire import client as w
 from live.wire.codec import decode
 from live.wire.server import Reply, reply_to
+from rooms.auctions import standing
 from rooms.chat import may_react
+from rooms.commands import RulesAccept
 from rooms.fold import Accepted
 
 logger = logging.getLogger("live.gateway")
@@ -49,6 +51,7 @@ class Session:
     def closed(self) -> None:
         """The connection is gone: out of the room and of the connection count (once)."""
         self.rt.leave(self.member)
+        self.node.recipients.remove(self.rt.room_id, self.member)
         self.node.limits.disconnect(self.member.actor.user_id)
         metrics.CONNECTIONS.dec()
         if logger.isEnabledFor(logging.DEBUG):
@@ -89,7 +92,7 @@ class Session:
         received = time.perf_counter()
         try:
             rid, msg = decode(self.member.sink.fmt, data, s.max_frame_bytes)
-            timed = not isinstance(msg, w.Ping | w.React)
+            timed = not isinstance(msg, w.Ping | w.React | w.MyBids)
             if self._bucket is None:
                 self._bucket = TokenBucket(s.commands_per_second, s.command_burst)
             if (wait := self._bucket.take()) > 0:
@@ -115,15 +118,27 @@ class Session:
     async def _command(self, rid: str | int | None, msg: w.ClientMessage, received: float) -> None:
         """A command through the log; the reply is the fold's outcome."""
         try:
+            node, state = self.node, self.rt.state
             match msg:
                 case w.Ping() | w.Hello() | w.React():
                     return  # answered by frame()
-                case w.PinProduct() | w.CreateOffer():
-                    command = await enrich.catalog_command(self.node.store, self.rt.state, msg)
+                case w.MyBids():
+                    user = self.member.actor.user_id
+                    self.rt.send(self.member, Reply.success(rid, {"auctions": [standing(a, user) for a in state.auctions.values() if user in a.maxes]}))
+                    return
+                case w.PinProduct() | w.CreateOffer() | w.StartAuction():
+                    command = await enrich.catalog_command(node.store, state, msg, node.settings.pseudonym_key)
+                case w.SpotlightReview():
+                    command = await enrich.spotlight_command(node.store, state, msg, node.settings.pseudonym_key)
+                case w.PostChat():
+                    command = enrich.with_intent(state, await enrich.chat_command(node.store, self.rt, self.member.actor, msg))
                 case _:
                     command = msg
-            outcome = await self.rt.submit(self.member.actor, command)
-            metrics.COMMANDS.labels("accepted" if isinstance(outcome, Accepted) else "rejected").inc()
+            actor = await node.brand_moderators.actor_for(state, self.member.actor, command, joined_as_staff=bool(self.member.staff))
+            outcome = await self.rt.submit(actor, command)
+            metrics.COMMANDS_ANSWERED["accepted" if isinstance(outcome, Accepted) else "rejected"].inc()
+            if isinstance(command, RulesAccept) and isinstance(outcome, Accepted) and state.brand_id:
+                await _remember_acceptance(node, state.brand_id, actor.user_id)
             reply = reply_to(rid, outcome)
             self.rt.send(self.member, reply)
             metrics.COMMAND_OUTCOMES["accepted" if reply.ok else "rejected"].observe(time.perf_counter() - received)
@@ -150,3 +165,12 @@ class Session:
             self.done = True
             self.rt.leave(self.member)
             self.member.sink.close(CloseCode.TOO_MANY_ERRORS, "too many invalid messages")
+
+
+async def _remember_acceptance(node: Node, brand_id: str, user_id: str) -> None:
+    """Once per brand: the next join in any of its rooms says so. The room's log has it anyway,
+    so SQL being down costs the viewer one more acceptance elsewhere, never this room's."""
+    try:
+        await node.store.accept_rules(brand_id, user_id, int(time.time() * 1000))
+    except Exception:
+        logger.warning("could not record a rules acceptance", exc_info=True)

@@ -1,84 +1,294 @@
 // Host console: /host.html?room=ROOM#token=JWT (a host, moderator or affiliate token).
-import { LiveClient, el, formatPrice, params } from "./live.js";
-import { lang, reason, t } from "./i18n.js";
+// Laptop first: the preview and the chat side by side above the fold, the controls in a
+// third column; every action answers in the toast (and screen readers hear it).
+import { LiveClient, el, formatPrice, minorDigits, params } from "./live.js";
+import { lang, reason, t, why } from "./i18n.js";
 import { RoomView } from "./room-view.js";
 
 const query = params();
 const room = query.get("room");
 const token = query.get("token");
-const status = document.querySelector("[data-testid=connection]");
-const numbers = { claims: 0, revenue: {}, affiliates: {} };
+const mod = { moderators: [], banned: [], timed_out: {}, shadow_muted: [], queue: [], report_threshold: 3 };
+const sales = {};
+const names = new Map(); // user id -> display name, from chat
 const client = new LiveClient(room, {
   token,
   onWelcome: (w) => {
     view.me = w.you;
-    if (!w.resumed) view.reset(w.room);
-    for (const [aff, s] of Object.entries(w.sales ?? {})) numbers.affiliates[aff] = s;
-    renderNumbers();
+    if (!w.resumed) {
+      view.reset(w.room);
+      Object.assign(mod, w.moderation ?? {});
+      Object.assign(sales, w.sales ?? {});
+      renderQueue();
+      renderModeration();
+    }
+    view.apply({ type: "presence", viewers: w.viewers });
+    renderAllHost();
   },
-  onEvent: (ev) => {
-    view.apply(ev);
-    if (ev.type === "sales.updated") { numbers.affiliates[ev.affiliate_id] = ev; renderNumbers(); }
-    if (ev.type === "offer.stock") renderNumbers();
-  },
-  onStatus: (state) => { status.dataset.state = state; status.textContent = state === "live" ? "" : t(state); },
+  onEvent: (ev) => { view.apply(ev); hostEvent(ev); },
+  onStatus: (state, code) => { view.setConnection(state, code); renderBar(); },
 });
-const view = new RoomView(document.getElementById("room"), { client, host: true });
-client.connect();
+const view = new RoomView({ client, host: true });
+const p = view.parts;
+const say = (reply, done) => { view.say(reply.ok ? done : reason(reply.error), reply.ok ? "ok" : "error"); return reply; };
 
+function hostEvent(ev) {
+  if (ev.type === "chat.message") names.set(ev.message.user.id, ev.message.user);
+  if (ev.type === "sales.updated") sales[ev.affiliate_id] = ev;
+  if (ev.type === "mod.ban") mod.banned = [...new Set([...mod.banned, ev.user_id])];
+  if (ev.type === "mod.unban") mod.banned = mod.banned.filter((u) => u !== ev.user_id);
+  if (ev.type === "mod.timeout") mod.timed_out = { ...mod.timed_out, [ev.user_id]: ev.until };
+  if (ev.type === "mod.untimeout") { const { [ev.user_id]: _, ...rest } = mod.timed_out; mod.timed_out = rest; }
+  if (ev.type === "mod.appointed") mod.moderators = [...new Set([...mod.moderators, ev.user_id])];
+  if (ev.type === "mod.dismissed") mod.moderators = mod.moderators.filter((u) => u !== ev.user_id);
+  if (ev.type === "mod.shadow_mute") mod.shadow_muted = [...new Set([...mod.shadow_muted, ev.user_id])];
+  if (ev.type === "mod.shadow_unmute") mod.shadow_muted = mod.shadow_muted.filter((u) => u !== ev.user_id);
+  if (ev.type === "mod.report_threshold") mod.report_threshold = ev.reports;
+  if (ev.type === "chat.held") mod.queue = [...mod.queue.filter((q) => q.message.id !== ev.message.id), { message: ev.message, reasons: ev.reasons, kind: ev.kind, reports: ev.reports }];
+  if (ev.type === "chat.reported") mod.queue = mod.queue.map((q) => (q.message.id === ev.message_id ? { ...q, reports: ev.reports } : q));
+  if (ev.type === "mod.reviewed") mod.queue = mod.queue.filter((q) => q.message.id !== ev.message_id);
+  if (ev.type.startsWith("chat.held") || ev.type === "chat.reported" || ev.type === "mod.reviewed") renderQueue();
+  if (ev.type === "cohost.invited") view.room.cohost_invites = [...new Set([...(view.room.cohost_invites ?? []), ev.user_id])];
+  if (ev.type === "cohost.joined") { view.room.cohost_invites = (view.room.cohost_invites ?? []).filter((u) => u !== ev.user_id); view.room.cohosts = [...new Set([...(view.room.cohosts ?? []), ev.user_id])]; names.set(ev.user_id, { name: ev.name }); }
+  if (ev.type === "cohost.removed") { view.room.cohost_invites = (view.room.cohost_invites ?? []).filter((u) => u !== ev.user_id); view.room.cohosts = (view.room.cohosts ?? []).filter((u) => u !== ev.user_id); }
+  if (ev.type.startsWith("mod.") || ev.type.startsWith("cohost.") || ev.type === "room.status") renderModeration();
+  renderAllHost();
+}
+
+// --- the bar: title, state, go live / end ---------------------------------------------
+const goLive = el("button", { type: "button", class: "primary", "data-testid": "go-live", onclick: async () => {
+  goLive.disabled = true;
+  const r = await http("POST", `/v1/rooms/${room}/live`);
+  view.say(r.ok ? `${t("live")} ✓` : reason((await r.json()).error), r.ok ? "ok" : "error");
+  renderBar();
+} }, t("go_live"));
+// A rehearsal: a private copy of the room with a simulated audience that counts nowhere.
+const rehearse = el("button", { type: "button", "data-testid": "rehearse", onclick: async () => {
+  const r = await http("POST", `/v1/rooms/${room}/rehearsal`, { viewers: 20, chat_per_minute: 60 });
+  const body = await r.json();
+  if (!r.ok) return view.say(reason(body.error), "error");
+  const url = `/host.html?room=${encodeURIComponent(body.room_id)}${location.search.includes("lang=id") ? "&lang=id" : ""}${location.hash}`;
+  rehearsalLink.replaceChildren(el("a", { href: url, class: "button", "data-testid": "rehearsal-link" }, `🎬 ${t("open_rehearsal")}`));
+  view.say(`${t("rehearse")} ✓`, "ok");
+} }, `🎬 ${t("rehearse")}`);
+const rehearsalLink = el("span", {});
+const endButton = el("button", { type: "button", class: "danger", "data-testid": "end-show", onclick: () => confirmEnd.showModal() }, t("end"));
+const confirmEnd = el("dialog", { "data-testid": "end-confirm", "aria-labelledby": "end-q" },
+  el("p", { id: "end-q" }, t("end_confirm")),
+  el("div", { class: "row2" },
+    el("button", { type: "button", "data-testid": "end-cancel", onclick: () => confirmEnd.close() }, t("keep_going")),
+    el("button", { type: "button", class: "danger", "data-testid": "end-yes", onclick: async () => {
+      confirmEnd.close();
+      const r = await http("POST", `/v1/rooms/${room}/end`);
+      view.say(r.ok ? t("ended") : reason((await r.json()).error), r.ok ? "ok" : "error");
+    } }, t("end"))));
+function renderBar() {
+  const status = view.room?.status;
+  rehearse.hidden = status !== "scheduled" || !!view.room?.rehearsal_of;
+  goLive.disabled = status !== "scheduled" || view.connection !== "live";
+  endButton.disabled = status === "ended" || !status;
+}
 const http = (method, path, body) => fetch(path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body && JSON.stringify(body) });
-const feedback = el("p", { class: "error", role: "alert", "data-testid": "host-error" });
-const show = (reply) => { feedback.textContent = reply.ok ? "" : reason(reply.error); feedback.dataset.kind = reply.ok ? "ok" : "error"; return reply; };
-const field = (label, attrs) => el("label", {}, label, " ", el("input", attrs));
 
-const numbersBox = el("dl", { class: "numbers", "data-testid": "numbers" });
+// --- numbers ---------------------------------------------------------------------------
+const tiles = el("dl", { class: "tiles", "data-testid": "numbers" });
+const affiliates = el("ul", { class: "affiliates", "data-testid": "affiliate-sales" });
+const money = (rev) => Object.entries(rev ?? {}).map(([c, v]) => formatPrice(v, c, lang)).join(" + ") || formatPrice(0, "IDR", lang).replace(/\d.*/, "0");
 function renderNumbers() {
   const offers = [...view.offers.values()];
   const claimed = offers.reduce((n, o) => n + o.reserved + o.paid, 0);
   const revenue = {};
-  for (const s of Object.values(numbers.affiliates)) for (const [cur, v] of Object.entries(s.revenue)) revenue[cur] = (revenue[cur] ?? 0) + v;
-  numbersBox.replaceChildren(
-    el("dt", {}, t("viewers")), el("dd", { "data-testid": "viewer-count" }, String(view.viewers ?? 0)),
-    el("dt", {}, t("claims")), el("dd", { "data-testid": "claimed-units" }, String(claimed)),
-    el("dt", {}, t("revenue")), el("dd", {}, Object.entries(revenue).map(([c, v]) => formatPrice(v, c, lang)).join(" + ") || "0"),
-    el("dt", {}, t("affiliates")), el("dd", {}, el("ul", { "data-testid": "affiliate-sales" }, ...Object.entries(numbers.affiliates).map(([aff, s]) =>
-      el("li", {}, `${aff}: ${s.units} (${Object.entries(s.revenue).map(([c, v]) => formatPrice(v, c, lang)).join(", ")})`)))));
+  for (const s of Object.values(sales)) for (const [c, v] of Object.entries(s.revenue ?? {})) revenue[c] = (revenue[c] ?? 0) + v;
+  const tile = (label, value, testid) => el("div", { class: "tile" }, el("dt", {}, label), el("dd", { "data-testid": testid }, value));
+  tiles.replaceChildren(tile(t("viewers_chart"), String(view.viewers ?? 0), "viewer-count"), tile(t("claims"), String(claimed), "claimed-units"),
+    tile(t("revenue"), money(revenue), "revenue"), tile(t("questions"), String([...view.questions.values()].filter((q) => !q.answered).length), "open-questions"));
+  const rows = Object.entries(sales).filter(([, s]) => s.units || s.reserved_units);
+  affiliates.replaceChildren(...(rows.length ? rows.map(([aff, s]) => {
+    const who = aff === "none" ? t("direct") : names.get(aff)?.name ? `${names.get(aff).name} (${aff})` : aff;
+    return el("li", {}, el("span", {}, who), el("span", {}, `${s.units} ${t("sold")} · ${s.reserved_units} ${t("reserved_short").toLowerCase()} · ${money(s.revenue)}`));
+  }) : [el("li", { class: "muted" }, t("no_sales"))]));
 }
 setInterval(renderNumbers, 1000);
 
-const productSelect = el("select", { "aria-label": t("pin"), "data-testid": "product-select" });
+// --- catalog: one click to pin, one form to run a flash sale ---------------------------
+const catalogList = el("ul", { class: "catalog", "data-testid": "catalog" });
+let products = [];
+let openForm = null;
 async function loadCatalog() {
-  const roomInfo = await (await fetch(`/v1/rooms/${room}`)).json();
-  const owner = roomInfo.brand_id || roomInfo.host_id;
-  const { products } = await (await fetch(`/v1/catalog/${owner}/products`)).json();
-  productSelect.replaceChildren(...products.map((p) => el("option", { value: p.id }, `${p.title} · ${formatPrice(p.price, p.currency, lang)}`)));
+  const info = await (await fetch(`/v1/rooms/${encodeURIComponent(room)}`)).json();
+  const owner = info.brand_id || info.host_id;
+  products = owner ? (await (await fetch(`/v1/catalog/${encodeURIComponent(owner)}/products`)).json()).products ?? [] : [];
+  renderCatalog();
 }
+
+function offerForm(product) {
+  const digits = minorDigits(product.currency);
+  const major = (v) => (v / 10 ** digits).toFixed(digits);
+  const price = el("input", { type: "number", min: 0, step: 1 / 10 ** digits, value: major(product.price), "data-testid": "offer-price" });
+  const discount = el("input", { type: "number", min: 0, max: 99, step: 1, value: 0, "data-testid": "offer-discount" });
+  price.addEventListener("input", () => { discount.value = String(Math.max(0, Math.round(100 * (1 - (Number(price.value) * 10 ** digits) / product.price)))); });
+  discount.addEventListener("input", () => { price.value = major(Math.round(product.price * (1 - Number(discount.value) / 100))); });
+  const units = el("input", { type: "number", min: 1, value: 100, "data-testid": "offer-units" });
+  const limit = el("input", { type: "number", min: 1, value: 2, "data-testid": "offer-limit" });
+  const seconds = el("input", { type: "number", min: 1, value: 60, "data-testid": "offer-seconds" });
+  const delay = el("input", { type: "number", min: 0, value: 0, "data-testid": "offer-delay" });
+  const early = el("input", { type: "number", min: 0, value: 0, "data-testid": "offer-early" });
+  const members = el("input", { type: "checkbox", "data-testid": "offer-members" });
+  return el("form", { class: "offer-form", "data-testid": "offer-form", onsubmit: async (ev) => {
+    ev.preventDefault();
+    const reply = await client.ask("offer.create", {
+      product_id: product.id, units: Number(units.value), price: Math.round(Number(price.value) * 10 ** digits), per_buyer_limit: Number(limit.value),
+      duration_seconds: Number(seconds.value), starts_in_seconds: Number(delay.value), early_access_seconds: Number(early.value), members_only: members.checked });
+    say(reply, `${t("launch_offer")} ✓ ${product.title}`);
+    if (reply.ok) { openForm = null; renderCatalog(); }
+  } },
+  el("label", {}, t("price"), price), el("label", {}, t("discount"), discount), el("label", {}, t("units"), units),
+  el("label", {}, t("per_buyer"), limit), el("label", {}, t("duration"), seconds), el("label", {}, t("delay"), delay),
+  el("label", {}, t("early_access"), early), el("label", { class: "check" }, members, t("members_only_offer")),
+  el("button", { type: "submit", class: "primary go", "data-testid": "launch-offer" }, t("launch_offer")));
+}
+
+function auctionForm(product) {
+  const digits = minorDigits(product.currency);
+  const major = (v) => (v / 10 ** digits).toFixed(digits);
+  const start = el("input", { type: "number", min: 0, step: 1 / 10 ** digits, value: major(Math.round(product.price / 2)), "data-testid": "auction-start" });
+  const increment = el("input", { type: "number", min: 0, step: 1 / 10 ** digits, value: major(Math.max(1, Math.round(product.price / 50))), "data-testid": "auction-increment" });
+  const seconds = el("input", { type: "number", min: 5, value: 60, "data-testid": "auction-seconds" });
+  const extend = el("input", { type: "number", min: 1, max: 300, value: 10, "data-testid": "auction-extend" });
+  const delay = el("input", { type: "number", min: 0, value: 0, "data-testid": "auction-delay" });
+  const sudden = el("input", { type: "checkbox", "data-testid": "auction-sudden" });
+  const members = el("input", { type: "checkbox", "data-testid": "auction-members" });
+  return el("form", { class: "offer-form", "data-testid": "auction-form", onsubmit: async (ev) => {
+    ev.preventDefault();
+    const reply = await client.ask("auction.start", {
+      product_id: product.id, start_price: Math.round(Number(start.value) * 10 ** digits), increment: Math.max(1, Math.round(Number(increment.value) * 10 ** digits)),
+      duration_seconds: Number(seconds.value), extend_seconds: Number(extend.value), sudden_death: sudden.checked, starts_in_seconds: Number(delay.value), members_only: members.checked });
+    say(reply, `${t("start_auction")} ✓ ${product.title}`);
+    if (reply.ok) { openForm = null; renderCatalog(); }
+  } },
+  el("label", {}, t("start_price_label"), start), el("label", {}, t("increment"), increment), el("label", {}, t("duration"), seconds),
+  el("label", {}, t("extend"), extend), el("label", {}, t("delay"), delay), el("label", { class: "check" }, sudden, t("sudden_death")),
+  el("label", { class: "check" }, members, t("members_only_offer")),
+  el("button", { type: "submit", class: "primary go", "data-testid": "launch-auction" }, `🔨 ${t("start_auction")}`));
+}
+
+// The open form survives re-rendering (events arrive while the host types).
+let formKey = null;
+let formNode = null;
+function formFor(product) {
+  if (formKey !== openForm) {
+    formKey = openForm;
+    formNode = openForm.startsWith("a:") ? auctionForm(product) : offerForm(product);
+  }
+  return formNode;
+}
+
+function renderCatalog() {
+  const pinned = new Set(view.products.map((x) => x.product.id));
+  catalogList.replaceChildren(...(products.length ? products.map((product) => el("li", { class: pinned.has(product.id) ? "pinned" : "", "data-product": product.id },
+    el("div", { class: "row" },
+      product.image_url ? el("img", { src: product.image_url, alt: "", width: 48, height: 48, loading: "lazy" }) : el("div", { class: "img-ph", "aria-hidden": "true" }, product.title.slice(0, 1)),
+      el("div", {}, el("h3", {}, product.title), el("span", { class: "muted" }, formatPrice(product.price, product.currency, lang))),
+      el("div", { class: "actions" },
+        pinned.has(product.id)
+          ? el("button", { type: "button", "data-testid": `unpin-${product.id}`, onclick: async () => say(await client.ask("product.unpin", { product_id: product.id }), `${t("unpin")} ✓`) }, t("unpin"))
+          : el("button", { type: "button", "data-testid": `pin-${product.id}`, onclick: async () => say(await client.ask("product.pin", { product_id: product.id }), `${t("pin")} ✓ ${product.title}`) }, t("pin")),
+        el("button", { type: "button", class: "primary", "aria-expanded": String(openForm === product.id), "data-testid": `flash-${product.id}`, onclick: () => { openForm = openForm === product.id ? null : product.id; renderCatalog(); } }, `⚡ ${t("flash_sale")}`),
+        el("button", { type: "button", "aria-expanded": String(openForm === `a:${product.id}`), "aria-label": `${t("auction")}: ${product.title}`, "data-testid": `auction-${product.id}`,
+          onclick: () => { openForm = openForm === `a:${product.id}` ? null : `a:${product.id}`; renderCatalog(); } }, "🔨"))),
+    openForm === product.id || openForm === `a:${product.id}` ? formFor(product) : null))
+    : [el("li", { class: "empty" }, t("catalog_empty"))]));
+}
+
+// --- polls and giveaways: make them here, run them in the panels RoomView draws ----------
+const pollQuestion = el("input", { type: "text", maxlength: 200, "data-testid": "poll-question", "aria-label": t("question"), placeholder: t("question") });
+const pollOptions = el("textarea", { rows: 3, "aria-label": t("options"), placeholder: t("options"), "data-testid": "poll-options" });
+const pollForm = el("form", { class: "stack", onsubmit: async (ev) => {
+  ev.preventDefault();
+  const reply = say(await client.ask("poll.create", { question: pollQuestion.value, options: pollOptions.value.split("\n").map((s) => s.trim()).filter(Boolean) }), `${t("create_poll")} ✓`);
+  if (reply.ok) { pollQuestion.value = ""; pollOptions.value = ""; }
+} }, pollQuestion, pollOptions, el("button", { type: "submit", "data-testid": "create-poll" }, t("create_poll")));
+const giveawayTitle = el("input", { type: "text", maxlength: 200, "aria-label": t("giveaway"), placeholder: t("giveaway"), "data-testid": "giveaway-title" });
+const giveawayWinners = el("input", { type: "number", min: 1, max: 100, value: 1, "aria-label": t("winners"), class: "qty" });
+const giveawayForm = el("form", { class: "row2", onsubmit: async (ev) => {
+  ev.preventDefault();
+  const reply = say(await client.ask("giveaway.start", { title: giveawayTitle.value, winners: Number(giveawayWinners.value) }), `${t("start_giveaway")} ✓`);
+  if (reply.ok) giveawayTitle.value = "";
+} }, giveawayTitle, giveawayWinners, el("button", { type: "submit", "data-testid": "start-giveaway" }, t("start_giveaway")));
+p.poll.append(pollForm);
+p.giveaway.append(giveawayForm);
+
+// --- moderation: who moderates, who is banned or timed out, and undoing it --------------
+const modBox = el("div", { "data-testid": "moderation" });
+function renderModeration() {
+  const who = (id) => names.get(id)?.name ? `${names.get(id).name} (${id})` : id;
+  const list = (title, ids, action, label, testid) => [el("h3", {}, title), el("ul", { class: "people", "data-testid": testid }, ...(ids.length ? ids.map((id) => el("li", {}, el("span", {}, who(id)),
+    el("button", { type: "button", onclick: async () => say(await client.ask(action, { user_id: id }), `${label} ✓ ${who(id)}`) }, label))) : [el("li", { class: "muted" }, t("nobody"))]))];
+  const userId = el("input", { type: "text", "aria-label": t("user_id"), placeholder: t("user_id"), "data-testid": "appoint-user" });
+  const cohost = el("input", { type: "text", "aria-label": t("invite_cohost"), placeholder: t("user_id"), "data-testid": "cohost-user" });
+  const slow = el("input", { type: "number", min: 0, max: 3600, value: view.room?.slow_mode_seconds ?? 0, class: "qty", "aria-label": t("slow_mode") });
+  const membersChat = el("input", { type: "checkbox", checked: view.membersOnly ? true : null, "data-testid": "members-chat", onchange: async () => say(await client.ask("chat.members_only", { enabled: membersChat.checked }), `${t("members_chat")} ✓`) });
+  modBox.replaceChildren(
+    el("div", { class: "row2" }, el("label", {}, t("slow_mode"), " ", slow), el("button", { type: "button", onclick: async () => say(await client.ask("mod.slow_mode", { seconds: Number(slow.value) }), `${t("slow_mode")} ✓`) }, t("apply"))),
+    el("label", { class: "row2" }, membersChat, t("members_chat")),
+    el("form", { class: "row2", onsubmit: async (ev) => { ev.preventDefault(); if (say(await client.ask("mod.appoint", { user_id: userId.value.trim() }), `${t("appoint")} ✓`).ok) userId.value = ""; } },
+      userId, el("button", { type: "submit", "data-testid": "appoint" }, t("appoint"))),
+    ...list(t("moderators"), mod.moderators, "mod.dismiss", t("dismiss"), "moderators"),
+    ...list(t("banned_list"), mod.banned, "mod.unban", t("unban"), "banned"),
+    ...list(t("timed_out_list"), Object.keys(mod.timed_out), "mod.untimeout", t("untimeout"), "timed-out"),
+    ...list(t("shadow_list"), mod.shadow_muted, "mod.shadow_unmute", t("shadow_unmute"), "shadow-muted"),
+    ...list(t("cohosts"), [...(view.room?.cohosts ?? []), ...(view.room?.cohost_invites ?? []).map((u) => u)], "cohost.remove", t("remove"), "cohosts"),
+    el("form", { class: "row2", onsubmit: async (ev) => { ev.preventDefault(); if (say(await client.ask("cohost.invite", { user_id: cohost.value.trim() }), `${t("invite_cohost")} ✓`).ok) cohost.value = ""; } },
+      cohost, el("button", { type: "submit", "data-testid": "invite-cohost" }, t("invite_cohost"))));
+  const threshold = el("input", { type: "number", min: 1, max: 100, value: mod.report_threshold, class: "qty", "aria-label": t("report_threshold"), "data-testid": "report-threshold" });
+  modBox.prepend(el("div", { class: "row2" }, el("label", {}, t("report_threshold"), " ", threshold),
+    el("button", { type: "button", "data-testid": "set-threshold", onclick: async () => say(await client.ask("mod.report_threshold", { reports: Number(threshold.value) }), `${t("report_threshold")} ✓`) }, t("apply"))));
+}
+
+// --- reviews of the pinned products: put one on screen ----------------------------------
+const reviewsBox = el("div", { "data-testid": "host-reviews" });
+function renderReviews() {
+  const shown = view.room?.spotlight;
+  const rows = [];
+  for (const { product, reviews } of view.products) {
+    const seen = new Set();
+    for (const r of [...(reviews?.most_helpful ?? []), ...(reviews?.newest ?? [])]) {
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      rows.push(el("li", {}, el("span", {}, `${"★".repeat(r.stars)} ${product.title} · ${r.author.name}: “${r.text}”`),
+        shown?.id === r.id ? el("strong", { class: "ok" }, " ✓")
+          : el("button", { type: "button", "data-testid": "spotlight", onclick: async () => say(await client.ask("review.spotlight", { review_id: r.id }), `${t("spotlight")} ✓`) }, t("spotlight"))));
+    }
+  }
+  reviewsBox.replaceChildren(el("div", {}, el("ul", { class: "people" }, ...(rows.length ? rows : [el("li", { class: "muted" }, t("no_reviews"))])),
+    shown ? el("button", { type: "button", "data-testid": "unspotlight", onclick: async () => say(await client.ask("review.unspotlight"), `${t("unspotlight")} ✓`) }, t("unspotlight")) : null));
+}
+
+// --- the review queue: held and reported messages, oldest first -----------------------
+const queueList = el("ol", { class: "queue", "data-testid": "review-queue" });
+function renderQueue() {
+  queueList.replaceChildren(...(mod.queue.length ? mod.queue.map((q) => el("li", { "data-testid": "queue-item", "data-message": q.message.id },
+    el("span", { class: "kind" }, t(`kind_${q.kind}`)), el("strong", {}, q.message.user.name),
+    el("span", { class: "muted" }, `${why(q.reasons)}${q.reports ? ` · ${q.reports} ⚑` : ""}`),
+    el("span", { class: "qtext" }, q.message.text),
+    el("button", { type: "button", class: "primary", "data-testid": "approve", onclick: async () => say(await client.ask("mod.approve", { message_id: q.message.id }), `${t("approve")} ✓`) }, t("approve")),
+    el("button", { type: "button", class: "danger", "data-testid": "reject", onclick: async () => say(await client.ask("mod.reject", { message_id: q.message.id }), `${t("reject")} ✓`) }, t("reject"))))
+    : [el("li", { class: "muted" }, t("queue_empty"))]));
+}
+
+function renderAllHost() {
+  renderBar(); renderNumbers(); renderCatalog(); renderReviews();
+}
+
+const box = (title, ...body) => el("section", { class: "panelbox", "aria-label": title }, el("h2", {}, title), ...body);
+for (const part of [p.poll, p.qa, p.giveaway]) part.classList.add("panelbox");
+document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" }, p.status), p.toast, rehearsalLink, rehearse, goLive, endButton, confirmEnd));
+document.getElementById("app").replaceChildren(
+  el("div", { class: "col", tabindex: 0, role: "region", "aria-label": t("viewers") }, el("div", { class: "preview" }, p.stage), tiles, box(t("affiliates"), affiliates)),
+  el("div", { class: "col chatcol" }, el("section", { class: "panelbox chatcol", "aria-label": t("chat") }, el("h2", {}, t("chat")), p.banner, p.chat, el("div", { class: "bottom" }, p.composer, p.reactions))),
+  el("div", { class: "col controls" }, box(t("review_queue"), queueList), box(t("catalog"), catalogList), box(t("running"), p.offers), box(t("reviews_panel"), reviewsBox), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
+view.onCommerce = () => renderCatalog();
+renderModeration();
+renderQueue();
 loadCatalog();
-
-const units = field(t("units"), { type: "number", min: 1, value: 100, "data-testid": "offer-units" });
-const limit = field(t("per_buyer"), { type: "number", min: 1, value: 2, "data-testid": "offer-limit" });
-const seconds = field(t("duration"), { type: "number", min: 1, value: 60, "data-testid": "offer-seconds" });
-const pollQuestion = field(t("question"), { type: "text", "data-testid": "poll-question" });
-const pollOptions = el("textarea", { "aria-label": t("options"), rows: 3, "data-testid": "poll-options" });
-const giveawayTitle = field(t("giveaway"), { type: "text", "data-testid": "giveaway-title" });
-const slow = field(t("slow_mode"), { type: "number", min: 0, value: 0 });
-const value = (label) => label.querySelector("input").value;
-
-document.getElementById("controls").append(
-  el("section", {},
-    el("button", { type: "button", "data-testid": "go-live", onclick: async () => show({ ok: (await http("POST", `/v1/rooms/${room}/live`)).ok, error: { code: "conflict" } }) }, t("go_live")),
-    el("button", { type: "button", "data-testid": "end-show", onclick: async () => http("POST", `/v1/rooms/${room}/end`) }, t("end")), feedback),
-  el("section", {}, el("h2", {}, t("pinned")), productSelect,
-    el("button", { type: "button", "data-testid": "pin-product", onclick: async () => show(await client.request("product.pin", { product_id: productSelect.value })) }, t("pin"))),
-  el("section", {}, el("h2", {}, t("launch_offer")), units, limit, seconds,
-    el("button", { type: "button", "data-testid": "launch-offer", onclick: async () => show(await client.request("offer.create", {
-      product_id: productSelect.value, units: Number(value(units)), per_buyer_limit: Number(value(limit)), duration_seconds: Number(value(seconds)) })) }, t("launch_offer"))),
-  el("section", {}, el("h2", {}, t("create_poll")), pollQuestion, pollOptions,
-    el("button", { type: "button", "data-testid": "create-poll", onclick: async () => show(await client.request("poll.create", {
-      question: value(pollQuestion), options: pollOptions.value.split("\n").map((s) => s.trim()).filter(Boolean) })) }, t("create_poll"))),
-  el("section", {}, el("h2", {}, t("giveaway")), giveawayTitle,
-    el("button", { type: "button", onclick: async () => show(await client.request("giveaway.start", { title: value(giveawayTitle), winners: 1 })) }, t("start_giveaway"))),
-  el("section", {}, el("h2", {}, t("moderation")), slow,
-    el("button", { type: "button", onclick: async () => show(await client.request("mod.slow_mode", { seconds: Number(value(slow)) })) }, "OK")),
-  el("section", {}, numbersBox),
-);
+client.connect();

@@ -30,6 +30,12 @@ export class LiveClient {
     this.pending = new Map();
     this.attempt = 0;
     this.closedForGood = false;
+    this.welcomed = false;
+  }
+
+  /** Whether requests can be sent now (the socket is open and welcomed). */
+  get open() {
+    return this.welcomed && this.ws?.readyState === WebSocket.OPEN;
   }
 
   /** Open the socket (and reopen it after a drop with a reconnect code). */
@@ -38,7 +44,8 @@ export class LiveClient {
     const scheme = base.protocol === "https:" ? "wss" : "ws";
     const ws = new WebSocket(`${scheme}://${base.host}/v1/rooms/${encodeURIComponent(this.roomId)}/ws`, ["live.v1.json"]);
     this.ws = ws;
-    this.onStatus(this.seq === null ? "connecting" : "reconnecting");
+    this.welcomed = false;
+    this.onStatus(this.seq === null && this.attempt === 0 ? "connecting" : "reconnecting");
     ws.onopen = () => {
       const hello = { type: "hello", id: "hello", token: this.token, ref: this.ref };
       if (this.seq !== null) Object.assign(hello, { since: this.seq, epoch: this.epoch });
@@ -48,16 +55,24 @@ export class LiveClient {
       for (const m of JSON.parse(msg.data)) this.handle(m);
     };
     ws.onclose = (ev) => {
+      this.welcomed = false;
       for (const [, reject] of this.pending.values()) reject(new Error("disconnected"));
       this.pending.clear();
       if (this.closedForGood || !RECONNECT.has(ev.code)) {
         this.onStatus(ev.code === 4009 ? "ended" : "closed", ev.code, ev.reason);
         return;
       }
-      this.onStatus("reconnecting");
+      this.onStatus("reconnecting", ev.code);
       const bound = Math.min(30000, 500 * 2 ** this.attempt++);
-      setTimeout(() => this.connect(), Math.random() * bound);
+      this.retry = setTimeout(() => this.connect(), Math.random() * bound);
     };
+  }
+
+  /** Try again now instead of waiting out the backoff (a person pressed "Try now"). */
+  reconnectNow() {
+    if (this.closedForGood || (this.ws && this.ws.readyState !== WebSocket.CLOSED)) return;
+    clearTimeout(this.retry);
+    this.connect();
   }
 
   handle(m) {
@@ -65,6 +80,7 @@ export class LiveClient {
       this.attempt = 0;
       this.epoch = m.epoch;
       this.seq = m.seq;
+      this.welcomed = true;
       this.onWelcome(m);
       this.onStatus("live");
       return;
@@ -74,7 +90,7 @@ export class LiveClient {
       if (waiter) {
         this.pending.delete(m.id);
         waiter[0](m);
-      } else if (!m.ok) {
+      } else if (!m.ok && m.id !== "hello") {
         this.onEvent({ type: "error", error: m.error });
       }
       return;
@@ -96,6 +112,15 @@ export class LiveClient {
     });
   }
 
+  /** Like request(), but a lost connection is a failed reply ({ok: false, error: {code: "disconnected"}}), never a throw. */
+  async ask(type, fields = {}) {
+    try {
+      return await this.request(type, fields);
+    } catch {
+      return { type: "reply", ok: false, error: { code: "disconnected", message: "not connected" } };
+    }
+  }
+
   close() {
     this.closedForGood = true;
     this.ws?.close();
@@ -112,7 +137,7 @@ export function el(tag, attrs = {}, ...children) {
     else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
   }
   for (const child of children.flat()) {
-    if (child === null || child === undefined) continue;
+    if (child === null || child === undefined || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
@@ -120,6 +145,9 @@ export function el(tag, attrs = {}, ...children) {
 
 // Minor units per currency: prices travel as integers (IDR has none: 150000 is Rp 150.000).
 const MINOR = { IDR: 0, JPY: 0, KRW: 0, VND: 0, CLP: 0, ISK: 0, KWD: 3, BHD: 3, JOD: 3, OMR: 3, TND: 3 };
+
+/** How many digits a currency's minor unit has (2 unless listed). */
+export const minorDigits = (currency) => MINOR[currency] ?? 2;
 
 export function formatPrice(amount, currency, lang) {
   const digits = MINOR[currency] ?? 2;
@@ -133,7 +161,12 @@ export function params() {
   return out;
 }
 
+/** A countdown or an offset: m:ss, h:mm:ss from an hour on, and days first from a day on. */
 export function clock(ms) {
   const s = Math.max(0, Math.ceil(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+  if (s >= 86400) return `${Math.floor(s / 86400)}d ${clock((s % 86400) * 1000)}`;
+  const h = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, "0");
+  return h ? `${h}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
 }

@@ -1,87 +1,158 @@
-// Brand replay: /replay.html?brand=BRAND#token=JWT (a brand token) — sessions, numbers,
-// charts (SVG, drawn here), a replay with a timeline scrubber, and exports.
+// Brand page: /replay.html?brand=BRAND#token=JWT (a brand token) — sessions with their
+// headline numbers, KPI tiles, charts with axes, a timeline with markers, a replay whose
+// video follows the scrubber (and the room's state at that instant), exports and the
+// moderation log.
 import { clock, el, formatPrice, params } from "./live.js";
-import { lang, t } from "./i18n.js";
+import { lang, locale, t } from "./i18n.js";
 import { RoomView } from "./room-view.js";
+import { chart, timeLabel } from "./charts.js";
 
 const query = params();
 const brand = query.get("brand");
 const auth = { authorization: `Bearer ${query.get("token")}` };
-document.getElementById("sessions-title").textContent = t("sessions");
-const status = document.querySelector("[data-testid=connection]");
-let socket = null;
+const speed = Number(query.get("speed") || 1);
+const get = async (path) => {
+  const r = await fetch(path, { headers: auth });
+  if (!r.ok) throw new Error((await r.json()).error?.code ?? "error");
+  return r.json();
+};
+const money = (rev) => Object.entries(rev ?? {}).map(([c, v]) => formatPrice(v, c, lang)).join(" + ") || "–";
+const duration = (ms) => {
+  const m = Math.round((ms ?? 0) / 60000);
+  return m >= 60 ? `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} ${t("minute")}` : `${m} ${t("minute")}`;
+};
+const pct = (x) => `${(100 * (x ?? 0)).toFixed(1)}%`;
+const box = (title, testid, ...body) => el("section", { class: "panelbox", "aria-label": title, "data-testid": testid }, el("h2", {}, title), ...body);
+
+const sessionsList = el("ul", { class: "sessions", "data-testid": "sessions" });
+const detail = el("div", { class: "stack", "data-testid": "session-detail" }, el("p", { class: "panelbox muted" }, t("choose_session")));
+const view = new RoomView({ replay: true });
+const p = view.parts;
+document.body.prepend(el("header", { class: "bar" }, el("h1", { class: "title" }, `live · ${t("sessions")} · ${brand ?? ""}`), p.toast));
+document.getElementById("app").replaceChildren(el("aside", {}, box(t("sessions"), "sessions-box", sessionsList)), detail);
 
 async function load() {
-  const { sessions } = await (await fetch(`/v1/brands/${brand}/sessions`, { headers: auth })).json();
-  document.getElementById("sessions").replaceChildren(...sessions.map((s) => el("li", {},
-    el("button", { type: "button", "data-room": s.room_id, onclick: () => open(s.room_id) }, s.title),
-    ` · ${s.viewers.peak} ${t("viewers")} · ${s.chat.messages} ${t("chat")} · `,
-    Object.entries(s.commerce.revenue).map(([c, v]) => formatPrice(v, c, lang)).join(", ") || "–")));
+  const { sessions } = await get(`/v1/brands/${encodeURIComponent(brand)}/sessions`);
+  sessionsList.replaceChildren(...(sessions.length ? [...sessions].reverse().map((s) => el("li", {},
+    el("button", { type: "button", "data-room": s.room_id, onclick: (ev) => open(s.room_id, ev.currentTarget) },
+      el("span", { class: "s-title" }, s.title), el("span", { class: "s-rev" }, money(s.commerce.revenue)),
+      el("span", { class: "s-meta", "data-testid": "session-meta" },
+        s.went_live_at ? new Date(s.went_live_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" }) : t("scheduled"),
+        ` · ${duration(s.duration_ms)} · ${t("peak")} ${s.viewers.peak} · ${t("conversion")} ${pct(s.commerce.conversion)}`))))
+    : [el("li", { class: "empty" }, t("no_sessions"))]));
 }
 
-function chart(title, points, key, testid) {
-  const w = 300, h = 120, max = Math.max(1, ...points.map((p) => p[key]));
-  const span = Math.max(1, points.length - 1);
-  const line = points.map((p, i) => `${((i / span) * w).toFixed(1)},${(h - (p[key] / max) * (h - 10)).toFixed(1)}`).join(" ");
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", `0 0 ${w} ${h}`);
-  svg.setAttribute("class", "chart");
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", title);
-  svg.dataset.testid = testid;
-  const poly = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
-  poly.setAttribute("points", points.length === 1 ? `0,${line.split(",")[1]} ${w},${line.split(",")[1]}` : line);
-  poly.setAttribute("fill", "none");
-  poly.setAttribute("stroke", "#d7263d");
-  poly.setAttribute("stroke-width", "2");
-  svg.append(poly);
-  return el("figure", {}, el("figcaption", {}, `${title} (max ${max})`), svg);
+const tile = (label, value, testid) => el("div", { class: "tile" }, el("dt", {}, label), el("dd", { "data-testid": testid }, value));
+
+async function open(roomId, button) {
+  for (const b of sessionsList.querySelectorAll("button")) b.setAttribute("aria-current", String(b === button));
+  const a = await get(`/v1/rooms/${roomId}/analytics`);
+  const startMs = a.went_live_at ?? Date.now();
+  const c = a.commerce;
+  const markers = await timelineMarkers(roomId, a);
+  detail.replaceChildren(
+    box(`${button?.querySelector(".s-title")?.textContent ?? roomId} · ${new Date(startMs).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })} · ${duration(a.duration_ms)}`, "kpis",
+      el("dl", { class: "kpis" }, tile(t("peak"), String(a.viewers.peak), "kpi-peak"), tile(t("unique_viewers"), String(a.viewers.unique), "kpi-unique"),
+        tile(t("revenue"), money(c.revenue), "kpi-revenue"), tile(t("buyers"), String(c.buyers), "kpi-buyers"), tile(t("conversion"), pct(c.conversion), "kpi-conversion"),
+        tile(t("claims"), String(c.claims), "kpi-claims"), tile(t("sales_chart"), String(c.paid_orders), "kpi-paid"), tile(t("messages_chart"), String(a.chat.messages), "kpi-messages"),
+        tile(t("reactions"), String(a.reactions), "kpi-reactions"), tile(t("questions"), `${a.questions.answered} / ${a.questions.asked}`, "kpi-questions"))),
+    box(t("per_minute"), "charts", el("div", { class: "charts" },
+      chart({ title: t("viewers_chart"), points: a.per_minute, key: "viewers", startMs, testid: "chart-viewers" }),
+      chart({ title: t("sales_chart"), points: a.per_minute, key: "paid_orders", startMs, kind: "bars", testid: "chart-sales" }),
+      chart({ title: t("messages_chart"), points: a.per_minute, key: "messages", startMs, kind: "bars", testid: "chart-messages" }))),
+    player(roomId, a, startMs, markers),
+    box(t("export"), "exports", el("div", { class: "exports" }, ...["csv", "ndjson", "vtt"].map((fmt) => el("button", { type: "button", "data-testid": `export-${fmt}`, onclick: () => download(roomId, fmt) }, `⬇ ${fmt.toUpperCase()}`)))),
+    await moderationLog(roomId));
 }
 
-async function open(roomId) {
-  const a = await (await fetch(`/v1/rooms/${roomId}/analytics`, { headers: auth })).json();
-  document.getElementById("charts").replaceChildren(
-    chart(t("viewers_chart"), a.per_minute, "viewers", "chart-viewers"),
-    chart(t("sales_chart"), a.per_minute, "paid_orders", "chart-sales"),
-    el("p", {}, `${t("revenue")}: `, Object.entries(a.commerce.revenue).map(([c, v]) => formatPrice(v, c, lang)).join(", ") || "–"));
-  document.getElementById("exports").replaceChildren(el("h2", {}, t("export")), ...["ndjson", "csv", "vtt"].map((fmt) =>
-    el("button", { type: "button", onclick: async () => {
-      const blob = await (await fetch(`/v1/rooms/${roomId}/export.${fmt}`, { headers: auth })).blob();
-      const link = el("a", { href: URL.createObjectURL(blob), download: `${roomId}.${fmt}` });
-      link.click();
-    } }, fmt.toUpperCase())));
-  const scrub = el("input", { type: "range", class: "timeline", min: 0, max: a.duration_ms, value: 0, step: 1000, "aria-label": "timeline", "data-testid": "timeline" });
-  const label = el("span", { "data-testid": "position" }, clock(0));
-  scrub.addEventListener("input", () => { label.textContent = clock(Number(scrub.value)); });
-  scrub.addEventListener("change", () => play(roomId, Number(scrub.value), scrub, label));
-  document.getElementById("player").replaceChildren(el("h2", {}, t("replay")),
-    el("button", { type: "button", "data-testid": "play", onclick: () => play(roomId, Number(scrub.value), scrub, label) }, t("play")), " ", label, scrub);
+async function download(roomId, fmt) {
+  const r = await fetch(`/v1/rooms/${roomId}/export.${fmt}`, { headers: auth });
+  const link = el("a", { href: URL.createObjectURL(await r.blob()), download: `${roomId}.${fmt}` });
+  link.click();
+  view.say(`${t("export")} ${fmt.toUpperCase()} ✓`, "ok");
 }
 
-const view = new RoomView(document.getElementById("room"), { replay: true });
+const MARKS = { "product.pinned": ["📌", "m_pin"], "offer.created": ["⚡", "m_offer"], "poll.created": ["📊", "m_poll"], "giveaway.started": ["🎁", "m_giveaway"], "auction.created": ["🔨", "m_auction"] };
 
-function play(roomId, fromMs, scrub, label) {
-  socket?.close();
-  const speed = Number(query.get("speed") || 4);
-  const scheme = location.protocol === "https:" ? "wss" : "ws";
-  const ws = new WebSocket(`${scheme}://${location.host}/v1/rooms/${roomId}/replay/ws?from_ms=${fromMs}&speed=${speed}`, ["live.v1.json"]);
-  socket = ws;
-  let liveAt = 0;
-  ws.onmessage = (msg) => {
-    for (const m of JSON.parse(msg.data)) {
-      if (m.type === "replay.start") {
-        liveAt = m.room.went_live_at;
-        view.replayNow = () => liveAt + Number(scrub.value);
-        view.reset(m.room);
-      } else if (m.type === "replay.end") {
-        status.textContent = "■";
-        status.dataset.state = "ended";
-      } else {
-        if (typeof m.offset_ms === "number") { scrub.value = m.offset_ms; label.textContent = clock(m.offset_ms); }
-        view.apply(m);
+async function timelineMarkers(roomId, a) {
+  const out = [];
+  let after = 0;
+  for (let page = 0; page < 10 && after !== null; page++) {
+    const r = await get(`/v1/rooms/${roomId}/replay?include=commerce,polls,giveaways&after=${after}&limit=500`);
+    for (const ev of r.events) if (MARKS[ev.type]) out.push({ at: ev.offset_ms, icon: MARKS[ev.type][0], label: t(MARKS[ev.type][1]), what: ev.product?.title ?? ev.offer?.product?.title ?? ev.auction?.product?.title ?? ev.poll?.question ?? ev.title ?? "" });
+    after = r.next_after;
+  }
+  // Spikes: minutes whose chat + reactions stand well above the show's mean.
+  const activity = a.per_minute.map((m) => m.messages + m.reactions);
+  const mean = activity.reduce((x, y) => x + y, 0) / Math.max(1, activity.length);
+  const sd = Math.sqrt(activity.reduce((x, y) => x + (y - mean) ** 2, 0) / Math.max(1, activity.length));
+  a.per_minute.forEach((m, i) => { if (activity[i] > mean + 1.5 * sd && activity[i] >= 5) out.push({ at: m.minute * 60000 + 30000, icon: "🔥", label: t("m_spike"), what: `${activity[i]}` }); });
+  return out.sort((x, y) => x.at - y.at);
+}
+
+let socket = null;
+function player(roomId, a, startMs, markers) {
+  const total = Math.max(1000, a.duration_ms ?? 0);
+  const scrub = el("input", { type: "range", min: 0, max: total, value: 0, step: 1000, "aria-label": t("timeline"), "data-testid": "timeline" });
+  const label = el("span", { "data-testid": "position", class: "countdown" }, `${clock(0)} · ${timeLabel(startMs)}`);
+  const show = (ms) => { label.textContent = `${clock(ms)} · ${timeLabel(startMs + ms)}`; };
+  const playing = { on: false };
+  const playButton = el("button", { type: "button", class: "primary", "data-testid": "play", onclick: () => (playing.on ? pause() : play(Number(scrub.value))) }, `▶ ${t("play")}`);
+  view.replayNow = () => startMs + Number(scrub.value);
+  const videoAt = (ms) => { if (view.video && Math.abs(view.video.currentTime * 1000 - ms) > 400) view.video.currentTime = ms / 1000; };
+  const seek = (ms) => { scrub.value = String(ms); show(ms); videoAt(ms); play(ms, playing.on); };
+  function pause() {
+    playing.on = false;
+    socket?.close();
+    view.video?.pause();
+    playButton.textContent = `▶ ${t("play")}`;
+  }
+  function play(fromMs, run = true) {
+    socket?.close();
+    playing.on = run;
+    playButton.textContent = run ? `⏸ ${t("pause")}` : `▶ ${t("play")}`;
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/v1/rooms/${roomId}/replay/ws?from_ms=${fromMs}&speed=${speed}`, ["live.v1.json"]);
+    socket = ws;
+    ws.onmessage = (msg) => {
+      for (const m of JSON.parse(msg.data)) {
+        if (m.type === "replay.start") {
+          view.reset({ ...m.room, playback_url: m.room.playback_url ?? a.playback_url });
+          if (view.video) { view.video.muted = true; view.video.playbackRate = Math.min(16, speed); videoAt(fromMs); if (run) view.video.play().catch(() => {}); else view.video.pause(); }
+          if (!run) ws.close();
+        } else if (m.type === "replay.end") {
+          pause();
+        } else {
+          if (typeof m.offset_ms === "number" && !view.video) { scrub.value = String(m.offset_ms); show(m.offset_ms); }
+          view.apply(m);
+        }
       }
-    }
-  };
+    };
+  }
+  scrub.addEventListener("input", () => show(Number(scrub.value)));
+  scrub.addEventListener("change", () => seek(Number(scrub.value)));
+  // With a video the video is the clock: the scrubber follows it, and the replay follows the scrubber.
+  view.parts.stage.addEventListener("timeupdate", () => {
+    if (!view.video || !playing.on) return;
+    const ms = Math.round(view.video.currentTime * 1000);
+    scrub.value = String(ms);
+    show(ms);
+  }, true);
+  const markerRow = el("div", { class: "markers", "data-testid": "markers" }, ...markers.map((m) => el("button", { type: "button", class: "marker", style: `left:${Math.min(100, (100 * m.at) / total)}%`,
+    title: `${m.label} · ${clock(m.at)} ${m.what}`, "aria-label": `${m.label} ${clock(m.at)} ${m.what}`, "data-marker": m.label, onclick: () => seek(m.at) }, m.icon)));
+  const legend = el("p", { class: "legend" }, ...Object.values(MARKS).map(([icon, key]) => el("span", {}, `${icon} ${t(key)}`)), el("span", {}, `🔥 ${t("m_spike")}`));
+  seek(0);
+  return box(t("replay"), "player", el("div", { class: "replay-grid" },
+    el("div", { class: "preview" }, p.stage, p.card),
+    el("div", {}, el("div", { class: "scrubber" }, playButton, label, scrub), markerRow, legend, el("h3", {}, t("chat")), p.chat, p.poll, p.giveaway)));
+}
+
+async function moderationLog(roomId) {
+  let actions = [];
+  try { actions = (await get(`/v1/rooms/${roomId}/moderation`)).actions; } catch { /* not the tenant's: shown empty */ }
+  return box(t("moderation_log"), "modlog", el("ul", { class: "modlog" }, ...(actions.length ? actions.map((x) => el("li", {},
+    `${timeLabel(x.ts)} · ${x.user?.name ?? "?"} · ${x.action.replace("mod.", "")} → ${x.user_id ?? ""}${x.seconds ? ` (${clock(x.seconds * 1000)})` : ""}${x.reason ? ` — ${x.reason}` : ""}`))
+    : [el("li", { class: "muted" }, t("no_actions"))])));
 }
 
 load();

@@ -33,6 +33,7 @@ def _to_json(value: Any) -> str:
     """Every JSON column's serializer: orjson (the stdlib's is slow), RawJSON as it is."""
     return value.text if isinstance(value, RawJSON) else orjson.dumps(value).decode()
 
+
 Insert = postgresql.Insert | sqlite.Insert  # both have on_conflict_do_nothing/do_update
 
 
@@ -46,6 +47,17 @@ def greatest(dialect: str) -> Callable[..., ColumnElement[Any]]:
     return sa.func.greatest if dialect == "postgresql" else sa.func.max
 
 
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL with synchronous=NORMAL: a commit is one append to the log file, not a journal
+    file created, synced and deleted (~10 % of a small-rooms node's CPU). A process crash
+    loses nothing committed; an OS crash or power cut may lose the last commits, which
+    the room log (Redis) still holds in production. Readers no longer wait for writers."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
 class StoreBase:
     """One engine and the read helpers; each concern of ``Store`` is a subclass of this."""
 
@@ -54,6 +66,8 @@ class StoreBase:
         connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
         self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args, json_serializer=_to_json)
         self._dialect = self.engine.dialect.name
+        if self._dialect == "sqlite":
+            sa.event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
 
     async def migrate(self) -> None:
         async with self.engine.begin() as conn:

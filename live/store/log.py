@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore
 from live.store.orders import write_orders
 from live.store.points import write_members
+from live.store.privacy import erase_in_room, erasures_in
 from live.store.tables import entries, events, rooms
 from live.store.webhooks import write_outbox
 from rooms.events import STAFF_TYPES
@@ -36,6 +37,7 @@ class Batch:
     deletions: Sequence[tuple[str, int]] = ()  # (room_id, message seq) of deleted chat
     new_orders: Sequence[Row] = ()  # one row per reservation
     order_changes: Sequence[Row] = ()  # room_id, reservation_id, status, seq, ts
+    order_links: Sequence[Row] = ()  # room_id, reservation_id, checkout_url: where the buyer pays
     members: Sequence[Row] = ()  # a member's points and badges in a room, as totals
     webhooks: Sequence[Row] = ()  # messages to the merchant's checkout (the outbox)
 
@@ -72,6 +74,7 @@ def _without(batch: Batch, refused: set[str]) -> Batch:
         deletions=[d for d in batch.deletions if d[0] not in refused],
         new_orders=keep(batch.new_orders),
         order_changes=keep(batch.order_changes),
+        order_links=keep(batch.order_links),
         members=keep(batch.members),
         webhooks=keep(batch.webhooks),
     )
@@ -79,16 +82,13 @@ def _without(batch: Batch, refused: set[str]) -> Batch:
 
 async def _mark_deleted(conn: AsyncConnection, deletions: Sequence[tuple[str, int]]) -> None:
     for room_id, message_id in deletions:
-        await conn.execute(
-            events.update()
-            .where(events.c.room_id == room_id, events.c.seq == message_id, events.c.type == "chat.message")
-            .values(deleted=True)
-        )
+        await conn.execute(events.update().where(events.c.room_id == room_id, events.c.seq == message_id, events.c.type == "chat.message").values(deleted=True))
 
 
 class LogStore(StoreBase):
     async def write_batch(self, batch: Batch) -> set[str]:
-        """One transaction: rooms, entries, events, orders and their changes, members, deletions.
+        """One transaction: rooms, entries, events, orders and their changes, members, deletions,
+        and any erasure the entries hold (``live.store.privacy.erase_in_room``).
 
         Every part is idempotent: a batch written twice leaves the same rows. A room's rows
         are refused, all of them, when SQL already holds the room under another log epoch
@@ -105,10 +105,12 @@ class LogStore(StoreBase):
                 await conn.execute(insert_ignore(dialect, entries).on_conflict_do_nothing(), list(batch.entries))
             if batch.events:
                 await conn.execute(insert_ignore(dialect, events).on_conflict_do_nothing(), list(batch.events))
-            await write_orders(conn, batch.new_orders, batch.order_changes)
+            await write_orders(conn, batch.new_orders, batch.order_changes, batch.order_links)
             await write_members(conn, batch.members)
             await write_outbox(conn, batch.webhooks)
             await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them
+            for room_id, user, alias, seq in erasures_in(batch.entries):  # last: it rewrites what came before
+                await erase_in_room(conn, room_id, user, alias, seq)
         return refused
 
     async def set_epoch(self, room_id: str, epoch: str) -> None:
@@ -126,6 +128,12 @@ class LogStore(StoreBase):
         if brand_id:
             query = query.where(rooms.c.brand_id == brand_id)
         return await self._all(query)
+
+    async def open_rooms_of(self, owner: str) -> list[str]:
+        """The scheduled and live rooms of a tenant (a brand, or a brandless host)."""
+        tenant = sa.func.coalesce(rooms.c.brand_id, rooms.c.host_id)
+        query = sa.select(rooms.c.id).where(tenant == owner, rooms.c.status.in_(["scheduled", "live"])).order_by(rooms.c.id)
+        return [r["id"] for r in await self._all(query)]
 
     async def load_entries(self, room_id: str) -> list[dict[str, Any]]:
         """A room's log as persisted, in seq order (the bodies only)."""

@@ -27,11 +27,7 @@ async def write_members(conn: AsyncConnection, members: Sequence[Row]) -> None:
 class PointsStore(StoreBase):
     async def brand_badges(self, brand_id: str, user_id: str) -> tuple[str, ...]:
         """Badges a user has earned across a brand's sessions."""
-        query = (
-            sa.select(sa.func.count())
-            .select_from(_brand_members)
-            .where(rooms.c.brand_id == brand_id, room_members.c.user_id == user_id, room_members.c.points > 0)
-        )
+        query = sa.select(sa.func.count()).select_from(_brand_members).where(rooms.c.brand_id == brand_id, room_members.c.user_id == user_id, room_members.c.points > 0)
         return rewards.brand_badges(await self._scalar(query))
 
     async def brand_leaderboard(self, brand_id: str, limit: int) -> list[dict[str, Any]]:

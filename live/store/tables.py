@@ -27,6 +27,7 @@ rooms = sa.Table(
     sa.Column("persisted_seq", sa.BigInteger, nullable=False, server_default="0"),
     # The room log's epoch these rows come from; writes from any other epoch are refused.
     sa.Column("epoch", sa.String(32)),
+    sa.Column("rehearsal_of", sa.String(64)),  # a rehearsal: left out of the brand's sessions
 )
 
 # The log itself, entry by entry: enough to re-fold a room from scratch.
@@ -86,6 +87,50 @@ orders = sa.Table(
     sa.Column("expires_at", sa.BigInteger, nullable=False),
     sa.Column("updated_seq", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("checkout_url", sa.String(2000)),  # where the buyer pays (template or the merchant's answer)
+)
+
+# Reviews of a brand's products, one per paid order; they outlive the room they came from.
+# ``status``: published, held (automatic moderation wants a person to look), hidden.
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("owner", sa.String(128), nullable=False),  # the catalog's owner: the brand (or a brandless host)
+    sa.Column("product_id", sa.String(64), nullable=False),
+    sa.Column("room_id", sa.String(64), nullable=False),
+    sa.Column("reservation_id", sa.BigInteger, nullable=False),
+    sa.Column("user_id", sa.String(128), nullable=False),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("stars", sa.SmallInteger, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("photo_url", sa.String(500)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    sa.Column("helpful", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("room_id", "reservation_id", name="uq_reviews_order"),
+    sa.Index("ix_reviews_product", "owner", "product_id", "status"),
+)
+
+# Who found a review helpful: once each.
+review_helpful = sa.Table(
+    "review_helpful",
+    metadata,
+    sa.Column("review_id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+# Viewers following a brand or a host (``kind``), for reminders and go-live notices.
+follows = sa.Table(
+    "follows",
+    metadata,
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("target", sa.String(128), primary_key=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_follows_target", "kind", "target"),
 )
 
 
@@ -135,6 +180,55 @@ webhook_outbox = sa.Table(
     sa.Column("delivered_at", sa.BigInteger),
     sa.Column("last_status", sa.Integer),
     sa.Column("last_error", sa.String(200)),
+)
+
+# Each brand's automatic-moderation policy (live.automod.policy.Policy as JSON); none: the defaults.
+automod_policies = sa.Table(
+    "automod_policies",
+    metadata,
+    sa.Column("brand_id", sa.String(128), primary_key=True),
+    sa.Column("policy", sa.JSON, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+
+# A brand's community rules, and who accepted them (once per brand).
+brand_rules = sa.Table(
+    "brand_rules",
+    metadata,
+    sa.Column("brand_id", sa.String(128), primary_key=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("require_acceptance", sa.Boolean, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_by", sa.String(128), nullable=False),
+)
+rules_acceptances = sa.Table(
+    "rules_acceptances",
+    metadata,
+    sa.Column("brand_id", sa.String(128), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("accepted_at", sa.BigInteger, nullable=False),
+)
+# Moderators a brand appointed for all its rooms, and the brand-level moderation actions
+# (appointments, dismissals, rules changes) its moderation log shows beside the rooms'.
+brand_moderators = sa.Table(
+    "brand_moderators",
+    metadata,
+    sa.Column("brand_id", sa.String(128), primary_key=True),
+    sa.Column("user_id", sa.String(128), primary_key=True),
+    sa.Column("appointed_by", sa.String(128), nullable=False),
+    sa.Column("appointed_at", sa.BigInteger, nullable=False),
+)
+brand_actions = sa.Table(
+    "brand_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("brand_id", sa.String(128), nullable=False, index=True),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("user_id", sa.String(128)),
+    sa.Column("by", sa.String(128), nullable=False),
+    sa.Column("by_role", sa.String(16), nullable=False),
 )
 
 

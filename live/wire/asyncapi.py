@@ -28,7 +28,7 @@ from rooms.events import EVENT_CLASSES
 
 VERSION = "1.0"  # the protocol's version (its subprotocols say v1), not the package's
 REF = "#/components/schemas/{model}"
-ROOM: tuple[type, ...] = (s.Welcome, s.Reply, s.Presence, s.Reactions, s.ChatThinned)  # besides events
+ROOM: tuple[type, ...] = (s.Welcome, s.Mine, s.Reply, s.Presence, s.Reactions, s.ChatThinned)  # besides events
 REPLAY: tuple[type, ...] = (s.ReplayStart, s.ReplayEnd)
 ROOM_EVENTS = tuple(cls for cls in EVENT_CLASSES if cls.audience != "internal")  # staff ones to staff only
 REPLAY_EVENTS = tuple(cls for cls in EVENT_CLASSES if cls.audience == "public")
@@ -68,8 +68,7 @@ def _room_channel(client_messages: dict[str, Any]) -> dict[str, Any]:
     return {
         "address": "/v1/rooms/{room_id}/ws",
         "title": "Room",
-        "description": "One connection per viewer per room. The first message is `hello`, answered by `welcome`; every "
-        "client message gets exactly one `reply` (or the `welcome`) with its `id`.",
+        "description": "One connection per viewer per room. The first message is `hello`, answered by `welcome`; every client message gets exactly one `reply` (or the `welcome`) with its `id`.",
         "parameters": {"room_id": {"description": "The room's id."}},
         "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in [*client_messages, "roomFrame"]},
         "bindings": {"ws": {"method": "GET", "headers": _subprotocol_header(), "bindingVersion": "0.1.0"}},
@@ -126,9 +125,7 @@ def _client_schemas() -> dict[str, Any]:
     }
     for cls in _client_classes():
         schema = schemas[cls.__name__]
-        schema["properties"] = {"type": {"type": "string", "const": _type(cls)}, "id": {"$ref": REF.format(model="RequestId")}} | {
-            k: v for k, v in schema["properties"].items() if k != "type"
-        }
+        schema["properties"] = {"type": {"type": "string", "const": _type(cls)}, "id": {"$ref": REF.format(model="RequestId")}} | {k: v for k, v in schema["properties"].items() if k != "type"}
         schema["required"] = ["type", "id", *schema.get("required", [])]
     return schemas
 

@@ -33,6 +33,16 @@ class React:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PostChat:
+    """Becomes ``rooms.commands.ChatPost`` once automatic moderation has scored the text
+    (``live.automod.edge``): the verdict is the server's, never the client's."""
+
+    type: Literal["chat.post"] = "chat.post"
+    text: str
+    reply_to: int | None = None  # message id (the seq of the post replied to)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PinProduct:
     """Becomes ``rooms.commands.ProductPin`` once the server has looked the product up."""
 
@@ -56,6 +66,37 @@ class CreateOffer:
     members_only: bool = False
 
 
-Control = Hello | Ping | React
-CatalogRequest = PinProduct | CreateOffer
-ClientMessage = Control | CatalogRequest | c.ClientCommand
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartAuction:
+    """Becomes ``rooms.commands.AuctionStart`` once the server has looked the product up."""
+
+    type: Literal["auction.start"] = "auction.start"
+    product_id: str
+    start_price: int | None = None  # default: the catalog price
+    increment: int = 1  # minor units
+    duration_seconds: int = 60
+    extend_seconds: int = 10  # anti-snipe window
+    sudden_death: bool = False
+    starts_in_seconds: int = 0
+    early_access_seconds: int = 0
+    members_only: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MyBids:
+    """Read-only: the caller's standing in the room's auctions, their maximums included (private)."""
+
+    type: Literal["auction.mine"] = "auction.mine"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SpotlightReview:
+    """Becomes ``rooms.shop_commands.ReviewSpotlight`` once the server has read the review."""
+
+    type: Literal["review.spotlight"] = "review.spotlight"
+    review_id: int
+
+
+Control = Hello | Ping | React | MyBids
+CatalogRequest = PinProduct | CreateOffer | StartAuction
+ClientMessage = Control | PostChat | CatalogRequest | SpotlightReview | c.ClientCommand

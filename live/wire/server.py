@@ -13,6 +13,7 @@ from rooms.errors import Rejection
 from rooms.events import Event
 from rooms.fold import Outcome
 from rooms.roles import Role
+from rooms.shop_events import MyOrder
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +53,23 @@ class Welcome:
     moderation: dict[str, Any] | None = None  # staff only, with the snapshot: moderators, banned, timed out
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mine:
+    """Right after the welcome, to a signed-in user only: their own orders in this room (as
+    of the welcome's seq; ``order.*`` private events update them) and whom they follow."""
+
+    type: ClassVar[str] = "me"
+    orders: list[MyOrder]
+    following: dict[str, bool]  # {"brand": ..., "host": ...}: the follow / remind button's state
+
+
 @dataclass(frozen=True, slots=True)
 class ErrorBody:
-    omit_none: ClassVar[frozenset[str]] = frozenset({"retry_after_ms"})
+    omit_none: ClassVar[frozenset[str]] = frozenset({"retry_after_ms", "reasons"})
     code: str
     message: str
     retry_after_ms: int | None = None
+    reasons: tuple[str, ...] | None = None  # ``blocked``: what automatic moderation found
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,8 +88,8 @@ class Reply:
         return cls(id=rid, ok=True, result=result or {})
 
     @classmethod
-    def failure(cls, rid: str | int | None, code: str, message: str, retry_after_ms: int | None = None) -> "Reply":
-        return cls(id=rid, ok=False, error=ErrorBody(code, message, retry_after_ms))
+    def failure(cls, rid: str | int | None, code: str, message: str, retry_after_ms: int | None = None, reasons: tuple[str, ...] | None = None) -> "Reply":
+        return cls(id=rid, ok=False, error=ErrorBody(code, message, retry_after_ms, reasons))
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,11 +127,11 @@ class ReplayEnd:
     seq: int
 
 
-ServerMessage = EventMessage | Welcome | Reply | Presence | Reactions | ChatThinned | ReplayStart | ReplayEnd
+ServerMessage = EventMessage | Welcome | Mine | Reply | Presence | Reactions | ChatThinned | ReplayStart | ReplayEnd
 
 
 def reply_to(rid: str | int | None, outcome: Outcome) -> Reply:
     """The reply to a command from the fold's outcome."""
     if isinstance(outcome, Rejection):
-        return Reply.failure(rid, outcome.code.value, outcome.message, outcome.retry_after_ms)
+        return Reply.failure(rid, outcome.code.value, outcome.message, outcome.retry_after_ms, outcome.reasons or None)
     return Reply.success(rid, outcome.result)
