@@ -203,3 +203,37 @@ def test_a_policy_is_checked() -> None:
         Policy.model_validate({"allowed_domains": ["not a domain"]})
     assert Policy.model_validate({"allowed_domains": ["Acme.Example"]}).allowed_domains == ("acme.example",)
     assert spam.caps_ratio("abc", 10) == 0.0
+
+
+def test_many_viewers_claiming_in_the_same_words_is_not_a_flood() -> None:
+    room = Repeats(window_ms=60_000)
+    rules = Rules(DEFAULT)
+    line = "keep 2 TEE-BLK-M"  # long enough to count as a campaign were it not a claim
+    plain = [score(rules, line, Author(f"v{i}"), room, 1000 + i).verdict.outcome for i in range(6)]
+    assert Outcome.HOLD in plain, "the same long line from many is a flood"
+    claims = [score(rules, line, Author(f"c{i}"), room, 2000 + i, claim=True).verdict.outcome for i in range(20)]
+    assert claims == [Outcome.ALLOW] * 20, "comment-to-claim lines are never held as a flood"
+
+
+def test_a_worker_forked_while_the_model_loads_still_scores() -> None:
+    """``live serve --workers`` forks after the server's modules are imported, and importing
+    them starts reading the model in a thread: a child forked mid-read must not hang."""
+    import os
+    import signal
+    import time
+
+    from live.automod import toxicity
+
+    toxicity._read.cache_clear()
+    toxicity.warm()
+    deadline = time.monotonic() + 5
+    while not toxicity._LOCK.locked() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert toxicity._LOCK.locked(), "the model is being read"
+    pid = os.fork()
+    if pid == 0:  # the worker: its first message is scored, or SIGALRM ends it
+        signal.alarm(20)
+        os._exit(0 if toxicity.model().score("you are an idiot") > 0.9 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    assert toxicity.model().score("love this color!") < 0.5

@@ -60,8 +60,11 @@ class _Tally:
             self.outcome = outcome
 
 
-def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms: int) -> Scored:
-    """The verdict on ``text`` from ``author`` under ``rules``; records it in ``repeats``."""
+def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms: int, *, claim: bool = False) -> Scored:
+    """The verdict on ``text`` from ``author`` under ``rules``; records it in ``repeats``.
+
+    ``claim``: the line claims or bids ("keep 2", rooms.comments): many viewers typing the
+    same words is the point of comment-to-claim, so it is never a flood."""
     p = rules.policy
     if author.staff or not p.enabled:
         return Scored(ALLOW, text)
@@ -71,7 +74,7 @@ def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms
     mine, others = repeats.seen(now_ms, author.user_id, key)
     if act.spam_repeat != "off" and mine >= p.repeat_max:
         tally.add(Reason.SPAM_REPEAT, Action(act.spam_repeat))
-    if act.spam_flood != "off" and others + 1 >= p.flood_users and len(key) >= p.flood_min_chars:
+    if act.spam_flood != "off" and not claim and others + 1 >= p.flood_users and len(key) >= p.flood_min_chars:
         tally.add(Reason.SPAM_FLOOD, Action(act.spam_flood))
     stripped = _links(rules, text, author, tally)
     if stripped is not text:

@@ -13,6 +13,7 @@ over folds. ``tests/test_automod_toxicity.py`` checks that this equals ``predict
 import functools
 import importlib.util
 import math
+import os
 import re
 import threading
 from collections import Counter
@@ -108,3 +109,16 @@ def warm() -> threading.Thread:
     thread = threading.Thread(target=model, name="automod-model", daemon=True)
     thread.start()
     return thread
+
+
+def _after_fork_in_child() -> None:
+    """``live serve --workers`` forks: a fork in the middle of ``warm`` would leave the child
+    a lock no thread will release (its first message would hang). The child gets a fresh
+    lock, and reads the model itself if the parent had not finished."""
+    global _LOCK
+    _LOCK = threading.Lock()
+    if _read.cache_info().currsize == 0:
+        warm()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
