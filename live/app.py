@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from live import __version__, auth, logs, metrics
+from live import __version__, auth, demo, logs, metrics
 from live.backends import make_backends
 from live.edge import HttpEdge, host_trusted
 from live.errors import CloseCode, ServerError
@@ -102,6 +102,9 @@ def create_app(settings: Settings) -> Any:
         if webhooks is not None:
             webhooks.start()
         logger.info("node %s ready (log=%s)", node.id, type(backends.log).__name__)
+        if settings.demo and settings.hs_secret:
+            urls = await demo.seed(node, settings.public_url or f"http://{settings.host}:{settings.port}", settings.hs_secret)
+            print("\nDemo: a live show with a simulated audience. Open:\n" + "".join(f"  {k}: {v}\n" for k, v in urls.items()), flush=True)
         yield
         # Shutdown: 1. tell every viewer to go away and resume elsewhere (1001),
         # 2. write what is still pending, 3. close the log and the database.

@@ -31,7 +31,8 @@ def _serve(args: argparse.Namespace) -> None:
         "database_url": args.database_url,
         "token_secret": args.token_secret,
         "allowed_origins": args.allowed_origin,
-        "dev": args.dev or None,
+        "dev": args.dev or args.demo or None,
+        "demo": args.demo or None,
     }
     flags = {k: v for k, v in flags.items() if v is not None}
     settings = Settings(**flags)
@@ -241,6 +242,14 @@ def _api_docs(args: argparse.Namespace) -> None:
         sys.exit(f"out of date (run `live api-docs`): {', '.join(stale)}")
 
 
+def _demo_parser(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="serve a demo show with a simulated audience and print its URLs (development mode)")
+    demo.add_argument("--host")
+    demo.add_argument("--port", type=int)
+    demo.add_argument("--database-url", help="SQLAlchemy async URL (default sqlite+aiosqlite:///./live.db)")
+    demo.set_defaults(func=_serve, demo=True, dev=True, log=None, redis_url=None, token_secret=None, allowed_origin=None, workers=1)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="live", description="Live-shopping and real-time discussion server.")
     parser.add_argument("--version", action="version", version=f"live {__version__}")
@@ -256,7 +265,10 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--allowed-origin", action="append", help="browser Origin allowed to connect (repeat)")
     serve.add_argument("--dev", action="store_true", help="development mode: allows the published development token secret")
     serve.add_argument("--workers", type=int, default=1, help="processes on the port, each a node (more than one needs Redis; default 1)")
+    serve.add_argument("--demo", action="store_true", help="a seeded brand, catalog and live show with a simulated audience (implies --dev)")
     serve.set_defaults(func=_serve)
+
+    _demo_parser(sub)
 
     token = sub.add_parser("token", help="mint a signed token for development")
     token.add_argument("--user", required=True, help="user id (sub)")

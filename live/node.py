@@ -27,6 +27,7 @@ from live.persister import Persister
 from live.room.fanout import Fanout
 from live.room.runtime import RoomRuntime
 from live.settings import Settings
+from live.simulator import Audience
 from live.store import Store
 from rooms.analytics import refold
 from rooms.commands import Entry, RoomTick
@@ -59,6 +60,7 @@ class Node:
         self.brand_moderators = BrandModerators(store)  # who moderates all of a brand's rooms (live.enrich)
         self.persister = persister
         self.runtimes: dict[RoomId, RoomRuntime] = {}
+        self.audiences: dict[RoomId, Audience] = {}  # simulated audiences this node runs (live.simulator)
         self.recipients = Recipients()  # members by user, for one user's events (the gateway keeps it)
         self._opening: dict[RoomId, asyncio.Lock] = {}
         self._closing: set[asyncio.Task[None]] = set()
@@ -157,7 +159,7 @@ class Node:
         now = int(time.time() * 1000)
         samples, viewers = [], []
         for rt in rooms:
-            if rt.room_id in held and rt.state.status is Status.LIVE:
+            if rt.room_id in held and rt.state.status is Status.LIVE and rt.state.rehearsal_of is None:
                 samples.append({"room_id": rt.room_id, "ts": now, "viewers": totals.get(rt.room_id, rt.viewer_count), "reactions": rt.signals.reactions_shown})
                 rt.signals.reactions_shown = 0
             viewers += [{"room_id": rt.room_id, "user_id": u, "first_seen": ts} for u, ts in rt.signals.joined.items()]
@@ -305,6 +307,8 @@ class Node:
         self.draining = True
         for task in self._tasks:
             task.cancel()
+        for audience in self.audiences.values():
+            audience.stop()
         for rt in list(self.runtimes.values()):
             with contextlib.suppress(Exception):
                 await rt.close()

@@ -57,10 +57,9 @@ def deliver(rt: RoomRuntime, entry: Entry, events: list[Event], recipients: Reci
     mine = [(event, found) for user, event in targets if (found := recipients.of(rt.room_id, user))]
     if not mine:
         return
-    rt.fanout.flush()
     for event, found in mine:
         seen = cast(Event, event.as_recipient_sees())
         for member in found:
             if seen is event and event.audience == "staff" and member.sees_sales:
                 continue  # staff get it with the room's staff frame already
-            rt.send(member, EventMessage(entry.seq, entry.ts, seen))
+            rt.fanout.send_in_order(member, EventMessage(entry.seq, entry.ts, seen))

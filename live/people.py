@@ -57,7 +57,8 @@ async def export(node: Node, user_id: str, brand_id: str | None) -> dict[str, An
     badges = [{"brand_id": b, "badges": list(await node.store.brand_badges(b, user_id))} for b in brands]
     community = await node.store.person_community(user_id, brand_id)  # rules accepted, brand moderator, brand actions
     body = {"user_id": user_id, "scope": {"brand_id": brand_id} if brand_id else "all", "generated_at": int(time.time() * 1000), "rooms": rooms, "brands": badges}
-    return body | {"community": community, "not_held": NOT_HELD}
+    elsewhere = await node.store.person_elsewhere(user_id, brand_id)  # reviews, helpful marks, follows
+    return body | {"community": community} | elsewhere | {"not_held": NOT_HELD}
 
 
 def _room_part(row: dict[str, Any], entries: list[c.Entry], user: str) -> dict[str, Any]:
@@ -75,6 +76,9 @@ def _room_part(row: dict[str, Any], entries: list[c.Entry], user: str) -> dict[s
     won = [g.id for g in state.giveaways.values() if g.drawn and user in g.drawn]
     for g in mine.giveaways:
         g["won"] = g["giveaway_id"] in won
+    for b in mine.bids:
+        a = state.auctions.get(b["auction_id"])
+        b["won"] = a is not None and a.ended and a.reservation_id is not None and a.leader == user
     return {"room": room, "brand_id": row["brand_id"], "role": mine.role} | mine.sections()
 
 
@@ -89,6 +93,7 @@ class _Mine:
     poll_votes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     question_upvotes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     claims: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    bids: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     giveaways: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     moderation: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     other_actions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
@@ -157,6 +162,8 @@ class _Mine:
             case c.OfferClaim(offer_id=offer, units=units):
                 result = outcome.code.value if isinstance(outcome, Rejection) else outcome.result.get("reservation_id")  # type: ignore[attr-defined]
                 self.claims.append({"ts": entry.ts, "offer_id": offer, "units": units, "reservation_id" if ok else "refused": result})
+            case c.AuctionBid(auction_id=auction, amount=amount, max=top):
+                self.bids.append({"ts": entry.ts, "auction_id": auction, "amount": amount, "max": top} | ({} if ok else {"refused": outcome.code.value}))  # type: ignore[attr-defined]
             case c.GiveawayEnter(giveaway_id=g) if ok:
                 self.giveaways.append({"ts": entry.ts, "giveaway_id": g, "title": state.giveaways[g].title})
             case _ if ok:
@@ -191,6 +198,7 @@ async def erase(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any
         done.append({"room_id": row["id"], "brand_id": row["brand_id"], "erased_as": alias})
     for brand in await node.store.person_community(user_id, brand_id):  # the brand-level community tables
         await node.store.erase_community(brand, user_id, aliases.setdefault(brand, new_alias()))
+    await node.store.erase_elsewhere(user_id, brand_id, aliases.setdefault(brand_id, new_alias()))  # helpful marks, follows
     pending = await _persisted(node, waits)
     for room in done:
         room["pending"] = room["room_id"] in pending

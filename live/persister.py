@@ -130,25 +130,32 @@ class Persister:
                 logger.exception("persisting failed; will retry")
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    async def flush_soon(self) -> None:
-        """Flush now for a caller that wants it (room created or ended); failures are retried later."""
+    async def flush_soon(self, room: RoomId | None = None) -> None:
+        """Flush now for a caller that wants it (room created or ended); failures are retried later.
+
+        ``room`` is written even if another node holds its lease: a reply that promises
+        the room's log is in SQL (``POST /end``) cannot wait for that node's next flush.
+        """
         try:
-            await self.flush()
+            await self.flush(frozenset({room}) if room is not None else frozenset())
         except Exception:
             metrics.PERSIST_FAILURES.inc()
             logger.exception("persisting failed; will retry")
 
-    async def flush(self) -> None:
-        """Write what this node is the persister of, every such room in one transaction.
+    async def flush(self, force: frozenset[RoomId] = frozenset()) -> None:
+        """Write what this node is the persister of (and the rooms in ``force``, lease or
+        not), every such room in one transaction.
 
-        On failure it all stays pending for the next try.
+        Writing a room another node persists too is safe: both folded the same entries
+        at the same seqs, and every row is idempotent. On failure it all stays pending
+        for the next try.
         """
         async with self._lock:
             self._count = 0
             rooms = list(self._pending)
             if not rooms:
                 return
-            held = await self._leases.hold(rooms)
+            held = await self._leases.hold(rooms) | (force & set(rooms))
             others = [r for r in rooms if r not in held]
             self._persisted.update(await self._leases.marks(others))
             for room in rooms:
@@ -203,7 +210,7 @@ class Persister:
         rows = _Rows(outbox=self._webhooks)
         for room, pending in batch.items():
             for entry, events in pending.items:
-                rows.add(room, entry, events, pending.bodies.get(entry.seq))
+                rows.add(room, entry, events, pending.bodies.get(entry.seq), counted=pending.state.rehearsal_of is None)
             rows.rooms.append(_room_row(pending.state, pending.items[-1][0].seq, pending.epoch))
             rows.members += self._changed_members(room, pending.state)
         return Batch(
@@ -286,14 +293,17 @@ class _Rows:
     webhooks: list[dict[str, Any]] = field(default_factory=list)
     outbox: bool = False  # whether the merchant's messages are written (webhooks configured)
 
-    def add(self, room: RoomId, entry: Entry, events: list[Event], bodies: dict[int, bytes] | None = None) -> None:
+    def add(self, room: RoomId, entry: Entry, events: list[Event], bodies: dict[int, bytes] | None = None, *, counted: bool = True) -> None:
         """One entry's rows: the entry, its public events (the transcript), orders, deletions, webhooks.
 
         ``bodies`` are the events' JSON as the fan-out encoded it, kept as they are (a
-        rebuilt stretch has none, and is encoded here)."""
+        rebuilt stretch has none, and is encoded here). A rehearsal (not ``counted``)
+        keeps its log and transcript, never orders or the merchant's messages."""
         self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": entry_to_dict(entry)})
         for idx, event in enumerate(events):
-            if self.outbox and (message := outbox_row(room, entry, idx, event)) is not None:
+            if not counted and isinstance(event, OrderReserved | OrderChanged | OrderPlaced | OrderCheckoutReady):
+                continue
+            if counted and self.outbox and (message := outbox_row(room, entry, idx, event)) is not None:
                 self.webhooks.append(message)
             match event:
                 case OrderReserved(reservation=r):
@@ -327,6 +337,7 @@ def _room_row(s: RoomState, persisted_seq: int, epoch: str) -> dict[str, Any]:
         "went_live_at": s.went_live_at,
         "ended_at": s.ended_at,
         "message_count": s.message_count,
+        "rehearsal_of": s.rehearsal_of,
         "persisted_seq": persisted_seq,
     }
 

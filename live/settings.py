@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     # Development mode (./dev serve): the published development secret stands in for a
     # missing token secret. Without it the server refuses to start unsafely configured.
     dev: bool = False
+    # The demo (``live demo``): a seeded brand, catalog and live room with a simulated audience.
+    demo: bool = False
     # Logs: the level of the server's own loggers (libraries log at info and above), and
     # the line format: "json" (one object a line) or "text"; unset, text in development
     # mode and JSON otherwise (docs/operations.md, "Logs").

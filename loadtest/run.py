@@ -258,7 +258,7 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int], redis_pids:
         "rss_kb_per_idle_connection": round((rss_after - rss_before) / args.viewers, 1) if pids else None,
     }
     if not args.idle:
-        cpu0 = sum(cpu_seconds(pid) for pid in pids)
+        cpu_each = [cpu_seconds(pid) for pid in pids]
         redis_cpu0 = sum(cpu_seconds(pid) for pid in redis_pids)
         t0 = time.monotonic()
         spy = profile(pids[0], args.duration, args.profile) if args.profile and pids else None
@@ -273,7 +273,8 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int], redis_pids:
             spy.wait()
         time.sleep(args.settle)
         wall = time.monotonic() - t0
-        cpu = sum(cpu_seconds(pid) for pid in pids) - cpu0 if pids else float("nan")
+        cpu_each = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_each, strict=True)]
+        cpu = sum(cpu_each) if pids else float("nan")
         redis_cpu = sum(cpu_seconds(pid) for pid in redis_pids) - redis_cpu0
     for parent in pipes:
         parent.send("report")
@@ -302,6 +303,7 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int], redis_pids:
             "deliveries_per_s": round(delivered / args.duration, 0),
             "frames_per_delivery": round(frames / delivered, 3) if delivered else None,
             "server_cpu_s": round(cpu, 2),
+            "server_cpu_s_by_process": [round(c, 2) for c in cpu_each],  # with --workers: the supervisor, then each worker
             "server_cpu_us_per_delivery": round(cpu * 1e6 / delivered, 3) if delivered else None,
             "server_cpu_us_per_command": round(cpu * 1e6 / acked, 1) if acked else None,
             "redis_cpu_s": round(redis_cpu, 2) if redis_pids else None,

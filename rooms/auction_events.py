@@ -60,6 +60,22 @@ class BidPlaced(EventBase):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Outbid(EventBase):
+    """To the bidder left behind only (every connection of theirs): bid again, or raise a maximum."""
+
+    type: ClassVar[str] = "auction.outbid"
+    audience: ClassVar[str] = "user"
+    auction_id: int
+    user_id: UserId
+    price: int  # the current bid now
+    minimum_bid: int  # the least a new bid must be
+    ends_at: Millis
+
+    def recipient(self) -> UserId | None:
+        return self.user_id
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuctionExtended(EventBase):
     """Anti-snipe: a bid in the last ``extend_seconds`` moved the end."""
 
@@ -103,4 +119,4 @@ class CommentClaimsChanged(EventBase):
     bid_words: list[str]
 
 
-AuctionEvent = AuctionCreated | AuctionStarted | BidPlaced | AuctionExtended | AuctionEnded | ChatClaim | CommentClaimsChanged
+AuctionEvent = AuctionCreated | AuctionStarted | BidPlaced | Outbid | AuctionExtended | AuctionEnded | ChatClaim | CommentClaimsChanged

@@ -234,4 +234,6 @@ def apply_bid(s: RoomState, entry: c.Entry, cmd: c.AuctionBid) -> Applied:
         events.append(ae.AuctionExtended(auction_id=a.id, ends_at=a.ends_at))
     lead = ae.Bidder(id=leader, name=a.names[leader])
     events.insert(0, ae.BidPlaced(auction_id=a.id, price=a.price, leader=lead, bids=a.bids, ends_at=a.ends_at, outbid=outbid))
+    if outbid is not None:
+        events.append(ae.Outbid(auction_id=a.id, user_id=outbid, price=a.price, minimum_bid=minimum_bid(a), ends_at=a.ends_at))
     return events, standing(a, uid) | {"repeated": False}

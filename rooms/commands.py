@@ -122,6 +122,7 @@ class RoomCreate:
     report_threshold: int = 3  # distinct viewers' reports that hide a message pending review
     comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (rooms.comments)
     checkout_url_template: str | None = None  # the brand's, from the server's settings (rooms.checkout)
+    rehearsal_of: str | None = None  # a private rehearsal of this room (the server sets it: POST .../rehearsal)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

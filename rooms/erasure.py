@@ -42,6 +42,8 @@ def apply_erase(s: RoomState, entry: c.Entry, cmd: c.PrivacyErase) -> Applied:
     _commerce(s, old, new)
     _community(s, old, new)
     _review(s, old, new)
+    _auctions(s, old, new)
+    s.cohosts, s.cohost_invites = set(_swap(s.cohosts, old, new)), set(_swap(s.cohost_invites, old, new))
     return [], {"alias": new}
 
 
@@ -88,6 +90,17 @@ def _commerce(s: RoomState, old: UserId, new: UserId) -> None:
         offer, _, user = k.partition("|")
         held[f"{offer}|{new}" if user == old else k] = v
     s.held = held
+
+
+def _auctions(s: RoomState, old: UserId, new: UserId) -> None:
+    """Bids stay, under the alias: the leader, each bidder's maximum, name, referral and keys."""
+    prefix = f"{old}|"
+    for a in s.auctions.values():
+        if a.leader == old:
+            a.leader = new
+        a.maxes, a.refs = _rekey(a.maxes, old, new), _rekey(a.refs, old, new)
+        a.names = {(new if k == old else k): (ERASED_NAME if k == old else v) for k, v in a.names.items()}
+        a.keys = {(f"{new}|{k[len(prefix) :]}" if k.startswith(prefix) else k): v for k, v in a.keys.items()}  # "user|key"
 
 
 def _community(s: RoomState, old: UserId, new: UserId) -> None:

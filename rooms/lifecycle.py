@@ -91,7 +91,7 @@ def apply_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Applied:
     s.allow_guests, s.max_message_length = cmd.allow_guests, cmd.max_message_length
     s.max_pinned_products, s.reservation_seconds = cmd.max_pinned_products, cmd.reservation_seconds
     s.playback_url, s.report_threshold, s.comment_claims = cmd.playback_url, cmd.report_threshold, cmd.comment_claims
-    s.checkout_url_template = cmd.checkout_url_template
+    s.checkout_url_template, s.rehearsal_of = cmd.checkout_url_template, cmd.rehearsal_of
     s.roles_seen[cmd.host_id] = Role.HOST
     return [_move(s, cmd)], {}
 

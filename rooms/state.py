@@ -264,6 +264,7 @@ class RoomState:
     # No time rule acts before this (a lower bound; None: work it out). The fold skips the
     # time rules until then, instead of walking every reservation for every command.
     due_at: Millis | None = None
+    rehearsal_of: str | None = None  # a private rehearsal: staff only, its sales and numbers count nowhere
     # checkout, reviews, co-hosts (rooms.checkout, rooms.product_reviews, rooms.cohosts)
     checkout_url_template: str | None = None
     checkout_urls: dict[int, str] = field(default_factory=dict)  # reservation id -> the buyer's link
@@ -337,6 +338,7 @@ class RoomState:
             "went_live_at": self.went_live_at,
             "ended_at": self.ended_at,
             "allow_guests": self.allow_guests,
+            "rehearsal_of": self.rehearsal_of,
             "playback_url": self.playback_url,
             "max_message_length": self.max_message_length,
             "slow_mode_seconds": self.slow_mode_seconds,

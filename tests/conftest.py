@@ -96,3 +96,10 @@ async def browser() -> AsyncIterator[Browser]:
         b = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield b
         await b.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The house rules first: they are quick, and CPython 3.11.7's ``ast.parse`` can fail
+    with "AST constructor recursion depth mismatch" late in a long run (after a deep
+    recursion elsewhere in the process), which is that interpreter's bug, not the code's."""
+    items.sort(key=lambda item: 0 if item.nodeid.startswith("tests/test_house.py") else 1)

@@ -63,7 +63,7 @@ class LiveServer:
         env = os.environ | self.env
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - the server writes to it until stop() closes it
         self.proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(self.port), *self.args], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a busy shared machine has taken over 20 s to import and migrate
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited: {self.log_path.read_text()}")

@@ -137,7 +137,8 @@ def two_nodes(tmp: Path) -> Iterator[Site]:
         merchant = media.replace("127.0.0.1", "localhost")  # another origin on the same little server: the merchant's shop
         redis = RedisServer(tmp).start()
         cluster = Cluster(tmp, redis, 2, LIVE_SAMPLE_SECONDS="0.5", LIVE_COMMANDS_PER_SECOND="100", LIVE_COMMAND_BURST="100",
-                          LIVE_MEDIA_ORIGINS=json.dumps([media]), LIVE_EMBED_ANCESTORS=json.dumps({"acme": [merchant]})).start()
+                          LIVE_MEDIA_ORIGINS=json.dumps([media]), LIVE_EMBED_ANCESTORS=json.dumps({"acme": [merchant]}),
+                          LIVE_CHECKOUT_URL_TEMPLATES=json.dumps({"acme": "https://shop.example/checkout?order={order_id}"})).start()
         try:
             yield Site(cluster.nodes, media, merchant, tmp / "www")
         finally:

@@ -285,6 +285,9 @@ async def test_a_scheduled_show_counts_down_to_its_start(site: Site, browser: Br
     page = await new_page(browser, f"{site.nodes[1].url}/viewer.html?room=later#token={token('ana', 'later', name='Ana')}", errors, "phone")
     await expect(page.get_by_test_id("starts-in")).to_contain_text(re.compile(r"Starts in \d+d \d+:\d\d:\d\d · Jan 1, 2099"))
     await expect(page.get_by_test_id("room-status")).to_contain_text("Starting soon")
+    await page.get_by_test_id("follow").click()  # remind me: the platform's reminder webhook lists followers
+    await expect(page.get_by_test_id("follow")).to_have_attribute("aria-pressed", "true")
+    await expect(page.get_by_test_id("toast")).to_have_text("You'll be reminded before the show")
     await shot(page, "viewer-scheduled-phone-en")
     assert errors == []
 
@@ -334,5 +337,85 @@ async def test_an_auction_with_quick_bids_a_maximum_anti_snipe_and_a_bid_from_ch
     await ana.get_by_test_id("open-orders-rail").click()
     await expect(ana.get_by_test_id("order")).to_contain_text(re.compile(r"Batik tee · 1 × Rp\s200\.000"))
     await shot(ana, "viewer-auction-won-phone-id")
+    await api.http.aclose()
+    assert errors == []
+
+
+async def test_checkout_link_paid_live_then_a_verified_review_on_screen(site: Site, browser: Browser) -> None:
+    n0, n1 = site.nodes
+    api = await open_show(site, "reviews")
+    staff = {"authorization": f"Bearer {token('acme', '*', 'brand')}"}
+    errors: list[str] = []
+    host = await new_page(browser, f"{n0.url}/host.html?room=reviews#token={token('host1', 'reviews', 'host', name='Hana')}", errors)
+    await host.get_by_test_id("go-live").click()
+    await host.get_by_test_id("pin-tee").click()
+    await flash_sale(host, "tee", discount="20", units="10")
+    ana = await new_page(browser, f"{n0.url}/viewer.html?room=reviews&lang=id#token={token('ana', 'reviews', name='Ana')}", errors, "phone")
+    ben = await new_page(browser, f"{n1.url}/viewer.html?room=reviews#token={token('ben', 'reviews', name='Ben')}", errors, "phone")
+    await ana.get_by_test_id("product-card").get_by_test_id("claim-button").click()
+    link = ana.get_by_test_id("card-checkout")
+    await expect(link).to_have_attribute("href", re.compile(r"^https://shop\.example/checkout\?order=reviews\.\d+$"))  # private to Ana, from the brand's template
+    assert await ben.get_by_test_id("card-checkout").count() == 0
+    reservation = (await link.get_attribute("href") or "").rsplit(".", 1)[1]
+    assert (await api.http.post(f"/v1/rooms/reviews/orders/{reservation}/confirm", headers=staff)).status_code == 200
+    await ana.get_by_test_id("open-orders-rail").click()
+    order = ana.get_by_test_id("order")
+    await expect(order).to_have_attribute("data-status", "paid")  # the merchant's confirmation, live
+    await order.get_by_test_id("review-text").fill("Adem dan pas di badan")
+    await order.get_by_test_id("review-submit").click()
+    await expect(ana.get_by_test_id("toast")).to_have_text("Terima kasih — ulasanmu sudah tampil")
+    await shot(ana, "viewer-review-phone-id")
+    await ana.keyboard.press("Escape")
+    # Every viewer sees the verified review on the product; the host puts it on screen.
+    await expect(ben.get_by_test_id("product-card").get_by_test_id("rating")).to_have_text("★ 5.0 (1)")
+    await ben.get_by_test_id("card-title").click()
+    review = ben.get_by_test_id("sheet-product").get_by_test_id("review")
+    await expect(review).to_contain_text("Adem dan pas di badan")
+    await expect(review).to_contain_text("Verified buyer")
+    await shot(ben, "viewer-product-reviews-phone-en")
+    await ben.keyboard.press("Escape")
+    await host.get_by_test_id("host-reviews").get_by_test_id("spotlight").click()
+    await expect(ben.get_by_test_id("spotlight")).to_contain_text("“Adem dan pas di badan”")
+    await expect(ana.get_by_test_id("spotlight")).to_contain_text("Pembeli terverifikasi")
+    await shot(ben, "viewer-spotlight-phone-en")
+    await host.get_by_test_id("unspotlight").click()
+    await expect(ben.get_by_test_id("spotlight")).to_have_count(0)
+    await api.http.aclose()
+    assert errors == []
+
+
+async def test_a_co_host_is_invited_accepts_and_opens_the_console(site: Site, browser: Browser) -> None:
+    n0, n1 = site.nodes
+    api = await open_show(site, "duo")
+    errors: list[str] = []
+    host = await new_page(browser, f"{n0.url}/host.html?room=duo#token={token('host1', 'duo', 'host', name='Hana')}", errors)
+    await host.get_by_test_id("go-live").click()
+    rina = await new_page(browser, f"{n1.url}/viewer.html?room=duo#token={token('rina', 'duo', name='Rina')}", errors, "phone")
+    await expect(rina.get_by_test_id("room-status")).to_contain_text("Batik night")
+    await host.get_by_test_id("cohost-user").fill("rina")
+    await host.get_by_test_id("invite-cohost").click()
+    await expect(rina.get_by_test_id("cohost-invite")).to_contain_text("You're invited to co-host this show")
+    await rina.get_by_test_id("accept-cohost").click()
+    await expect(host.get_by_test_id("cohosts")).to_contain_text("Rina (rina)")
+    await rina.get_by_test_id("open-console").click()
+    await expect(rina.get_by_test_id("pin-kain")).to_be_visible()  # the console, with her own sign-in
+    await rina.get_by_test_id("pin-kain").click()
+    await expect(host.get_by_test_id("toast")).to_be_visible()
+    await expect(host.get_by_test_id("catalog").locator("li.pinned")).to_contain_text("Kain songket")
+    await api.http.aclose()
+    assert errors == []
+
+
+async def test_the_host_rehearses_with_a_simulated_audience(site: Site, browser: Browser) -> None:
+    api = await open_show(site, "dress")
+    errors: list[str] = []
+    host = await new_page(browser, f"{site.nodes[0].url}/host.html?room=dress#token={token('host1', '*', 'host', name='Hana')}", errors)
+    await host.get_by_test_id("rehearse").click()
+    await host.get_by_test_id("rehearsal-link").click()
+    await expect(host.get_by_test_id("rehearsal-badge")).to_have_text("Rehearsal — nothing counts")
+    await expect(host.get_by_test_id("rehearse")).to_be_hidden()
+    await host.get_by_test_id("go-live").click()
+    await expect(host.get_by_test_id("chat-list")).to_contain_text("(sim)", timeout=30_000)  # the simulated audience chats
+    await shot(host, "host-rehearsal-laptop-en")
     await api.http.aclose()
     assert errors == []

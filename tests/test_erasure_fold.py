@@ -12,6 +12,7 @@ from live.store.privacy import scrub
 from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms import commands as c
+from rooms import shop_commands as sc
 from rooms.erasure import REMOVED
 from rooms.errors import Code, Rejection
 from rooms.fold import Accepted, fold
@@ -25,7 +26,7 @@ HOST = c.Actor(user_id=UserId("host"), name="Host", role=Role.HOST)
 SYSTEM = c.Actor(user_id=UserId("system"), name="system", role=Role.SYSTEM)
 PEOPLE = [c.Actor(user_id=UserId(u), name=u.title(), role=Role.VIEWER, tier="gold" if u == "ana" else None) for u in ("ana", "ben", "cy")]
 ALIAS = UserId("erased:u_0123456789abcdef")
-ACTIONS = ("chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin", "hold", "block", "report", "approve", "reject", "mute", "accept")
+ACTIONS = ("chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin", "hold", "block", "report", "approve", "reject", "mute", "accept", "bid", "cohost", "join_hosts")
 HOLD, BLOCK = Verdict(outcome=Outcome.HOLD, reasons=("link",)), Verdict(outcome=Outcome.BLOCK, reasons=("word_list",))
 
 
@@ -63,6 +64,12 @@ def _command(action: str, n: int, room: RoomState) -> tuple[c.Actor | None, c.Co
             return HOST, c.ModShadowMute(user_id=target) if n % 2 else c.ModShadowUnmute(user_id=target)
         case "accept":
             return None, c.RulesAccept()
+        case "bid":
+            return None, c.AuctionBid(auction_id=next(iter(room.auctions), 0), max=60_000 + 5_000 * n if n % 2 else None, key=f"b{n % 3}")
+        case "cohost":
+            return HOST, sc.CohostInvite(user_id=target) if n % 3 else sc.CohostRemove(user_id=target)
+        case "join_hosts":
+            return None, sc.CohostAccept()
         case _:
             return HOST, c.ChatPin(message_id=next(iter(room.messages), 0))
 
@@ -77,6 +84,7 @@ def _run(steps: list[tuple[str, int, int]], erase_at: int) -> tuple[list[c.Entry
         (HOST, c.OfferCreate(product=PRODUCT, price=99_000, units=5, per_buyer_limit=2, duration_seconds=600)),
         (HOST, c.PollCreate(question="Colour?", options=["Black", "Sand"])),
         (HOST, c.GiveawayStart(title="Tote")),
+        (HOST, c.AuctionStart(product=PRODUCT, start_price=50_000, increment=5_000, duration_seconds=600)),
     ]
 
     def run(actor: c.Actor, cmd: c.Command) -> None:

@@ -162,3 +162,35 @@ async def test_redis_back_empty_mid_stream_loses_nothing_acknowledged(shop: tupl
     audit = subprocess.run([sys.executable, "-m", "live.cli", "audit", "amnesia"], cwd=ROOT, env=env, capture_output=True, text=True)
     assert audit.returncode == 0 and "no difference" in audit.stdout, audit.stdout + audit.stderr
     await api.http.aclose()
+
+
+@pytest.fixture
+def slow_persist(tmp_path: Path) -> Iterator[tuple[Cluster, RedisServer]]:
+    redis = RedisServer(tmp_path, aof=False).start()
+    cluster = Cluster(tmp_path, redis, 2, LIVE_PERSIST_INTERVAL_MS="60000", LIVE_COMMANDS_PER_SECOND="1000", LIVE_COMMAND_BURST="1000").start()
+    yield cluster, redis
+    cluster.stop()
+    redis.stop()
+
+
+async def test_end_answered_by_a_node_without_the_lease_has_the_whole_log_in_sql(slow_persist: tuple[Cluster, RedisServer]) -> None:
+    """``POST /end`` promises the room's log is in SQL, whichever node answers: the lease
+    holder's next flush is a minute away here (after Redis came back empty, the other node
+    may well hold the lease)."""
+    cluster, redis = slow_persist
+    api = Api(cluster.nodes[0])
+    await api.live_room("promise")
+    ids = [(await api.http.get(f"{n.url}/healthz")).json()["node"] for n in cluster.nodes]
+    holder = (await eventually(lambda: asyncio.sleep(0, redis.client().get("live:{promise}:lease")), lambda h: h is not None)).decode()
+    other = cluster.nodes[1 - ids.index(holder)]
+    sent = []
+    for i, n in enumerate(cluster.nodes * 5):
+        viewer = await Client.join(n.ws_url("promise"), token(f"v{i}", "promise"))
+        assert (await viewer.request("chat.post", text=f"m{i}"))["ok"]
+        sent.append(f"m{i}")
+        await viewer.close()
+    ended = await Api(other).http.post("/v1/rooms/promise/end", headers=bearer(token("host1", "promise", "host")))
+    assert ended.status_code == 200 and ended.json()["status"] == "ended"
+    texts = [e["message"]["text"] for e in await api.transcript("promise", type="chat.message")]
+    assert texts == sent, f"not in SQL when /end answered: {sorted(set(sent) - set(texts))}"
+    await api.http.aclose()

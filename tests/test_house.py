@@ -14,6 +14,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from tests.harness import ROOT
 
 PACKAGES = ("rooms", "live")
@@ -40,6 +42,7 @@ def _imports(tree: ast.Module) -> Iterator[tuple[str, list[str]]]:
             yield node.module, [alias.name for alias in node.names]
 
 
+@pytest.mark.timeout(600)  # a fresh checkout has no mypy cache: 15 s of CPU, longer on a busy machine
 def test_mypy_strict_is_clean() -> None:
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

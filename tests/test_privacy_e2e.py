@@ -70,6 +70,14 @@ async def _session(api: Api, n0: LiveServer, n1: LiveServer, room: str) -> dict[
     reservation = (await ana.request("offer.claim", offer_id=offer, units=2, key="k"))["result"]["reservation_id"]
     assert (await ben.request("offer.claim", offer_id=offer, units=1, key="k"))["ok"]
     assert (await api.http.post(f"/v1/rooms/{room}/orders/{reservation}/confirm", headers={"x-api-key": "key-p" if brand == "brandP" else "key-q"})).status_code == 200
+    auction = (await host.request("auction.start", product_id="tee", start_price=50000, increment=5000, duration_seconds=600))["result"]["auction_id"]
+    assert (await ana.request("auction.bid", auction_id=auction, max=70000, key="a"))["ok"]
+    assert (await ben.request("auction.bid", auction_id=auction, key="b"))["ok"]  # Ana's maximum answers: she leads
+    assert (await host.request("auction.cancel", auction_id=auction))["ok"]  # no winner: the sales stay the claims'
+    me = bearer(token("ana", room))
+    assert (await api.http.put(f"/v1/me/follows/brand/{brand}", headers=me)).status_code in (200, 204)
+    review = await api.http.post(f"/v1/rooms/{room}/orders/{reservation}/review", json={"stars": 5, "text": f"ana reviews the tee of {room}"}, headers=me)
+    assert review.status_code == 201, review.text
     assert (await host.request("mod.timeout", user_id="ana", seconds=1, reason="calm down"))["ok"]
     await ana.close()
     return {"host": host, "ben": ben, "question": theirs, "reservation": reservation}
@@ -94,9 +102,12 @@ def _check_export(export: dict[str, Any], sessions: dict[str, dict[str, Any]]) -
         assert [v["options"] for v in r["poll_votes"]] == [["Black"]]
         assert [u["question_id"] for u in r["question_upvotes"]] == [sessions[room]["question"]]
         assert [(c["units"], c["reservation_id"]) for c in r["claims"]] == [(2, sessions[room]["reservation"])]
+        assert [(b["amount"], b["max"], b["won"]) for b in r["bids"]] == [(None, 70000, False)]
         assert [(o["reservation_id"], o["units"], o["price"], o["currency"], o["status"]) for o in r["orders"]] == [(sessions[room]["reservation"], 2, 100000, "IDR", "paid")]
         assert [(m["action"], m["by_role"], m["reason"]) for m in r["moderation"]] == [("mod.timeout", "host", "calm down")]
         assert r["points"] > 0 and r["role"] == "viewer"
+    assert sorted(r["text"] for r in export["reviews"]) == [f"ana reviews the tee of {room}" for room in sorted(ROOMS)]
+    assert sorted(f["target"] for f in export["follows"]) == sorted(ROOMS.values())
     dumped = json.dumps(export)
     for other in ('"ben"', "Ben", "ben says", "ben asks", "host1", "Host1"):
         assert other not in dumped, f"{other} is someone else's data"
@@ -112,7 +123,7 @@ async def _everything(api: Api, n1: LiveServer, room: str) -> str:
         parts.append((await api.http.get(f"/v1/rooms/{room}/export.{fmt}", params={"identify": "1"}, headers=pii)).text)
     async with connect(n1.ws_url(room).replace("/ws", "/replay/ws") + "?speed=64") as ws:
         parts += [f if isinstance(f, str) else f.decode() async for f in ws]
-    for path in (f"/v1/rooms/{room}/orders", f"/v1/rooms/{room}/leaderboard", f"/v1/brands/{ROOMS[room]}/leaderboard", f"/v1/rooms/{room}/moderation?identify=1"):
+    for path in (f"/v1/brands/{ROOMS[room]}/products/tee/reviews", f"/v1/rooms/{room}/orders", f"/v1/rooms/{room}/leaderboard", f"/v1/brands/{ROOMS[room]}/leaderboard", f"/v1/rooms/{room}/moderation?identify=1"):
         parts.append((await api.http.get(path, headers=pii)).text)
     return "\n".join(parts)
 
@@ -189,7 +200,7 @@ async def test_a_person_exports_and_erases_their_data_across_brands(nodes: tuple
 
     for room in ROOMS:
         text = await _everything(api, n1, room)
-        for hers in ("ana says hi", "ana asks about sizes", '"ana"', "Ana", ",ana,"):
+        for hers in ("ana says hi", "ana asks about sizes", "ana reviews", '"ana"', "Ana", ",ana,"):
             assert hers not in text, (room, hers)
         assert f"ben says hi in {room}" in text and f"ben asks about colours in {room}" in text and '"ben"' in text
         assert "[removed]" in text and "erased: [removed]" in text, "her messages stay in place, as [removed]"
@@ -197,7 +208,8 @@ async def test_a_person_exports_and_erases_their_data_across_brands(nodes: tuple
         assert after[0] == before[room][0], "analytics do not move"
         assert after[1:] == before[room][1:], "sales and order amounts do not move"
         _audit(n0, room)
-    assert (await _export(api, bearer(token("ana", "*")), "me"))["rooms"] == [], "nothing names her any more"
+    left = await _export(api, bearer(token("ana", "*")), "me")
+    assert (left["rooms"], left["reviews"], left["follows"]) == ([], [], []), "nothing names her any more"
     assert set(_rooms(await _export(api, ADMIN, "ben"))) == set(ROOMS), "Ben's data is all there"
     for c in (sessions["priv-p"]["ben"], sessions["priv-q"]["ben"]):
         await c.close()

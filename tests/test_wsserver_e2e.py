@@ -40,11 +40,13 @@ async def room(quick: LiveServer) -> str:
 
 
 class Raw:
-    """A client over a bare TCP stream: it sends what it is told, and answers no ping."""
+    """A client over a bare TCP stream: it sends what it is told; ``silent``, it answers no ping."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, proto: ClientProtocol) -> None:
         self.reader, self.writer, self.proto = reader, writer, proto
         self.pings = 0
+        self.silent = False
+        self.pending: list[object] = []  # events parsed but not yet handed out
 
     @classmethod
     async def join(cls, server: LiveServer, room: str, user: str) -> "Raw":
@@ -69,11 +71,14 @@ class Raw:
 
     async def next_event(self) -> object:
         while True:
-            if events := self.proto.events_received():
-                event = events[0]
+            self.pending += self.proto.events_received()
+            if self.pending:
+                event = self.pending.pop(0)
                 if isinstance(event, Frame) and event.opcode is Opcode.PING:
                     self.pings += 1
-                    self.proto.data_to_send()  # the automatic pong is dropped: this client stays silent
+                    pong = self.proto.data_to_send()  # websockets queued the pong
+                    if not self.silent:
+                        self.writer.writelines(pong)
                     continue
                 return event
             data = await self.reader.read(65536)
@@ -108,6 +113,7 @@ def masked(opcode: int, payload: bytes, fin: bool = True) -> bytes:
 async def test_a_silent_client_is_closed_by_the_keepalive_and_one_that_answers_stays(quick: LiveServer, room: str) -> None:
     answering = await Client.join(quick.ws_url(room), token("ana", room))  # the websockets client answers pings
     silent = await Raw.join(quick, room, "ben")
+    silent.silent = True
     async with asyncio.timeout(5):
         assert await silent.close_code() == 1011
     assert silent.pings >= 1
@@ -148,6 +154,7 @@ async def test_a_fragmented_message_is_reassembled(quick: LiveServer, room: str)
     async with asyncio.timeout(5):
         while True:
             event = await raw.next_event()
+            assert event is not None, "closed before the reply"
             if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
                 replies = orjson.loads(event.data)
                 if any(m.get("id") == "frag" for m in replies):

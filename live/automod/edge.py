@@ -25,7 +25,6 @@ from live.wire.client import PostChat
 from rooms import commands as c
 from rooms.comments import parse
 from rooms.roles import SEES_SALES
-from rooms.state import RoomState
 
 logger = logging.getLogger("live.automod")
 
@@ -107,15 +106,10 @@ class Automod:
         rules = await self.rules(state.brand_id)
         p, now_ms = rules.policy, int(time.time() * 1000)
         new = p.enabled and p.actions.new_user_link != "off" and _has_link(rules, request.text) and await self.is_new(rt, actor.user_id, p.new_user_seconds * 1000, now_ms)
-        repeats = self.repeats(rt, p.repeat_window_seconds * 1000)
-        scored = score(rules, request.text, Author(actor.user_id, new=new), repeats, now_ms, ordering=lambda text: _orders(state, text))
+        claim = state.comment_claims and parse(request.text, state.claim_words, state.bid_words) is not None
+        scored = score(rules, request.text, Author(actor.user_id, new=new), self.repeats(rt, p.repeat_window_seconds * 1000), now_ms, claim=claim)
         metrics.AUTOMOD_OUTCOMES[scored.verdict.outcome.value].inc()
         return c.ChatPost(text=scored.text, reply_to=request.reply_to, verdict=scored.verdict)
-
-
-def _orders(state: RoomState, text: str) -> bool:
-    """A claim or bid line in this room ("keep 2", its own claim words): the fold reads it the same way."""
-    return state.comment_claims and parse(text, state.claim_words, state.bid_words) is not None
 
 
 def _has_link(rules: Rules, text: str) -> bool:

@@ -6,7 +6,6 @@ hold over allow); the reasons are every check that fired. The model runs only wh
 could still change the outcome.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from live.automod import links, spam, toxicity
@@ -61,12 +60,11 @@ class _Tally:
             self.outcome = outcome
 
 
-def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms: int, *, ordering: Callable[[str], bool] = lambda text: False) -> Scored:
+def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms: int, *, claim: bool = False) -> Scored:
     """The verdict on ``text`` from ``author`` under ``rules``; records it in ``repeats``.
 
-    ``ordering``: whether a text is a claim or bid line ("keep 2", "bid 150rb"), which a
-    hundred buyers send alike, and one buyer again: never repetition spam (asked only
-    when a repetition check would fire)."""
+    ``claim``: the line claims or bids ("keep 2", rooms.comments): many viewers typing the
+    same words is the point of comment-to-claim, so it is never a flood."""
     p = rules.policy
     if author.staff or not p.enabled:
         return Scored(ALLOW, text)
@@ -74,13 +72,10 @@ def score(rules: Rules, text: str, author: Author, repeats: spam.Repeats, now_ms
     frags = fragments(text)
     key = " ".join(frags)  # normalize(text)
     mine, others = repeats.seen(now_ms, author.user_id, key)
-    repeat = act.spam_repeat != "off" and mine >= p.repeat_max
-    flood = act.spam_flood != "off" and others + 1 >= p.flood_users and len(key) >= p.flood_min_chars
-    if (repeat or flood) and not ordering(text):
-        if repeat:
-            tally.add(Reason.SPAM_REPEAT, Action(act.spam_repeat))
-        if flood:
-            tally.add(Reason.SPAM_FLOOD, Action(act.spam_flood))
+    if act.spam_repeat != "off" and mine >= p.repeat_max:
+        tally.add(Reason.SPAM_REPEAT, Action(act.spam_repeat))
+    if act.spam_flood != "off" and not claim and others + 1 >= p.flood_users and len(key) >= p.flood_min_chars:
+        tally.add(Reason.SPAM_FLOOD, Action(act.spam_flood))
     stripped = _links(rules, text, author, tally)
     if stripped is not text:
         text, frags = stripped, fragments(stripped)

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
-from live.http import auctions, automod, commerce, community, me, openapi, people, reviews, rooms, sessions
+from live.http import auctions, automod, commerce, community, me, openapi, people, rehearsals, reviews, rooms, sessions
 from live.http.common import AFTER, EVENT_TYPES, Auth, Endpoint, bind, error_response
 from live.node import Node
 from rooms.errors import Code
@@ -55,6 +55,17 @@ TABLE: list[Endpoint] = [
     Endpoint(method="GET", path="/v1/rooms", handler=rooms.list_rooms, summary="Rooms, newest first", query=(rooms.LIST_STATUS, rooms.LIST_BRAND, rooms.LIST_LIMIT, rooms.LIST_OFFSET)),
     Endpoint(method="GET", path="/v1/rooms/{room_id}", handler=rooms.get_room, summary="A room, with its viewers on this node"),
     Endpoint(method="POST", path="/v1/rooms/{room_id}/live", handler=rooms.go_live, summary="Go live", auth=CALLER, errors=(409, 503)),
+    Endpoint(
+        method="POST",
+        path="/v1/rooms/{room_id}/rehearsal",
+        handler=rehearsals.start_rehearsal,
+        summary="Open a private rehearsal of the room with a simulated audience (its sales and numbers count nowhere)",
+        auth=CALLER,
+        body=rehearsals.RehearsalBody,
+        status=201,
+        errors=(409, 503),
+    ),
+    Endpoint(method="DELETE", path="/v1/rooms/{room_id}/audience", handler=rehearsals.stop_rehearsal_audience, summary="Stop the room's simulated audience", auth=CALLER),
     Endpoint(method="POST", path="/v1/rooms/{room_id}/end", handler=rooms.end_room, summary="End the room (its log is persisted before the answer)", auth=CALLER, errors=(409, 503)),
     Endpoint(
         method="GET",

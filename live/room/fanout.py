@@ -187,6 +187,7 @@ class Fanout:
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
+        self._flush_soon = False  # what is sent from here on goes out at once
         if not self._pending:
             self._write_riders()
             return
@@ -248,6 +249,20 @@ class Fanout:
                 slow.append(m)
         return len(by_conn) - skipped
 
+    def send_in_order(self, member: Member, message: ServerMessage) -> None:
+        """One member's own event, after everything already queued for the room (seq order):
+        it rides with the next frame instead of forcing the room's frame out early, which
+        in a flash sale (a private notice per claim) would end batching for everyone."""
+        if self._flush_handle is None:
+            self.send(member, message)
+        else:
+            self._ride_along(member, frame_of(member.sink.fmt, message))
+
+    def _ride_along(self, member: Member, data: bytes) -> None:
+        if not member.extra:
+            self._riders.append(member)
+        member.extra += data
+
     @staticmethod
     def _ride(m: Member) -> bytes:
         extra, m.extra = m.extra, b""
@@ -255,7 +270,6 @@ class Fanout:
 
     def _write_riders(self) -> None:
         """What rode on no frame (its group had none this time, or it moved) goes out alone."""
-        self._flush_soon = False
         riders, self._riders = self._riders, []
         for m in riders:
             if m.extra:
@@ -270,9 +284,7 @@ class Fanout:
         """
         data = frame_of(member.sink.fmt, message)
         if self._flush_soon:
-            if not member.extra:
-                self._riders.append(member)
-            member.extra += data
+            self._ride_along(member, data)
             return
         member.written += len(data)
         member.backlog = member.sink.write(data)

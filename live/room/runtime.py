@@ -63,6 +63,7 @@ class RoomRuntime:
         self._waiting: dict[str, asyncio.Future[Outcome]] = {}
         self._refs = itertools.count(1)
         self._deadline: tuple[int, Millis | None] = (-1, None)  # (at seq, the state's next deadline)
+        self.simulated = 0  # viewers of a simulated audience (live.simulator): counted, hold no socket
 
     @property
     def state(self) -> RoomState:
@@ -81,7 +82,7 @@ class RoomRuntime:
 
     @property
     def viewer_count(self) -> int:
-        return self.fanout.count
+        return self.fanout.count + self.simulated
 
     @property
     def busy(self) -> bool:

@@ -73,11 +73,11 @@ class AsgiSink:
             await self._wake.wait()
             self._wake.clear()
             while self._queue:
-                frame = self._queue.popleft()
-                self._queued -= len(frame)
-                data = _unframe(frame)
-                with contextlib.suppress(Exception):
-                    await self._send({"type": "websocket.send", self._key: data.decode() if self._key == "text" else data})
+                frames = self._queue.popleft()
+                self._queued -= len(frames)
+                for data in _unframe(frames):
+                    with contextlib.suppress(Exception):
+                        await self._send({"type": "websocket.send", self._key: data.decode() if self._key == "text" else data})
 
     def close(self, code: CloseCode | int, reason: str) -> None:
         if not self._closing:
@@ -86,10 +86,19 @@ class AsgiSink:
             _spawn_close(self._send, code, reason)
 
 
-def _unframe(frame: bytes) -> bytes:
-    """The payload of a frame built by ``live.wire.codec.ws_frame`` (unmasked, unfragmented)."""
-    n = frame[1] & 0x7F
-    return frame[2 + {126: 2, 127: 8}.get(n, 0) :]
+def _unframe(frames: bytes) -> list[bytes]:
+    """The payloads of frames built by ``live.wire.codec.ws_frame`` (unmasked, unfragmented),
+    one after another: a reply may ride in the same write as its room's frame."""
+    out, pos = [], 0
+    while pos < len(frames):
+        n, head = frames[pos + 1] & 0x7F, 2
+        if n == 126:
+            n, head = int.from_bytes(frames[pos + 2 : pos + 4], "big"), 4
+        elif n == 127:
+            n, head = int.from_bytes(frames[pos + 2 : pos + 10], "big"), 10
+        out.append(frames[pos + head : pos + head + n])
+        pos += head + n
+    return out
 
 
 _closing_tasks: set[asyncio.Task[None]] = set()

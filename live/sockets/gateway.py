@@ -29,7 +29,7 @@ from live.wire.codec import decode, frame_of
 from live.wire.server import Mine, Reply
 from rooms.checkout import my_orders
 from rooms.cohosts import is_staff
-from rooms.roles import Role
+from rooms.roles import SEES_SALES, Role
 from rooms.state import Status
 from rooms.types import RoomId
 
@@ -151,4 +151,6 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
         actor = await enrich.with_rules_accepted(node.store, rt.state, await enrich.with_badges(node.store, rt.state, actor))
     staff = is_staff(rt.state, actor.user_id) or await node.brand_moderators.at_join(rt.state, actor)
+    if rt.state.rehearsal_of is not None and not (staff or actor.role in SEES_SALES):
+        raise Forbidden("this is a private rehearsal: the host's team only", request_id=rid)
     return Member(conn_id, actor, sink, staff=True if staff else None), rid, hello

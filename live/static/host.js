@@ -48,7 +48,10 @@ function hostEvent(ev) {
   if (ev.type === "chat.reported") mod.queue = mod.queue.map((q) => (q.message.id === ev.message_id ? { ...q, reports: ev.reports } : q));
   if (ev.type === "mod.reviewed") mod.queue = mod.queue.filter((q) => q.message.id !== ev.message_id);
   if (ev.type.startsWith("chat.held") || ev.type === "chat.reported" || ev.type === "mod.reviewed") renderQueue();
-  if (ev.type.startsWith("mod.") || ev.type === "room.status") renderModeration();
+  if (ev.type === "cohost.invited") view.room.cohost_invites = [...new Set([...(view.room.cohost_invites ?? []), ev.user_id])];
+  if (ev.type === "cohost.joined") { view.room.cohost_invites = (view.room.cohost_invites ?? []).filter((u) => u !== ev.user_id); view.room.cohosts = [...new Set([...(view.room.cohosts ?? []), ev.user_id])]; names.set(ev.user_id, { name: ev.name }); }
+  if (ev.type === "cohost.removed") { view.room.cohost_invites = (view.room.cohost_invites ?? []).filter((u) => u !== ev.user_id); view.room.cohosts = (view.room.cohosts ?? []).filter((u) => u !== ev.user_id); }
+  if (ev.type.startsWith("mod.") || ev.type.startsWith("cohost.") || ev.type === "room.status") renderModeration();
   renderAllHost();
 }
 
@@ -59,6 +62,16 @@ const goLive = el("button", { type: "button", class: "primary", "data-testid": "
   view.say(r.ok ? `${t("live")} ✓` : reason((await r.json()).error), r.ok ? "ok" : "error");
   renderBar();
 } }, t("go_live"));
+// A rehearsal: a private copy of the room with a simulated audience that counts nowhere.
+const rehearse = el("button", { type: "button", "data-testid": "rehearse", onclick: async () => {
+  const r = await http("POST", `/v1/rooms/${room}/rehearsal`, { viewers: 20, chat_per_minute: 60 });
+  const body = await r.json();
+  if (!r.ok) return view.say(reason(body.error), "error");
+  const url = `/host.html?room=${encodeURIComponent(body.room_id)}${location.search.includes("lang=id") ? "&lang=id" : ""}${location.hash}`;
+  rehearsalLink.replaceChildren(el("a", { href: url, class: "button", "data-testid": "rehearsal-link" }, `🎬 ${t("open_rehearsal")}`));
+  view.say(`${t("rehearse")} ✓`, "ok");
+} }, `🎬 ${t("rehearse")}`);
+const rehearsalLink = el("span", {});
 const endButton = el("button", { type: "button", class: "danger", "data-testid": "end-show", onclick: () => confirmEnd.showModal() }, t("end"));
 const confirmEnd = el("dialog", { "data-testid": "end-confirm", "aria-labelledby": "end-q" },
   el("p", { id: "end-q" }, t("end_confirm")),
@@ -71,6 +84,7 @@ const confirmEnd = el("dialog", { "data-testid": "end-confirm", "aria-labelledby
     } }, t("end"))));
 function renderBar() {
   const status = view.room?.status;
+  rehearse.hidden = status !== "scheduled" || !!view.room?.rehearsal_of;
   goLive.disabled = status !== "scheduled" || view.connection !== "live";
   endButton.disabled = status === "ended" || !status;
 }
@@ -211,6 +225,7 @@ function renderModeration() {
   const list = (title, ids, action, label, testid) => [el("h3", {}, title), el("ul", { class: "people", "data-testid": testid }, ...(ids.length ? ids.map((id) => el("li", {}, el("span", {}, who(id)),
     el("button", { type: "button", onclick: async () => say(await client.ask(action, { user_id: id }), `${label} ✓ ${who(id)}`) }, label))) : [el("li", { class: "muted" }, t("nobody"))]))];
   const userId = el("input", { type: "text", "aria-label": t("user_id"), placeholder: t("user_id"), "data-testid": "appoint-user" });
+  const cohost = el("input", { type: "text", "aria-label": t("invite_cohost"), placeholder: t("user_id"), "data-testid": "cohost-user" });
   const slow = el("input", { type: "number", min: 0, max: 3600, value: view.room?.slow_mode_seconds ?? 0, class: "qty", "aria-label": t("slow_mode") });
   const membersChat = el("input", { type: "checkbox", checked: view.membersOnly ? true : null, "data-testid": "members-chat", onchange: async () => say(await client.ask("chat.members_only", { enabled: membersChat.checked }), `${t("members_chat")} ✓`) });
   modBox.replaceChildren(
@@ -221,10 +236,32 @@ function renderModeration() {
     ...list(t("moderators"), mod.moderators, "mod.dismiss", t("dismiss"), "moderators"),
     ...list(t("banned_list"), mod.banned, "mod.unban", t("unban"), "banned"),
     ...list(t("timed_out_list"), Object.keys(mod.timed_out), "mod.untimeout", t("untimeout"), "timed-out"),
-    ...list(t("shadow_list"), mod.shadow_muted, "mod.shadow_unmute", t("shadow_unmute"), "shadow-muted"));
+    ...list(t("shadow_list"), mod.shadow_muted, "mod.shadow_unmute", t("shadow_unmute"), "shadow-muted"),
+    ...list(t("cohosts"), [...(view.room?.cohosts ?? []), ...(view.room?.cohost_invites ?? []).map((u) => u)], "cohost.remove", t("remove"), "cohosts"),
+    el("form", { class: "row2", onsubmit: async (ev) => { ev.preventDefault(); if (say(await client.ask("cohost.invite", { user_id: cohost.value.trim() }), `${t("invite_cohost")} ✓`).ok) cohost.value = ""; } },
+      cohost, el("button", { type: "submit", "data-testid": "invite-cohost" }, t("invite_cohost"))));
   const threshold = el("input", { type: "number", min: 1, max: 100, value: mod.report_threshold, class: "qty", "aria-label": t("report_threshold"), "data-testid": "report-threshold" });
   modBox.prepend(el("div", { class: "row2" }, el("label", {}, t("report_threshold"), " ", threshold),
     el("button", { type: "button", "data-testid": "set-threshold", onclick: async () => say(await client.ask("mod.report_threshold", { reports: Number(threshold.value) }), `${t("report_threshold")} ✓`) }, t("apply"))));
+}
+
+// --- reviews of the pinned products: put one on screen ----------------------------------
+const reviewsBox = el("div", { "data-testid": "host-reviews" });
+function renderReviews() {
+  const shown = view.room?.spotlight;
+  const rows = [];
+  for (const { product, reviews } of view.products) {
+    const seen = new Set();
+    for (const r of [...(reviews?.most_helpful ?? []), ...(reviews?.newest ?? [])]) {
+      if (seen.has(r.id)) continue;
+      seen.add(r.id);
+      rows.push(el("li", {}, el("span", {}, `${"★".repeat(r.stars)} ${product.title} · ${r.author.name}: “${r.text}”`),
+        shown?.id === r.id ? el("strong", { class: "ok" }, " ✓")
+          : el("button", { type: "button", "data-testid": "spotlight", onclick: async () => say(await client.ask("review.spotlight", { review_id: r.id }), `${t("spotlight")} ✓`) }, t("spotlight"))));
+    }
+  }
+  reviewsBox.replaceChildren(el("div", {}, el("ul", { class: "people" }, ...(rows.length ? rows : [el("li", { class: "muted" }, t("no_reviews"))])),
+    shown ? el("button", { type: "button", "data-testid": "unspotlight", onclick: async () => say(await client.ask("review.unspotlight"), `${t("unspotlight")} ✓`) }, t("unspotlight")) : null));
 }
 
 // --- the review queue: held and reported messages, oldest first -----------------------
@@ -240,16 +277,16 @@ function renderQueue() {
 }
 
 function renderAllHost() {
-  renderBar(); renderNumbers(); renderCatalog();
+  renderBar(); renderNumbers(); renderCatalog(); renderReviews();
 }
 
 const box = (title, ...body) => el("section", { class: "panelbox", "aria-label": title }, el("h2", {}, title), ...body);
 for (const part of [p.poll, p.qa, p.giveaway]) part.classList.add("panelbox");
-document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" }, p.status), p.toast, goLive, endButton, confirmEnd));
+document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" }, p.status), p.toast, rehearsalLink, rehearse, goLive, endButton, confirmEnd));
 document.getElementById("app").replaceChildren(
   el("div", { class: "col", tabindex: 0, role: "region", "aria-label": t("viewers") }, el("div", { class: "preview" }, p.stage), tiles, box(t("affiliates"), affiliates)),
   el("div", { class: "col chatcol" }, el("section", { class: "panelbox chatcol", "aria-label": t("chat") }, el("h2", {}, t("chat")), p.banner, p.chat, el("div", { class: "bottom" }, p.composer, p.reactions))),
-  el("div", { class: "col controls" }, box(t("review_queue"), queueList), box(t("catalog"), catalogList), box(t("running"), p.offers), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
+  el("div", { class: "col controls" }, box(t("review_queue"), queueList), box(t("catalog"), catalogList), box(t("running"), p.offers), box(t("reviews_panel"), reviewsBox), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
 view.onCommerce = () => renderCatalog();
 renderModeration();
 renderQueue();

@@ -68,11 +68,25 @@ export class RoomView {
     this.products = room.pinned_products;
     this.membersOnly = room.members_only_chat;
     this.drawStage(room);
+    this.renderSpotlight();
     this.messages.clear();
     this.parts.chat.replaceChildren();
     this.renderRules();
+    this.renderInvite();
     for (const m of room.messages) this.addMessage(m);
     this.renderAll();
+  }
+
+  /** The review the host put on screen, over the video. */
+  renderSpotlight() {
+    const r = this.room?.spotlight;
+    this.spotlightNode?.remove();
+    this.spotlightNode = null;
+    if (!r) return;
+    this.spotlightNode = el("aside", { class: "spotlight", "data-testid": "spotlight", "aria-label": t("review") },
+      el("p", { class: "stars", "aria-label": `${r.stars} / 5` }, "★".repeat(r.stars) + "☆".repeat(5 - r.stars)),
+      el("p", { class: "rtext" }, `“${r.text}”`), el("p", { class: "rby" }, `— ${r.author.name}${r.verified ? ` · ✓ ${t("verified_buyer")}` : ""}`));
+    this.parts.stage.append(this.spotlightNode);
   }
 
   drawStage(room) {
@@ -87,6 +101,7 @@ export class RoomView {
     }
     this.video = url ? media : null;
     this.parts.stage.replaceChildren(media, this.parts.floats);
+    if (this.spotlightNode) this.parts.stage.append(this.spotlightNode);
   }
 
   apply(ev) {
@@ -100,7 +115,7 @@ export class RoomView {
       case "reactions": this.burst(ev.counts); break;
       case "chat.members_only": this.membersOnly = ev.enabled; this.renderComposer(); break;
       case "room.slow_mode": room.slow_mode_seconds = ev.seconds; break;
-      case "product.pinned": this.products = [...this.products.filter((p) => p.product.id !== ev.product.id), { product: ev.product, highlight: ev.highlight }]; this.renderCommerce(); break;
+      case "product.pinned": this.products = [...this.products.filter((p) => p.product.id !== ev.product.id), { product: ev.product, highlight: ev.highlight, reviews: ev.reviews }]; this.renderCommerce(); break;
       case "product.unpinned": this.products = this.products.filter((p) => p.product.id !== ev.product_id); this.renderCommerce(); break;
       case "offer.created": this.offers.set(ev.offer.id, { ...ev.offer, available: ev.offer.units, reserved: 0, paid: 0, started: false, ended: false }); this.renderCommerce(); break;
       case "offer.started": this.patchOffer(ev.offer_id, { started: true }); break;
@@ -132,6 +147,17 @@ export class RoomView {
         break;
       }
       case "chat.claim": this.markClaim(ev); break;
+      case "me": this.following = ev.following; this.setOrders?.(ev.orders ?? []); this.renderStatus(); break;
+      case "order.placed": this.upsertOrder?.(ev.order); break;
+      case "order.checkout": this.patchOrder?.(ev.reservation_id, { checkout_url: ev.checkout_url, expires_at: ev.expires_at }); break;
+      case "order.paid": this.patchOrder?.(ev.reservation_id, { status: "paid" }); break;
+      case "order.expired": this.patchOrder?.(ev.reservation_id, { status: "expired" }); break;
+      case "order.cancelled": this.patchOrder?.(ev.reservation_id, { status: "cancelled" }); break;
+      case "product.reviews": for (const p of this.products) if (p.product.id === ev.product_id) p.reviews = ev.reviews; this.renderCommerce(); break;
+      case "cohost.invited": if (ev.user_id === this.me?.id) { room.cohost_invites = [...(room.cohost_invites ?? []), ev.user_id]; this.renderInvite(); } break;
+      case "cohost.joined": case "cohost.removed": if (ev.user_id === this.me?.id) { room.cohost_invites = []; room.cohosts = ev.type === "cohost.joined" ? [ev.user_id] : []; this.renderInvite(); } break;
+      case "review.spotlighted": room.spotlight = ev.review; this.renderSpotlight(); break;
+      case "review.unspotlighted": room.spotlight = null; this.renderSpotlight(); break;
       case "chat.thinned": this.thinned = ev.thinned; this.say(ev.thinned ? t("thinned") : "", "ok"); break;
       case "error": this.say(reason(ev.error)); break;
     }
@@ -186,10 +212,12 @@ export class RoomView {
       : room.status === "scheduled" ? el("span", { class: "badge scheduled" }, t("scheduled")) : null;
     const watching = connected && this.viewers !== undefined && room.status === "live" && !this.replay
       ? el("span", { class: "viewers", "data-testid": "viewers" }, `👁 ${this.viewers} ${t("viewers")}`) : null;
+    const rehearsal = room.rehearsal_of ? el("span", { class: "badge scheduled", "data-testid": "rehearsal-badge" }, t("rehearsal")) : null;
     const points = this.myPoints ? el("span", { class: "chip", "data-testid": "my-points" }, `⭐ ${this.myPoints} ${t("points")}`) : null;
     const soon = room.status === "scheduled" && room.starts_at && !this.host
-      ? el("p", { class: "starts", "data-testid": "starts-in" }, `${t("starts_in")} `, el("strong", { "data-expires": room.starts_at }, ""), ` · ${new Date(room.starts_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}`) : null;
-    this.parts.status.replaceChildren(...[el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, watching, points), soon].filter(Boolean));
+      ? el("p", { class: "starts", "data-testid": "starts-in" }, `${t("starts_in")} `, el("strong", { "data-expires": room.starts_at }, ""), ` · ${new Date(room.starts_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}`,
+        room.brand_id && !this.replay ? this.followButton(room.brand_id) : null) : null;
+    this.parts.status.replaceChildren(...[el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, rehearsal, watching, points), soon].filter(Boolean));
     this.tick();
   }
 
@@ -238,6 +266,36 @@ export class RoomView {
     if (!li) return;
     const what = ev.kind === "bid" ? `${t("bid")} ${this.price(ev.amount ?? 0, this.auctions.get(ev.target_id)?.currency ?? "IDR")}` : `${t("claim")} ${ev.units ?? ""}`;
     li.append(el("span", { class: `claim-tag ${ev.ok ? "ok" : "no"}`, "data-testid": "claim-tag" }, ev.ok ? ` ✓ ${what}` : ` ✗ ${reason({ code: ev.code })}`));
+  }
+
+  /** Invited to co-host: accept here, then run the show from the host console with the same sign-in. */
+  renderInvite() {
+    this.inviteNode?.remove();
+    this.inviteNode = null;
+    const me = this.me?.id;
+    if (!me || this.host || this.replay) return;
+    const invited = (this.room?.cohost_invites ?? []).includes(me);
+    const joined = (this.room?.cohosts ?? []).includes(me);
+    if (!invited && !joined) return;
+    const console_ = `/host.html?room=${encodeURIComponent(this.room.id)}${location.search.includes("lang=id") ? "&lang=id" : ""}${location.hash}`;
+    this.inviteNode = el("div", { class: "banner invite", "data-testid": "cohost-invite" }, invited ? t("cohost_invited") : t("cohost_joined"), " ",
+      invited ? el("button", { type: "button", class: "primary", "data-testid": "accept-cohost", onclick: async () => {
+        const reply = await this.client.ask("cohost.accept");
+        this.say(reply.ok ? `${t("accept_cohost")} ✓` : reason(reply.error), reply.ok ? "ok" : "error");
+      } }, t("accept_cohost")) : el("a", { href: console_, class: "button primary", "data-testid": "open-console" }, t("open_console")));
+    this.parts.banner.after(this.inviteNode);
+  }
+
+  /** Follow the brand: the platform reminds followers before a scheduled show and when it goes live. */
+  followButton(brandId) {
+    const on = this.following?.brand;
+    return el("button", { type: "button", class: on ? "secondary follow" : "primary follow", "aria-pressed": String(!!on), "data-testid": "follow", onclick: async () => {
+      if (this.needsSignIn()) return;
+      const r = await fetch(`/v1/me/follows/brand/${encodeURIComponent(brandId)}`, { method: on ? "DELETE" : "PUT", headers: { authorization: `Bearer ${this.client.token}` } });
+      if (r.ok) this.following = { ...(this.following ?? {}), brand: (await r.json()).following };
+      this.say(r.ok ? (this.following.brand ? t("following_now") : t("unfollowed")) : t("error_generic"), r.ok ? "ok" : "error");
+      this.renderStatus();
+    } }, on ? `✓ ${t("following")}` : `🔔 ${t("follow")}`);
   }
 
   digits(currency) {

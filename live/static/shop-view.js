@@ -29,6 +29,7 @@ export function commerceParts(view) {
     for (const o of running()) if (!out.has(o.product.id)) out.set(o.product.id, { product: o.product, offer: o });
     return [...out.values()];
   };
+  const reviewsOf = (productId) => view.products.find((p) => p.product.id === productId)?.reviews ?? null;
   const featured = () => {
     const o = running()[0];
     if (o) return { product: o.product, offer: o };
@@ -86,7 +87,7 @@ export function commerceParts(view) {
     const reply = await view.client.ask("offer.claim", { offer_id: offer.id, units, key: crypto.randomUUID() });
     if (reply.ok) {
       const r = reply.result;
-      view.orders.set(r.reservation_id, { ...r, title: product.title, status: "reserved" });
+      view.orders.set(r.reservation_id, { ...r, title: product.title, status: "reserved", ...(view.orders.get(r.reservation_id) ?? {}) }); // order.placed may have come first
       save();
       notes.set(offer.id, ["reserved", "ok", r.expires_at]);
       view.embed?.emit("checkout", { reservation_id: r.reservation_id, offer_id: offer.id, product_id: product.id, sku: product.sku, units: r.units, price: r.price, currency: r.currency, expires_at: r.expires_at, checkout_url: r.checkout_url ?? null });
@@ -96,8 +97,10 @@ export function commerceParts(view) {
 
   function note(offer) {
     const [text, kind, expires] = notes.get(offer?.id) ?? ["", "error"];
+    const order = [...view.orders.values()].find((o) => o.offer_id === offer?.id && o.status === "reserved" && o.checkout_url);
     const body = text === "reserved" ? [t("reserved"), " ", el("strong", { "data-expires": expires }, ""), " · ",
-      el("button", { type: "button", class: "link", "data-testid": "open-orders", onclick: () => view.parts.openSheet?.("orders") }, t("my_orders"))] : [text];
+      order ? el("a", { href: order.checkout_url, target: "_blank", rel: "noopener", class: "link", "data-testid": "card-checkout" }, t("checkout"))
+        : el("button", { type: "button", class: "link", "data-testid": "open-orders", onclick: () => view.parts.openSheet?.("orders") }, t("my_orders"))] : [text];
     return el("p", { class: "note", role: "status", "data-testid": "offer-error", "data-kind": kind }, ...body);
   }
 
@@ -110,7 +113,7 @@ export function commerceParts(view) {
     const { product, offer } = f;
     card.replaceChildren(el("article", { class: `card ${offer?.started === false ? "upcoming" : ""}`, "data-testid": "product-card", "data-product": product.id },
       image(product, 72),
-      el("div", { class: "info" }, el("h2", { class: "ptitle" }, product.title), prices(product, offer), facts(offer)),
+      el("div", { class: "info" }, el("h2", { class: "ptitle" }, el("button", { type: "button", class: "link plain", "data-testid": "card-title", onclick: () => openProduct(product.id) }, product.title)), reviewsBlock(reviewsOf(product.id), false), prices(product, offer), facts(offer)),
       buyButton(product, offer), offer ? note(offer) : null));
   }
 
@@ -130,12 +133,46 @@ export function commerceParts(view) {
         el("p", {}, el("strong", {}, o.title), ` · ${o.units} × ${view.price(o.price, o.currency)}`),
         status === "reserved" ? el("p", {}, t("reserved"), " ", el("strong", { "data-expires": o.expires_at }, "")) : el("p", { class: "status" }, t(`order_${status}`)),
         status === "reserved" && o.checkout_url ? el("a", { href: o.checkout_url, class: "primary button", target: "_blank", rel: "noopener", "data-testid": "checkout-link" }, t("checkout")) : null,
+        status === "paid" && !o.reviewed ? reviewForm(o) : null,
         status === "reserved" ? el("button", { type: "button", class: "secondary", onclick: async () => {
           const reply = await view.client.ask("order.cancel", { reservation_id: o.reservation_id });
           if (reply.ok) { o.status = "cancelled"; save(); render(); }
           view.say(reply.ok ? t("order_cancelled") : reason(reply.error), reply.ok ? "ok" : "error");
         } }, t("cancel_order")) : null);
     }) : [el("li", { class: "empty" }, t("no_orders"))]));
+  }
+
+  /** A paid order's buyer reviews the product: stars and a few words (verified buyer). */
+  function reviewForm(o) {
+    const stars = el("select", { "aria-label": t("stars"), "data-testid": "review-stars" }, ...[5, 4, 3, 2, 1].map((n) => el("option", { value: n }, "★".repeat(n))));
+    const text = el("input", { type: "text", maxlength: 2000, placeholder: t("review_placeholder"), "aria-label": t("review_placeholder"), "data-testid": "review-text" });
+    return el("form", { class: "review-form", onsubmit: async (ev) => {
+      ev.preventDefault();
+      const r = await fetch(`/v1/rooms/${encodeURIComponent(view.room.id)}/orders/${o.reservation_id}/review`, { method: "POST",
+        headers: { authorization: `Bearer ${view.client.token}`, "content-type": "application/json" }, body: JSON.stringify({ stars: Number(stars.value), text: text.value }) });
+      const body = await r.json();
+      if (r.ok) { o.reviewed = true; render(); }
+      view.say(r.ok ? (body.status === "published" ? t("review_thanks") : t("review_held")) : reason(body.error), r.ok ? "ok" : "error");
+    } }, el("strong", {}, t("write_review")), stars, text, el("button", { type: "submit", class: "primary", "data-testid": "review-submit" }, t("send")));
+  }
+
+  /** A pinned product's reviews: the average and count, how many gave each star, the newest and most helpful. */
+  function reviewsBlock(summary, full) {
+    if (!summary?.count) return full ? el("p", { class: "muted" }, t("no_reviews")) : null;
+    const line = el("p", { class: "rating", "data-testid": "rating", "aria-label": `${summary.average.toFixed(1)} / 5, ${summary.count} ${t("reviews_count")}` }, `★ ${summary.average.toFixed(1)} `, el("span", { class: "muted" }, `(${summary.count})`));
+    if (!full) return line;
+    const seen = new Set();
+    const list = [...(summary.most_helpful ?? []), ...(summary.newest ?? [])].filter((r) => !seen.has(r.id) && seen.add(r.id));
+    return el("div", { class: "reviews", "data-testid": "reviews" }, line,
+      el("ol", { class: "histogram", "aria-label": t("reviews_count") }, ...[5, 4, 3, 2, 1].map((n) => el("li", {}, `${n}★ `,
+        el("span", { class: "hbar" }, el("span", { style: `width:${Math.round((100 * (summary.stars?.[n - 1] ?? 0)) / summary.count)}%` })), ` ${summary.stars?.[n - 1] ?? 0}`))),
+      el("ul", { class: "review-list" }, ...list.map((r) => el("li", { "data-testid": "review" },
+        el("p", {}, el("span", { class: "stars", "aria-label": `${r.stars} / 5` }, "★".repeat(r.stars)), " ", el("strong", {}, r.author.name), r.verified ? el("span", { class: "muted" }, ` · ✓ ${t("verified_buyer")}`) : null),
+        el("p", {}, r.text),
+        view.guest ? null : el("button", { type: "button", class: "link", "data-testid": "helpful", onclick: async () => {
+          const res = await fetch(`/v1/reviews/${r.id}/helpful`, { method: "POST", headers: { authorization: `Bearer ${view.client.token}` } });
+          view.say(res.ok ? `${t("helpful")} ✓` : reason((await res.json()).error), res.ok ? "ok" : "error");
+        } }, `👍 ${t("helpful")} (${r.helpful})`)))));
   }
 
   function renderOffers() {
@@ -159,7 +196,7 @@ export function commerceParts(view) {
     if (!found) return productBody.replaceChildren();
     const { product, offer } = found;
     productBody.replaceChildren(el("div", {}, image(product, 240), el("h3", {}, product.title), prices(product, offer), product.description ? el("p", {}, product.description) : null, facts(offer),
-      buyButton(product, offer, "sheet-claim"), offer ? note(offer) : null));
+      buyButton(product, offer, "sheet-claim"), offer ? note(offer) : null, reviewsBlock(reviewsOf(product.id), true)));
   }
 
   function save() {
@@ -167,6 +204,23 @@ export function commerceParts(view) {
   }
 
   view.productImage = image;
+  view.setOrders = (orders) => {
+    view.orders = new Map(orders.map((o) => [o.reservation_id, o]));
+    render();
+  };
+  view.upsertOrder = (order) => {
+    view.orders.set(order.reservation_id, { ...(view.orders.get(order.reservation_id) ?? {}), ...order });
+    const o = view.orders.get(order.reservation_id);
+    if (o.checkout_url) view.embed?.emit("checkout", { reservation_id: o.reservation_id, offer_id: o.offer_id, product_id: o.product_id, units: o.units, price: o.price, currency: o.currency, expires_at: o.expires_at, checkout_url: o.checkout_url });
+    render();
+  };
+  view.patchOrder = (id, patch) => {
+    const o = view.orders.get(id);
+    if (!o) return;
+    Object.assign(o, patch);
+    if (patch.checkout_url) view.embed?.emit("checkout", { reservation_id: id, offer_id: o.offer_id, product_id: o.product_id, units: o.units, price: o.price, currency: o.currency, expires_at: o.expires_at, checkout_url: patch.checkout_url });
+    render();
+  };
   view.addOrder = (order) => {
     view.orders.set(order.reservation_id, order);
     save();

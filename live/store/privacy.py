@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from live.store.base import StoreBase
-from live.store.tables import entries, events, orders, reviews, room_members, room_samples, room_viewers, rooms, webhook_outbox
+from live.store.tables import entries, events, follows, orders, review_helpful, reviews, room_members, room_samples, room_viewers, rooms, webhook_outbox
 from rooms.erasure import ERASED_NAME, REMOVED
 
 _PEOPLE_TABLES = (room_members, room_viewers)  # keyed by (room_id, user_id)
@@ -87,7 +87,38 @@ def erasures_in(batch_entries: Sequence[dict[str, Any]]) -> list[tuple[str, str,
     return out
 
 
+def _elsewhere(user_id: str, brand_id: str | None) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool], sa.ColumnElement[bool]]:
+    """The person's rows outside any room's log — reviews, helpful marks, follows — within a
+    brand (its products, itself as followed) or everywhere (brand None)."""
+    mine_reviews = reviews.c.user_id == user_id
+    helpful = review_helpful.c.user_id == user_id
+    followed = follows.c.user_id == user_id
+    if brand_id is not None:
+        mine_reviews &= reviews.c.owner == brand_id
+        helpful &= review_helpful.c.review_id.in_(sa.select(reviews.c.id).where(reviews.c.owner == brand_id))
+        followed &= (follows.c.kind == "brand") & (follows.c.target == brand_id)
+    return mine_reviews, helpful, followed
+
+
 class PrivacyStore(StoreBase):
+    async def person_elsewhere(self, user_id: str, brand_id: str | None) -> dict[str, list[dict[str, Any]]]:
+        """For the export: their reviews, the reviews they found helpful, whom they follow."""
+        mine_reviews, helpful, followed = _elsewhere(user_id, brand_id)
+        keep = [c for c in reviews.c if c.name not in ("user_id", "reasons")]
+        return {
+            "reviews": await self._all(sa.select(*keep).where(mine_reviews).order_by(reviews.c.created_at, reviews.c.id)),
+            "found_helpful": await self._all(sa.select(review_helpful.c.review_id, review_helpful.c.created_at).where(helpful).order_by(review_helpful.c.created_at)),
+            "follows": await self._all(sa.select(follows.c.kind, follows.c.target, follows.c.created_at).where(followed).order_by(follows.c.created_at)),
+        }
+
+    async def erase_elsewhere(self, user_id: str, brand_id: str | None, alias: str) -> int:
+        """Helpful marks and follows move to the alias (helpful counts and follower counts stay;
+        nothing is sent to an alias); reviews are rewritten with their rooms (``erase_in_room``)."""
+        _, helpful, followed = _elsewhere(user_id, brand_id)
+        async with self.engine.begin() as conn:
+            changed = (await conn.execute(review_helpful.update().where(helpful).values(user_id=alias))).rowcount
+            return changed + (await conn.execute(follows.update().where(followed).values(user_id=alias))).rowcount
+
     async def person_rooms(self, user_id: str, brand_id: str | None) -> list[dict[str, Any]]:
         """The rooms (of one brand, or all) whose persisted rows name the person, oldest first."""
         found: set[str] = set()

@@ -35,4 +35,4 @@ class StatsStore(StoreBase):
 
     async def brand_rooms(self, brand_id: str) -> list[dict[str, Any]]:
         """A brand's rooms, oldest first."""
-        return await self._all(rooms.select().where(rooms.c.brand_id == brand_id).order_by(rooms.c.created_at))
+        return await self._all(rooms.select().where(rooms.c.brand_id == brand_id, rooms.c.rehearsal_of.is_(None)).order_by(rooms.c.created_at))

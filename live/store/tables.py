@@ -27,6 +27,7 @@ rooms = sa.Table(
     sa.Column("persisted_seq", sa.BigInteger, nullable=False, server_default="0"),
     # The room log's epoch these rows come from; writes from any other epoch are refused.
     sa.Column("epoch", sa.String(32)),
+    sa.Column("rehearsal_of", sa.String(64)),  # a rehearsal: left out of the brand's sessions
 )
 
 # The log itself, entry by entry: enough to re-fold a room from scratch.
