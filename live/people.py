@@ -208,7 +208,7 @@ async def erase(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any
 async def _persisted(node: Node, waits: dict[str, int]) -> set[str]:
     """Wait until SQL holds each room's log up to a seq; the rooms it still does not."""
     deadline = time.monotonic() + PERSIST_WAIT_SECONDS
-    await node.persister.flush_soon()
+    await node.persister.flush_soon(*map(RoomId, waits))  # this node writes them, lease or not
     while waits and time.monotonic() < deadline:
         for room_id, seq in list(waits.items()):
             row = await node.store.get_room(room_id)
@@ -216,5 +216,5 @@ async def _persisted(node: Node, waits: dict[str, int]) -> set[str]:
                 del waits[room_id]
         if waits:
             await asyncio.sleep(0.05)
-            await node.persister.flush_soon()
+            await node.persister.flush_soon(*map(RoomId, waits))
     return set(waits)

@@ -130,14 +130,14 @@ class Persister:
                 logger.exception("persisting failed; will retry")
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 
-    async def flush_soon(self, room: RoomId | None = None) -> None:
+    async def flush_soon(self, *rooms: RoomId) -> None:
         """Flush now for a caller that wants it (room created or ended); failures are retried later.
 
-        ``room`` is written even if another node holds its lease: a reply that promises
-        the room's log is in SQL (``POST /end``) cannot wait for that node's next flush.
+        ``rooms`` are written even if another node holds their lease: a reply that promises
+        the room's log is in SQL (``POST /end``, an erasure) cannot wait for that node's next flush.
         """
         try:
-            await self.flush(frozenset({room}) if room is not None else frozenset())
+            await self.flush(frozenset(rooms))
         except Exception:
             metrics.PERSIST_FAILURES.inc()
             logger.exception("persisting failed; will retry")

@@ -138,11 +138,12 @@ class ViewerProtocol(asyncio.Protocol):
             self.ready.set_exception(ConnectionError("closed before welcome"))
 
 
-async def _run(conn: Connection, host: str, port: int, viewers: list[tuple[str, str, bool]], fmt: str, source: str) -> None:
+async def _run(conn: Connection, host: str, port: int, viewers: list[tuple[str, str] | tuple[str, str, bool]], fmt: str, source: str) -> None:
     loop = asyncio.get_running_loop()
     stats = Stats()
     readies, chatters, protos = [], [], []
-    for i, (room, tok, chatter) in enumerate(viewers):
+    for i, (room, tok, *chatting) in enumerate(viewers):
+        chatter = bool(chatting and chatting[0])
         ready: asyncio.Future[None] = loop.create_future()
         url = f"ws://{host}:{port}/v1/rooms/{room}/ws"
         _, proto = await loop.create_connection(lambda u=url, t=tok, r=ready: ViewerProtocol(u, t, fmt, stats, r), host, port, local_addr=(source, 0))
@@ -182,8 +183,8 @@ async def _chat(chatters: "list[ViewerProtocol]", seconds: float, rate: float, t
             chatter.post(k, text_bytes)
 
 
-def main(conn: Connection, host: str, port: int, viewers: list[tuple[str, str, bool]], fmt: str, source: str) -> None:
-    """Hold ``viewers`` ((room, token, chatter?) triples) on the node at ``port`` until asked to report."""
+def main(conn: Connection, host: str, port: int, viewers: list[tuple[str, str] | tuple[str, str, bool]], fmt: str, source: str) -> None:
+    """Hold ``viewers`` ((room, token) pairs, or (room, token, chatter?)) on the node at ``port`` until asked to report."""
     try:
         uvloop.run(_run(conn, host, port, viewers, fmt, source))
     except Exception as exc:

@@ -77,7 +77,7 @@ def test_events_declare_audience_and_coalescing() -> None:
     assert {"offer.stock", "poll.tally", "points.awarded", "giveaway.entries", "question.votes"} == e.COALESCED_TYPES
     staff = {"sales.updated", "chat.held", "chat.blocked", "chat.reported", "mod.reviewed", "chat.shadowed", "mod.shadow_mute", "mod.shadow_unmute", "mod.report_threshold"}
     buyers = {"order.placed", "order.checkout", "order.paid", "order.expired", "order.cancelled"}
-    assert staff == e.STAFF_TYPES and {"chat.rejected"} | buyers == e.PRIVATE_TYPES
+    assert staff == e.STAFF_TYPES and {"chat.rejected", "auction.outbid"} | buyers == e.PRIVATE_TYPES
     assert {"order.reserved", "order.changed"} | e.PRIVATE_TYPES == e.INTERNAL_TYPES, "one user's events are never broadcast"
     for cls in e.EVENT_CLASSES:
         assert cls.audience in ("public", "staff", "internal", "user")

@@ -112,7 +112,7 @@ async def _transition(node: Node, request: Request, command: c.Command) -> Respo
     rt = await open_room(node, RoomId(request.path_params["room_id"]))
     outcome = await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), command)
     # An ended room's log is in SQL before the reply: this node writes it, lease or not.
-    await node.persister.flush_soon(rt.room_id if isinstance(command, c.RoomEnd) else None)
+    await node.persister.flush_soon(*([rt.room_id] if isinstance(command, c.RoomEnd) else []))
     return outcome_response(outcome, _room_view(node, rt))
 
 
