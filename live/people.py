@@ -45,6 +45,7 @@ def new_alias() -> UserId:
 async def export(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any]:
     """Everything persisted about the person: every room (of one brand, or all) naming them."""
     rooms = []
+    await node.persister.flush_soon(*node.runtimes)  # what the rooms open here folded so far, too
     for row in await node.store.person_rooms(user_id, brand_id):
         part = _room_part(row, entries_from_dicts(await node.store.load_entries(row["id"])), user_id)
         sql = await node.store.person_rows(row["id"], user_id)
@@ -181,6 +182,7 @@ async def erase(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any
     kept: list[dict[str, Any]] = []
     waits: dict[str, int] = {}
     aliases: dict[str | None, UserId] = {}  # one per brand: its rooms still count them as one person
+    await node.persister.flush_soon(*node.runtimes)  # the rooms open here, up to now: SQL finds the person in them
     for row in await node.store.person_rooms(user_id, brand_id):
         alias = aliases.setdefault(row["brand_id"], new_alias())
         if row["host_id"] == user_id:
