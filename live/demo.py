@@ -11,7 +11,7 @@ import time
 from live import auth
 from live.enrich import catalog_command
 from live.node import Node
-from live.simulator import Audience, Rates
+from live.simulator import Rates
 from live.wire.client import CreateOffer, PinProduct, StartAuction
 from rooms import commands as c
 from rooms.roles import Role
@@ -42,8 +42,7 @@ async def seed(node: Node, base_url: str, secret: str) -> dict[str, str]:
     ):
         await rt.submit(host, await catalog_command(node.store, rt.state, request))
     await rt.submit(host, c.PollCreate(question="Which colour next week?", options=["Indigo", "Sogan brown", "Hijau"], duration_seconds=900))
-    audience = node.audiences[room] = Audience(rt, Rates(viewers=60, chat_per_minute=40, claims_per_minute=3, bids_per_minute=4))
-    audience.start()
+    node.start_audience(rt, Rates(viewers=60, chat_per_minute=40, claims_per_minute=3, bids_per_minute=4))
     await node.persister.flush_soon()
 
     def token(user: str, name: str, role: Role) -> str:

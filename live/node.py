@@ -27,7 +27,7 @@ from live.persister import Persister
 from live.room.fanout import Fanout
 from live.room.runtime import RoomRuntime
 from live.settings import Settings
-from live.simulator import Audience
+from live.simulator import Audience, Rates
 from live.store import Store
 from rooms.analytics import refold
 from rooms.commands import Entry, RoomTick
@@ -302,6 +302,14 @@ class Node:
         except Exception:
             checks["backend"] = False
         return checks
+
+    def start_audience(self, rt: RoomRuntime, rates: Rates, seed: int | None = None) -> Audience:
+        """A simulated audience in this room, on this node (one per room: a new one replaces it)."""
+        if (old := self.audiences.pop(rt.room_id, None)) is not None:
+            old.stop()
+        audience = self.audiences[rt.room_id] = Audience(rt, rates, seed)
+        audience.start()
+        return audience
 
     async def close(self) -> None:
         self.draining = True

@@ -7,7 +7,6 @@ chat, react, vote, claim and bid once the host goes live in it. Its claims never
 become orders or reach the merchant, and it is left out of the brand's sessions.
 """
 
-import dataclasses
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,11 +15,11 @@ from starlette.responses import JSONResponse, Response
 
 from live import access
 from live.access import RoomRef
+from live.auth import Identity
 from live.errors import Conflict, Forbidden
 from live.http.common import identify, open_room, outcome_response, parse_body
 from live.node import Node
-from live.room.runtime import RoomRuntime
-from live.simulator import Audience, Rates
+from live.simulator import Rates
 from rooms import commands as c
 from rooms.fold import Accepted
 from rooms.roles import Role
@@ -46,9 +45,8 @@ async def start_rehearsal(node: Node, request: Request) -> Response:
     identity = await identify(node, request)
     body = await parse_body(request, RehearsalBody)
     rt = await open_room(node, RoomId(request.path_params["room_id"]))
-    state, ref = rt.state, RoomRef.of_state(rt.state)
-    if access.room_role(identity, ref) is not Role.HOST and not access.is_merchant(identity, ref):
-        raise Forbidden("only the room's host or brand may rehearse it")
+    state = rt.state
+    _host_or_brand(identity, RoomRef.of_state(state))
     if state.status is Status.ENDED or state.rehearsal_of is not None:
         raise Conflict("only a room that has not ended (and is not itself a rehearsal) can be rehearsed")
     room_id = RoomId(f"{state.room_id[:48]}-rehearsal-{uuid.uuid4().hex[:6]}")
@@ -68,7 +66,7 @@ async def start_rehearsal(node: Node, request: Request) -> Response:
     assert rehearsal is not None
     outcome = await rehearsal.submit(access.room_actor(identity, RoomRef.of_state(state)), cmd)
     if isinstance(outcome, Accepted):
-        start_audience(node, rehearsal, Rates(**body.model_dump()))
+        node.start_audience(rehearsal, Rates(**body.model_dump()))
     await node.persister.flush_soon()
     view = {"room_id": room_id, "rehearsal_of": state.room_id, "status": rehearsal.state.status.value, "audience": body.model_dump()}
     return outcome_response(outcome, view, 201)
@@ -78,18 +76,12 @@ async def stop_rehearsal_audience(node: Node, request: Request) -> Response:
     """Stop the simulated audience of a rehearsal (ending the rehearsal room stops it too)."""
     identity = await identify(node, request)
     rt = await open_room(node, RoomId(request.path_params["room_id"]))
-    ref = RoomRef.of_state(rt.state)
-    if access.room_role(identity, ref) is not Role.HOST and not access.is_merchant(identity, ref):
-        raise Forbidden("only the room's host or brand may do this")
+    _host_or_brand(identity, RoomRef.of_state(rt.state))
     if (audience := node.audiences.pop(rt.room_id, None)) is not None:
         audience.stop()
     return JSONResponse({"room_id": rt.room_id, "audience": None})
 
 
-def start_audience(node: Node, rt: RoomRuntime, rates: Rates, seed: int | None = None) -> Audience:
-    """A simulated audience in this room, on this node (one per room: a new one replaces it)."""
-    if (old := node.audiences.pop(rt.room_id, None)) is not None:
-        old.stop()
-    audience = node.audiences[rt.room_id] = Audience(rt, dataclasses.replace(rates), seed)
-    audience.start()
-    return audience
+def _host_or_brand(identity: Identity, ref: RoomRef) -> None:
+    if access.room_role(identity, ref) is not Role.HOST and not access.is_merchant(identity, ref):
+        raise Forbidden("only the room's host or brand may rehearse it or stop its audience")
