@@ -25,16 +25,18 @@ import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
-from redis.exceptions import ClusterDownError, MasterDownError, NoScriptError, RedisClusterException, TryAgainError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, RedisClusterException, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from live import metrics
 
 MAX_CONNECTIONS = 32  # per node (per shard on a cluster), besides the subscriptions' own
-# Redis is not there (for now): the caller answers "unavailable, retry". On a cluster,
-# also: no seed node reachable, slots uncovered or the cluster down (mid-failover).
-CONN_ERRORS = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError, RedisClusterException, ClusterDownError, TryAgainError, MasterDownError)
+# Redis cannot take or serve the call (for now): the caller answers "unavailable, retry".
+# Not only a dropped connection: a Redis that is up may answer with an error (out of
+# memory, LOADING, READONLY, and mid-failover MOVED/TRYAGAIN/CLUSTERDOWN once the client's
+# own retries are spent), and a cluster may have no seed reachable or slots uncovered.
+CONN_ERRORS = (RedisError, RedisClusterException, ConnectionError, OSError)
 _TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 
 logger = logging.getLogger("live.redisconn")

@@ -143,6 +143,34 @@ async def test_redis_restart_with_data_leaves_no_gap(cluster: Cluster, redis_aof
     await api.http.aclose()
 
 
+async def test_redis_refusing_writes_gets_unavailable_and_the_socket_stays(tmp_path: Path, redis_aof: RedisServer) -> None:
+    """Redis up but answering with an error (out of memory here; a failover's MOVED or
+    READONLY the same way): the poster is told "unavailable, retry", nobody is cut off."""
+    nodes = Cluster(tmp_path, redis_aof, 2, **FAST).start()
+    try:
+        api = Api(nodes.nodes[0])
+        await api.live_room("oom")
+        a = await Client.join(nodes.nodes[0].ws_url("oom"), token("a", "oom"))
+        b = await Client.join(nodes.nodes[1].ws_url("oom"), token("b", "oom"))
+        assert (await a.request("chat.post", text="before"))["ok"]
+        with redis_aof.client() as r:
+            r.config_set("maxmemory-policy", "noeviction")
+            r.config_set("maxmemory", "1")
+            refused = await a.request("chat.post", text="while full")
+            assert refused["ok"] is False and refused["error"]["code"] == "unavailable" and refused["error"]["retry_after_ms"] > 0
+            assert (await b.request("ping"))["ok"], "the other node's sockets carry on"
+            r.config_set("maxmemory", "0")
+        assert (await a.request("chat.post", text="after"))["ok"], "the same socket posts again"
+        for c in (a, b):
+            await c.wait_for(lambda c=c: c.chat_texts() == ["before", "after"])
+            assert c.closed_code is None
+        for c in (a, b):
+            await c.close()
+        await api.http.aclose()
+    finally:
+        nodes.stop()
+
+
 async def test_redis_restarted_empty_tells_clients_to_reload(cluster: Cluster, redis_aof: AnyRedis) -> None:
     api = Api(cluster.nodes[0])
     await api.live_room("amnesia")

@@ -28,7 +28,6 @@ from typing import Any
 
 import orjson
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import RedisError
 
 from live import metrics
 from live.errors import EpochChanged, LogUnavailable
@@ -219,7 +218,7 @@ class RedisLog:
                     self._dispatch(*message)
             except asyncio.CancelledError:
                 raise
-            except (*CONN_ERRORS, RedisError) as exc:
+            except CONN_ERRORS as exc:
                 failures += 1
                 metrics.REDIS_SUBSCRIPTION_ERRORS.inc()
                 logger.warning("redis subscription lost (%s); retrying", exc)
