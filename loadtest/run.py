@@ -107,12 +107,17 @@ def start_node(port: int, tmp: str, env: dict[str, str], workers: int = 1) -> su
     return proc
 
 
-async def publish(ports: list[int], rooms: list[str], rate: float, duration: float, text_bytes: int) -> tuple[int, int]:
-    """Post ``rate`` messages/s into every room for ``duration`` s; returns (sent, acknowledged)."""
+async def publishers(ports: list[int], rooms: list[str]) -> list[LiveClient]:
+    """The host's socket in every room, opened before the measured phase (a join is not a delivery)."""
     conns = []
     for i, room in enumerate(rooms):
         url = f"ws://127.0.0.1:{ports[i % len(ports)]}/v1/rooms/{room}/ws"
         conns.append(await LiveClient.connect(url, auth.mint(SECRET, user_id="publisher", name="Host", room=room, role=Role.HOST)))
+    return conns
+
+
+async def publish(conns: list[LiveClient], rate: float, duration: float, text_bytes: int) -> tuple[int, int]:
+    """Post ``rate`` messages/s into every room for ``duration`` s; returns (sent, acknowledged)."""
 
     async def post(client: LiveClient, text: str) -> bool:
         try:
@@ -122,8 +127,8 @@ async def publish(ports: list[int], rooms: list[str], rate: float, duration: flo
             return False
 
     posts: list[asyncio.Task[bool]] = []
-    total = int(rate * duration * len(rooms))
-    pace = rate * len(rooms)
+    total = int(rate * duration * len(conns))
+    pace = rate * len(conns)
     start = time.monotonic()
     for k in range(total):  # requests are pipelined: the pace never waits on a reply
         delay = start + k / pace - time.monotonic()
@@ -131,10 +136,12 @@ async def publish(ports: list[int], rooms: list[str], rate: float, duration: flo
             await asyncio.sleep(delay)
         head = f"{k} {time.time() * 1000:.3f} "
         posts.append(asyncio.create_task(post(conns[k % len(conns)], head + "x" * max(0, text_bytes - len(head)))))
-    acked = sum(await asyncio.gather(*posts))
+    return total, sum(await asyncio.gather(*posts))
+
+
+async def close_all(conns: list[LiveClient]) -> None:
     for client in conns:
         await client.close()
-    return total, acked
 
 
 def main() -> None:
@@ -258,6 +265,8 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int], redis_pids:
         "rss_kb_per_idle_connection": round((rss_after - rss_before) / args.viewers, 1) if pids else None,
     }
     if not args.idle:
+        loop = asyncio.new_event_loop()  # the publisher's: its joins come before the measured phase
+        hosts = loop.run_until_complete(publishers(ports, rooms)) if not args.chatters else []
         cpu_each = [cpu_seconds(pid) for pid in pids]
         redis_cpu0 = sum(cpu_seconds(pid) for pid in redis_pids)
         t0 = time.monotonic()
@@ -268,7 +277,7 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int], redis_pids:
             time.sleep(args.duration)
             sent = acked = 0
         else:
-            sent, acked = asyncio.run(publish(ports, rooms, args.rate, args.duration, args.text_bytes))
+            sent, acked = loop.run_until_complete(publish(hosts, args.rate, args.duration, args.text_bytes))
         if spy is not None:
             spy.wait()
         time.sleep(args.settle)
@@ -276,6 +285,8 @@ def run(args: argparse.Namespace, ports: list[int], pids: list[int], redis_pids:
         cpu_each = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_each, strict=True)]
         cpu = sum(cpu_each) if pids else float("nan")
         redis_cpu = sum(cpu_seconds(pid) for pid in redis_pids) - redis_cpu0
+        loop.run_until_complete(close_all(hosts))
+        loop.close()
     for parent in pipes:
         parent.send("report")
     stats = []
