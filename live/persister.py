@@ -23,14 +23,14 @@ from typing import Any
 from live import metrics
 from live.coord.leases import Leases
 from live.log.base import RoomLog
-from live.log.serde import entries_from_dicts, entry_to_dict, state_to_json
+from live.log.serde import entries_from_dicts, entry_json, entry_to_dict, state_to_json
 from live.store import Batch, Store
 from live.store.base import RawJSON
 from live.webhooks import outbox_row
 from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms.analytics import refold
-from rooms.commands import Entry
+from rooms.commands import Entry, PrivacyErase
 from rooms.events import PRIVATE_TYPES, ChatDeleted, Event, OrderChanged, OrderReserved, ReservationView
 from rooms.fold import fold
 from rooms.shop_events import OrderCheckoutReady, OrderPlaced
@@ -299,7 +299,10 @@ class _Rows:
         ``bodies`` are the events' JSON as the fan-out encoded it, kept as they are (a
         rebuilt stretch has none, and is encoded here). A rehearsal (not ``counted``)
         keeps its log and transcript, never orders or the merchant's messages."""
-        self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": entry_to_dict(entry)})
+        # As JSON at once (the column's serializer would parse nothing and write it again);
+        # an erasure stays a dict: the batch's writer reads whom it erases (``erasures_in``).
+        body = entry_to_dict(entry) if isinstance(entry.command, PrivacyErase) else RawJSON(entry_json(entry))
+        self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": body})
         for idx, event in enumerate(events):
             if not counted and isinstance(event, OrderReserved | OrderChanged | OrderPlaced | OrderCheckoutReady):
                 continue

@@ -11,6 +11,7 @@ viewer buys, and a re-fold decides the same. What it did follows the message as 
 ``chat.claim`` event. Only whole short messages count: "I'd keep 2 if it were blue" is chat.
 """
 
+import functools
 import re
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
@@ -44,21 +45,30 @@ def _alternatives(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+@functools.lru_cache(maxsize=256)
+def _patterns(claim_words: tuple[str, ...], bid_words: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """A room's three patterns, built once per set of words (they sit on every chat line's path)."""
+    words = _alternatives((*BID_WORDS, *bid_words))
+    return (
+        re.compile(rf"^(?:{_alternatives((*CLAIM_WORDS, *claim_words))})(?:\s*x?\s*(?P<n>\d{{1,2}}))?(?:\s*(?:pcs|pc|buah|x))?(?:\s+{_CODE})?$"),
+        re.compile(rf"^(?P<word>(?:{words})\s*)?(?:rp\.?\s*|\$\s*)?{_NUMBER}\s*(?P<scale>k|rb|ribu|jt|juta)?(?:\s+{_CODE})?$"),
+        re.compile(rf"^(?:{words})(?:\s+{_CODE})?$"),
+    )
+
+
 def parse(text: str, claim_words: list[str] | tuple[str, ...] = (), bid_words: list[str] | tuple[str, ...] = ()) -> Intent | None:
     """The claim or bid a whole message asks for, or None when it is just chat."""
     t = " ".join(text.lower().split()).rstrip("!. ")
     if not t or len(t) > 80:
         return None
-    claim = rf"^(?:{_alternatives((*CLAIM_WORDS, *claim_words))})(?:\s*x?\s*(?P<n>\d{{1,2}}))?(?:\s*(?:pcs|pc|buah|x))?(?:\s+{_CODE})?$"
-    if m := re.match(claim, t):
+    claim, bid, bare_bid = _patterns(tuple(claim_words), tuple(bid_words))
+    if m := claim.match(t):
         units = int(m["n"]) if m["n"] else 1
         return Intent(kind="claim", units=units, code=m["code"]) if 1 <= units <= MAX_UNITS else None
-    words = _alternatives((*BID_WORDS, *bid_words))
-    bid = rf"^(?P<word>(?:{words})\s*)?(?:rp\.?\s*|\$\s*)?{_NUMBER}\s*(?P<scale>k|rb|ribu|jt|juta)?(?:\s+{_CODE})?$"
-    if (m := re.match(bid, t)) and (m["word"] or m["scale"]):  # a bare number is chat, "150rb" a bid
+    if (m := bid.match(t)) and (m["word"] or m["scale"]):  # a bare number is chat, "150rb" a bid
         amount = _amount(m["num"], m["scale"])
         return Intent(kind="bid", amount=amount, code=m["code"]) if amount is not None else None
-    if m := re.match(rf"^(?:{words})(?:\s+{_CODE})?$", t):
+    if m := bare_bid.match(t):
         return Intent(kind="bid", code=m["code"])  # "bid": the minimum next bid
     return None
 

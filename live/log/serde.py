@@ -21,8 +21,12 @@ _COMMAND: TypeAdapter[c.Command] = TypeAdapter(Annotated[c.Command, Field(discri
 _STATE = TypeAdapter(RoomState)
 
 
+def entry_json(entry: Entry) -> bytes:
+    return orjson.dumps(entry)
+
+
 def entry_to_dict(entry: Entry) -> dict[str, Any]:
-    return cast(dict[str, Any], orjson.loads(orjson.dumps(entry)))
+    return cast(dict[str, Any], orjson.loads(entry_json(entry)))
 
 
 def entry_from_dict(data: dict[str, Any]) -> Entry:

@@ -36,11 +36,12 @@ INTERNAL_ERROR = 1011  # a bug of ours: the client may reconnect
 
 
 class Session:
-    __slots__ = ("_bucket", "_errors", "_proto", "_queue", "_task", "address", "done", "member", "node", "rt")
+    __slots__ = ("_bucket", "_ctx", "_errors", "_proto", "_queue", "_task", "address", "done", "member", "node", "rt")
 
     def __init__(self, node: Node, rt: RoomRuntime, member: Member, address: str, proto: LiveWebSocketProtocol | None) -> None:
         self.node, self.rt, self.member, self.address, self._proto = node, rt, member, address, proto
         self._bucket: TokenBucket | None = None  # made at the first frame: most viewers never send one
+        self._ctx: contextvars.Context | None = None  # its commands' context, made at the first (they run one at a time)
         self._errors = 0
         self._queue: deque[bytes | str] | None = None  # frames waiting behind a command (None: none running)
         self._task: asyncio.Task[None] | None = None
@@ -73,7 +74,9 @@ class Session:
             return
         if (command := self.frame(data)) is not None:
             self._queue = deque()
-            self._task = asyncio.get_running_loop().create_task(self._drain(command), context=self._context())
+            if self._ctx is None:
+                self._ctx = self._context()
+            self._task = asyncio.get_running_loop().create_task(self._drain(command), context=self._ctx)
 
     async def _drain(self, command: Coroutine[Any, Any, None]) -> None:
         try:
