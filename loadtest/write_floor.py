@@ -5,14 +5,47 @@ each of many loopback TCP sockets, with nothing of ours around it.
 
 Every server pays this per delivery in a room where messages cannot share a frame (one
 message to each of ten viewers is ten ``send`` calls), and on loopback the receiver's
-TCP work is charged to the sender's call. A target in µs per delivery means little
-without it: ``docs/benchmarks.md`` quotes it next to the small-rooms figures.
+TCP work is charged to the sender's call. Two figures: receivers that read only after
+the round (nobody to wake), and receivers in another process waiting in ``epoll`` as
+viewers do (each send also wakes one up), which is what ``loadtest.run`` measures.
+``docs/benchmarks.md`` quotes both next to the small-rooms figures.
 """
 
 import argparse
 import json
+import multiprocessing as mp
+import selectors
 import socket
 import time
+from multiprocessing.connection import Connection
+
+
+def _reader(listen_port: int, count: int, ready: Connection) -> None:
+    """The viewers: connect, then read whatever comes, waking in epoll like a client."""
+    sel = selectors.DefaultSelector()
+    socks = [socket.create_connection(("127.0.0.1", listen_port)) for _ in range(count)]
+    for s in socks:
+        s.setblocking(False)
+        sel.register(s, selectors.EVENT_READ)
+    ready.send("ready")
+    while not ready.poll():
+        for key, _ in sel.select(0.1):
+            key.fileobj.recv(65536)  # type: ignore[union-attr]
+
+
+def _rounds(senders: list[socket.socket], frame: bytes, rounds: int, drain: list[socket.socket] | None) -> list[float]:
+    per_send = []
+    for _ in range(rounds):
+        started = time.process_time()
+        for s in senders:
+            s.send(frame)
+        per_send.append((time.process_time() - started) / len(senders))
+        if drain is not None:
+            for c in drain:
+                c.recv(65536)
+        else:
+            time.sleep(0.05)  # the reader process catches up
+    return sorted(per_send)
 
 
 def main() -> None:
@@ -21,27 +54,28 @@ def main() -> None:
     ap.add_argument("--bytes", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=20)
     args = ap.parse_args()
-    server = socket.create_server(("127.0.0.1", 0), backlog=args.sockets)
-    clients, accepted = [], []
-    for _ in range(args.sockets):
-        c = socket.create_connection(server.getsockname())
-        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        s, _ = server.accept()
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        clients.append(c)
-        accepted.append(s)
     frame = b"x" * args.bytes
-    sends = []
-    for _ in range(args.rounds):
-        started = time.process_time()
-        for s in accepted:
-            s.send(frame)
-        sends.append((time.process_time() - started) / args.sockets)
-        for c in clients:
-            c.recv(65536)
-    sends.sort()
-    print(json.dumps({"sockets": args.sockets, "bytes": args.bytes, "send_cpu_us_min": round(sends[0] * 1e6, 1), "send_cpu_us_median": round(sends[len(sends) // 2] * 1e6, 1)}, indent=2))
-    for sock in clients + accepted:
+    server = socket.create_server(("127.0.0.1", 0), backlog=args.sockets)
+    port = server.getsockname()[1]
+
+    clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(args.sockets)]
+    idle = [server.accept()[0] for _ in clients]
+    quiet = _rounds(idle, frame, args.rounds, drain=clients)
+
+    parent, child = mp.get_context("spawn").Pipe()
+    reader = mp.get_context("spawn").Process(target=_reader, args=(port, args.sockets, child), daemon=True)
+    reader.start()
+    parent.recv()
+    waking = [server.accept()[0] for _ in range(args.sockets)]
+    woken = _rounds(waking, frame, args.rounds, drain=None)
+    parent.send("stop")
+    reader.join(10)
+
+    def figures(xs: list[float]) -> dict[str, float]:
+        return {"min": round(xs[0] * 1e6, 1), "median": round(xs[len(xs) // 2] * 1e6, 1)}
+
+    print(json.dumps({"sockets": args.sockets, "bytes": args.bytes, "send_cpu_us_reader_idle": figures(quiet), "send_cpu_us_reader_waiting_in_epoll": figures(woken)}, indent=2))
+    for sock in clients + idle + waking:
         sock.close()
     server.close()
 
