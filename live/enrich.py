@@ -21,7 +21,6 @@ from live.store import Store
 from live.wire.client import CatalogRequest, PinProduct, PostChat, SpotlightReview, StartAuction
 from rooms import commands as c
 from rooms import shop_commands as sc
-from rooms.comments import parse
 from rooms.fold import RULES
 from rooms.moderation import APPOINTABLE
 from rooms.roles import Role
@@ -72,13 +71,6 @@ async def spotlight_command(store: Store, state: RoomState, request: SpotlightRe
     if row is None or row["owner"] != (state.brand_id or state.host_id) or row["status"] != "published":
         raise NotFound(f"no published review {request.review_id} of this brand")
     return sc.ReviewSpotlight(review=reviews.view(secret, row))
-
-
-def with_intent(state: RoomState, post: c.ChatPost) -> c.ChatPost:
-    """The post with the claim or bid its text asks for ("keep 2", "bid 150rb"), read with the
-    room's words; whatever intent the client sent is replaced. The fold decides on it."""
-    intent = parse(post.text, state.claim_words, state.bid_words) if state.comment_claims else None
-    return post if intent == post.intent else dataclasses.replace(post, intent=intent)
 
 
 async def with_badges(store: Store, state: RoomState, actor: c.Actor) -> c.Actor:
@@ -135,5 +127,5 @@ class BrandModerators:
 
 
 async def chat_command(store: Store, rt: RoomRuntime, actor: c.Actor, request: PostChat) -> c.ChatPost:
-    """A client's post as the log records it: with the verdict automatic moderation gave it."""
+    """A client's post as the log records it: with automatic moderation's verdict and the claim or bid it asks for."""
     return await automod.for_store(store).post(rt, actor, request)

@@ -24,7 +24,9 @@ from live.store import Store
 from live.wire.client import PostChat
 from rooms import commands as c
 from rooms.comments import parse
+from rooms.intents import Intent
 from rooms.roles import SEES_SALES
+from rooms.state import RoomState
 
 logger = logging.getLogger("live.automod")
 
@@ -99,17 +101,25 @@ class Automod:
         return rep
 
     async def post(self, rt: RoomRuntime, actor: c.Actor, request: PostChat) -> c.ChatPost:
-        """The command a client's post becomes: its text (links stripped, where the brand says so) and the verdict."""
+        """The command a client's post becomes: its text (links stripped, where the brand says so),
+        the verdict, and the claim or bid the text asks for ("keep 2", "bid 150rb"), read once
+        with the room's words (whatever intent a client sent is replaced; the fold decides)."""
         state = rt.state
+        intent = _intent(state, request.text)
         if actor.role in SEES_SALES or actor.user_id in state.moderators or len(request.text) > state.max_message_length:
-            return c.ChatPost(text=request.text, reply_to=request.reply_to)  # staff; or too long, which the fold refuses anyway
+            return c.ChatPost(text=request.text, reply_to=request.reply_to, intent=intent)  # staff; or too long, which the fold refuses anyway
         rules = await self.rules(state.brand_id)
         p, now_ms = rules.policy, int(time.time() * 1000)
         new = p.enabled and p.actions.new_user_link != "off" and _has_link(rules, request.text) and await self.is_new(rt, actor.user_id, p.new_user_seconds * 1000, now_ms)
-        claim = state.comment_claims and parse(request.text, state.claim_words, state.bid_words) is not None
-        scored = score(rules, request.text, Author(actor.user_id, new=new), self.repeats(rt, p.repeat_window_seconds * 1000), now_ms, claim=claim)
+        scored = score(rules, request.text, Author(actor.user_id, new=new), self.repeats(rt, p.repeat_window_seconds * 1000), now_ms, claim=intent is not None)
         metrics.AUTOMOD_OUTCOMES[scored.verdict.outcome.value].inc()
-        return c.ChatPost(text=scored.text, reply_to=request.reply_to, verdict=scored.verdict)
+        if scored.text != request.text:  # links stripped: the intent is read from what is posted
+            intent = _intent(state, scored.text)
+        return c.ChatPost(text=scored.text, reply_to=request.reply_to, verdict=scored.verdict, intent=intent)
+
+
+def _intent(state: RoomState, text: str) -> Intent | None:
+    return parse(text, state.claim_words, state.bid_words) if state.comment_claims else None
 
 
 def _has_link(rules: Rules, text: str) -> bool:

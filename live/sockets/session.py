@@ -134,7 +134,7 @@ class Session:
                 case w.SpotlightReview():
                     command = await enrich.spotlight_command(node.store, state, msg, node.settings.pseudonym_key)
                 case w.PostChat():
-                    command = enrich.with_intent(state, await enrich.chat_command(node.store, self.rt, self.member.actor, msg))
+                    command = await enrich.chat_command(node.store, self.rt, self.member.actor, msg)
                 case _:
                     command = msg
             actor = await node.brand_moderators.actor_for(state, self.member.actor, command, joined_as_staff=bool(self.member.staff))
