@@ -24,9 +24,11 @@ from typing import Any
 import httpx
 import orjson
 import uvloop
+from sqlalchemy import text
 
 from live import auth
 from live.app import create_app
+from live.node import Node
 from live.room.fanout import Member
 from live.settings import Settings
 from live.sockets.session import Session
@@ -133,9 +135,8 @@ async def bench(args: argparse.Namespace, db: str) -> dict[str, Any]:
         }
 
 
-async def _persisted(node: Any) -> int:
-    from sqlalchemy import text
-
+async def _persisted(node: Node) -> int:
+    """Chat messages in the transcript: every post accepted, folded and written to SQL."""
     async with node.store.engine.connect() as conn:
         return int((await conn.execute(text("select count(*) from events where type = 'chat.message'"))).scalar_one())
 
