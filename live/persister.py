@@ -23,7 +23,7 @@ from typing import Any
 from live import metrics
 from live.coord.leases import Leases
 from live.log.base import RoomLog
-from live.log.serde import entries_from_dicts, entry_json, entry_to_dict, state_to_json
+from live.log.serde import entries_from_dicts, entry_json, state_to_json
 from live.store import Batch, Store
 from live.store.base import RawJSON
 from live.webhooks import outbox_row
@@ -223,6 +223,7 @@ class Persister:
             order_links=rows.order_links,
             members=rows.members,
             webhooks=rows.webhooks,
+            erasures=rows.erasures,
         )
 
     async def _write(self, batch: dict[RoomId, _Pending]) -> None:
@@ -291,6 +292,7 @@ class _Rows:
     order_links: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
+    erasures: list[tuple[str, str, str, int]] = field(default_factory=list)
     outbox: bool = False  # whether the merchant's messages are written (webhooks configured)
 
     def add(self, room: RoomId, entry: Entry, events: list[Event], bodies: dict[int, bytes] | None = None, *, counted: bool = True) -> None:
@@ -299,10 +301,9 @@ class _Rows:
         ``bodies`` are the events' JSON as the fan-out encoded it, kept as they are (a
         rebuilt stretch has none, and is encoded here). A rehearsal (not ``counted``)
         keeps its log and transcript, never orders or the merchant's messages."""
-        # As JSON at once (the column's serializer would parse nothing and write it again);
-        # an erasure stays a dict: the batch's writer reads whom it erases (``erasures_in``).
-        body = entry_to_dict(entry) if isinstance(entry.command, PrivacyErase) else RawJSON(entry_json(entry))
-        self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": body})
+        self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": RawJSON(entry_json(entry))})  # JSON once
+        if isinstance(cmd := entry.command, PrivacyErase) and cmd.user_id != cmd.alias:
+            self.erasures.append((room, cmd.user_id, cmd.alias, entry.seq))
         for idx, event in enumerate(events):
             if not counted and isinstance(event, OrderReserved | OrderChanged | OrderPlaced | OrderCheckoutReady):
                 continue

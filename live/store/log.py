@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore
 from live.store.orders import write_orders
 from live.store.points import write_members
-from live.store.privacy import erase_in_room, erasures_in
+from live.store.privacy import erase_in_room
 from live.store.tables import entries, events, rooms
 from live.store.webhooks import write_outbox
 from rooms.events import STAFF_TYPES
@@ -40,6 +40,7 @@ class Batch:
     order_links: Sequence[Row] = ()  # room_id, reservation_id, checkout_url: where the buyer pays
     members: Sequence[Row] = ()  # a member's points and badges in a room, as totals
     webhooks: Sequence[Row] = ()  # messages to the merchant's checkout (the outbox)
+    erasures: Sequence[tuple[str, str, str, int]] = ()  # (room_id, user, alias, seq) of each privacy.erase
 
 
 @cache
@@ -77,6 +78,7 @@ def _without(batch: Batch, refused: set[str]) -> Batch:
         order_links=keep(batch.order_links),
         members=keep(batch.members),
         webhooks=keep(batch.webhooks),
+        erasures=[e for e in batch.erasures if e[0] not in refused],
     )
 
 
@@ -109,7 +111,7 @@ class LogStore(StoreBase):
             await write_members(conn, batch.members)
             await write_outbox(conn, batch.webhooks)
             await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them
-            for room_id, user, alias, seq in erasures_in(batch.entries):  # last: it rewrites what came before
+            for room_id, user, alias, seq in batch.erasures:  # last: it rewrites what came before
                 await erase_in_room(conn, room_id, user, alias, seq)
         return refused
 

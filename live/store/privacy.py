@@ -76,17 +76,6 @@ async def erase_in_room(conn: AsyncConnection, room_id: str, user: str, alias: s
     return changed
 
 
-def erasures_in(batch_entries: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, int]]:
-    """The ``privacy.erase`` entries of a batch: (room, user, alias, seq)."""
-    out = []
-    for row in batch_entries:
-        body = row["body"]
-        command = body.get("command") if isinstance(body, dict) else None
-        if isinstance(command, dict) and command.get("type") == "privacy.erase" and command["user_id"] != command["alias"]:
-            out.append((row["room_id"], command["user_id"], command["alias"], row["seq"]))
-    return out
-
-
 def _elsewhere(user_id: str, brand_id: str | None) -> tuple[sa.ColumnElement[bool], sa.ColumnElement[bool], sa.ColumnElement[bool]]:
     """The person's rows outside any room's log — reviews, helpful marks, follows — within a
     brand (its products, itself as followed) or everywhere (brand None)."""
