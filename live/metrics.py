@@ -71,8 +71,13 @@ WEBHOOK_SECONDS = Histogram(
 # Redis (the log's backend when several nodes share rooms).
 REDIS_APPEND_SECONDS = Histogram(
     "live_redis_append_seconds",
-    "Round trip of one append (the Lua script: seq, stream, publish)",
+    "Round trip of one append call (the Lua script: seqs, stream, publish), which may carry several entries",
     buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+REDIS_APPEND_ENTRIES = Histogram(
+    "live_redis_append_entries",
+    "Entries per append call: a room's commands that queued while its last call was out go in the next one",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
 )
 REDIS_RECONNECTS = Counter("live_redis_reconnects_total", "Times the subscription connection to Redis was re-established")
 REDIS_SUBSCRIPTION_ERRORS = Counter("live_redis_subscription_errors_total", "Reads of the subscription that failed (each is retried with backoff)")

@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-OUT=loadtest/results/issue14
+OUT=${OUT:-loadtest/results/issue14}
 mkdir -p "$OUT"
 KEYS='"(delivered_pct|p50_ms|p99_ms|server_cpu_us_per_delivery|server_cpu_us_per_command|rss_kb_per_idle_connection|frames_per_delivery|claims_per_s|server_cpu_us_per_claim|accepted|oversold|load_average_1_5_15)"'
 

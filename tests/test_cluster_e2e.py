@@ -63,6 +63,36 @@ async def test_viewers_on_three_nodes_get_every_message_in_one_order(cluster: Cl
     await api.http.aclose()
 
 
+async def test_a_burst_of_commands_shares_append_calls_and_every_node_gets_it_in_one_order(cluster: Cluster) -> None:
+    """40 buyers on one node post at once: their commands queue behind the room's append in
+    flight and go to Redis together; every node still gets every message, once, in one order."""
+    api = Api(cluster.nodes[0])
+    await api.live_room("burst")
+    posters = [await Client.join(cluster.nodes[0].ws_url("burst"), token(f"p{i}", "burst")) for i in range(40)]
+    watchers = [await Client.join(n.ws_url("burst"), token(f"w{i}", "burst"), fmt) for i, n in enumerate(cluster.nodes) for fmt in ("json", "msgpack")]
+
+    async def post(i: int, n: int) -> list[dict]:  # type: ignore[type-arg]
+        return [await posters[i].request("chat.post", text=f"{i}-{k}") for k in range(n)]
+
+    replies = [r for rs in await asyncio.gather(*(post(i, 5) for i in range(40))) for r in rs]
+    assert all(r["ok"] for r in replies)
+    assert len({r["result"]["message_id"] for r in replies}) == 200, "each post its own message"
+    for w in watchers:
+        await w.wait_for(lambda w=w: len(w.chat_texts()) == 200)
+    reference = logged(watchers[0])
+    seqs = chat_seqs(watchers[0])
+    assert seqs == sorted(seqs) and len(set(seqs)) == 200
+    for w in watchers:
+        assert logged(w) == reference, "same events, same order, no duplicates on every node"
+    metrics = (await api.http.get("/metrics")).text
+    calls = float(metrics.split("live_redis_append_entries_count ")[1].split()[0])
+    entries = float(metrics.split("live_redis_append_entries_sum ")[1].split()[0])
+    assert entries >= 200 and calls < entries, "commands that arrived together shared append calls"
+    for c in posters + watchers:
+        await c.close()
+    await api.http.aclose()
+
+
 async def test_killed_node_loses_nothing_acknowledged(cluster: Cluster, redis_aof: AnyRedis) -> None:
     api = Api(cluster.nodes[0])
     await api.live_room("kill")

@@ -17,6 +17,7 @@ from tests.test_cluster_e2e import (
     chat_seqs,
     cluster,
     logged,
+    test_a_burst_of_commands_shares_append_calls_and_every_node_gets_it_in_one_order,
     test_killed_node_loses_nothing_acknowledged,
     test_node_joining_mid_session_serves_the_same_room,
     test_redis_restart_with_data_leaves_no_gap,
@@ -27,6 +28,7 @@ from tests.test_cluster_e2e import (
 
 __all__ = [  # collected again here, on the cluster
     "cluster",
+    "test_a_burst_of_commands_shares_append_calls_and_every_node_gets_it_in_one_order",
     "test_killed_node_loses_nothing_acknowledged",
     "test_node_joining_mid_session_serves_the_same_room",
     "test_redis_restart_with_data_leaves_no_gap",

@@ -4,9 +4,10 @@ Keys (``live.redisconn.key``): ``live:{room}:meta`` (hash: epoch, seq, ts),
 ``live:{room}:log`` (a stream; entry ids are ``<seq>-0``), ``live:{room}:snap`` (the
 latest snapshot). Delivery is the room's channel (``live.redisconn.channel``).
 
-``append`` is one Lua script: check the epoch, take the next seq and a ts from Redis'
+``append`` is one Lua script: check the epoch, take the next seqs and a ts from Redis'
 clock, XADD, publish — so publish order is seq order and nothing is published that
-is not in the stream. Nodes subscribe only to rooms with local viewers. One reader
+is not in the stream. A room's appends queue behind its call in flight and go in the
+next call together (one round trip and one published message for many entries). Nodes subscribe only to rooms with local viewers. One reader
 task per node serves every subscription; it also hands the other nodes' reactions
 (published on the same channel by ``live.coord.redis.RedisPresence``) to ``on_signal``
 and drops this node's own. After a reconnect it reads what each room missed from the
@@ -23,7 +24,8 @@ import contextvars
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -39,18 +41,30 @@ from rooms.types import RoomId, Seq
 
 logger = logging.getLogger("live.log.redis")
 
+APPEND_BATCH = 256  # entries per call at most: a long script holds up the whole Redis
+
+# Appends the commands in ARGV[3..] as consecutive entries (one call for whatever a room's
+# commands queued while its previous call was out: see ``RedisLog.append``). One entry is
+# published as ``e|seq|ts|body``, several as ``b|first|ts|[body,...]``.
 _APPEND = """
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if epoch ~= ARGV[1] then return {-1, epoch or ''} end
-local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local n = #ARGV - 2
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', n) - n
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local last = tonumber(redis.call('HGET', KEYS[1], 'ts') or '0')
 if now < last then now = last end
 redis.call('HSET', KEYS[1], 'ts', now)
-redis.call('XADD', KEYS[2], seq .. '-0', 'ts', now, 'e', ARGV[2])
-redis.call(ARGV[3], KEYS[3], 'e|' .. seq .. '|' .. now .. '|' .. ARGV[2])
-return {seq, now}
+for i = 3, #ARGV do
+  redis.call('XADD', KEYS[2], (seq + i - 2) .. '-0', 'ts', now, 'e', ARGV[i])
+end
+if n == 1 then
+  redis.call(ARGV[2], KEYS[3], 'e|' .. (seq + 1) .. '|' .. now .. '|' .. ARGV[3])
+else
+  redis.call(ARGV[2], KEYS[3], 'b|' .. (seq + 1) .. '|' .. now .. '|[' .. table.concat(ARGV, ',', 3) .. ']')
+end
+return {seq + 1, now}
 """
 
 # Create a room's history at a snapshot, unless it has one: returns the epoch in force.
@@ -79,6 +93,14 @@ return math.max(1, now - tonumber(since))
 
 
 @dataclass(slots=True)
+class _Lane:
+    """A room's appends: those waiting for the call in flight, and the task sending them."""
+
+    queue: deque[tuple[str, str, "asyncio.Future[Seq]"]] = field(default_factory=deque)  # (epoch, entry body, its seq)
+    sender: "asyncio.Task[None] | None" = None
+
+
+@dataclass(slots=True)
 class _Sub:
     deliver: Subscriber
     on_reset: ResetHandler
@@ -100,6 +122,7 @@ class RedisLog:
         self._lost = self._redis.register_script(_LOST)
         self._bus = conn.bus()
         self._subs: dict[RoomId, _Sub] = {}
+        self._lanes: dict[RoomId, _Lane] = {}
         self._listener: asyncio.Task[None] | None = None
         self._backoff = ExponentialWithJitterBackoff(cap=2.0, base=0.05)
 
@@ -172,16 +195,56 @@ class RedisLog:
         return [_entry(int(rid.split(b"-")[0]), int(f[b"ts"]), f[b"e"]) for rid, f in rows]
 
     async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq:
-        body = entry_body(actor, command, origin).decode()
-        started = time.perf_counter()
+        """Queue the entry on the room's lane: one call carries what queued while the last was out.
+
+        A quiet room's command goes out at once, alone; under load a room's commands share
+        a call (and one published message), which is what a claim race needs.
+        """
+        lane = self._lanes.get(room)
+        if lane is None:
+            lane = self._lanes[room] = _Lane()
+        done: asyncio.Future[Seq] = asyncio.get_running_loop().create_future()
+        lane.queue.append((epoch, entry_body(actor, command, origin).decode(), done))
+        if lane.sender is None:
+            lane.sender = asyncio.get_running_loop().create_task(self._send(room, lane), context=contextvars.Context())
+        return await done
+
+    async def _send(self, room: RoomId, lane: "_Lane") -> None:
+        """Send the lane's queue, at most ``APPEND_BATCH`` entries of one epoch per call."""
         try:
-            seq, _ = await self._append(keys=[key(room, "meta"), key(room, "log"), channel(room)], args=[epoch, body, await self._conn.publish_command()])
-        except CONN_ERRORS as exc:
-            raise LogUnavailable(str(exc)) from exc
-        metrics.REDIS_APPEND_SECONDS.observe(time.perf_counter() - started)
-        if seq == -1:
-            raise EpochChanged(room)
-        return Seq(int(seq))
+            while lane.queue:
+                epoch = lane.queue[0][0]
+                batch: list[tuple[str, str, asyncio.Future[Seq]]] = []
+                while lane.queue and lane.queue[0][0] == epoch and len(batch) < APPEND_BATCH:
+                    batch.append(lane.queue.popleft())
+                started = time.perf_counter()
+                try:
+                    first, _ = await self._append(keys=[key(room, "meta"), key(room, "log"), channel(room)], args=[epoch, await self._conn.publish_command(), *(body for _, body, _ in batch)])
+                except asyncio.CancelledError:
+                    for _, _, done in batch:
+                        done.cancel()
+                    raise
+                except Exception as exc:
+                    for _, _, done in batch:
+                        if not done.done():
+                            done.set_exception(LogUnavailable(str(exc)) if isinstance(exc, CONN_ERRORS) else exc)
+                    continue
+                metrics.REDIS_APPEND_SECONDS.observe(time.perf_counter() - started)
+                metrics.REDIS_APPEND_ENTRIES.observe(len(batch))
+                for i, (_, _, done) in enumerate(batch):
+                    if done.done():
+                        continue  # its caller gave up waiting; the entry is in the log all the same
+                    if first == -1:
+                        done.set_exception(EpochChanged(room))
+                    else:
+                        done.set_result(Seq(int(first) + i))
+        finally:
+            lane.sender = None
+            for _, _, done in lane.queue:  # only if cancelled (the log is closing)
+                done.cancel()
+            lane.queue.clear()
+            if self._lanes.get(room) is lane:
+                del self._lanes[room]
 
     wants_snapshots = True
 
@@ -237,11 +300,13 @@ class RedisLog:
             if node.decode() != self.node_id:
                 sub.on_signal(node.decode(), orjson.loads(counts))
             return
-        seq, ts, body = rest.split(b"|", 2)
-        entry = _entry(int(seq), int(ts), body)
-        if entry.seq > sub.last_seq:
-            sub.last_seq = entry.seq
-            sub.deliver(entry)
+        first, ts, body = rest.split(b"|", 2)
+        bodies = [body] if kind == b"e" else orjson.loads(body)  # b: consecutive entries from one call
+        for i, data in enumerate(bodies):
+            entry = _entry(int(first) + i, int(ts), data)
+            if entry.seq > sub.last_seq:
+                sub.last_seq = entry.seq
+                sub.deliver(entry)
 
     async def _resync(self) -> None:
         """After a reconnect: a room whose epoch is gone or new is reset; the others catch up."""
@@ -257,7 +322,7 @@ class RedisLog:
                     sub.deliver(entry)
 
 
-def _entry(seq: int, ts: int, body: bytes) -> Entry:
-    data = orjson.loads(body)
+def _entry(seq: int, ts: int, body: bytes | dict[str, Any]) -> Entry:
+    data = orjson.loads(body) if isinstance(body, bytes) else body
     data["seq"], data["ts"] = seq, ts
     return entry_from_dict(data)

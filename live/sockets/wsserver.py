@@ -34,8 +34,8 @@ from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
 from live.errors import CloseCode
-from live.sockets import frames as f
 from live.sockets.wheel import KeepaliveWheel
+from live.wire import frames as f
 from live.wire.codec import Format
 
 logger = logging.getLogger("live.ws")

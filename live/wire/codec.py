@@ -17,9 +17,9 @@ from typing import Annotated, Any, cast
 import msgpack
 import orjson
 from pydantic import Field, TypeAdapter, ValidationError
-from websockets.frames import Frame, Opcode
 
 from live.errors import ProtocolError, TooLarge, UnknownType
+from live.wire import frames as ws
 from live.wire.client import ClientMessage
 from live.wire.server import EventMessage, ServerMessage
 
@@ -116,8 +116,7 @@ def frame(fmt: Format, items: list[bytes]) -> bytes:
 
 def ws_frame(fmt: Format, payload: bytes) -> bytes:
     """A complete unmasked server frame; the same bytes go to every viewer of ``fmt``."""
-    opcode = Opcode.TEXT if fmt is Format.JSON else Opcode.BINARY
-    return Frame(opcode, payload).serialize(mask=False)
+    return ws.frame(ws.TEXT if fmt is Format.JSON else ws.BINARY, payload)
 
 
 def frame_of(fmt: Format, *messages: ServerMessage) -> bytes:

@@ -1,4 +1,5 @@
-"""WebSocket frames of RFC 6455, read from a client and written by the server.
+"""WebSocket frames of RFC 6455, read from a client and written by the server (every frame
+the server writes, the fan-out's included, is built by ``frame``).
 
 Plain functions over bytes: no parser object, no suspended generator, nothing kept
 between calls but the unread tail of the stream, which is what lets an idle room
