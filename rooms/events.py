@@ -201,6 +201,7 @@ class SalesUpdated(_Event):
 
     type: ClassVar[str] = "sales.updated"
     audience: ClassVar[str] = "staff"
+    coalesce: ClassVar[str | None] = "affiliate_id"
     affiliate_id: str
     units: int  # paid
     reserved_units: int

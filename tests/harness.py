@@ -140,6 +140,7 @@ class Client:
         self.ws = ws
         self.fmt = fmt
         self.messages: list[dict[str, Any]] = []
+        self.frames: list[tuple[float, set[str]]] = []  # when each frame arrived (monotonic), and its messages' types
         self.replies: dict[Any, dict[str, Any]] = {}
         self.welcome: dict[str, Any] | None = None
         self._changed = asyncio.Event()
@@ -164,6 +165,7 @@ class Client:
             async for frame in self.ws:
                 batch = orjson.loads(frame) if self.fmt == "json" else msgpack.unpackb(frame)
                 assert isinstance(batch, list), batch
+                self.frames.append((time.monotonic(), {m["type"] for m in batch}))
                 for m in batch:
                     self.messages.append(m)
                     if m["type"] in ("reply", "welcome"):

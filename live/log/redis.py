@@ -97,7 +97,7 @@ class _Lane:
     """A room's appends: those waiting for the call in flight, and the task sending them."""
 
     queue: deque[tuple[str, str, "asyncio.Future[Seq]"]] = field(default_factory=deque)  # (epoch, entry body, its seq)
-    sender: "asyncio.Task[None] | None" = None
+    sender: "asyncio.Task[None] | None" = None  # held here: a task nobody holds may be collected mid-call
 
 
 @dataclass(slots=True)
@@ -195,31 +195,50 @@ class RedisLog:
         return [_entry(int(rid.split(b"-")[0]), int(f[b"ts"]), f[b"e"]) for rid, f in rows]
 
     async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq:
-        """Queue the entry on the room's lane: one call carries what queued while the last was out.
+        """Append now, or, while a call for this room is out, in the next call with the others.
 
-        A quiet room's command goes out at once, alone; under load a room's commands share
-        a call (and one published message), which is what a claim race needs.
+        A quiet room's command goes out at once, alone, from its own task; under load a
+        room's commands share a call (and one published message), which is what a claim
+        race needs.
         """
+        body = entry_body(actor, command, origin).decode()
         lane = self._lanes.get(room)
-        if lane is None:
-            lane = self._lanes[room] = _Lane()
-        done: asyncio.Future[Seq] = asyncio.get_running_loop().create_future()
-        lane.queue.append((epoch, entry_body(actor, command, origin).decode(), done))
-        if lane.sender is None:
-            lane.sender = asyncio.get_running_loop().create_task(self._send(room, lane), context=contextvars.Context())
-        return await done
+        if lane is not None:
+            done: asyncio.Future[Seq] = asyncio.get_running_loop().create_future()
+            lane.queue.append((epoch, body, done))
+            return await done
+        lane = self._lanes[room] = _Lane()
+        try:
+            return (await self._call(room, epoch, [body]))[0]
+        finally:
+            if lane.queue:
+                lane.sender = asyncio.get_running_loop().create_task(self._send(room, lane), context=contextvars.Context())
+            else:
+                del self._lanes[room]
+
+    async def _call(self, room: RoomId, epoch: str, bodies: list[str]) -> list[Seq]:
+        """One run of the append script: the entries' seqs."""
+        started = time.perf_counter()
+        try:
+            first, _ = await self._append(keys=[key(room, "meta"), key(room, "log"), channel(room)], args=[epoch, await self._conn.publish_command(), *bodies])
+        except CONN_ERRORS as exc:
+            raise LogUnavailable(str(exc)) from exc
+        metrics.REDIS_APPEND_SECONDS.observe(time.perf_counter() - started)
+        metrics.REDIS_APPEND_ENTRIES.observe(len(bodies))
+        if first == -1:
+            raise EpochChanged(room)
+        return [Seq(int(first) + i) for i in range(len(bodies))]
 
     async def _send(self, room: RoomId, lane: "_Lane") -> None:
-        """Send the lane's queue, at most ``APPEND_BATCH`` entries of one epoch per call."""
+        """What queued behind a call: at most ``APPEND_BATCH`` entries of one epoch per call."""
         try:
             while lane.queue:
                 epoch = lane.queue[0][0]
                 batch: list[tuple[str, str, asyncio.Future[Seq]]] = []
                 while lane.queue and lane.queue[0][0] == epoch and len(batch) < APPEND_BATCH:
                     batch.append(lane.queue.popleft())
-                started = time.perf_counter()
                 try:
-                    first, _ = await self._append(keys=[key(room, "meta"), key(room, "log"), channel(room)], args=[epoch, await self._conn.publish_command(), *(body for _, body, _ in batch)])
+                    seqs = await self._call(room, epoch, [body for _, body, _ in batch])
                 except asyncio.CancelledError:
                     for _, _, done in batch:
                         done.cancel()
@@ -227,19 +246,12 @@ class RedisLog:
                 except Exception as exc:
                     for _, _, done in batch:
                         if not done.done():
-                            done.set_exception(LogUnavailable(str(exc)) if isinstance(exc, CONN_ERRORS) else exc)
+                            done.set_exception(exc)
                     continue
-                metrics.REDIS_APPEND_SECONDS.observe(time.perf_counter() - started)
-                metrics.REDIS_APPEND_ENTRIES.observe(len(batch))
-                for i, (_, _, done) in enumerate(batch):
-                    if done.done():
-                        continue  # its caller gave up waiting; the entry is in the log all the same
-                    if first == -1:
-                        done.set_exception(EpochChanged(room))
-                    else:
-                        done.set_result(Seq(int(first) + i))
+                for seq, (_, _, done) in zip(seqs, batch, strict=True):
+                    if not done.done():  # else its caller gave up waiting; the entry is in the log all the same
+                        done.set_result(seq)
         finally:
-            lane.sender = None
             for _, _, done in lane.queue:  # only if cancelled (the log is closing)
                 done.cancel()
             lane.queue.clear()

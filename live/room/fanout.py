@@ -35,6 +35,7 @@ RESUME_FRAME_EVENTS = 500  # events per frame when replaying a backlog
 THIN_AT, THIN_UNTIL = 4, 16
 
 FLUSH_REST = 0.5  # after a flush, wait at least this share of its duration before the next
+TOTALS_WINDOW = 0.25  # seconds between frames that carry nothing but running totals
 
 Group = tuple[Format, bool, bool]  # (format, sees staff events, thinned)
 GROUPS: list[Group] = [(fmt, staff, thinned) for fmt in Format for staff in (False, True) for thinned in (False, True)]
@@ -136,6 +137,7 @@ class Fanout:
         self._pending_latest: dict[Hashable, int] = {}  # subject -> index in _pending
         self._flush_handle: asyncio.Handle | None = None
         self._flush_soon = False  # the pending flush runs on this loop turn (not a batch window away)
+        self._totals_only = False  # the pending frame holds running totals only (``TOTALS_WINDOW``)
         self._riders: list[Member] = []  # members with ``extra`` bytes for that flush
         self._last_flush = 0.0  # when the last flush started (loop time)
         self._rest_until = 0.0  # after a long flush, the next waits at least half as long as it took
@@ -161,20 +163,38 @@ class Fanout:
         self._recent.extend(items)
 
     def publish(self, items: list[Buffered]) -> None:
-        """Queue messages for the next frame; running totals replace their pending step."""
+        """Queue messages for the next frame; running totals replace their pending step.
+
+        A frame of running totals only (stock left, tallies, sales) waits ``TOTALS_WINDOW``
+        after the last one: a counter read four times a second loses nothing, and in a flash
+        sale it is what every viewer is sent after every claim. Anything else in the frame
+        brings it forward to the batch window.
+        """
+        totals = True
         for i, item in enumerate(items):
-            if item.subject is not None:
-                if (old := self._pending_latest.get(item.subject)) is not None:
-                    self._pending[old] = None
-                self._pending_latest[item.subject] = len(self._pending) + i
+            if item.subject is None:
+                totals = False
+                continue
+            if (old := self._pending_latest.get(item.subject)) is not None:
+                self._pending[old] = None
+            self._pending_latest[item.subject] = len(self._pending) + i
         self._pending.extend(items)
         if self._flush_handle is None:  # nothing was pending: these are the oldest
-            loop = asyncio.get_running_loop()
-            self._queued_at = now = loop.time()
-            wait = max(self._last_flush + self._batch_window(), self._rest_until) - now
-            # Quiet room: flush on the next loop turn; busy room: at most one frame per window.
-            self._flush_soon = wait <= 0
-            self._flush_handle = loop.call_later(wait, self.flush) if wait > 0 else loop.call_soon(self.flush)
+            self._queued_at = asyncio.get_running_loop().time()
+            self._totals_only = totals
+            self._schedule()
+        elif self._totals_only and not totals:
+            self._totals_only = False
+            self._flush_handle.cancel()
+            self._schedule()
+
+    def _schedule(self) -> None:
+        """Quiet room: flush on the next loop turn; busy room: at most one frame per window."""
+        loop = asyncio.get_running_loop()
+        window = max(self._batch_window(), TOTALS_WINDOW) if self._totals_only else self._batch_window()
+        wait = max(self._last_flush + window, self._rest_until) - loop.time()
+        self._flush_soon = wait <= 0
+        self._flush_handle = loop.call_later(wait, self.flush) if wait > 0 else loop.call_soon(self.flush)
 
     def _batch_window(self) -> float:
         low, high, per_ms = self._window_ms
