@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 from live import metrics
 from live.errors import CloseCode
+from live.room.frames import Buffered, Frames, Group
 from live.room.sinks import Sink
-from live.wire.codec import Format, encode, frame, frame_of, ws_frame
+from live.wire.codec import Format, frame, frame_of, ws_frame
 from live.wire.server import ChatThinned, ServerMessage, Welcome
 from rooms.commands import Actor
 from rooms.roles import SEES_SALES
@@ -37,7 +38,6 @@ THIN_AT, THIN_UNTIL = 4, 16
 FLUSH_REST = 0.5  # after a flush, wait at least this share of its duration before the next
 TOTALS_WINDOW = 0.25  # seconds between frames that carry nothing but running totals
 
-Group = tuple[Format, bool, bool]  # (format, sees staff events, thinned)
 GROUPS: list[Group] = [(fmt, staff, thinned) for fmt in Format for staff in (False, True) for thinned in (False, True)]
 
 
@@ -63,59 +63,6 @@ class Member:
     def sees_sales(self) -> bool:
         """Gets staff-audience events: host, moderators (also appointed ones, as they joined), brand."""
         return self.staff if self.staff is not None else self.actor.role in SEES_SALES
-
-
-class Buffered:
-    """One message, encoded at most once per format, with what the groups need to know of it.
-
-    JSON is encoded at once (the transcript row reuses it); MessagePack only when a
-    MessagePack member is sent it, so a room nobody reads in MessagePack never pays for it.
-    """
-
-    __slots__ = ("_encoded", "_message", "seq", "staff_only", "subject", "thinnable")
-
-    def __init__(self, message: ServerMessage, seq: int = 0, *, staff_only: bool = False, thinnable: bool = False, subject: Hashable | None = None) -> None:
-        self._message = message
-        self._encoded = {Format.JSON: encode(Format.JSON, message)}
-        self.seq = seq
-        self.staff_only = staff_only
-        self.thinnable = thinnable  # chat from an ordinary viewer: the lane a behind viewer may skip
-        self.subject = subject  # a running total's subject: only the latest per frame goes out
-
-    def encoded(self, fmt: Format) -> bytes:
-        if (data := self._encoded.get(fmt)) is None:
-            data = self._encoded[fmt] = encode(fmt, self._message)
-        return data
-
-
-class _Frames:
-    """One flush's frames, built once per group on first use, and what was written of them."""
-
-    __slots__ = ("_built", "_pending", "bytes", "events", "frames")
-
-    def __init__(self, pending: list[Buffered]) -> None:
-        self._pending = pending
-        self._built: dict[Group, tuple[bytes, int] | None] = {}
-        self.frames = self.bytes = self.events = 0
-
-    def get(self, group: Group) -> bytes | None:
-        if group not in self._built:
-            fmt, staff, thinned = group
-            items = [b.encoded(fmt) for b in self._pending if (staff or not b.staff_only) and not (thinned and b.thinnable)]
-            self._built[group] = (ws_frame(fmt, frame(fmt, items)), len(items)) if items else None
-        built = self._built[group]
-        return built[0] if built else None
-
-    def wrote(self, group: Group, members: int) -> None:
-        if (built := self._built.get(group)) is not None:
-            self.frames += members
-            self.bytes += members * len(built[0])
-            self.events += members * built[1]
-
-    def count(self) -> None:
-        metrics.FRAMES_WRITTEN.inc(self.frames)
-        metrics.BYTES_WRITTEN.inc(self.bytes)
-        metrics.DELIVERIES.inc(self.events)
 
 
 class Fanout:
@@ -212,7 +159,7 @@ class Fanout:
             self._write_riders()
             return
         started = time.perf_counter()
-        frames = _Frames([item for item in self._pending if item is not None])
+        frames = Frames([item for item in self._pending if item is not None])
         self._pending, self._pending_latest = [], {}
         self._last_flush = asyncio.get_running_loop().time()
         moves: list[tuple[Member, bool]] = []

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from live.coord.presence import Presence
 from live.errors import CloseCode, EpochChanged, Unavailable
 from live.log.base import RoomLog
-from live.room.fanout import Buffered, Fanout, Member
+from live.room.fanout import Fanout, Member
+from live.room.frames import Buffered
 from live.room.replica import Replica
 from live.room.signals import EdgeSignals
 from live.wire.codec import Format
