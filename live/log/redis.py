@@ -7,8 +7,9 @@ latest snapshot). Delivery is the room's channel (``live.redisconn.channel``).
 ``append`` is one Lua script: check the epoch, take the next seqs and a ts from Redis'
 clock, XADD, publish — so publish order is seq order and nothing is published that
 is not in the stream. A room's appends queue behind its call in flight and go in the
-next call together (one round trip and one published message for many entries). Nodes subscribe only to rooms with local viewers. One reader
-task per node serves every subscription; it also hands the other nodes' reactions
+next call together (one round trip and one published message for many entries).
+Nodes subscribe only to rooms with local viewers. One reader task per node serves
+every subscription; it also hands the other nodes' reactions
 (published on the same channel by ``live.coord.redis.RedisPresence``) to ``on_signal``
 and drops this node's own. After a reconnect it reads what each room missed from the
 stream before delivering anything newer, and checks each room's epoch: a Redis that
@@ -197,8 +198,8 @@ class RedisLog:
     async def append(self, room: RoomId, epoch: str, actor: Actor, command: Command, origin: str | None = None) -> Seq:
         """Append now, or, while a call for this room is out, in the next call with the others.
 
-        A quiet room's command goes out at once, alone, from its own task; under load a
-        room's commands share a call (and one published message), which is what a claim
+        A quiet room's command goes out at once, alone, from its caller's task; under load
+        a room's commands share a call (and one published message), which is what a claim
         race needs.
         """
         body = entry_body(actor, command, origin).decode()
