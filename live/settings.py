@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     hello_timeout_seconds: float = 10.0
     # Timing
     # Events closer than the batch window share one frame. The window grows with the
-    # room (viewers / batch_viewers_per_ms), because each frame costs one socket write
+    # room (its viewers on all nodes / batch_viewers_per_ms), because each frame costs one socket write
     # per viewer: a big room trades a little latency for far fewer writes.
     batch_window_ms: int = 20
     max_batch_window_ms: int = 75

@@ -257,6 +257,30 @@ async def test_node_joining_mid_session_serves_the_same_room(tmp_path: Path, red
         cluster.stop()
 
 
+async def test_a_node_with_a_few_viewers_of_a_big_show_batches_as_the_whole_show(tmp_path: Path, redis_aof: AnyRedis) -> None:
+    """The batch window follows the room's viewers on every node, not this node's share: a
+    frame costs each viewer a send either way. Here a window of 1 ms per viewer (5 to 200)."""
+    cluster = Cluster(tmp_path, redis_aof, 2, **FAST, LIVE_BATCH_WINDOW_MS="5", LIVE_MAX_BATCH_WINDOW_MS="200", LIVE_BATCH_VIEWERS_PER_MS="1").start()
+    try:
+        api = Api(cluster.nodes[0])
+        await api.live_room("show")
+        crowd = [await Client.join(cluster.nodes[0].ws_url("show"), token(f"c{i}", "show")) for i in range(59)]
+        host = await Client.join(cluster.nodes[0].ws_url("show"), token("host1", "show", "host"))
+        lone = await Client.join(cluster.nodes[1].ws_url("show"), token("lone", "show"))  # alone on its node
+        await lone.wait_for(lambda: [m["viewers"] for m in lone.messages if m["type"] == "presence"][-1:] == [61])
+        for i in range(40):
+            await host.request("chat.post", text=f"m{i}")
+        await lone.wait_for(lambda: len(lone.chat_texts()) == 40)
+        chat = [t for t, types in lone.frames if "chat.message" in types]
+        # Alone, its window would be 5 ms (one viewer); the show's 61 viewers make it 61 ms.
+        assert len(chat) <= 2 + (chat[-1] - chat[0]) / 0.06, f"{len(chat)} frames in {chat[-1] - chat[0]:.3f} s"
+        for c in [*crowd, host, lone]:
+            await c.close()
+        await api.http.aclose()
+    finally:
+        cluster.stop()
+
+
 async def test_viewer_count_spans_nodes_and_drops_when_a_node_dies(cluster: Cluster) -> None:
     api = Api(cluster.nodes[0])
     await api.live_room("count")

@@ -94,6 +94,10 @@ class Fanout:
         self._send_buffer = send_buffer_bytes  # the kernel's share per socket (0: the kernel decides)
         self._stall = stall_seconds
         self._count = 0  # members in all groups (the signal loop asks every room, 4 times a second)
+        # The room's viewers on every node, as the signal loop last said: the batch window
+        # follows the show's size, so a node holding a third of a big room batches like one
+        # holding all of it (its frames cost the same per viewer).
+        self.audience = 0
         self._thinned = 0  # members in thinned groups
 
     def members(self) -> list[Member]:
@@ -145,7 +149,7 @@ class Fanout:
 
     def _batch_window(self) -> float:
         low, high, per_ms = self._window_ms
-        return min(high, max(low, self.count // per_ms)) / 1000
+        return min(high, max(low, max(self.count, self.audience) // per_ms)) / 1000
 
     # --- frames out ----------------------------------------------------------------
 

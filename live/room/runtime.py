@@ -199,7 +199,8 @@ class RoomRuntime:
         self.fanout.send(member, message)
 
     def show_signals(self, viewers: int) -> None:
-        """From the node's signal loop: the viewer count and reactions burst go out."""
+        """From the node's signal loop: the viewer count (over all nodes) and reactions burst go out."""
+        self.fanout.audience = viewers
         self.fanout.review_thinned()
         if due := self.signals.due(viewers):
             self.fanout.publish([Buffered(m) for m in due])
