@@ -74,7 +74,8 @@ def test_transitions_in_the_table_move_the_status() -> None:
 def test_events_declare_audience_and_coalescing() -> None:
     assert (e.OfferStock.coalesce, e.PollTally.coalesce, e.PointsAwarded.coalesce) == ("offer_id", "poll_id", "user_id")
     assert (e.GiveawayEntries.coalesce, e.QuestionVotes.coalesce) == ("giveaway_id", "question_id")
-    assert {"offer.stock", "poll.tally", "points.awarded", "giveaway.entries", "question.votes"} == e.COALESCED_TYPES
+    assert e.SalesUpdated.coalesce == "affiliate_id"
+    assert {"offer.stock", "poll.tally", "points.awarded", "giveaway.entries", "question.votes", "sales.updated"} == e.COALESCED_TYPES
     staff = {"sales.updated", "chat.held", "chat.blocked", "chat.reported", "mod.reviewed", "chat.shadowed", "mod.shadow_mute", "mod.shadow_unmute", "mod.report_threshold"}
     buyers = {"order.placed", "order.checkout", "order.paid", "order.expired", "order.cancelled"}
     assert staff == e.STAFF_TYPES and {"chat.rejected", "auction.outbid"} | buyers == e.PRIVATE_TYPES
