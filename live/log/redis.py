@@ -46,7 +46,8 @@ APPEND_BATCH = 256  # entries per call at most: a long script holds up the whole
 
 # Appends the commands in ARGV[3..] as consecutive entries (one call for whatever a room's
 # commands queued while its previous call was out: see ``RedisLog.append``). One entry is
-# published as ``e|seq|ts|body``, several as ``b|first|ts|[body,...]``.
+# published as ``e|seq|ts|body``, several as ``b|first|ts|[body,...]``: a quiet room's
+# entries keep the one form every deployed node reads, through a rolling upgrade too.
 _APPEND = """
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if epoch ~= ARGV[1] then return {-1, epoch or ''} end
@@ -97,7 +98,7 @@ return math.max(1, now - tonumber(since))
 class _Lane:
     """A room's appends: those waiting for the call in flight, and the task sending them."""
 
-    queue: deque[tuple[str, str, "asyncio.Future[Seq]"]] = field(default_factory=deque)  # (epoch, entry body, its seq)
+    queue: deque[tuple[str, bytes, "asyncio.Future[Seq]"]] = field(default_factory=deque)  # (epoch, entry body, its seq)
     sender: "asyncio.Task[None] | None" = None  # held here: a task nobody holds may be collected mid-call
 
 
@@ -202,7 +203,7 @@ class RedisLog:
         a room's commands share a call (and one published message), which is what a claim
         race needs.
         """
-        body = entry_body(actor, command, origin).decode()
+        body = entry_body(actor, command, origin)
         lane = self._lanes.get(room)
         if lane is not None:
             done: asyncio.Future[Seq] = asyncio.get_running_loop().create_future()
@@ -217,7 +218,7 @@ class RedisLog:
             else:
                 del self._lanes[room]
 
-    async def _call(self, room: RoomId, epoch: str, bodies: list[str]) -> list[Seq]:
+    async def _call(self, room: RoomId, epoch: str, bodies: list[bytes]) -> list[Seq]:
         """One run of the append script: the entries' seqs."""
         started = time.perf_counter()
         try:
@@ -235,7 +236,7 @@ class RedisLog:
         try:
             while lane.queue:
                 epoch = lane.queue[0][0]
-                batch: list[tuple[str, str, asyncio.Future[Seq]]] = []
+                batch: list[tuple[str, bytes, asyncio.Future[Seq]]] = []
                 while lane.queue and lane.queue[0][0] == epoch and len(batch) < APPEND_BATCH:
                     batch.append(lane.queue.popleft())
                 try:
@@ -315,11 +316,10 @@ class RedisLog:
             return
         first, ts, body = rest.split(b"|", 2)
         bodies = [body] if kind == b"e" else orjson.loads(body)  # b: consecutive entries from one call
-        for i, data in enumerate(bodies):
-            entry = _entry(int(first) + i, int(ts), data)
-            if entry.seq > sub.last_seq:
-                sub.last_seq = entry.seq
-                sub.deliver(entry)
+        for seq, data in enumerate(bodies, int(first)):
+            if seq > sub.last_seq:  # else already read from the stream (a resync): not decoded again
+                sub.last_seq = seq
+                sub.deliver(_entry(seq, int(ts), data))
 
     async def _resync(self) -> None:
         """After a reconnect: a room whose epoch is gone or new is reset; the others catch up."""

@@ -22,6 +22,7 @@ _STATE = TypeAdapter(RoomState)
 
 
 def entry_json(entry: Entry) -> bytes:
+    """The whole entry as JSON (SQL's ``entries.body``)."""
     return orjson.dumps(entry)
 
 
