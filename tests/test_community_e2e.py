@@ -1,5 +1,7 @@
 """Community features over real connections, on the Redis backend with several nodes."""
 
+import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,6 +9,8 @@ import pytest
 
 from rooms import giveaways
 from tests.harness import Api, Client, Cluster, RedisServer, bearer, eventually, token
+
+TOTALS_WINDOW = 0.25  # docs/protocol.md: running totals alone go out at most four times a second
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +54,33 @@ async def test_poll_tally_is_one_everywhere_and_the_result_comes_once(nodes: Clu
     late = await Client.join(nodes.nodes[1].ws_url(room_id), token("late", room_id))
     assert late.welcome["room"]["polls"] == []  # type: ignore[index]
     for c in [host, late, *viewers]:
+        await c.close()
+    await api.http.aclose()
+
+
+async def test_votes_answer_each_voter_at_once_and_the_tally_is_paced(nodes: Cluster, room_id: str) -> None:
+    """A running total (the tally) goes out at most four times a second while nothing else
+    does; each voter's reply never waits for it, and every viewer's last tally is exact."""
+    api = await live_room(nodes, room_id)
+    host = await Client.join(nodes.nodes[0].ws_url(room_id), token("host1", room_id, "host"))
+    watcher = await Client.join(nodes.nodes[0].ws_url(room_id), token("watcher", room_id))
+    voters = [await Client.join(nodes.nodes[i % 2].ws_url(room_id), token(f"voter{i}", room_id)) for i in range(30)]
+    poll_id = (await host.request("poll.create", question="Size?", options=["S", "M"]))["result"]["poll_id"]
+    started = time.monotonic()
+    for i, v in enumerate(voters):  # one after another, each waiting for its reply
+        assert (await v.request("poll.vote", poll_id=poll_id, options=[i % 2]))["ok"]
+    took = time.monotonic() - started
+    assert took < 30 * TOTALS_WINDOW / 2, f"30 replies took {took:.2f} s: a reply waited for the tally's frame"
+    await watcher.wait_for(lambda: (t := watcher.events("poll.tally")) and t[-1]["tallies"] == [15, 15])
+    seen = len(watcher.frames)
+    for v in voters:  # then at people's pace: everyone changes to S, a vote every 50 ms
+        assert (await v.request("poll.vote", poll_id=poll_id, options=[0]))["ok"]
+        await asyncio.sleep(0.05)
+    for c in (watcher, voters[1]):
+        await c.wait_for(lambda c=c: (t := c.events("poll.tally")) and t[-1]["tallies"] == [30, 0])
+    tallies = [t for t, types in watcher.frames[seen:] if "poll.tally" in types]
+    assert len(tallies) <= 2 + (tallies[-1] - tallies[0]) / TOTALS_WINDOW, f"{len(tallies)} tally frames in {tallies[-1] - tallies[0]:.2f} s"
+    for c in [host, watcher, *voters]:
         await c.close()
     await api.http.aclose()
 
