@@ -17,6 +17,7 @@ import msgpack
 import orjson
 import redis
 import redis.cluster
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -127,6 +128,20 @@ async def eventually(fetch: Callable[[], Awaitable[T]], ok: Callable[[T], bool],
             if ok(value):
                 return value
             await asyncio.sleep(0.05)
+
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+async def scrape(api: Api) -> Samples:
+    """A node's /metrics, parsed: (name, labels) -> value."""
+    r = await api.http.get("/metrics")
+    assert r.status_code == 200
+    return {(s.name, frozenset(s.labels.items())): s.value for family in text_string_to_metric_families(r.text) for s in family.samples}
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 def bearer(tok: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import COALESCED, Api, Client, Cluster, LiveServer, RedisClusterServer, RedisServer, eventually, token
+from tests.harness import COALESCED, Api, Client, Cluster, LiveServer, RedisClusterServer, RedisServer, eventually, scrape, token, value
 
 AnyRedis = RedisServer | RedisClusterServer
 
@@ -84,9 +84,8 @@ async def test_a_burst_of_commands_shares_append_calls_and_every_node_gets_it_in
     assert seqs == sorted(seqs) and len(set(seqs)) == 200
     for w in watchers:
         assert logged(w) == reference, "same events, same order, no duplicates on every node"
-    metrics = (await api.http.get("/metrics")).text
-    calls = float(metrics.split("live_redis_append_entries_count ")[1].split()[0])
-    entries = float(metrics.split("live_redis_append_entries_sum ")[1].split()[0])
+    samples = await scrape(api)
+    calls, entries = value(samples, "live_redis_append_entries_count"), value(samples, "live_redis_append_entries_sum")
     assert entries >= 200 and calls < entries, "commands that arrived together shared append calls"
     for c in posters + watchers:
         await c.close()

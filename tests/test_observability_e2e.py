@@ -15,18 +15,14 @@ from typing import Any
 import promql_parser
 import pytest
 from prometheus_client import Counter, Gauge, Histogram, Info
-from prometheus_client.parser import text_string_to_metric_families
 
 from live import metrics
 from live.settings import Settings
-from tests.harness import ROOT, Api, Client, LiveServer, bearer, eventually, free_port, token
+from tests.harness import ROOT, Api, Client, LiveServer, bearer, eventually, free_port, scrape, token, value
 
 BRAND = bearer(token("acme", "*", "brand"))
 CATALOG = [{"id": "tee", "sku": "TEE-1", "title": "Tee", "price": 1000, "currency": "USD", "stock": 10}]
 DASHBOARD = ROOT / "deploy" / "grafana-dashboard.json"
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
 @pytest.fixture(scope="module", params=["memory", "redis"])
 def observed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     env = {
@@ -50,16 +46,6 @@ async def oapi(observed: LiveServer) -> AsyncIterator[Api]:
     client = Api(observed)
     yield client
     await client.http.aclose()
-
-
-async def scrape(api: Api) -> Samples:
-    r = await api.http.get("/metrics")
-    assert r.status_code == 200
-    return {(s.name, frozenset(s.labels.items())): s.value for family in text_string_to_metric_families(r.text) for s in family.samples}
-
-
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
 
 
 async def test_metrics_follow_commands_deliveries_persistence_and_limits(observed: LiveServer, oapi: Api, room_id: str) -> None:
