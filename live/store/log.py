@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore
+from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore, insert_many, insert_or_skip
 from live.store.orders import write_orders
 from live.store.points import write_members
 from live.store.privacy import erase_in_room
@@ -101,12 +101,9 @@ class LogStore(StoreBase):
         async with self.engine.begin() as conn:
             if refused := await _other_epoch(conn, batch.rooms, dialect):
                 batch = _without(batch, refused)
-            if batch.rooms:
-                await conn.execute(_room_upsert(dialect), list(batch.rooms))
-            if batch.entries:
-                await conn.execute(insert_ignore(dialect, entries).on_conflict_do_nothing(), list(batch.entries))
-            if batch.events:
-                await conn.execute(insert_ignore(dialect, events).on_conflict_do_nothing(), list(batch.events))
+            await insert_many(conn, _room_upsert(dialect), batch.rooms)
+            await insert_many(conn, insert_or_skip(dialect, entries), batch.entries)
+            await insert_many(conn, insert_or_skip(dialect, events), batch.events)
             await write_orders(conn, batch.new_orders, batch.order_changes, batch.order_links)
             await write_members(conn, batch.members)
             await write_outbox(conn, batch.webhooks)

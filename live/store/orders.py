@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from live.store.base import Row, StoreBase, insert_ignore
+from live.store.base import Row, StoreBase, insert_many, insert_or_skip
 from live.store.tables import orders, products, rooms
 
 MY_ORDERS_LIMIT = 200
@@ -21,8 +21,7 @@ async def write_orders(conn: AsyncConnection, new_orders: Sequence[Row], changes
     reordered batch never puts an order back to an earlier status. A link is the latest
     one the log gave (rewriting it is harmless).
     """
-    if new_orders:
-        await conn.execute(insert_ignore(conn.dialect.name, orders).on_conflict_do_nothing(), list(new_orders))
+    await insert_many(conn, insert_or_skip(conn.dialect.name, orders), new_orders)
     for change in changes:
         key = (orders.c.room_id == change["room_id"], orders.c.reservation_id == change["reservation_id"])
         await conn.execute(orders.update().where(*key, orders.c.updated_seq < change["seq"]).values(status=change["status"], updated_seq=change["seq"], updated_at=change["ts"]))

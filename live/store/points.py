@@ -3,12 +3,13 @@ add up to across a brand's sessions. The SQL only counts; the rule that turns th
 into badges is the domain's (``rooms.rewards.brand_badges``)."""
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from live.store.base import Row, StoreBase, insert_ignore
+from live.store.base import Insert, Row, StoreBase, insert_ignore, insert_many
 from live.store.tables import room_members, rooms
 from rooms import rewards
 
@@ -17,11 +18,14 @@ _brand_members = room_members.join(rooms, rooms.c.id == room_members.c.room_id)
 
 async def write_members(conn: AsyncConnection, members: Sequence[Row]) -> None:
     """Part of the persister's batch: each member's room totals, replacing the last ones."""
-    if not members:
-        return
-    stmt = insert_ignore(conn.dialect.name, room_members)
+    await insert_many(conn, _member_upsert(conn.dialect.name), members)
+
+
+@cache
+def _member_upsert(dialect: str) -> Insert:
+    stmt = insert_ignore(dialect, room_members)
     update = {k: stmt.excluded[k] for k in ("name", "points", "badges")}
-    await conn.execute(stmt.on_conflict_do_update(index_elements=["room_id", "user_id"], set_=update), list(members))
+    return stmt.on_conflict_do_update(index_elements=["room_id", "user_id"], set_=update)
 
 
 class PointsStore(StoreBase):

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from live.store.base import StoreBase
+from live.store.base import StoreBase, insert_many, insert_or_skip
 from live.store.tables import room_samples, room_viewers, rooms
 
 LOOP_FRIENDLY_ROWS = 200  # rows per statement where a batch may be large
@@ -16,13 +16,12 @@ LOOP_FRIENDLY_ROWS = 200  # rows per statement where a batch may be large
 
 class StatsStore(StoreBase):
     async def add_samples(self, samples: Sequence[dict[str, Any]], viewers: Sequence[dict[str, Any]]) -> None:
-        """Record samples and joins. SQLAlchemy prepares the rows on the event loop, so a
+        """Record samples and joins. The rows are made into tuples on the event loop, so a
         big batch (5,000 viewers who just joined) goes in chunks, letting the fan-out run between."""
         async with self.engine.begin() as conn:
-            if samples:
-                await conn.execute(self._insert_ignore(room_samples).on_conflict_do_nothing(), list(samples))
+            await insert_many(conn, insert_or_skip(self._dialect, room_samples), samples)
             for start in range(0, len(viewers), LOOP_FRIENDLY_ROWS):
-                await conn.execute(self._insert_ignore(room_viewers).on_conflict_do_nothing(), list(viewers[start : start + LOOP_FRIENDLY_ROWS]))
+                await insert_many(conn, insert_or_skip(self._dialect, room_viewers), viewers[start : start + LOOP_FRIENDLY_ROWS])
                 await asyncio.sleep(0)
 
     async def session_stats(self, room_id: str) -> tuple[list[tuple[int, int, int]], int]:

@@ -13,14 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from live.store.base import Row, StoreBase, insert_ignore
+from live.store.base import Row, StoreBase, insert_many, insert_or_skip
 from live.store.tables import rooms, webhook_outbox
 
 
 async def write_outbox(conn: AsyncConnection, rows: Sequence[Row]) -> None:
     """Part of the persister's batch: new messages, idempotent by id."""
-    if rows:
-        await conn.execute(insert_ignore(conn.dialect.name, webhook_outbox).on_conflict_do_nothing(), list(rows))
+    await insert_many(conn, insert_or_skip(conn.dialect.name, webhook_outbox), rows)
 
 
 class WebhookStore(StoreBase):
