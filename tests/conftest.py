@@ -44,9 +44,11 @@ def room_id(request: pytest.FixtureRequest) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", request.node.name)[:60]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL (127.0.0.1:5432, user postgres, trust) for this run."""
+    """A fresh database on the local PostgreSQL (127.0.0.1:5432, user postgres, trust) for one
+    test module: no module sees another's rows (a privacy export counts every room naming a
+    person, so another module's "ana" would be in it)."""
     import os
     import subprocess
     import uuid
