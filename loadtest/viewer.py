@@ -9,6 +9,7 @@ clock time the publisher put in each message (same machine, same clock).
 """
 
 import asyncio
+import functools
 import re
 import struct
 import time
@@ -68,7 +69,7 @@ class ViewerProtocol(asyncio.Protocol):
             if isinstance(event, Response):
                 hello = {"type": "hello", "id": "h", "token": self.token}
                 self.ws.send_text(orjson.dumps(hello)) if self.fmt == "json" else self.ws.send_binary(msgpack.packb(hello))
-            elif event.opcode in (Opcode.TEXT, Opcode.BINARY):
+            elif isinstance(event, Frame) and event.opcode in (Opcode.TEXT, Opcode.BINARY):
                 loads = orjson.loads if self.fmt == "json" else msgpack.unpackb
                 if any(m["type"] == "welcome" for m in loads(event.data)):
                     self.raw = True
@@ -146,7 +147,7 @@ async def _run(conn: Connection, host: str, port: int, viewers: list[tuple[str, 
         chatter = bool(chatting and chatting[0])
         ready: asyncio.Future[None] = loop.create_future()
         url = f"ws://{host}:{port}/v1/rooms/{room}/ws"
-        _, proto = await loop.create_connection(lambda u=url, t=tok, r=ready: ViewerProtocol(u, t, fmt, stats, r), host, port, local_addr=(source, 0))
+        _, proto = await loop.create_connection(functools.partial(ViewerProtocol, url, tok, fmt, stats, ready), host, port, local_addr=(source, 0))
         readies.append(ready)
         protos.append(proto)
         if chatter:
