@@ -222,6 +222,7 @@ class Node:
             outbound_buffer_bytes=s.outbound_buffer_bytes,
             send_buffer_bytes=s.socket_send_buffer_bytes,
             stall_seconds=s.stall_seconds,
+            totals_writes_per_second=s.totals_writes_per_second,
         )
         made: list[RoomRuntime] = []
 

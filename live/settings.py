@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     batch_window_ms: int = 20
     max_batch_window_ms: int = 75
     batch_viewers_per_ms: int = 25
+    # A frame of running totals alone (stock left, tallies) is ≥ 250 ms after the last;
+    # in a big room further, so such frames cost the node at most this many writes a second.
+    totals_writes_per_second: int = Field(default=20_000, ge=1)
     presence_interval_ms: int = 250  # viewer count and reaction bursts
     room_idle_seconds: float = 30.0  # a node lets a room go this long after its last local viewer left
     sample_seconds: float = 5.0  # viewer and reaction samples kept for session analytics

@@ -84,6 +84,7 @@ def race(args: argparse.Namespace, ports: list[int], pids: list[int]) -> dict[st
         "claims_per_s": round(replies / took) if took > 0 else None,
         "server_cpu_s": round(cpu, 2),
         "server_cpu_us_per_claim": round(cpu * 1e6 / replies, 1) if replies else None,
+        "frames_per_buyer": round(sum(s["frames_measured"] for s in stats) / args.buyers, 2),  # in the race: the reply, stock counters, the sold-out notice
         "closed_during_run": {str(k): v for s in stats for k, v in s["closed"].items()},
     }
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from rooms import giveaways
-from tests.harness import Api, Client, Cluster, RedisServer, bearer, eventually, token
+from tests.harness import Api, Client, Cluster, LiveServer, RedisServer, bearer, eventually, token
 
 TOTALS_WINDOW = 0.25  # docs/protocol.md: running totals alone go out at most four times a second
 
@@ -65,24 +65,51 @@ async def test_votes_answer_each_voter_at_once_and_the_tally_is_paced(nodes: Clu
     host = await Client.join(nodes.nodes[0].ws_url(room_id), token("host1", room_id, "host"))
     watcher = await Client.join(nodes.nodes[0].ws_url(room_id), token("watcher", room_id))
     voters = [await Client.join(nodes.nodes[i % 2].ws_url(room_id), token(f"voter{i}", room_id)) for i in range(30)]
+    tallies = await _tallies_at_peoples_pace(host, watcher, voters)
+    assert len(tallies) <= 2 + (tallies[-1] - tallies[0]) / TOTALS_WINDOW, f"{len(tallies)} tally frames in {tallies[-1] - tallies[0]:.2f} s"
+    for c in [host, watcher, *voters]:
+        await c.close()
+    await api.http.aclose()
+
+
+async def test_a_big_rooms_tally_is_paced_to_the_nodes_write_budget(tmp_path: Path) -> None:
+    """Running totals alone cost a node at most ``totals_writes_per_second`` writes: a budget
+    of 32 for a room of 32 members here makes the tally one frame a second (as 20,000 does
+    for a 20,000-viewer node); without it, four. Replies and the last tally as above."""
+    server = LiveServer(tmp_path, LIVE_TOTALS_WRITES_PER_SECOND="32", LIVE_COMMANDS_PER_SECOND="1000", LIVE_COMMAND_BURST="1000").start()
+    try:
+        api = Api(server)
+        await api.live_room("big")
+        host = await Client.join(server.ws_url("big"), token("host1", "big", "host"))
+        watcher = await Client.join(server.ws_url("big"), token("watcher", "big"))
+        voters = [await Client.join(server.ws_url("big"), token(f"voter{i}", "big")) for i in range(30)]
+        tallies = await _tallies_at_peoples_pace(host, watcher, voters)
+        assert len(tallies) <= 2 + (tallies[-1] - tallies[0]) / 1.0, f"{len(tallies)} tally frames in {tallies[-1] - tallies[0]:.2f} s"
+        for c in [host, watcher, *voters]:
+            await c.close()
+        await api.http.aclose()
+    finally:
+        server.stop()
+
+
+async def _tallies_at_peoples_pace(host: Client, watcher: Client, voters: list[Client]) -> list[float]:
+    """Everyone votes one after another (each reply must come at once), then changes their
+    vote every 50 ms; returns when the watcher's tally frames came in the second part."""
     poll_id = (await host.request("poll.create", question="Size?", options=["S", "M"]))["result"]["poll_id"]
     started = time.monotonic()
     for i, v in enumerate(voters):  # one after another, each waiting for its reply
         assert (await v.request("poll.vote", poll_id=poll_id, options=[i % 2]))["ok"]
     took = time.monotonic() - started
-    assert took < 30 * TOTALS_WINDOW / 2, f"30 replies took {took:.2f} s: a reply waited for the tally's frame"
-    await watcher.wait_for(lambda: (t := watcher.events("poll.tally")) and t[-1]["tallies"] == [15, 15])
+    assert took < len(voters) * TOTALS_WINDOW / 2, f"{len(voters)} replies took {took:.2f} s: a reply waited for the tally's frame"
+    half = len(voters) // 2
+    await watcher.wait_for(lambda: (t := watcher.events("poll.tally")) and t[-1]["tallies"] == [len(voters) - half, half])
     seen = len(watcher.frames)
     for v in voters:  # then at people's pace: everyone changes to S, a vote every 50 ms
         assert (await v.request("poll.vote", poll_id=poll_id, options=[0]))["ok"]
         await asyncio.sleep(0.05)
     for c in (watcher, voters[1]):
-        await c.wait_for(lambda c=c: (t := c.events("poll.tally")) and t[-1]["tallies"] == [30, 0])
-    tallies = [t for t, types in watcher.frames[seen:] if "poll.tally" in types]
-    assert len(tallies) <= 2 + (tallies[-1] - tallies[0]) / TOTALS_WINDOW, f"{len(tallies)} tally frames in {tallies[-1] - tallies[0]:.2f} s"
-    for c in [host, watcher, *voters]:
-        await c.close()
-    await api.http.aclose()
+        await c.wait_for(lambda c=c: (t := c.events("poll.tally")) and t[-1]["tallies"] == [len(voters), 0])
+    return [t for t, types in watcher.frames[seen:] if "poll.tally" in types]
 
 
 async def test_questions_order_by_votes_and_host_answers(nodes: Cluster, room_id: str) -> None:
