@@ -20,6 +20,8 @@ from typing import Any
 from live.auth import SYSTEM
 from live.log.serde import entries_from_dicts
 from live.node import Node
+from live.privacy import pseudonym
+from live.store.privacy import Erasure
 from rooms import commands as c
 from rooms import events as e
 from rooms import modevents as mod
@@ -183,16 +185,21 @@ async def erase(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any
     waits: dict[str, int] = {}
     aliases: dict[str | None, UserId] = {}  # one per brand: its rooms still count them as one person
     await node.persister.flush_soon(*node.runtimes)  # the rooms open here, up to now: SQL finds the person in them
-    for row in await node.store.person_rooms(user_id, brand_id):
+    key = node.settings.pseudonym_key  # their reviews name them by the brand's pseudonym: rooms that copy one count too
+    authors = {owner: pseudonym(key, owner, user_id) for owner in await node.store.review_owners(user_id, brand_id)}
+    for row in await node.store.person_rooms(user_id, brand_id, authors):
         alias = aliases.setdefault(row["brand_id"], new_alias())
         if row["host_id"] == user_id:
             kept.append({"room_id": row["id"], "reason": "host"})
             continue
+        owner = row["brand_id"] or row["host_id"]
+        author = authors.get(owner)
+        who = Erasure(user_id, alias, author, pseudonym(key, owner, alias) if author else None)
         rt = await node.runtime(RoomId(row["id"]))
         if rt is None:  # its log was purged (retention): only SQL rows are left
-            await node.store.erase_unlogged(row["id"], user_id, alias)
+            await node.store.erase_unlogged(row["id"], who)
         else:
-            outcome = await rt.submit(SYSTEM, c.PrivacyErase(user_id=UserId(user_id), alias=alias))
+            outcome = await rt.submit(SYSTEM, c.PrivacyErase(user_id=UserId(user_id), alias=alias, author=who.author, author_alias=who.author_alias))
             if isinstance(outcome, Rejection):
                 kept.append({"room_id": row["id"], "reason": outcome.code.value})
                 continue

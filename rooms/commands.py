@@ -331,6 +331,10 @@ class PrivacyErase:
     type: Literal["privacy.erase"] = "privacy.erase"
     user_id: UserId
     alias: UserId
+    # The person as their reviews' author in this room's brand (a pseudonym, which the
+    # domain cannot work out), and what copies of those reviews show instead.
+    author: str | None = None
+    author_alias: str | None = None
 
 
 ClientCommand = (

@@ -20,6 +20,7 @@ from rooms import commands as c
 from rooms.errors import Code, Rejection
 from rooms.events import Message, UserRef
 from rooms.rules import Applied
+from rooms.shop_commands import ReviewAuthor, ReviewSummary, ReviewView
 from rooms.state import RoomState
 from rooms.types import UserId
 
@@ -44,6 +45,8 @@ def apply_erase(s: RoomState, entry: c.Entry, cmd: c.PrivacyErase) -> Applied:
     _review(s, old, new)
     _auctions(s, old, new)
     s.cohosts, s.cohost_invites = set(_swap(s.cohosts, old, new)), set(_swap(s.cohost_invites, old, new))
+    if cmd.author and cmd.author_alias:
+        _review_copies(s, cmd.author, cmd.author_alias)
     return [], {"alias": new}
 
 
@@ -115,6 +118,28 @@ def _community(s: RoomState, old: UserId, new: UserId) -> None:
         g.entrants = {(new if k == old else k): _ref(v, old, new) for k, v in g.entrants.items()}
         if g.drawn is not None:
             g.drawn = _swap(g.drawn, old, new)
+
+
+def _review_copies(s: RoomState, author: str, alias: str) -> None:
+    """Their product reviews as the room shows them (the spotlight, a pinned product's
+    summary): their words go, the stars stay (the brand's averages do not move)."""
+    if s.spotlight is not None:
+        s.spotlight = erase_review(s.spotlight, author, alias)
+    for pinned in s.pinned_products:
+        if pinned.reviews is not None:
+            pinned.reviews = _summary(pinned.reviews, author, alias)
+
+
+def erase_review(v: ReviewView, author: str, alias: str) -> ReviewView:
+    """A review of ``author``'s as it reads once they are erased (``alias`` the new author id)."""
+    if v.author.id != author:
+        return v
+    return dataclasses.replace(v, author=ReviewAuthor(id=alias, name=ERASED_NAME), text=REMOVED, photo_url=None)
+
+
+def _summary(r: ReviewSummary, author: str, alias: str) -> ReviewSummary:
+    newest = [erase_review(v, author, alias) for v in r.newest]
+    return dataclasses.replace(r, newest=newest, most_helpful=[erase_review(v, author, alias) for v in r.most_helpful])
 
 
 def _review(s: RoomState, old: UserId, new: UserId) -> None:

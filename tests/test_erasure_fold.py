@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from live.log.serde import entries_from_dicts, entry_to_dict, state_to_dict
-from live.store.privacy import scrub
+from live.store.privacy import Erasure, scrub
 from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms import commands as c
@@ -26,7 +26,10 @@ HOST = c.Actor(user_id=UserId("host"), name="Host", role=Role.HOST)
 SYSTEM = c.Actor(user_id=UserId("system"), name="system", role=Role.SYSTEM)
 PEOPLE = [c.Actor(user_id=UserId(u), name=u.title(), role=Role.VIEWER, tier="gold" if u == "ana" else None) for u in ("ana", "ben", "cy")]
 ALIAS = UserId("erased:u_0123456789abcdef")
-ACTIONS = ("chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin", "hold", "block", "report", "approve", "reject", "mute", "accept", "bid", "cohost", "join_hosts")
+AUTHOR, AUTHOR_ALIAS = "u_ana_for_brand", "u_alias_for_brand"  # her reviews name her by the brand's pseudonym
+ERASE = c.PrivacyErase(user_id=UserId("ana"), alias=ALIAS, author=AUTHOR, author_alias=AUTHOR_ALIAS)
+WHO = Erasure("ana", ALIAS, AUTHOR, AUTHOR_ALIAS)
+ACTIONS = ("chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin", "hold", "block", "report", "approve", "reject", "mute", "accept", "bid", "cohost", "join_hosts", "reviews", "spotlight")
 HOLD, BLOCK = Verdict(outcome=Outcome.HOLD, reasons=("link",)), Verdict(outcome=Outcome.BLOCK, reasons=("word_list",))
 
 
@@ -70,8 +73,18 @@ def _command(action: str, n: int, room: RoomState) -> tuple[c.Actor | None, c.Co
             return HOST, sc.CohostInvite(user_id=target) if n % 3 else sc.CohostRemove(user_id=target)
         case "join_hosts":
             return None, sc.CohostAccept()
+        case "reviews":  # the server's refresh of the pinned product's summary
+            newest = [_review(n - k, PEOPLE[(n - k) % 3]) for k in range(2)]
+            return SYSTEM, sc.ProductReviews(product_id=PRODUCT.id, reviews=sc.ReviewSummary(average=4.5, count=2, newest=newest, most_helpful=newest[:1]))
+        case "spotlight":
+            return HOST, sc.ReviewSpotlight(review=_review(n, PEOPLE[n % 3]))
         case _:
             return HOST, c.ChatPin(message_id=next(iter(room.messages), 0))
+
+
+def _review(n: int, by: c.Actor) -> sc.ReviewView:
+    author = sc.ReviewAuthor(id=AUTHOR if by.user_id == "ana" else f"u_{by.user_id}", name=by.name)
+    return sc.ReviewView(id=n, product_id=PRODUCT.id, stars=4 + n % 2, text=f"{by.name} reviews {n}", photo_url=f"https://img.example/{n}.jpg", author=author, created_at=Millis(n))
 
 
 def _run(steps: list[tuple[str, int, int]], erase_at: int) -> tuple[list[c.Entry], list[list[dict[str, Any]]], RoomState]:
@@ -85,6 +98,7 @@ def _run(steps: list[tuple[str, int, int]], erase_at: int) -> tuple[list[c.Entry
         (HOST, c.PollCreate(question="Colour?", options=["Black", "Sand"])),
         (HOST, c.GiveawayStart(title="Tote")),
         (HOST, c.AuctionStart(product=PRODUCT, start_price=50_000, increment=5_000, duration_seconds=600)),
+        (HOST, c.ProductPin(product=PRODUCT)),
     ]
 
     def run(actor: c.Actor, cmd: c.Command) -> None:
@@ -97,11 +111,11 @@ def _run(steps: list[tuple[str, int, int]], erase_at: int) -> tuple[list[c.Entry
         run(actor, cmd)
     for n, (action, who, _) in enumerate(steps):
         if n == erase_at:
-            run(SYSTEM, c.PrivacyErase(user_id=UserId("ana"), alias=ALIAS))
+            run(SYSTEM, ERASE)
         by, cmd = _command(action, n, state)
         run(by or PEOPLE[who], cmd)
     if erase_at >= len(steps):
-        run(SYSTEM, c.PrivacyErase(user_id=UserId("ana"), alias=ALIAS))
+        run(SYSTEM, ERASE)
     return log, shown, state
 
 
@@ -114,19 +128,19 @@ def test_a_scrubbed_log_refolds_to_the_live_state_and_events(plan: list[tuple[st
     erase_at = min(erase_at, len(plan))
     log, shown, live = _run(plan, erase_at)
     cut = next(i for i, entry in enumerate(log) if isinstance(entry.command, c.PrivacyErase))
-    stored = [scrub(entry_to_dict(e), "ana", ALIAS, REMOVED) if i <= cut else entry_to_dict(e) for i, e in enumerate(log)]
+    stored = [scrub(entry_to_dict(e), WHO, REMOVED) if i <= cut else entry_to_dict(e) for i, e in enumerate(log)]
     refolded = RoomState(RoomId("r"))
     for i, entry in enumerate(entries_from_dicts(stored)):
         _, events, _ = fold(refolded, entry)
         got = [plain(EventMessage(entry.seq, entry.ts, ev)) for ev in events]
-        want = [scrub(ev, "ana", ALIAS, REMOVED) for ev in shown[i]] if i <= cut else shown[i]
+        want = [scrub(ev, WHO, REMOVED) for ev in shown[i]] if i <= cut else shown[i]
         assert got == want, (i, entry.command)
     assert state_to_dict(refolded) == state_to_dict(live)
     at_erasure = RoomState(RoomId("r"))
     for entry in entries_from_dicts(stored[: cut + 1]):
         fold(at_erasure, entry)
     text = str(stored[: cut + 1]) + str(state_to_dict(at_erasure))
-    assert "'ana'" not in text and "Ana" not in text, "the person's id and name are gone from the rewritten log and the state (later activity is new data)"
+    assert "'ana'" not in text and "Ana" not in text and AUTHOR not in text, "the person's id, name and pseudonym are gone from the rewritten log and the state (later activity is new data)"
 
 
 def test_the_erased_persons_messages_read_removed_and_counts_stay() -> None:
@@ -156,3 +170,12 @@ def test_the_review_queue_reports_and_mutes_forget_the_erased_person() -> None:
     assert (held.user.id, held.user.name, held.text) == (ALIAS, "erased", REMOVED)
     assert ALIAS in next(iter(live.reports.values())) and live.shadow_muted == {ALIAS} and live.rules_accepted == {ALIAS}
     assert "ana" not in str(state_to_dict(live))
+
+
+def test_copies_of_the_erased_persons_reviews_lose_their_words_and_keep_their_stars() -> None:
+    _, _, live = _run([("reviews", 0, 0), ("chat", 0, 0), ("chat", 1, 0), ("spotlight", 0, 0)], 4)
+    erased = sc.ReviewAuthor(id=AUTHOR_ALIAS, name="erased")
+    assert live.spotlight is not None and (live.spotlight.author, live.spotlight.text, live.spotlight.photo_url, live.spotlight.stars) == (erased, REMOVED, None, 5)
+    summary = live.pinned_products[0].reviews
+    assert summary is not None and [(v.author, v.text) for v in summary.newest] == [(erased, REMOVED), (sc.ReviewAuthor(id="u_cy", name="Cy"), "Cy reviews -1")]
+    assert [(v.author, v.stars) for v in summary.most_helpful] == [(erased, 4)] and summary.average == 4.5, "the stars and the averages stay"

@@ -76,8 +76,10 @@ async def _session(api: Api, n0: LiveServer, n1: LiveServer, room: str) -> dict[
     assert (await host.request("auction.cancel", auction_id=auction))["ok"]  # no winner: the sales stay the claims'
     me = bearer(token("ana", room))
     assert (await api.http.put(f"/v1/me/follows/brand/{brand}", headers=me)).status_code in (200, 204)
+    assert (await host.request("product.pin", product_id="tee"))["ok"]  # its summary will show her review
     review = await api.http.post(f"/v1/rooms/{room}/orders/{reservation}/review", json={"stars": 5, "text": f"ana reviews the tee of {room}"}, headers=me)
     assert review.status_code == 201, review.text
+    assert (await host.request("review.spotlight", review_id=review.json()["review"]["id"]))["ok"]
     assert (await host.request("mod.timeout", user_id="ana", seconds=1, reason="calm down"))["ok"]
     await ana.close()
     return {"host": host, "ben": ben, "question": theirs, "reservation": reservation}
@@ -178,6 +180,8 @@ async def test_a_person_exports_and_erases_their_data_across_brands(nodes: tuple
 
     for room in ROOMS:  # host, Ana and Ben, once the edge samples are in
         await eventually(lambda room=room: api.http.get(f"/v1/rooms/{room}/analytics", headers=staff(ROOMS[room])), lambda r: r.json()["viewers"]["unique"] == 3)
+        copies = [e["type"] for e in await api.transcript(room) if f"ana reviews the tee of {room}" in json.dumps(e)]
+        assert {"product.reviews", "review.spotlighted"} <= set(copies), f"the room copies her review: {copies}"
     before = {room: await _numbers(api, room) for room in ROOMS}
     # Brand Q erases her from its rooms, while priv-q is still live: brand P's room is untouched.
     erased = await api.http.delete("/v1/users/ana/data", headers={"x-api-key": "key-q"})

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore, insert_many, insert_or_skip
 from live.store.orders import write_orders
 from live.store.points import write_members
-from live.store.privacy import erase_in_room
+from live.store.privacy import Erasure, erase_in_room
 from live.store.tables import entries, events, rooms
 from live.store.webhooks import write_outbox
 from rooms.events import STAFF_TYPES
@@ -40,7 +40,7 @@ class Batch:
     order_links: Sequence[Row] = ()  # room_id, reservation_id, checkout_url: where the buyer pays
     members: Sequence[Row] = ()  # a member's points and badges in a room, as totals
     webhooks: Sequence[Row] = ()  # messages to the merchant's checkout (the outbox)
-    erasures: Sequence[tuple[str, str, str, int]] = ()  # (room_id, user, alias, seq) of each privacy.erase
+    erasures: Sequence[tuple[str, Erasure, int]] = ()  # (room_id, whom, seq) of each privacy.erase
 
 
 @cache
@@ -108,8 +108,8 @@ class LogStore(StoreBase):
             await write_members(conn, batch.members)
             await write_outbox(conn, batch.webhooks)
             await _mark_deleted(conn, batch.deletions)  # after the events: it may delete one of them
-            for room_id, user, alias, seq in batch.erasures:  # last: it rewrites what came before
-                await erase_in_room(conn, room_id, user, alias, seq)
+            for room_id, who, seq in batch.erasures:  # last: it rewrites what came before
+                await erase_in_room(conn, room_id, who, seq)
         return refused
 
     async def set_epoch(self, room_id: str, epoch: str) -> None:

@@ -8,7 +8,8 @@ re-folds to what the transcript holds (``live audit``) and no count moves. Order
 their amounts; only the buyer's id changes. docs/privacy.md says what is kept and why.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -20,6 +21,17 @@ from live.store.tables import entries, events, follows, orders, review_helpful, 
 from rooms.erasure import ERASED_NAME, REMOVED
 
 _PEOPLE_TABLES = (room_members, room_viewers)  # keyed by (room_id, user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """Whom a ``privacy.erase`` entry erases, as SQL's rows name them: their id, and as the
+    author of reviews that rows copy (the brand's pseudonym of them; None: no reviews)."""
+
+    user: str
+    alias: str
+    author: str | None = None
+    author_alias: str | None = None
 
 
 def mentions(column: Any, user: str) -> sa.ColumnElement[bool]:
@@ -39,27 +51,32 @@ def names(value: Any, user: str) -> bool:
     return False
 
 
-async def _scrub_bodies(conn: AsyncConnection, room_id: str, user: str, alias: str, upto: int) -> int:
-    """Rewrite the room's entry, event and webhook bodies up to a seq that name the user."""
+async def _scrub_bodies(conn: AsyncConnection, room_id: str, who: Erasure, upto: int) -> int:
+    """Rewrite the room's entry, event and webhook bodies up to a seq that name the person."""
     changed = 0
     for table, key, col in ((events, ("seq", "idx"), "body"), (entries, ("seq",), "body"), (webhook_outbox, ("id",), "payload")):
-        where = (table.c.room_id == room_id, table.c.seq <= upto, mentions(table.c[col], user))
+        named = mentions(table.c[col], who.user)
+        if who.author:
+            named = named | mentions(table.c[col], who.author)
+        where = (table.c.room_id == room_id, table.c.seq <= upto, named)
         for row in (await conn.execute(sa.select(*(table.c[k] for k in key), table.c[col]).where(*where))).all():
-            body = scrub(row[-1], user, alias, REMOVED)
+            body = scrub(row[-1], who, REMOVED)
             if body != row[-1]:
                 changed += 1
                 await conn.execute(table.update().where(table.c.room_id == room_id, *(table.c[k] == getattr(row, k) for k in key)).values({col: body}))
     return changed
 
 
-async def erase_in_room(conn: AsyncConnection, room_id: str, user: str, alias: str, upto: int) -> int:
+async def erase_in_room(conn: AsyncConnection, room_id: str, who: Erasure, upto: int) -> int:
     """Part of the persister's batch: the person becomes ``alias`` in every row of the room
-    up to the erase entry at ``upto``; how many rows changed. Idempotent (a retried batch,
-    or the erase entry re-persisted, finds nothing more to change)."""
+    up to the erase entry at ``upto``, and copies of their reviews lose their words; how
+    many rows changed. Idempotent (a retried batch, or the erase entry re-persisted, finds
+    nothing more to change)."""
+    user, alias = who.user, who.alias
     host = (await conn.execute(sa.select(rooms.c.host_id).where(rooms.c.id == room_id))).scalar()
     if host == user:  # the fold refuses to erase a room's host from it: so does SQL
         return 0
-    changed = await _scrub_bodies(conn, room_id, user, alias, upto)
+    changed = await _scrub_bodies(conn, room_id, who, upto)
     result = await conn.execute(orders.update().where(orders.c.room_id == room_id, orders.c.user_id == user).values(user_id=alias))
     changed += result.rowcount
     # Their reviews of this room's orders stay (verified, counted in the averages); their words go.
@@ -108,21 +125,37 @@ class PrivacyStore(StoreBase):
             changed = (await conn.execute(review_helpful.update().where(helpful).values(user_id=alias))).rowcount
             return changed + (await conn.execute(follows.update().where(followed).values(user_id=alias))).rowcount
 
-    async def person_rooms(self, user_id: str, brand_id: str | None) -> list[dict[str, Any]]:
-        """The rooms (of one brand, or all) whose persisted rows name the person, oldest first."""
+    async def person_rooms(self, user_id: str, brand_id: str | None, authors: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """The rooms (of one brand, or all) whose persisted rows name the person, oldest first;
+        with ``authors`` (owner -> the person's pseudonym as that owner's reviews show it),
+        also the owner's rooms that show a copy of one of their reviews."""
         found: set[str] = set()
+        copies: dict[str, set[str]] = {}  # room -> owners whose review copies it holds
         async with self.engine.connect() as conn:
             for table in (entries, events):  # the LIKE may also match, say, a product with that id
                 rows = await conn.execute(sa.select(table.c.room_id, table.c.body).where(mentions(table.c.body, user_id)))
                 found |= {row.room_id for row in rows if row.room_id not in found and names(row.body, user_id)}
+                for owner, author in (authors or {}).items():
+                    rows = await conn.execute(sa.select(table.c.room_id, table.c.body).where(mentions(table.c.body, author)))
+                    for row in rows:
+                        if authored(row.body, author):
+                            copies.setdefault(row.room_id, set()).add(owner)
             for table in (orders, room_members, room_viewers):
                 found |= set((await conn.execute(sa.select(table.c.room_id).where(table.c.user_id == user_id).distinct())).scalars())
-        if not found:
+        if not found and not copies:
             return []
-        query = rooms.select().where(rooms.c.id.in_(sorted(found))).order_by(rooms.c.created_at, rooms.c.id)
+        query = rooms.select().where(rooms.c.id.in_(sorted(found | set(copies)))).order_by(rooms.c.created_at, rooms.c.id)
         if brand_id is not None:
             query = query.where(rooms.c.brand_id == brand_id)
-        return await self._all(query)
+        return [r for r in await self._all(query) if r["id"] in found or (r["brand_id"] or r["host_id"]) in copies[r["id"]]]
+
+    async def review_owners(self, user_id: str, brand_id: str | None) -> list[str]:
+        """The brands (or brandless hosts) whose products the person reviewed."""
+        query = sa.select(reviews.c.owner).where(reviews.c.user_id == user_id).distinct().order_by(reviews.c.owner)
+        if brand_id is not None:
+            query = query.where(reviews.c.owner == brand_id)
+        async with self.engine.connect() as conn:
+            return [str(owner) for owner in (await conn.execute(query)).scalars()]
 
     async def person_rows(self, room_id: str, user_id: str) -> dict[str, list[dict[str, Any]]]:
         """The person's own rows of a room: orders, points and badges, when they first joined."""
@@ -131,11 +164,11 @@ class PrivacyStore(StoreBase):
             out[name] = await self._all(table.select().where(table.c.room_id == room_id, table.c.user_id == user_id))
         return out
 
-    async def erase_unlogged(self, room_id: str, user_id: str, alias: str) -> int:
+    async def erase_unlogged(self, room_id: str, who: Erasure) -> int:
         """Erase the person from a room whose log retention purged (orders and the rooms row
         remain): the same rewrite, in its own transaction, with no entry to persist."""
         async with self.engine.begin() as conn:
-            return await erase_in_room(conn, room_id, user_id, alias, 2**62)
+            return await erase_in_room(conn, room_id, who, 2**62)
 
     async def purge(self, brand_id: str | None, ended_before: int, *, others_than: Sequence[str] = ()) -> list[str]:
         """Drop the log, transcript, stats and delivered checkout messages of the brand's
@@ -152,12 +185,15 @@ class PrivacyStore(StoreBase):
         return room_ids
 
 
-def scrub(value: Any, user: str, alias: str, erased: str) -> Any:
-    """A JSON value with ``user`` replaced by ``alias``, their names and their own text erased."""
+def scrub(value: Any, who: Erasure, erased: str) -> Any:
+    """A JSON value with the person's id replaced by the alias, their names and their own
+    text erased, and copies of their reviews (the spotlight, product summaries) without
+    their name, words or photo: ``rooms.erasure``'s apply, on stored JSON."""
     if isinstance(value, list):
-        return [scrub(v, user, alias, erased) for v in value]
+        return [scrub(v, who, erased) for v in value]
     if not isinstance(value, dict):
         return value
+    user, alias = who.user, who.alias
     is_ref = value.get("id") == user and "name" in value  # a UserRef
     is_actor = value.get("user_id") == user and "name" in value  # an Actor
     out: dict[str, Any] = {}
@@ -166,12 +202,27 @@ def scrub(value: Any, user: str, alias: str, erased: str) -> Any:
             out[k] = alias
         elif (is_ref or is_actor) and k == "name":
             out[k] = ERASED_NAME
+        elif k == "author" and who.author and v == who.author:
+            out[k] = who.author_alias  # the erase entry's own (as its user_id becomes the alias)
         else:
-            out[k] = scrub(v, user, alias, erased)
+            out[k] = scrub(v, who, erased)
     author = value.get("user")
     if isinstance(author, dict) and author.get("id") == user and "text" in value:
         out["text"] = erased  # a message or question they wrote
     actor, command = value.get("actor"), out.get("command")
     if isinstance(actor, dict) and actor.get("user_id") == user and isinstance(command, dict) and "text" in command:
         out["command"] = {**command, "text": erased}  # the log entry of it
+    if who.author and _review_by(value, who.author):
+        out |= {"author": {"id": who.author_alias, "name": ERASED_NAME}, "text": erased} | ({"photo_url": None} if "photo_url" in out else {})
     return out
+
+
+def _review_by(value: dict[str, Any], author: str) -> bool:
+    return isinstance(a := value.get("author"), dict) and a.get("id") == author and "stars" in value
+
+
+def authored(value: Any, author: str) -> bool:
+    """Whether a JSON value is, or holds, a copy of a review by ``author`` (a pseudonym)."""
+    if isinstance(value, list):
+        return any(authored(v, author) for v in value)
+    return isinstance(value, dict) and (_review_by(value, author) or any(authored(v, author) for v in value.values()))
