@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from live.store import Batch, Store
+from live.store.privacy import Erasure
 from live.store.tables import entries, events, orders, room_members, rooms
 from rooms.rewards import REGULAR_SESSIONS
 
@@ -215,7 +216,7 @@ async def test_an_erase_entry_rewrites_the_rooms_rows_before_it_in_its_batch(sto
             ],
         )
     )
-    await store.write_batch(Batch(entries=[{"room_id": room, "seq": 3, "ts": 2_003, "body": erase}, later], erasures=[(room, user, "anon-1", 3)]))
+    await store.write_batch(Batch(entries=[{"room_id": room, "seq": 3, "ts": 2_003, "body": erase}, later], erasures=[(room, Erasure(user, "anon-1"), 3)]))
     (message,) = [m for m in await store.webhooks_pending(limit=1_000) if m["room_id"] == room]
     assert message["payload"]["data"] == {"user_id": "anon-1", "price": 1_999}, "the checkout's copy too, amounts kept"
     rows = await _rows(store, room)
