@@ -14,6 +14,9 @@
   node, and each address may open ``connections_per_address_per_minute``.
 - **Rooms**: a caller (host or brand staff) attempts at most ``rooms_per_host_per_hour`` room
   creations an hour.
+- **Community writes**: follows, unfollows and helpful marks, ``community_writes_per_minute``
+  per user on a node: each is a row in SQL, and a follow toggled in a loop costs the
+  server and says nothing.
 Every refusal is a ``RateLimited`` with ``retry_after_ms``.
 """
 
@@ -62,6 +65,7 @@ class Limits:
         self._opens = _Buckets(s.connections_per_address_per_minute / 60, s.connections_per_address_per_minute)
         self._max_connections = s.max_connections_per_user
         self._rooms_per_hour = s.rooms_per_host_per_hour
+        self._community = _Buckets(s.community_writes_per_minute / 60, s.community_writes_per_minute)
         self._open: Counter[str] = Counter()  # user -> connections open on this node
         self._rooms: dict[str, deque[float]] = {}  # creator -> when they created rooms, last hour
         self._counted: Counter[str] = Counter()  # since the last share, by "u:user" / "a:address"
@@ -106,6 +110,12 @@ class Limits:
             raise RateLimited(f"at most {self._rooms_per_hour} rooms per hour", retry_after_ms=_ms(3600 - (now - recent[0])))
         recent.append(now)
 
+    def community_write(self, user: str) -> None:
+        """A follow, unfollow or helpful mark by this user (raises RateLimited)."""
+        if (wait := self._community.take(user, time.monotonic())) > 0:
+            metrics.RATE_LIMITED.labels("community").inc()
+            raise RateLimited("too many follows or helpful marks; try again later", retry_after_ms=_ms(wait))
+
     def take_counts(self) -> dict[str, int]:
         """What this node counted since the last call, to share with the other nodes."""
         self._turn_window()
@@ -123,7 +133,7 @@ class Limits:
                 buckets = self._users if key.startswith("u:") else self._addresses
                 buckets.charge(key[2:], new, now)
                 self._charged[key] = others
-        for b in (self._users, self._addresses, self._opens):
+        for b in (self._users, self._addresses, self._opens, self._community):
             b.forget_idle(now)
 
     def _turn_window(self) -> None:

@@ -87,7 +87,7 @@ REDIS_SUBSCRIPTION_ERRORS = Counter("live_redis_subscription_errors_total", "Rea
 # (too many open at once), "address_connections" (opens per minute), "rooms" (creations
 # per hour), "max_errors" (a connection closed after too many invalid frames).
 RATE_LIMITED = Counter("live_rate_limited_total", "Refusals by the abuse limits", ["kind"])
-for _kind in ("connection", "user", "address", "user_connections", "address_connections", "rooms", "max_errors"):
+for _kind in ("connection", "user", "address", "user_connections", "address_connections", "rooms", "community", "max_errors"):
     RATE_LIMITED.labels(_kind)
 
 NODE = Info("live_node", "This process: its node id (as in its log lines) and version")

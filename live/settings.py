@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     max_connections_per_user: int = 8  # open at once, per node
     connections_per_address_per_minute: int = 600
     rooms_per_host_per_hour: int = 30
+    # Follows, unfollows and helpful marks a user may make a minute on a node (a burst of as many).
+    community_writes_per_minute: int = Field(default=60, ge=1)
     max_errors: int = 50  # invalid frames per connection before it is closed
     hello_timeout_seconds: float = 10.0
     # Timing

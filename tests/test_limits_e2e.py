@@ -89,6 +89,29 @@ async def test_a_host_creates_a_bounded_number_of_rooms_an_hour(api: Api) -> Non
     assert r.json()["error"]["retry_after_ms"] > 3_000_000 and int(r.headers["retry-after"]) > 3000
 
 
+async def test_follows_and_helpful_marks_have_a_budget_per_user(tmp_path: Path) -> None:
+    """Toggling a follow in a loop, or marking reviews helpful, is refused past the budget
+    (both count against one), with when to retry; another user is not held back."""
+    srv = LiveServer(tmp_path, LIVE_COMMUNITY_WRITES_PER_MINUTE="6").start()
+    try:
+        api = Api(srv)
+        ana, ben = bearer(token("ana", "*")), bearer(token("ben", "*"))
+        for i in range(6):
+            method = api.http.put if i % 2 == 0 else api.http.delete
+            assert (await method("/v1/me/follows/host/host1", headers=ana)).status_code == 200, i
+        r = await api.http.put("/v1/me/follows/host/host1", headers=ana)
+        assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited", r.text
+        assert 0 < r.json()["error"]["retry_after_ms"] <= 10_000 and int(r.headers["retry-after"]) <= 10
+        r = await api.http.post("/v1/reviews/1/helpful", headers=ana)
+        assert r.status_code == 429, "helpful marks share the budget (checked before the review is looked up)"
+        assert (await api.http.put("/v1/me/follows/host/host1", headers=ben)).status_code == 200, "Ben has his own"
+        following = (await api.http.get("/v1/me/follows", headers=ana)).json()["following"]
+        assert following == [], "Ana's last accepted request was an unfollow; the refused follow changed nothing"
+        await api.http.aclose()
+    finally:
+        srv.stop()
+
+
 async def test_one_address_shares_one_budget_across_its_users(tmp_path: Path) -> None:
     srv = LiveServer(tmp_path, LIVE_UNLIMITED_ADDRESSES="[]", LIVE_ADDRESS_COMMANDS_PER_SECOND="5", LIVE_ADDRESS_COMMAND_BURST="10", LIVE_CONNECTIONS_PER_ADDRESS_PER_MINUTE="8").start()
     api = Api(srv)

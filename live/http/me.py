@@ -76,6 +76,7 @@ def _target(request: Request) -> tuple[str, str]:
 async def follow(node: Node, request: Request) -> Response:
     user = _viewer(await identify(node, request))
     kind, target = _target(request)
+    node.limits.community_write(user)
     await node.store.follow(user, kind, target, int(time.time() * 1000))
     return JSONResponse({"kind": kind, "target": target, "following": True})
 
@@ -83,6 +84,7 @@ async def follow(node: Node, request: Request) -> Response:
 async def unfollow(node: Node, request: Request) -> Response:
     user = _viewer(await identify(node, request))
     kind, target = _target(request)
+    node.limits.community_write(user)
     await node.store.unfollow(user, kind, target)
     return JSONResponse({"kind": kind, "target": target, "following": False})
 

@@ -135,6 +135,7 @@ async def _published(node: Node, review_id: int) -> dict[str, Any]:
 
 async def mark_helpful(node: Node, request: Request) -> Response:
     identity = await identify(node, request)
+    node.limits.community_write(identity.actor.user_id)
     row = await _published(node, int(request.path_params["review_id"]))
     if row["user_id"] == identity.actor.user_id:
         raise Invalid("your own review cannot be marked helpful")

@@ -196,8 +196,8 @@ TABLE: list[Endpoint] = [
     ),
     Endpoint(method="GET", path="/v1/me/orders", handler=me.my_orders, summary="The caller's own orders, newest first, with their checkout links", auth=CALLER, query=(me.ORDERS_ROOM,)),
     Endpoint(method="GET", path="/v1/me/follows", handler=me.my_follows, summary="The brands and hosts the caller follows", auth=CALLER),
-    Endpoint(method="PUT", path="/v1/me/follows/{kind}/{target}", handler=me.follow, summary="Follow a brand or a host (idempotent)", auth=CALLER, errors=(404,)),
-    Endpoint(method="DELETE", path="/v1/me/follows/{kind}/{target}", handler=me.unfollow, summary="Stop following (idempotent)", auth=CALLER, errors=(404,)),
+    Endpoint(method="PUT", path="/v1/me/follows/{kind}/{target}", handler=me.follow, summary="Follow a brand or a host (idempotent)", auth=CALLER, errors=(404, 429)),
+    Endpoint(method="DELETE", path="/v1/me/follows/{kind}/{target}", handler=me.unfollow, summary="Stop following (idempotent)", auth=CALLER, errors=(404, 429)),
     Endpoint(
         method="POST",
         path="/v1/rooms/{room_id}/orders/{reservation_id:int}/review",
@@ -223,7 +223,7 @@ TABLE: list[Endpoint] = [
         auth=CALLER,
         query=(reviews.REVIEWS_STATUS, reviews.REVIEWS_LIMIT),
     ),
-    Endpoint(method="POST", path="/v1/reviews/{review_id:int}/helpful", handler=reviews.mark_helpful, summary="Mark a review helpful (once per user)", auth=CALLER, errors=(404, 422)),
+    Endpoint(method="POST", path="/v1/reviews/{review_id:int}/helpful", handler=reviews.mark_helpful, summary="Mark a review helpful (once per user)", auth=CALLER, errors=(404, 422, 429)),
     Endpoint(
         method="POST", path="/v1/reviews/{review_id:int}/moderate", handler=reviews.moderate, summary="The brand publishes or hides a review", auth=CALLER, body=reviews.ModerateIn, errors=(404,)
     ),
