@@ -158,7 +158,7 @@ async def _run(conn: Connection, host: str, port: int, viewers: list[tuple[str, 
     conn.send(("ready", len(viewers)))
     while not conn.poll():  # noqa: ASYNC110 - a multiprocessing pipe has nothing to await; wait for "report" without blocking the loop
         await asyncio.sleep(0.05)
-    before = stats.frames  # what the measured phase brought, apart from the joins' presence frames
+    before = stats.frames  # a chat or burst phase: the frames it brought, not the joins' presence frames
     if (order := conn.recv())[0] == "chat":  # ("chat", seconds, posts per second each, text bytes)
         await _chat(chatters, *order[1:])
     elif order[0] == "burst":  # ("burst", command): every viewer sends it once, {i} in strings is its index
@@ -169,7 +169,7 @@ async def _run(conn: Connection, host: str, port: int, viewers: list[tuple[str, 
             await asyncio.sleep(0.05)
         conn.recv()
     sparse = {i: n for i, n in enumerate(stats.hist) if n}
-    report = {"hist": sparse, "received": stats.received, "frames": stats.frames, "frames_measured": stats.frames - before, "closed": stats.closed, "cpu_s": time.process_time()}
+    report = {"hist": sparse, "received": stats.received, "frames": stats.frames, "frames_measured": stats.frames - before if order[0] in ("chat", "burst") else None, "closed": stats.closed, "cpu_s": time.process_time()}
     conn.send(("stats", report | {"sent": stats.sent, "acked": stats.acked, "replies": stats.replies, "last_reply": stats.last_reply}))
 
 
