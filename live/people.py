@@ -21,7 +21,6 @@ from live.auth import SYSTEM
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import pseudonym
-from live.store.privacy import Erasure
 from rooms import commands as c
 from rooms import events as e
 from rooms import modevents as mod
@@ -194,12 +193,12 @@ async def erase(node: Node, user_id: str, brand_id: str | None) -> dict[str, Any
             continue
         owner = row["brand_id"] or row["host_id"]
         author = authors.get(owner)
-        who = Erasure(user_id, alias, author, pseudonym(key, owner, alias) if author else None)
+        erase = c.PrivacyErase(user_id=UserId(user_id), alias=alias, author=author, author_alias=pseudonym(key, owner, alias) if author else None)
         rt = await node.runtime(RoomId(row["id"]))
         if rt is None:  # its log was purged (retention): only SQL rows are left
-            await node.store.erase_unlogged(row["id"], who)
+            await node.store.erase_unlogged(row["id"], erase)
         else:
-            outcome = await rt.submit(SYSTEM, c.PrivacyErase(user_id=UserId(user_id), alias=alias, author=who.author, author_alias=who.author_alias))
+            outcome = await rt.submit(SYSTEM, erase)
             if isinstance(outcome, Rejection):
                 kept.append({"room_id": row["id"], "reason": outcome.code.value})
                 continue

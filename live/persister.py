@@ -26,7 +26,6 @@ from live.log.base import RoomLog
 from live.log.serde import entries_from_dicts, entry_json, state_to_json
 from live.store import Batch, Store
 from live.store.base import RawJSON
-from live.store.privacy import Erasure
 from live.webhooks import outbox_row
 from live.wire.codec import plain
 from live.wire.server import EventMessage
@@ -293,7 +292,7 @@ class _Rows:
     order_links: list[dict[str, Any]] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     webhooks: list[dict[str, Any]] = field(default_factory=list)
-    erasures: list[tuple[str, Erasure, int]] = field(default_factory=list)
+    erasures: list[tuple[str, PrivacyErase, int]] = field(default_factory=list)
     outbox: bool = False  # whether the merchant's messages are written (webhooks configured)
 
     def add(self, room: RoomId, entry: Entry, events: list[Event], bodies: dict[int, bytes] | None = None, *, counted: bool = True) -> None:
@@ -304,7 +303,7 @@ class _Rows:
         keeps its log and transcript, never orders or the merchant's messages."""
         self.entries.append({"room_id": room, "seq": entry.seq, "ts": entry.ts, "body": RawJSON(entry_json(entry))})  # JSON once
         if isinstance(cmd := entry.command, PrivacyErase) and cmd.user_id != cmd.alias:
-            self.erasures.append((room, Erasure(cmd.user_id, cmd.alias, cmd.author, cmd.author_alias), entry.seq))
+            self.erasures.append((room, cmd, entry.seq))
         for idx, event in enumerate(events):
             if not counted and isinstance(event, OrderReserved | OrderChanged | OrderPlaced | OrderCheckoutReady):
                 continue

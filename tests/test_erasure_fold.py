@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from live.log.serde import entries_from_dicts, entry_to_dict, state_to_dict
-from live.store.privacy import Erasure, scrub
+from live.store.privacy import scrub
 from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms import commands as c
@@ -28,7 +28,6 @@ PEOPLE = [c.Actor(user_id=UserId(u), name=u.title(), role=Role.VIEWER, tier="gol
 ALIAS = UserId("erased:u_0123456789abcdef")
 AUTHOR, AUTHOR_ALIAS = "u_ana_for_brand", "u_alias_for_brand"  # her reviews name her by the brand's pseudonym
 ERASE = c.PrivacyErase(user_id=UserId("ana"), alias=ALIAS, author=AUTHOR, author_alias=AUTHOR_ALIAS)
-WHO = Erasure("ana", ALIAS, AUTHOR, AUTHOR_ALIAS)
 ACTIONS = ("chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin", "hold", "block", "report", "approve", "reject", "mute", "accept", "bid", "cohost", "join_hosts", "reviews", "spotlight")
 HOLD, BLOCK = Verdict(outcome=Outcome.HOLD, reasons=("link",)), Verdict(outcome=Outcome.BLOCK, reasons=("word_list",))
 
@@ -128,12 +127,12 @@ def test_a_scrubbed_log_refolds_to_the_live_state_and_events(plan: list[tuple[st
     erase_at = min(erase_at, len(plan))
     log, shown, live = _run(plan, erase_at)
     cut = next(i for i, entry in enumerate(log) if isinstance(entry.command, c.PrivacyErase))
-    stored = [scrub(entry_to_dict(e), WHO, REMOVED) if i <= cut else entry_to_dict(e) for i, e in enumerate(log)]
+    stored = [scrub(entry_to_dict(e), ERASE, REMOVED) if i <= cut else entry_to_dict(e) for i, e in enumerate(log)]
     refolded = RoomState(RoomId("r"))
     for i, entry in enumerate(entries_from_dicts(stored)):
         _, events, _ = fold(refolded, entry)
         got = [plain(EventMessage(entry.seq, entry.ts, ev)) for ev in events]
-        want = [scrub(ev, WHO, REMOVED) for ev in shown[i]] if i <= cut else shown[i]
+        want = [scrub(ev, ERASE, REMOVED) for ev in shown[i]] if i <= cut else shown[i]
         assert got == want, (i, entry.command)
     assert state_to_dict(refolded) == state_to_dict(live)
     at_erasure = RoomState(RoomId("r"))

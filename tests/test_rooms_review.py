@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from live.log.serde import entry_from_dict, entry_to_dict, state_from_dict, state_to_dict
-from live.store.privacy import Erasure, scrub
+from live.store.privacy import scrub
 from live.wire import codec
 from live.wire.codec import Format
 from live.wire.server import reply_to
@@ -192,5 +192,5 @@ def test_erasure_finds_a_blocked_or_held_authors_text() -> None:
     post(room, ANA, "my phone is 0812", BLOCK)
     post(room, ANA, "call 0812", HOLD)
     for event in room.events[-2:]:
-        body = scrub(orjson.loads(orjson.dumps(event)), Erasure("ana", "erased:x"), "[erased]")
+        body = scrub(orjson.loads(orjson.dumps(event)), c.PrivacyErase(user_id=UserId("ana"), alias=UserId("erased:x")), "[erased]")
         assert "0812" not in orjson.dumps(body).decode() and "ana" not in orjson.dumps(body).decode()

@@ -15,9 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from live.store import Batch, Store
-from live.store.privacy import Erasure
 from live.store.tables import entries, events, orders, room_members, rooms
+from rooms import commands as c
 from rooms.rewards import REGULAR_SESSIONS
+from rooms.types import UserId
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -216,7 +217,7 @@ async def test_an_erase_entry_rewrites_the_rooms_rows_before_it_in_its_batch(sto
             ],
         )
     )
-    await store.write_batch(Batch(entries=[{"room_id": room, "seq": 3, "ts": 2_003, "body": erase}, later], erasures=[(room, Erasure(user, "anon-1"), 3)]))
+    await store.write_batch(Batch(entries=[{"room_id": room, "seq": 3, "ts": 2_003, "body": erase}, later], erasures=[(room, c.PrivacyErase(user_id=UserId(user), alias=UserId("anon-1")), 3)]))
     (message,) = [m for m in await store.webhooks_pending(limit=1_000) if m["room_id"] == room]
     assert message["payload"]["data"] == {"user_id": "anon-1", "price": 1_999}, "the checkout's copy too, amounts kept"
     rows = await _rows(store, room)

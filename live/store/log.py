@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore, insert_many, insert_or_skip
 from live.store.orders import write_orders
 from live.store.points import write_members
-from live.store.privacy import Erasure, erase_in_room
+from live.store.privacy import erase_in_room
 from live.store.tables import entries, events, rooms
 from live.store.webhooks import write_outbox
+from rooms.commands import PrivacyErase
 from rooms.events import STAFF_TYPES
 
 
@@ -40,7 +41,7 @@ class Batch:
     order_links: Sequence[Row] = ()  # room_id, reservation_id, checkout_url: where the buyer pays
     members: Sequence[Row] = ()  # a member's points and badges in a room, as totals
     webhooks: Sequence[Row] = ()  # messages to the merchant's checkout (the outbox)
-    erasures: Sequence[tuple[str, Erasure, int]] = ()  # (room_id, whom, seq) of each privacy.erase
+    erasures: Sequence[tuple[str, PrivacyErase, int]] = ()  # (room_id, the entry's command, its seq)
 
 
 @cache

@@ -9,7 +9,6 @@ their amounts; only the buyer's id changes. docs/privacy.md says what is kept an
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -18,20 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from live.store.base import StoreBase
 from live.store.tables import entries, events, follows, orders, review_helpful, reviews, room_members, room_samples, room_viewers, rooms, webhook_outbox
+from rooms.commands import PrivacyErase
 from rooms.erasure import ERASED_NAME, REMOVED
 
 _PEOPLE_TABLES = (room_members, room_viewers)  # keyed by (room_id, user_id)
-
-
-@dataclass(frozen=True, slots=True)
-class Erasure:
-    """Whom a ``privacy.erase`` entry erases, as SQL's rows name them: their id, and as the
-    author of reviews that rows copy (the brand's pseudonym of them; None: no reviews)."""
-
-    user: str
-    alias: str
-    author: str | None = None
-    author_alias: str | None = None
 
 
 def mentions(column: Any, user: str) -> sa.ColumnElement[bool]:
@@ -51,11 +40,11 @@ def names(value: Any, user: str) -> bool:
     return False
 
 
-async def _scrub_bodies(conn: AsyncConnection, room_id: str, who: Erasure, upto: int) -> int:
+async def _scrub_bodies(conn: AsyncConnection, room_id: str, who: PrivacyErase, upto: int) -> int:
     """Rewrite the room's entry, event and webhook bodies up to a seq that name the person."""
     changed = 0
     for table, key, col in ((events, ("seq", "idx"), "body"), (entries, ("seq",), "body"), (webhook_outbox, ("id",), "payload")):
-        named = mentions(table.c[col], who.user)
+        named = mentions(table.c[col], who.user_id)
         if who.author:
             named = named | mentions(table.c[col], who.author)
         where = (table.c.room_id == room_id, table.c.seq <= upto, named)
@@ -67,12 +56,12 @@ async def _scrub_bodies(conn: AsyncConnection, room_id: str, who: Erasure, upto:
     return changed
 
 
-async def erase_in_room(conn: AsyncConnection, room_id: str, who: Erasure, upto: int) -> int:
+async def erase_in_room(conn: AsyncConnection, room_id: str, who: PrivacyErase, upto: int) -> int:
     """Part of the persister's batch: the person becomes ``alias`` in every row of the room
     up to the erase entry at ``upto``, and copies of their reviews lose their words; how
     many rows changed. Idempotent (a retried batch, or the erase entry re-persisted, finds
     nothing more to change)."""
-    user, alias = who.user, who.alias
+    user, alias = who.user_id, who.alias
     host = (await conn.execute(sa.select(rooms.c.host_id).where(rooms.c.id == room_id))).scalar()
     if host == user:  # the fold refuses to erase a room's host from it: so does SQL
         return 0
@@ -164,7 +153,7 @@ class PrivacyStore(StoreBase):
             out[name] = await self._all(table.select().where(table.c.room_id == room_id, table.c.user_id == user_id))
         return out
 
-    async def erase_unlogged(self, room_id: str, who: Erasure) -> int:
+    async def erase_unlogged(self, room_id: str, who: PrivacyErase) -> int:
         """Erase the person from a room whose log retention purged (orders and the rooms row
         remain): the same rewrite, in its own transaction, with no entry to persist."""
         async with self.engine.begin() as conn:
@@ -185,7 +174,7 @@ class PrivacyStore(StoreBase):
         return room_ids
 
 
-def scrub(value: Any, who: Erasure, erased: str) -> Any:
+def scrub(value: Any, who: PrivacyErase, erased: str) -> Any:
     """A JSON value with the person's id replaced by the alias, their names and their own
     text erased, and copies of their reviews (the spotlight, product summaries) without
     their name, words or photo: ``rooms.erasure``'s apply, on stored JSON."""
@@ -193,7 +182,7 @@ def scrub(value: Any, who: Erasure, erased: str) -> Any:
         return [scrub(v, who, erased) for v in value]
     if not isinstance(value, dict):
         return value
-    user, alias = who.user, who.alias
+    user, alias = who.user_id, who.alias
     is_ref = value.get("id") == user and "name" in value  # a UserRef
     is_actor = value.get("user_id") == user and "name" in value  # an Actor
     out: dict[str, Any] = {}
