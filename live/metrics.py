@@ -85,7 +85,8 @@ REDIS_SUBSCRIPTION_ERRORS = Counter("live_redis_subscription_errors_total", "Rea
 # Abuse limits, by kind: "connection" (a connection's own command bucket), "user" and
 # "address" (commands across a user's or an address's connections), "user_connections"
 # (too many open at once), "address_connections" (opens per minute), "rooms" (creations
-# per hour), "max_errors" (a connection closed after too many invalid frames).
+# per hour), "community" (follows and helpful marks per minute), "max_errors" (a
+# connection closed after too many invalid frames).
 RATE_LIMITED = Counter("live_rate_limited_total", "Refusals by the abuse limits", ["kind"])
 for _kind in ("connection", "user", "address", "user_connections", "address_connections", "rooms", "community", "max_errors"):
     RATE_LIMITED.labels(_kind)

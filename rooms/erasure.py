@@ -124,13 +124,13 @@ def _review_copies(s: RoomState, author: str, alias: str) -> None:
     """Their product reviews as the room shows them (the spotlight, a pinned product's
     summary): their words go, the stars stay (the brand's averages do not move)."""
     if s.spotlight is not None:
-        s.spotlight = erase_review(s.spotlight, author, alias)
+        s.spotlight = _erase_review(s.spotlight, author, alias)
     for pinned in s.pinned_products:
         if pinned.reviews is not None:
             pinned.reviews = _summary(pinned.reviews, author, alias)
 
 
-def erase_review(v: ReviewView, author: str, alias: str) -> ReviewView:
+def _erase_review(v: ReviewView, author: str, alias: str) -> ReviewView:
     """A review of ``author``'s as it reads once they are erased (``alias`` the new author id)."""
     if v.author.id != author:
         return v
@@ -138,8 +138,10 @@ def erase_review(v: ReviewView, author: str, alias: str) -> ReviewView:
 
 
 def _summary(r: ReviewSummary, author: str, alias: str) -> ReviewSummary:
-    newest = [erase_review(v, author, alias) for v in r.newest]
-    return dataclasses.replace(r, newest=newest, most_helpful=[erase_review(v, author, alias) for v in r.most_helpful])
+    def erase(views: list[ReviewView]) -> list[ReviewView]:
+        return [_erase_review(v, author, alias) for v in views]
+
+    return dataclasses.replace(r, newest=erase(r.newest), most_helpful=erase(r.most_helpful))
 
 
 def _review(s: RoomState, old: UserId, new: UserId) -> None:

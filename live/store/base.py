@@ -92,9 +92,7 @@ async def insert_many(conn: AsyncConnection, stmt: Insert, rows: Sequence[Row]) 
         return
     compiled = _compile(stmt, conn.dialect, tuple(rows[0]))
     values, json_at = compiled.values, compiled.json_at
-    params = [values(row) for row in rows]
-    if json_at:
-        params = [_serialize(p, json_at) for p in params]
+    params = [_serialize(values(row), json_at) for row in rows] if json_at else [values(row) for row in rows]
     await conn.exec_driver_sql(compiled.sql, params)
 
 
