@@ -79,10 +79,26 @@ async def _session(api: Api, n0: LiveServer, n1: LiveServer, room: str) -> dict[
     assert (await host.request("product.pin", product_id="tee"))["ok"]  # its summary will show her review
     review = await api.http.post(f"/v1/rooms/{room}/orders/{reservation}/review", json={"stars": 5, "text": f"ana reviews the tee of {room}"}, headers=me)
     assert review.status_code == 201, review.text
-    assert (await host.request("review.spotlight", review_id=review.json()["review"]["id"]))["ok"]
+    review_id = review.json()["review"]["id"]
+    assert (await host.request("review.spotlight", review_id=review_id))["ok"]
     assert (await host.request("mod.timeout", user_id="ana", seconds=1, reason="calm down"))["ok"]
     await ana.close()
-    return {"host": host, "ben": ben, "question": theirs, "reservation": reservation}
+    return {"host": host, "ben": ben, "question": theirs, "reservation": reservation, "review": review_id}
+
+
+async def _encore(api: Api, n0: LiveServer, review_id: int) -> str:
+    """A later show of brand P that Ana never joins: the host pins the tee (its summary shows
+    her review) and puts her review in the spotlight; then it ends."""
+    room = "priv-p-encore"
+    assert (await api.http.post("/v1/rooms", json={"id": room, "title": "Encore", "brand_id": "brandP", "host_id": "host1"}, headers=staff("brandP"))).status_code == 201
+    assert (await api.http.post(f"/v1/rooms/{room}/live", headers=staff("brandP"))).status_code == 200
+    host = await Client.join(n0.ws_url(room), token("host1", room, "host", brand="brandP"))
+    assert (await host.request("product.pin", product_id="tee"))["ok"] and (await host.request("review.spotlight", review_id=review_id))["ok"]
+    await host.close()
+    assert (await api.http.post(f"/v1/rooms/{room}/end", headers=staff("brandP"))).status_code == 200
+    copies = [e["type"] for e in await api.transcript(room) if "ana reviews the tee of priv-p" in json.dumps(e)]
+    assert set(copies) == {"product.pinned", "review.spotlighted"}, f"the show copies her review: {copies}"
+    return room
 
 
 async def _export(api: Api, headers: dict[str, str], user: str = "ana") -> dict[str, Any]:
@@ -161,6 +177,7 @@ async def test_a_person_exports_and_erases_their_data_across_brands(nodes: tuple
     n0, n1 = nodes
     api = Api(n0)
     sessions = {room: await _session(api, n0, n1, room) for room in ROOMS}
+    encore = await _encore(api, n0, sessions["priv-p"]["review"])
     await sessions["priv-p"]["host"].close()
     assert (await api.http.post("/v1/rooms/priv-p/end", headers=staff("brandP"))).status_code == 200
 
@@ -201,6 +218,10 @@ async def test_a_person_exports_and_erases_their_data_across_brands(nodes: tuple
     assert (await api.http.delete("/v1/users/ben/data", headers=bearer(token("ana", "*")))).status_code == 403
     mine = await api.http.delete("/v1/me/data", headers=bearer(token("ana", "priv-q")))
     assert mine.status_code == 200 and "priv-p" in [r["room_id"] for r in mine.json()["rooms"]], mine.text
+    assert encore in [r["room_id"] for r in mine.json()["rooms"]], "a show that only put her review on screen is found by her pseudonym"
+    shown = json.dumps(await api.transcript(encore))
+    assert "ana reviews" not in shown and "Ana" not in shown and "[removed]" in shown, shown
+    _audit(n0, encore)
 
     for room in ROOMS:
         text = await _everything(api, n1, room)
