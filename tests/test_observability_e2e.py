@@ -23,6 +23,8 @@ from tests.harness import ROOT, Api, Client, LiveServer, bearer, eventually, fre
 BRAND = bearer(token("acme", "*", "brand"))
 CATALOG = [{"id": "tee", "sku": "TEE-1", "title": "Tee", "price": 1000, "currency": "USD", "stock": 10}]
 DASHBOARD = ROOT / "deploy" / "grafana-dashboard.json"
+
+
 @pytest.fixture(scope="module", params=["memory", "redis"])
 def observed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     env = {
