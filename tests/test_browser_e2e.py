@@ -367,6 +367,12 @@ async def test_checkout_link_paid_live_then_a_verified_review_on_screen(site: Si
     order = ana.get_by_test_id("order")
     await expect(order).to_have_attribute("data-status", "paid")  # the merchant's confirmation, live
     await order.get_by_test_id("review-text").fill("Adem dan pas di badan")
+    # Ben buys while Ana types: the stock tick re-renders her orders, and her draft and keyboard stay where they were.
+    await ben.get_by_test_id("product-card").get_by_test_id("claim-button").click()
+    await expect(ana.get_by_test_id("offer-stock")).to_have_text("8 / 10 tersisa")
+    await expect(order.get_by_test_id("review-text")).to_have_value("Adem dan pas di badan")
+    # (the page's own focus: Playwright's to_be_focused also wants the window focused, and Ben's page may hold it)
+    assert await ana.evaluate("document.activeElement?.dataset.testid") == "review-text"
     await order.get_by_test_id("review-submit").click()
     await expect(ana.get_by_test_id("toast")).to_have_text("Terima kasih — ulasanmu sudah tampil")
     await shot(ana, "viewer-review-phone-id")

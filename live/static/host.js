@@ -1,7 +1,7 @@
 // Host console: /host.html?room=ROOM#token=JWT (a host, moderator or affiliate token).
 // Laptop first: the preview and the chat side by side above the fold, the controls in a
 // third column; every action answers in the toast (and screen readers hear it).
-import { LiveClient, el, formatPrice, minorDigits, params } from "./live.js";
+import { LiveClient, el, formatPrice, minorDigits, params, refill } from "./live.js";
 import { lang, reason, t, why } from "./i18n.js";
 import { RoomView } from "./room-view.js";
 
@@ -185,7 +185,7 @@ function formFor(product) {
 
 function renderCatalog() {
   const pinned = new Set(view.products.map((x) => x.product.id));
-  catalogList.replaceChildren(...(products.length ? products.map((product) => el("li", { class: pinned.has(product.id) ? "pinned" : "", "data-product": product.id },
+  refill(catalogList, () => products.length ? products.map((product) => el("li", { class: pinned.has(product.id) ? "pinned" : "", "data-product": product.id },
     el("div", { class: "row" },
       product.image_url ? el("img", { src: product.image_url, alt: "", width: 48, height: 48, loading: "lazy" }) : el("div", { class: "img-ph", "aria-hidden": "true" }, product.title.slice(0, 1)),
       el("div", {}, el("h3", {}, product.title), el("span", { class: "muted" }, formatPrice(product.price, product.currency, lang))),
@@ -197,7 +197,7 @@ function renderCatalog() {
         el("button", { type: "button", "aria-expanded": String(openForm === `a:${product.id}`), "aria-label": `${t("auction")}: ${product.title}`, "data-testid": `auction-${product.id}`,
           onclick: () => { openForm = openForm === `a:${product.id}` ? null : `a:${product.id}`; renderCatalog(); } }, "🔨"))),
     openForm === product.id || openForm === `a:${product.id}` ? formFor(product) : null))
-    : [el("li", { class: "empty" }, t("catalog_empty"))]));
+    : [el("li", { class: "empty" }, t("catalog_empty"))]);
 }
 
 // --- polls and giveaways: make them here, run them in the panels RoomView draws ----------

@@ -129,6 +129,14 @@ export class LiveClient {
 
 // --- page helpers ----------------------------------------------------------------
 
+/** Replace a list's children while the person may be typing in one of them: a form that comes back (kept by its
+ * renderer) keeps the keyboard, so a live tick does not close a phone's keyboard mid-word. */
+export function refill(node, build) {
+  const typing = node.contains(document.activeElement) ? document.activeElement : null;  // before build() moves a kept form
+  node.replaceChildren(...build());
+  if (typing?.isConnected && document.activeElement !== typing) typing.focus({ preventScroll: true });
+}
+
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {

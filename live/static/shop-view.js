@@ -2,7 +2,7 @@
 // of the show, a product's sheet, and "my orders"; the host's list of running offers; and live
 // auctions (the card with current bid, leader, a timer that visibly jumps when a late bid extends
 // it, quick bids and a private maximum; the host's list with cancel).
-import { clock, el } from "./live.js";
+import { clock, el, refill } from "./live.js";
 import { reason, t } from "./i18n.js";
 import { offerClock } from "./room-view.js";
 
@@ -127,7 +127,7 @@ export function commerceParts(view) {
   function renderOrders() {
     const all = [...view.orders.values()].reverse();
     const now = Date.now();
-    ordersList.replaceChildren(...(all.length ? all.map((o) => {
+    refill(ordersList, () => all.length ? all.map((o) => {
       const status = o.status === "reserved" && o.expires_at < now ? "expired" : o.status;
       return el("li", { class: `order ${status}`, "data-testid": "order", "data-status": status },
         el("p", {}, el("strong", {}, o.title), ` · ${o.units} × ${view.price(o.price, o.currency)}`),
@@ -139,11 +139,18 @@ export function commerceParts(view) {
           if (reply.ok) { o.status = "cancelled"; save(); render(); }
           view.say(reply.ok ? t("order_cancelled") : reason(reply.error), reply.ok ? "ok" : "error");
         } }, t("cancel_order")) : null);
-    }) : [el("li", { class: "empty" }, t("no_orders"))]));
+    }) : [el("li", { class: "empty" }, t("no_orders"))]);
   }
 
-  /** A paid order's buyer reviews the product: stars and a few words (verified buyer). */
+  /** A paid order's buyer reviews the product: stars and a few words (verified buyer). One form per order for the page's
+   * life, so a re-render (stock ticks every second in a flash sale) keeps what the shopper has typed. */
+  const reviewForms = new Map();
   function reviewForm(o) {
+    if (!reviewForms.has(o.reservation_id)) reviewForms.set(o.reservation_id, newReviewForm(o));
+    return reviewForms.get(o.reservation_id);
+  }
+
+  function newReviewForm(o) {
     const stars = el("select", { "aria-label": t("stars"), "data-testid": "review-stars" }, ...[5, 4, 3, 2, 1].map((n) => el("option", { value: n }, "★".repeat(n))));
     const text = el("input", { type: "text", maxlength: 2000, placeholder: t("review_placeholder"), "aria-label": t("review_placeholder"), "data-testid": "review-text" });
     return el("form", { class: "review-form", onsubmit: async (ev) => {
@@ -151,7 +158,7 @@ export function commerceParts(view) {
       const r = await fetch(`/v1/rooms/${encodeURIComponent(view.room.id)}/orders/${o.reservation_id}/review`, { method: "POST",
         headers: { authorization: `Bearer ${view.client.token}`, "content-type": "application/json" }, body: JSON.stringify({ stars: Number(stars.value), text: text.value }) });
       const body = await r.json();
-      if (r.ok) { o.reviewed = true; render(); }
+      if (r.ok) { const now = view.orders.get(o.reservation_id) ?? o; now.reviewed = true; reviewForms.delete(o.reservation_id); save(); render(); }
       view.say(r.ok ? (body.status === "published" ? t("review_thanks") : t("review_held")) : reason(body.error), r.ok ? "ok" : "error");
     } }, el("strong", {}, t("write_review")), stars, text, el("button", { type: "submit", class: "primary", "data-testid": "review-submit" }, t("send")));
   }
