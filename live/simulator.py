@@ -127,7 +127,9 @@ class Audience:
 
     def _submit(self, command: c.Command, who: int | None = None) -> None:
         n = who if who is not None else self._rng.randrange(max(1, self.rates.viewers))
-        actor = c.Actor(user_id=UserId(f"sim-{n}"), name=f"{NAMES[n % len(NAMES)]} (sim)", role=Role.VIEWER)
+        # Regulars who accepted the rules before: the rehearsal's chat runs under the show's rules
+        # without a simulated acceptance landing in the brand's records.
+        actor = c.Actor(user_id=UserId(f"sim-{n}"), name=f"{NAMES[n % len(NAMES)]} (sim)", role=Role.VIEWER, rules_accepted=True)
         task = asyncio.get_running_loop().create_task(self._send(actor, command))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)

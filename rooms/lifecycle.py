@@ -15,6 +15,7 @@ from rooms.errors import Code, Rejection
 from rooms.roles import Role
 from rooms.rules import Applied
 from rooms.state import RoomState, Status
+from rooms.types import UserId
 
 MAX_MESSAGE_LENGTH = 4000
 
@@ -79,6 +80,35 @@ def check_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Rejection |
     if not 1 <= cmd.report_threshold <= 100:
         return Rejection(Code.INVALID, "report_threshold must be 1..100")
     return None
+
+
+def rehearsal(s: RoomState, title: str, host: UserId) -> list[c.Command]:
+    """What a rehearsal of this room is set up with, in order: the room's settings, its
+    rules (the brand's and its own), its moderators, slow mode and comment words — the show
+    the host will run, so the rehearsal shows what viewers will see (a rules prompt included).
+    Members-only chat is switched once live, so the host does that in the rehearsal too."""
+    commands: list[c.Command] = [
+        c.RoomCreate(
+            title=title,
+            host_id=host,
+            brand_id=s.brand_id,
+            allow_guests=False,
+            max_message_length=s.max_message_length,
+            max_pinned_products=s.max_pinned_products,
+            reservation_seconds=s.reservation_seconds,
+            playback_url=s.playback_url,
+            report_threshold=s.report_threshold,
+            comment_claims=s.comment_claims,
+            rehearsal_of=s.room_id,
+        )
+    ]
+    commands += [c.RulesSet(scope=scope, rules=rules) for scope, rules in (("brand", s.brand_rules), ("room", s.room_rules)) if rules is not None]
+    commands += [c.ModAppoint(user_id=user) for user in sorted(s.moderators)]
+    if s.slow_mode_seconds:
+        commands.append(c.ModSlowMode(seconds=s.slow_mode_seconds))
+    if s.claim_words or s.bid_words:
+        commands.append(c.CommentClaims(enabled=s.comment_claims, claim_words=s.claim_words, bid_words=s.bid_words))
+    return commands
 
 
 def check_transition(s: RoomState, entry: c.Entry, cmd: c.RoomGoLive | c.RoomEnd) -> Rejection | None:

@@ -35,6 +35,14 @@ async def test_a_rehearsal_is_private_busy_and_counts_nowhere(server: LiveServer
     created = await api.http.post("/v1/rooms", json={"id": "launch", "title": "Launch", "brand_id": "acme", "host_id": "h1"}, headers=brand)
     assert created.status_code == 201, created.text
     host_http = bearer(token("h1", "launch", "host", brand="acme"))
+    # The show's own set-up: its rules (to be accepted), a moderator, slow mode, a comment word.
+    rules = await api.http.put("/v1/rooms/launch/rules", json={"text": "Be kind. No links.", "require_acceptance": True}, headers=brand)
+    assert rules.status_code == 200, rules.text
+    planner = await Client.join(server.ws_url("launch"), token("h1", "launch", "host", brand="acme"))
+    for command, args in (("mod.appoint", {"user_id": "m1"}), ("mod.slow_mode", {"seconds": 5}), ("comments.claims", {"enabled": True, "claim_words": ["ambil"]})):
+        reply = await planner.request(command, **args)
+        assert reply["ok"], reply
+    await planner.close()
     refused_http = await api.http.post("/v1/rooms/launch/rehearsal", json=BUSY, headers=bearer(token("v1", "launch")))
     assert refused_http.status_code == 403, refused_http.text
     opened = await api.http.post("/v1/rooms/launch/rehearsal", json=BUSY, headers=host_http)
@@ -47,7 +55,15 @@ async def test_a_rehearsal_is_private_busy_and_counts_nowhere(server: LiveServer
     assert not refused["ok"] and refused["error"]["code"] == "forbidden", refused
 
     host = await Client.join(server.ws_url(rehearsal), token("h1", rehearsal, "host", brand="acme"))
-    assert host.welcome["room"]["rehearsal_of"] == "launch"
+    room = host.welcome["room"]
+    assert room["rehearsal_of"] == "launch"
+    # ...is the rehearsal's: the host rehearses the show as viewers will see it, with its moderator.
+    assert room["rules"] == {"text": "Be kind. No links.", "require_acceptance": True}
+    assert room["slow_mode_seconds"] == 5
+    assert room["comment_claims"]["claim_words"] == ["ambil"]
+    assert host.welcome["moderation"]["moderators"] == ["m1"]
+    moderator = await Client.join(server.ws_url(rehearsal), token("m1", rehearsal))
+    assert moderator.welcome["moderation"] is not None, "the appointed moderator gets the staff view of the rehearsal"
     live = await api.http.post(f"/v1/rooms/{rehearsal}/live", headers=bearer(token("h1", rehearsal, "host", brand="acme")))
     assert live.status_code == 200, live.text
     offer = await host.request("offer.create", product_id="tee", units=5, duration_seconds=120)
@@ -67,6 +83,7 @@ async def test_a_rehearsal_is_private_busy_and_counts_nowhere(server: LiveServer
     original = await api.http.get("/v1/rooms/launch")
     assert original.json()["status"] == "scheduled" and original.json()["message_count"] == 0
     await host.close()
+    await moderator.close()
     await viewer.close()
     await api.http.aclose()
 

@@ -1,10 +1,11 @@
 """Rehearsals over HTTP: a private copy of a room with a simulated audience.
 
 The host (or the room's brand) opens a rehearsal of a scheduled room: a new room,
-``<id>-rehearsal-<n>``, with the same host, brand, video and settings, that only the
-room's team may join, and an audience of simulated viewers (``live.simulator``) who
-chat, react, vote, claim and bid once the host goes live in it. Its claims never
-become orders or reach the merchant, and it is left out of the brand's sessions.
+``<id>-rehearsal-<n>``, with the same host, brand, video, settings, rules and
+moderators (``rooms.lifecycle.rehearsal``), that only the room's team may join, and an
+audience of simulated viewers (``live.simulator``) who chat, react, vote, claim and bid
+once the host goes live in it. Its claims never become orders or reach the merchant,
+and it is left out of the brand's sessions.
 """
 
 import uuid
@@ -20,7 +21,7 @@ from live.errors import Conflict, Forbidden
 from live.http.common import identify, open_room, outcome_response, parse_body
 from live.node import Node
 from live.simulator import Rates
-from rooms import commands as c
+from rooms import lifecycle
 from rooms.fold import Accepted
 from rooms.roles import Role
 from rooms.state import Status
@@ -50,22 +51,14 @@ async def start_rehearsal(node: Node, request: Request) -> Response:
     if state.status is Status.ENDED or state.rehearsal_of is not None:
         raise Conflict("only a room that has not ended (and is not itself a rehearsal) can be rehearsed")
     room_id = RoomId(f"{state.room_id[:48]}-rehearsal-{uuid.uuid4().hex[:6]}")
-    cmd = c.RoomCreate(
-        title=f"Rehearsal: {state.title}"[:200],
-        host_id=UserId(state.host_id or identity.actor.user_id),
-        brand_id=state.brand_id,
-        allow_guests=False,
-        max_message_length=state.max_message_length,
-        max_pinned_products=state.max_pinned_products,
-        reservation_seconds=state.reservation_seconds,
-        playback_url=state.playback_url,
-        comment_claims=state.comment_claims,
-        rehearsal_of=state.room_id,
-    )
+    create, *settings = lifecycle.rehearsal(state, f"Rehearsal: {state.title}"[:200], UserId(state.host_id or identity.actor.user_id))
     rehearsal = await node.runtime(room_id, create=True)
     assert rehearsal is not None
-    outcome = await rehearsal.submit(access.room_actor(identity, RoomRef.of_state(state)), cmd)
+    actor = access.room_actor(identity, RoomRef.of_state(state))
+    outcome = await rehearsal.submit(actor, create)
     if isinstance(outcome, Accepted):
+        for command in settings:  # the room's own, accepted there by the same actor
+            await rehearsal.submit(actor, command)
         node.start_audience(rehearsal, Rates(**body.model_dump()))
     await node.persister.flush_soon()
     view = {"room_id": room_id, "rehearsal_of": state.room_id, "status": rehearsal.state.status.value, "audience": body.model_dump()}
