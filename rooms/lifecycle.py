@@ -102,7 +102,10 @@ def rehearsal(s: RoomState, title: str, host: UserId) -> list[c.Command]:
             rehearsal_of=s.room_id,
         )
     ]
-    commands += [c.RulesSet(scope=scope, rules=rules) for scope, rules in (("brand", s.brand_rules), ("room", s.room_rules)) if rules is not None]
+    if s.brand_rules is not None:
+        commands.append(c.RulesSet(scope="brand", rules=s.brand_rules))
+    if s.room_rules is not None:
+        commands.append(c.RulesSet(scope="room", rules=s.room_rules))
     commands += [c.ModAppoint(user_id=user) for user in sorted(s.moderators)]
     if s.slow_mode_seconds:
         commands.append(c.ModSlowMode(seconds=s.slow_mode_seconds))
