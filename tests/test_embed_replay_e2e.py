@@ -146,3 +146,59 @@ async def test_a_brand_replays_a_show_with_the_video_following_the_scrubber(site
     assert (await download.value).suggested_filename == "rerun.csv"
     await api.http.aclose()
     assert errors == [] and violations == []
+
+
+async def test_a_brand_publishes_a_held_review_and_hides_another_and_the_live_room_follows(site: Site, browser: Browser) -> None:
+    api = await open_show(site, "heldrev", brand="batikku")
+    staff = bearer(token("batikku", "*", "brand"))
+    assert (await api.http.put("/v1/brands/batikku/automod", json={"held_words": ["knockoff"]}, headers=staff)).status_code == 200
+    assert (await api.http.post("/v1/rooms/heldrev/live", headers=staff)).status_code == 200
+    host = await Client.join(site.nodes[1].ws_url("heldrev"), token("host1", "heldrev", "host", name="Hana"))
+    assert (await host.request("product.pin", product_id="tee"))["ok"]
+    offer = (await host.request("offer.create", product_id="tee", units=5))["result"]["offer_id"]
+    # Two paid buyers review: Cy's words are held by the brand's automatic moderation, Dewi's go out.
+    for buyer, stars, text in (("cy", 2, "A knockoff, the print fades"), ("dewi", 5, "Bagus sekali, adem")):
+        shopper = await Client.join(site.nodes[1].ws_url("heldrev"), token(buyer, "heldrev", name=buyer.title()))
+        reservation = (await shopper.request("offer.claim", offer_id=offer, key=buyer))["result"]["reservation_id"]
+        await shopper.close()
+        assert (await api.http.post(f"/v1/rooms/heldrev/orders/{reservation}/confirm", headers=staff)).status_code == 200
+        made = await api.http.post(f"/v1/rooms/heldrev/orders/{reservation}/review", json={"stars": stars, "text": text}, headers=bearer(token(buyer, "heldrev")))
+        assert made.status_code == 201 and made.json()["status"] == ("held" if buyer == "cy" else "published"), made.text
+    errors: list[str] = []
+    ana = await new_page(browser, f"{site.nodes[0].url}/viewer.html?room=heldrev#token={token('ana', 'heldrev', name='Ana')}", errors, "phone")
+    rating = ana.get_by_test_id("product-card").get_by_test_id("rating")
+    await expect(rating).to_have_text("★ 5.0 (1)")
+
+    # The brand's page, on a phone in Bahasa Indonesia: the held review waits with why.
+    brand = await new_page(browser, f"{site.nodes[0].url}/replay.html?brand=batikku&lang=id#token={token('batikku', '*', 'brand')}", errors, "phone")
+    box = brand.get_by_test_id("reviews-box")
+    await expect(box.get_by_test_id("reviews-held")).to_have_text("Menunggu (1)")
+    held = box.get_by_test_id("brand-review")
+    await expect(held).to_have_count(1)
+    await expect(held).to_contain_text("“A knockoff, the print fades”")
+    await expect(held).to_contain_text("Batik tee")
+    await expect(held.get_by_test_id("review-why")).to_have_text("Ditahan karena: kata yang tidak diizinkan")
+    await box.scroll_into_view_if_needed()
+    await shot(brand, "brand-reviews-phone-id")
+    violations = await axe(brand, "brand reviews")
+    await held.get_by_test_id("review-publish").click()
+    await expect(brand.get_by_test_id("toast")).to_have_text("Terbit — tampil di produk di mana pun")
+    await expect(box).to_contain_text("Tidak ada ulasan yang menunggu.")
+    await expect(rating).to_have_text("★ 3.5 (2)")  # the live room's card, through the room's log
+
+    # On a laptop in English: the published ones, and one hidden again.
+    laptop = await new_page(browser, f"{site.nodes[1].url}/replay.html?brand=batikku&lang=en#token={token('batikku', '*', 'brand')}", errors)
+    box = laptop.get_by_test_id("reviews-box")
+    await box.get_by_test_id("reviews-published").click()
+    await expect(box.get_by_test_id("reviews-published")).to_have_attribute("aria-pressed", "true")
+    await expect(box.get_by_test_id("brand-review")).to_have_count(2)
+    await shot(laptop, "brand-reviews-laptop-en")
+    await box.get_by_test_id("brand-review").filter(has_text="knockoff").get_by_test_id("review-hide").click()
+    await expect(laptop.get_by_test_id("toast")).to_have_text("Hidden — shown nowhere")
+    await expect(box.get_by_test_id("brand-review")).to_have_count(1)
+    await expect(rating).to_have_text("★ 5.0 (1)")
+    await box.get_by_test_id("reviews-hidden").click()
+    await expect(box.get_by_test_id("brand-review")).to_contain_text("knockoff")
+    await host.close()
+    await api.http.aclose()
+    assert errors == [] and violations == []
