@@ -376,6 +376,11 @@ async def test_checkout_link_paid_live_then_a_verified_review_on_screen(site: Si
     await order.get_by_test_id("review-submit").click()
     await expect(ana.get_by_test_id("toast")).to_have_text("Terima kasih — ulasanmu sudah tampil")
     await shot(ana, "viewer-review-phone-id")
+    # A reload (or her other phone) knows it is reviewed: no second form.
+    await ana.reload()
+    await ana.get_by_test_id("open-orders-rail").click()
+    await expect(ana.get_by_test_id("order")).to_have_attribute("data-status", "paid")
+    await expect(ana.get_by_test_id("order").get_by_test_id("review-text")).to_have_count(0)
     await ana.keyboard.press("Escape")
     # Every viewer sees the verified review on the product; the host puts it on screen.
     await expect(ben.get_by_test_id("product-card").get_by_test_id("rating")).to_have_text("★ 5.0 (1)")

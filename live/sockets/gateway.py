@@ -31,6 +31,7 @@ from rooms.checkout import my_orders
 from rooms.cohosts import is_staff
 from rooms.roles import SEES_SALES, Role
 from rooms.state import Status
+from rooms.statuses import ReservationStatus
 from rooms.types import RoomId
 
 logger = logging.getLogger("live.gateway")
@@ -106,10 +107,11 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId, proto
         _refuse(sink, exc)
         return None
     following = await _following(node, rt, member)
+    reviewed = await _reviewed(node, rt, member)
     rt.join(member, rid, hello.since, hello.epoch)
     if member.actor.role is not Role.GUEST:  # then, with no await between: their own orders as of the welcome
         node.recipients.add(room_id, member)
-        rt.send(member, Mine(orders=my_orders(rt.state, member.actor.user_id), following=following))
+        rt.send(member, Mine(orders=my_orders(rt.state, member.actor.user_id), following=following, reviewed=reviewed))
     return rt, member
 
 
@@ -122,6 +124,12 @@ async def _following(node: Node, rt: RoomRuntime, member: Member) -> dict[str, b
     targets += [("host", state.host_id)] if state.host_id else []
     follows = await node.store.follows_of(member.actor.user_id, targets)
     return {kind: (kind, target) in follows for kind, target in targets}
+
+
+async def _reviewed(node: Node, rt: RoomRuntime, member: Member) -> list[int]:
+    """The viewer's paid orders in the room that they have reviewed (a reload shows no second form)."""
+    paid = [r.id for r in rt.state.reservations.values() if r.user_id == member.actor.user_id and r.status == ReservationStatus.PAID]
+    return sorted(await node.store.reviewed(rt.room_id, paid)) if paid and member.actor.role is not Role.GUEST else []
 
 
 def _address(ws: WebSocket) -> str:

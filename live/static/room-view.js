@@ -147,7 +147,7 @@ export class RoomView {
         break;
       }
       case "chat.claim": this.markClaim(ev); break;
-      case "me": this.following = ev.following; this.setOrders?.(ev.orders ?? []); this.renderStatus(); break;
+      case "me": this.following = ev.following; this.setOrders?.(ev.orders ?? [], ev.reviewed ?? []); this.renderStatus(); break;
       case "order.placed": this.upsertOrder?.(ev.order); break;
       case "order.checkout": this.patchOrder?.(ev.reservation_id, { checkout_url: ev.checkout_url, expires_at: ev.expires_at }); break;
       case "order.paid": this.patchOrder?.(ev.reservation_id, { status: "paid" }); break;

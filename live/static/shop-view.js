@@ -158,7 +158,7 @@ export function commerceParts(view) {
       const r = await fetch(`/v1/rooms/${encodeURIComponent(view.room.id)}/orders/${o.reservation_id}/review`, { method: "POST",
         headers: { authorization: `Bearer ${view.client.token}`, "content-type": "application/json" }, body: JSON.stringify({ stars: Number(stars.value), text: text.value }) });
       const body = await r.json();
-      if (r.ok) { const now = view.orders.get(o.reservation_id) ?? o; now.reviewed = true; reviewForms.delete(o.reservation_id); save(); render(); }
+      if (r.ok || r.status === 409) { const now = view.orders.get(o.reservation_id) ?? o; now.reviewed = true; reviewForms.delete(o.reservation_id); save(); render(); }
       view.say(r.ok ? (body.status === "published" ? t("review_thanks") : t("review_held")) : reason(body.error), r.ok ? "ok" : "error");
     } }, el("strong", {}, t("write_review")), stars, text, el("button", { type: "submit", class: "primary", "data-testid": "review-submit" }, t("send")));
   }
@@ -211,8 +211,9 @@ export function commerceParts(view) {
   }
 
   view.productImage = image;
-  view.setOrders = (orders) => {
-    view.orders = new Map(orders.map((o) => [o.reservation_id, o]));
+  view.setOrders = (orders, reviewed = []) => {
+    const done = new Set(reviewed);
+    view.orders = new Map(orders.map((o) => [o.reservation_id, done.has(o.reservation_id) ? { ...o, reviewed: true } : o]));
     render();
   };
   view.upsertOrder = (order) => {

@@ -34,6 +34,13 @@ class ReviewStore(StoreBase):
     async def review_of_order(self, room_id: str, reservation_id: int) -> dict[str, Any] | None:
         return await self._first(reviews.select().where(reviews.c.room_id == room_id, reviews.c.reservation_id == reservation_id))
 
+    async def reviewed(self, room_id: str, reservation_ids: list[int]) -> set[int]:
+        """Which of these orders of the room have a review (whatever its status)."""
+        if not reservation_ids:
+            return set()
+        query = sa.select(reviews.c.reservation_id).where(reviews.c.room_id == room_id, reviews.c.reservation_id.in_(reservation_ids))
+        return {int(row["reservation_id"]) for row in await self._all(query)}
+
     async def list_reviews(self, owner: str, product_id: str, *, sort: str, limit: int, offset: int, status: str = PUBLISHED) -> list[dict[str, Any]]:
         query = reviews.select().where(reviews.c.owner == owner, reviews.c.product_id == product_id, reviews.c.status == status)
         return await self._all(query.order_by(*SORTS[sort]).limit(limit).offset(offset))

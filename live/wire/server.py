@@ -61,6 +61,7 @@ class Mine:
     type: ClassVar[str] = "me"
     orders: list[MyOrder]
     following: dict[str, bool]  # {"brand": ..., "host": ...}: the follow / remind button's state
+    reviewed: list[int]  # the paid orders among them they have reviewed (no review form for those)
 
 
 @dataclass(frozen=True, slots=True)
