@@ -15,8 +15,8 @@
 - **Rooms**: a caller (host or brand staff) attempts at most ``rooms_per_host_per_hour`` room
   creations an hour.
 - **Community writes**: follows, unfollows and helpful marks, ``community_writes_per_minute``
-  per user on a node: each is a row in SQL, and a follow toggled in a loop costs the
-  server and says nothing.
+  per user (shared across nodes like commands): each is a row in SQL, and a follow
+  toggled in a loop costs the server and says nothing.
 Every refusal is a ``RateLimited`` with ``retry_after_ms``.
 """
 
@@ -68,7 +68,8 @@ class Limits:
         self._community = _Buckets(s.community_writes_per_minute / 60, s.community_writes_per_minute)
         self._open: Counter[str] = Counter()  # user -> connections open on this node
         self._rooms: dict[str, deque[float]] = {}  # creator -> when they created rooms, last hour
-        self._counted: Counter[str] = Counter()  # since the last share, by "u:user" / "a:address"
+        self._counted: Counter[str] = Counter()  # since the last share, by "u:user" / "a:address" / "c:user"
+        self._shared = {"u": self._users, "a": self._addresses, "c": self._community}  # key prefix -> its buckets
         self._window = -1  # the cross-node window the two below count in
         self._own: Counter[str] = Counter()  # this node's counts in it
         self._charged: Counter[str] = Counter()  # the other nodes' counts in it, already charged
@@ -115,6 +116,7 @@ class Limits:
         if (wait := self._community.take(user, time.monotonic())) > 0:
             metrics.RATE_LIMITED.labels("community").inc()
             raise RateLimited("too many follows or helpful marks; try again later", retry_after_ms=_ms(wait))
+        self._counted["c:" + user] += 1
 
     def take_counts(self) -> dict[str, int]:
         """What this node counted since the last call, to share with the other nodes."""
@@ -130,8 +132,7 @@ class Limits:
         for key, total in totals.items():
             others = total - self._own[key]
             if (new := others - self._charged[key]) > 0:
-                buckets = self._users if key.startswith("u:") else self._addresses
-                buckets.charge(key[2:], new, now)
+                self._shared[key[0]].charge(key[2:], new, now)
                 self._charged[key] = others
         for b in (self._users, self._addresses, self._opens, self._community):
             b.forget_idle(now)

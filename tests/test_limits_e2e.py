@@ -112,6 +112,29 @@ async def test_follows_and_helpful_marks_have_a_budget_per_user(tmp_path: Path) 
         srv.stop()
 
 
+async def test_follows_on_two_nodes_share_one_budget(tmp_path: Path) -> None:
+    """A user toggling a follow through two nodes in turn gets one budget, not one per node."""
+    redis = RedisServer(tmp_path, aof=False).start()
+    cluster = Cluster(tmp_path, redis, 2, LIVE_COMMUNITY_WRITES_PER_MINUTE="10").start()
+    apis = [Api(node) for node in cluster.nodes]
+    ana = bearer(token("ana", "*"))
+    try:
+        statuses = []
+        for i in range(30):  # ~10 a second, alternating nodes: per node alone, 10 + 10 would pass
+            api = apis[i % 2]
+            method = api.http.put if (i // 2) % 2 == 0 else api.http.delete
+            statuses.append((await method("/v1/me/follows/host/host1", headers=ana)).status_code)
+            await asyncio.sleep(0.1)  # a person's pace; the nodes share counts every quarter second
+        assert set(statuses) == {200, 429}, statuses
+        # The budget, plus what the other node let through before a share reached it.
+        assert 10 <= statuses.count(200) <= 13, statuses
+    finally:
+        for api in apis:
+            await api.http.aclose()
+        cluster.stop()
+        redis.stop()
+
+
 async def test_one_address_shares_one_budget_across_its_users(tmp_path: Path) -> None:
     srv = LiveServer(tmp_path, LIVE_UNLIMITED_ADDRESSES="[]", LIVE_ADDRESS_COMMANDS_PER_SECOND="5", LIVE_ADDRESS_COMMAND_BURST="10", LIVE_CONNECTIONS_PER_ADDRESS_PER_MINUTE="8").start()
     api = Api(srv)
