@@ -5,11 +5,12 @@ screenshots of each state to test-artifacts/."""
 import contextlib
 import re
 import signal
+from collections.abc import Awaitable, Callable
 
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.harness import Api, token
+from tests.harness import Api, Client, bearer, token
 from tests.pages import Site, axe, new_page, open_show, shot
 
 
@@ -396,6 +397,55 @@ async def test_checkout_link_paid_live_then_a_verified_review_on_screen(site: Si
     await shot(ben, "viewer-spotlight-phone-en")
     await host.get_by_test_id("unspotlight").click()
     await expect(ben.get_by_test_id("spotlight")).to_have_count(0)
+    await api.http.aclose()
+    assert errors == []
+
+
+async def press_during(page: Page, target: Locator, tick: Callable[[], Awaitable[None]]) -> None:
+    """A finger on ``target`` while ``tick`` makes the page redraw it, then lifted: a tap that spans a live update."""
+    box = await target.bounding_box()
+    assert box is not None
+    await page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    await page.mouse.down()
+    await tick()
+    await page.mouse.up()
+
+
+async def test_a_tap_that_spans_a_live_update_still_lands(site: Site, browser: Browser) -> None:
+    """In a busy flash sale the card redraws with every stock change and a poll with every tally:
+    a shopper's tap that starts before one and ends after it still claims, and still votes."""
+    n0, n1 = site.nodes
+    api = await open_show(site, "taps")
+    assert (await api.http.post("/v1/rooms/taps/live", headers=bearer(token("acme", "*", "brand")))).status_code == 200
+    host = await Client.join(n1.ws_url("taps"), token("host1", "taps", "host", name="Hana"))
+    assert (await host.request("product.pin", product_id="tee"))["ok"]
+    offer = (await host.request("offer.create", product_id="tee", units=10, per_buyer_limit=1))["result"]["offer_id"]
+    poll = (await host.request("poll.create", question="Warna?", options=["Merah", "Biru"]))["result"]["poll_id"]
+    cy = await Client.join(n1.ws_url("taps"), token("cy", "taps", name="Cy"))
+    errors: list[str] = []
+    ana = await new_page(browser, f"{n0.url}/viewer.html?room=taps#token={token('ana', 'taps', name='Ana')}", errors, "phone")
+    card = ana.get_by_test_id("product-card")
+    await expect(card.get_by_test_id("offer-stock")).to_have_text("10 / 10 left")
+
+    async def cy_claims() -> None:
+        assert (await cy.request("offer.claim", offer_id=offer, key="cy"))["ok"]
+        await expect(card.get_by_test_id("offer-stock")).to_have_text("9 / 10 left")  # redrawn under Ana's finger
+
+    await press_during(ana, card.get_by_test_id("claim-button"), cy_claims)
+    await expect(card.get_by_test_id("offer-error")).to_contain_text("Reserved!")
+    await expect(card.get_by_test_id("offer-stock")).to_have_text("8 / 10 left")
+
+    await ana.get_by_test_id("open-poll").click()
+    option = ana.get_by_test_id("sheet-poll").get_by_test_id("poll-option")
+
+    async def cy_votes() -> None:
+        assert (await cy.request("poll.vote", poll_id=poll, options=[0]))["ok"]
+        await expect(option.get_by_test_id("poll-count")).to_have_text(["1", "0"])
+
+    await press_during(ana, option.nth(1), cy_votes)
+    await expect(option.get_by_test_id("poll-count")).to_have_text(["1", "1"])
+    for client in (host, cy):
+        await client.close()
     await api.http.aclose()
     assert errors == []
 

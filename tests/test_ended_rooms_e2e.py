@@ -76,3 +76,23 @@ async def test_a_hello_to_an_unknown_room_leaves_no_trace(idle_server: LiveServe
     assert await _rooms_open(idle_server) == open_before
     assert _log_state(idle_server, "never-was", redis_server) in (None, ({}, 0))
     await api.http.aclose()
+
+
+async def test_a_join_that_outlasts_the_rooms_idle_time_joins_the_room_open_now(idle_server: LiveServer) -> None:
+    """A viewer whose hello comes late (a slow phone): the node lets the empty room go meanwhile,
+    and the join lands in the room as opened again, not in the closed one nobody serves."""
+    api = Api(idle_server)
+    await api.live_room("slowhello")
+    late = await Client.open(idle_server.ws_url("slowhello"))  # the socket is open, the hello not sent yet
+    await eventually(lambda: _rooms_open(idle_server), lambda n: n == 0)  # the empty room was let go
+    welcome = await late.request("hello", token=token("late", "slowhello"))
+    assert welcome["type"] == "welcome", welcome
+    posted = await late.request("chat.post", text="still here")
+    assert posted["ok"], posted
+    other = await Client.join(idle_server.ws_url("slowhello"), token("other", "slowhello"))
+    assert (await other.request("chat.post", text="welcome back"))["ok"]
+    await late.wait_for(lambda: [e for e in late.events("chat.message") if e["message"]["text"] == "welcome back"])  # one room, served
+    assert await _rooms_open(idle_server) == 1
+    await late.close()
+    await other.close()
+    await api.http.aclose()

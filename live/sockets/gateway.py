@@ -108,11 +108,25 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId, proto
         return None
     following = await _following(node, rt, member)
     reviewed = await _reviewed(node, rt, member)
+    rt = await _current(node, room_id, rt)
+    if rt is None or rt.state.status is Status.ENDED:  # let go while this join awaited, and ended since
+        node.limits.disconnect(member.actor.user_id)
+        _refuse(sink, RoomEnded("the room has ended", request_id=rid) if rt else NotFound("no such room", request_id=rid))
+        return None
     rt.join(member, rid, hello.since, hello.epoch)
     if member.actor.role is not Role.GUEST:  # then, with no await between: their own orders as of the welcome
         node.recipients.add(room_id, member)
         rt.send(member, Mine(orders=my_orders(rt.state, member.actor.user_id), following=following, reviewed=reviewed))
     return rt, member
+
+
+async def _current(node: Node, room_id: RoomId, rt: RoomRuntime | None) -> RoomRuntime | None:
+    """The runtime the node has for the room now. While a join awaited (hello, SQL) the node
+    may have let the room go (idle, or its log reset): joining that closed runtime would
+    leave the member in a room nobody serves, so the join goes to the one open now."""
+    while rt is not None and node.runtimes.get(room_id) is not rt:
+        rt = node.runtimes.get(room_id) or await node.runtime(room_id)
+    return rt
 
 
 async def _following(node: Node, rt: RoomRuntime, member: Member) -> dict[str, bool]:

@@ -1,6 +1,6 @@
 // Polls, questions and giveaways as sheets (the viewer) or panels (the host console), and
 // the guest's "sign in to take part" sheet.
-import { el } from "./live.js";
+import { el, refill } from "./live.js";
 import { reason, t } from "./i18n.js";
 
 const sheet = (name, title, ...body) => el("section", { class: "sheet", "data-sheet": name, "data-testid": `sheet-${name}`, "aria-label": title, tabindex: -1 },
@@ -21,7 +21,7 @@ export function communityParts(view) {
 
   function renderPolls() {
     const polls = [...view.polls.values()].reverse();
-    pollBox.replaceChildren(...(polls.length ? polls.map((p) => {
+    refill(pollBox, () => polls.length ? polls.map((p) => {
       const total = Math.max(1, p.tallies.reduce((a, b) => a + b, 0));
       return el("fieldset", { class: `poll ${p.closed ? "closed" : ""}`, "data-poll": p.id },
         el("legend", {}, `${p.closed ? t("closed_poll") + ": " : ""}${p.question}`),
@@ -31,24 +31,24 @@ export function communityParts(view) {
           el("span", { class: "label" }, label), el("span", { class: "count", "data-testid": "poll-count" }, String(p.tallies[i])))),
         el("p", { class: "muted" }, `${p.voters} ${t("votes")}`),
         view.host && !view.replay && !p.closed ? el("button", { type: "button", onclick: () => act("poll.close", { poll_id: p.id }, `${t("close_poll")} ✓`) }, t("close_poll")) : null);
-    }) : [el("p", { class: "empty" }, t("no_poll"))]));
+    }) : [el("p", { class: "empty" }, t("no_poll"))]);
   }
 
   function renderQuestions() {
     const qs = [...view.questions.values()].sort((a, b) => Number(a.answered) - Number(b.answered) || b.votes - a.votes || a.id - b.id);
-    qaList.replaceChildren(...(qs.length ? qs.map((q) => el("li", { class: `${q.highlighted ? "highlighted" : ""} ${q.answered ? "answered" : ""}`, "data-testid": "question", "data-question": q.id },
+    refill(qaList, () => qs.length ? qs.map((q) => el("li", { class: `${q.highlighted ? "highlighted" : ""} ${q.answered ? "answered" : ""}`, "data-testid": "question", "data-question": q.id },
       el("button", { type: "button", class: "upvote", "aria-label": `${t("upvote")} (${q.votes})`, disabled: view.replay || view.host || q.user.id === view.me?.id,
         onclick: () => act("question.upvote", { question_id: q.id }) }, "▲ ", el("span", { "data-testid": "question-votes" }, String(q.votes))),
       el("span", { class: "qtext" }, el("strong", { class: "name" }, q.user.name), " ", el("span", { class: "text" }, q.text), q.answered ? el("em", { class: "tag" }, ` ✓ ${t("answered")}`) : null),
       view.host && !view.replay && !q.answered ? el("span", { class: "mod" },
         el("button", { type: "button", onclick: () => act("question.answer", { question_id: q.id }, `${t("answer")} ✓`) }, t("answer")),
         q.highlighted ? null : el("button", { type: "button", onclick: () => act("question.highlight", { question_id: q.id }, `${t("highlight")} ✓`) }, t("highlight"))) : null))
-      : [el("li", { class: "empty" }, t("no_questions"))]));
+      : [el("li", { class: "empty" }, t("no_questions"))]);
   }
 
   function renderGiveaways() {
     const all = [...view.giveaways.values()].reverse();
-    giveawayBox.replaceChildren(...(all.length ? all.map((g) => el("article", { class: "giveaway", "data-giveaway": g.id },
+    refill(giveawayBox, () => all.length ? all.map((g) => el("article", { class: "giveaway", "data-giveaway": g.id },
       el("h3", {}, `🎁 ${g.title}`),
       g.drawn ? el("p", { "data-testid": "giveaway-winners" }, `${t("winners")}: `, ...g.drawn.map((w) => el("strong", {}, w.name, " ")))
         : el("p", {}, el("span", { "data-testid": "giveaway-entrants" }, `${g.entrants ?? 0} ${t("entrants")}`), " ",
@@ -58,7 +58,7 @@ export function communityParts(view) {
               if (reply?.ok || reply?.error?.code === "conflict") { entered.add(g.id); renderGiveaways(); }
             } }, view.guest ? `🔒 ${t("enter")}` : t("enter"))),
       view.host && !view.replay && !g.drawn ? el("button", { type: "button", "data-testid": "giveaway-draw", onclick: () => act("giveaway.draw", { giveaway_id: g.id }, `${t("draw")} ✓`) }, t("draw")) : null))
-      : [el("p", { class: "empty" }, t("no_giveaway"))]));
+      : [el("p", { class: "empty" }, t("no_giveaway"))]);
   }
 
   function askForm() {

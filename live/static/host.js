@@ -121,66 +121,60 @@ async function loadCatalog() {
   renderCatalog();
 }
 
+// The forms read their fields by name when used (``form.elements``): refill() keeps the live form's
+// inputs (what the host typed) and hands it the new build's handlers.
 function offerForm(product) {
   const digits = minorDigits(product.currency);
   const major = (v) => (v / 10 ** digits).toFixed(digits);
-  const price = el("input", { type: "number", min: 0, step: 1 / 10 ** digits, value: major(product.price), "data-testid": "offer-price" });
-  const discount = el("input", { type: "number", min: 0, max: 99, step: 1, value: 0, "data-testid": "offer-discount" });
-  price.addEventListener("input", () => { discount.value = String(Math.max(0, Math.round(100 * (1 - (Number(price.value) * 10 ** digits) / product.price)))); });
-  discount.addEventListener("input", () => { price.value = major(Math.round(product.price * (1 - Number(discount.value) / 100))); });
-  const units = el("input", { type: "number", min: 1, value: 100, "data-testid": "offer-units" });
-  const limit = el("input", { type: "number", min: 1, value: 2, "data-testid": "offer-limit" });
-  const seconds = el("input", { type: "number", min: 1, value: 60, "data-testid": "offer-seconds" });
-  const delay = el("input", { type: "number", min: 0, value: 0, "data-testid": "offer-delay" });
-  const early = el("input", { type: "number", min: 0, value: 0, "data-testid": "offer-early" });
-  const members = el("input", { type: "checkbox", "data-testid": "offer-members" });
-  return el("form", { class: "offer-form", "data-testid": "offer-form", onsubmit: async (ev) => {
-    ev.preventDefault();
-    const reply = await client.ask("offer.create", {
-      product_id: product.id, units: Number(units.value), price: Math.round(Number(price.value) * 10 ** digits), per_buyer_limit: Number(limit.value),
-      duration_seconds: Number(seconds.value), starts_in_seconds: Number(delay.value), early_access_seconds: Number(early.value), members_only: members.checked });
-    say(reply, `${t("launch_offer")} ✓ ${product.title}`);
-    if (reply.ok) { openForm = null; renderCatalog(); }
-  } },
-  el("label", {}, t("price"), price), el("label", {}, t("discount"), discount), el("label", {}, t("units"), units),
-  el("label", {}, t("per_buyer"), limit), el("label", {}, t("duration"), seconds), el("label", {}, t("delay"), delay),
-  el("label", {}, t("early_access"), early), el("label", { class: "check" }, members, t("members_only_offer")),
+  const number = (name, value, attrs = {}) => el("input", { type: "number", name, min: 0, value, "data-testid": `offer-${name}`, ...attrs });
+  return el("form", { class: "offer-form", "data-testid": "offer-form", "data-key": `offer-${product.id}`,
+    oninput: (ev) => {  // the price and the discount follow each other
+      const f = ev.currentTarget.elements;
+      if (ev.target === f.price) f.discount.value = String(Math.max(0, Math.round(100 * (1 - (Number(f.price.value) * 10 ** digits) / product.price))));
+      if (ev.target === f.discount) f.price.value = major(Math.round(product.price * (1 - Number(f.discount.value) / 100)));
+    },
+    onsubmit: async (ev) => {
+      ev.preventDefault();
+      const f = ev.currentTarget.elements;
+      const reply = await client.ask("offer.create", {
+        product_id: product.id, units: Number(f.units.value), price: Math.round(Number(f.price.value) * 10 ** digits), per_buyer_limit: Number(f.limit.value),
+        duration_seconds: Number(f.seconds.value), starts_in_seconds: Number(f.delay.value), early_access_seconds: Number(f.early.value), members_only: f.members.checked });
+      say(reply, `${t("launch_offer")} ✓ ${product.title}`);
+      if (reply.ok) { openForm = null; renderCatalog(); }
+    } },
+  el("label", {}, t("price"), number("price", major(product.price), { step: 1 / 10 ** digits })),
+  el("label", {}, t("discount"), number("discount", 0, { max: 99, step: 1 })),
+  el("label", {}, t("units"), number("units", 100, { min: 1 })),
+  el("label", {}, t("per_buyer"), number("limit", 2, { min: 1 })),
+  el("label", {}, t("duration"), number("seconds", 60, { min: 1 })),
+  el("label", {}, t("delay"), number("delay", 0)),
+  el("label", {}, t("early_access"), number("early", 0)),
+  el("label", { class: "check" }, el("input", { type: "checkbox", name: "members", "data-testid": "offer-members" }), t("members_only_offer")),
   el("button", { type: "submit", class: "primary go", "data-testid": "launch-offer" }, t("launch_offer")));
 }
 
 function auctionForm(product) {
   const digits = minorDigits(product.currency);
   const major = (v) => (v / 10 ** digits).toFixed(digits);
-  const start = el("input", { type: "number", min: 0, step: 1 / 10 ** digits, value: major(Math.round(product.price / 2)), "data-testid": "auction-start" });
-  const increment = el("input", { type: "number", min: 0, step: 1 / 10 ** digits, value: major(Math.max(1, Math.round(product.price / 50))), "data-testid": "auction-increment" });
-  const seconds = el("input", { type: "number", min: 5, value: 60, "data-testid": "auction-seconds" });
-  const extend = el("input", { type: "number", min: 1, max: 300, value: 10, "data-testid": "auction-extend" });
-  const delay = el("input", { type: "number", min: 0, value: 0, "data-testid": "auction-delay" });
-  const sudden = el("input", { type: "checkbox", "data-testid": "auction-sudden" });
-  const members = el("input", { type: "checkbox", "data-testid": "auction-members" });
-  return el("form", { class: "offer-form", "data-testid": "auction-form", onsubmit: async (ev) => {
+  const number = (name, value, attrs = {}) => el("input", { type: "number", name, min: 0, value, "data-testid": `auction-${name}`, ...attrs });
+  const check = (name) => el("input", { type: "checkbox", name, "data-testid": `auction-${name}` });
+  return el("form", { class: "offer-form", "data-testid": "auction-form", "data-key": `auction-${product.id}`, onsubmit: async (ev) => {
     ev.preventDefault();
+    const f = ev.currentTarget.elements;
     const reply = await client.ask("auction.start", {
-      product_id: product.id, start_price: Math.round(Number(start.value) * 10 ** digits), increment: Math.max(1, Math.round(Number(increment.value) * 10 ** digits)),
-      duration_seconds: Number(seconds.value), extend_seconds: Number(extend.value), sudden_death: sudden.checked, starts_in_seconds: Number(delay.value), members_only: members.checked });
+      product_id: product.id, start_price: Math.round(Number(f.start.value) * 10 ** digits), increment: Math.max(1, Math.round(Number(f.increment.value) * 10 ** digits)),
+      duration_seconds: Number(f.seconds.value), extend_seconds: Number(f.extend.value), sudden_death: f.sudden.checked, starts_in_seconds: Number(f.delay.value), members_only: f.members.checked });
     say(reply, `${t("start_auction")} ✓ ${product.title}`);
     if (reply.ok) { openForm = null; renderCatalog(); }
   } },
-  el("label", {}, t("start_price_label"), start), el("label", {}, t("increment"), increment), el("label", {}, t("duration"), seconds),
-  el("label", {}, t("extend"), extend), el("label", {}, t("delay"), delay), el("label", { class: "check" }, sudden, t("sudden_death")),
-  el("label", { class: "check" }, members, t("members_only_offer")),
+  el("label", {}, t("start_price_label"), number("start", major(Math.round(product.price / 2)), { step: 1 / 10 ** digits })),
+  el("label", {}, t("increment"), number("increment", major(Math.max(1, Math.round(product.price / 50))), { step: 1 / 10 ** digits })),
+  el("label", {}, t("duration"), number("seconds", 60, { min: 5 })),
+  el("label", {}, t("extend"), number("extend", 10, { min: 1, max: 300 })),
+  el("label", {}, t("delay"), number("delay", 0)),
+  el("label", { class: "check" }, check("sudden"), t("sudden_death")),
+  el("label", { class: "check" }, check("members"), t("members_only_offer")),
   el("button", { type: "submit", class: "primary go", "data-testid": "launch-auction" }, `🔨 ${t("start_auction")}`));
-}
-
-// The open form survives re-rendering (events arrive while the host types).
-let formKey = null;
-let formNode = null;
-function formFor(product) {
-  if (formKey !== openForm) {
-    formKey = openForm;
-    formNode = openForm.startsWith("a:") ? auctionForm(product) : offerForm(product);
-  }
-  return formNode;
 }
 
 function renderCatalog() {
@@ -196,7 +190,7 @@ function renderCatalog() {
         el("button", { type: "button", class: "primary", "aria-expanded": String(openForm === product.id), "data-testid": `flash-${product.id}`, onclick: () => { openForm = openForm === product.id ? null : product.id; renderCatalog(); } }, `⚡ ${t("flash_sale")}`),
         el("button", { type: "button", "aria-expanded": String(openForm === `a:${product.id}`), "aria-label": `${t("auction")}: ${product.title}`, "data-testid": `auction-${product.id}`,
           onclick: () => { openForm = openForm === `a:${product.id}` ? null : `a:${product.id}`; renderCatalog(); } }, "🔨"))),
-    openForm === product.id || openForm === `a:${product.id}` ? formFor(product) : null))
+    openForm === product.id ? offerForm(product) : openForm === `a:${product.id}` ? auctionForm(product) : null))
     : [el("li", { class: "empty" }, t("catalog_empty"))]);
 }
 
@@ -255,25 +249,25 @@ function renderReviews() {
     for (const r of [...(reviews?.most_helpful ?? []), ...(reviews?.newest ?? [])]) {
       if (seen.has(r.id)) continue;
       seen.add(r.id);
-      rows.push(el("li", {}, el("span", {}, `${"★".repeat(r.stars)} ${product.title} · ${r.author.name}: “${r.text}”`),
+      rows.push(el("li", { "data-review": r.id }, el("span", {}, `${"★".repeat(r.stars)} ${product.title} · ${r.author.name}: “${r.text}”`),
         shown?.id === r.id ? el("strong", { class: "ok" }, " ✓")
           : el("button", { type: "button", "data-testid": "spotlight", onclick: async () => say(await client.ask("review.spotlight", { review_id: r.id }), `${t("spotlight")} ✓`) }, t("spotlight"))));
     }
   }
-  reviewsBox.replaceChildren(el("div", {}, el("ul", { class: "people" }, ...(rows.length ? rows : [el("li", { class: "muted" }, t("no_reviews"))])),
-    shown ? el("button", { type: "button", "data-testid": "unspotlight", onclick: async () => say(await client.ask("review.unspotlight"), `${t("unspotlight")} ✓`) }, t("unspotlight")) : null));
+  refill(reviewsBox, () => [el("div", {}, el("ul", { class: "people" }, ...(rows.length ? rows : [el("li", { class: "muted" }, t("no_reviews"))])),
+    shown ? el("button", { type: "button", "data-testid": "unspotlight", onclick: async () => say(await client.ask("review.unspotlight"), `${t("unspotlight")} ✓`) }, t("unspotlight")) : null)]);
 }
 
 // --- the review queue: held and reported messages, oldest first -----------------------
 const queueList = el("ol", { class: "queue", "data-testid": "review-queue" });
 function renderQueue() {
-  queueList.replaceChildren(...(mod.queue.length ? mod.queue.map((q) => el("li", { "data-testid": "queue-item", "data-message": q.message.id },
+  refill(queueList, () => mod.queue.length ? mod.queue.map((q) => el("li", { "data-testid": "queue-item", "data-message": q.message.id },
     el("span", { class: "kind" }, t(`kind_${q.kind}`)), el("strong", {}, q.message.user.name),
     el("span", { class: "muted" }, `${why(q.reasons)}${q.reports ? ` · ${q.reports} ⚑` : ""}`),
     el("span", { class: "qtext" }, q.message.text),
     el("button", { type: "button", class: "primary", "data-testid": "approve", onclick: async () => say(await client.ask("mod.approve", { message_id: q.message.id }), `${t("approve")} ✓`) }, t("approve")),
     el("button", { type: "button", class: "danger", "data-testid": "reject", onclick: async () => say(await client.ask("mod.reject", { message_id: q.message.id }), `${t("reject")} ✓`) }, t("reject"))))
-    : [el("li", { class: "muted" }, t("queue_empty"))]));
+    : [el("li", { class: "muted" }, t("queue_empty"))]);
 }
 
 function renderAllHost() {

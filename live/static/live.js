@@ -129,19 +129,58 @@ export class LiveClient {
 
 // --- page helpers ----------------------------------------------------------------
 
-/** Replace a list's children while the person may be typing in one of them: a form that comes back (kept by its
- * renderer) keeps the keyboard, so a live tick does not close a phone's keyboard mid-word. */
+/** Bring a live part of the page up to date with freshly built children by changing only what
+ * differs: an element that is still there stays the same node, so a tap that spans a stock tick
+ * still lands (a removed button never gets its click), what someone types and their focus stay,
+ * and scroll positions hold. Elements match by tag and identity (``data-key`` or the ``data-*``
+ * id attributes and ``data-testid``); handlers come from the new build, so they hold no stale
+ * data — a form reads its fields from ``form.elements``, not from the nodes of one build. */
 export function refill(node, build) {
-  const typing = node.contains(document.activeElement) ? document.activeElement : null;  // before build() moves a kept form
-  node.replaceChildren(...build());
-  if (typing?.isConnected && document.activeElement !== typing) typing.focus({ preventScroll: true });
+  morphChildren(node, build().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+const IDENTITY = ["data-key", "data-testid", "data-product", "data-offer", "data-auction", "data-poll", "data-question", "data-giveaway", "data-review", "data-message", "data-room", "data-poll-option"];
+const HANDLERS = ["onclick", "oninput", "onchange", "onsubmit"];
+
+const sameNode = (a, b) => a.nodeName === b.nodeName && (a.nodeType !== 1 || IDENTITY.every((k) => a.getAttribute(k) === b.getAttribute(k)));
+
+function morphChildren(parent, next) {
+  let at = parent.firstChild;
+  for (const child of next) {
+    const fresh = child instanceof Node ? child : document.createTextNode(String(child));
+    let match = at;
+    while (match && !sameNode(match, fresh)) match = match.nextSibling;
+    if (!match) {
+      parent.insertBefore(fresh, at);
+      continue;
+    }
+    if (match !== at) parent.insertBefore(match, at);  // moved up: others went away before it
+    patch(match, fresh);
+    at = match.nextSibling;
+  }
+  while (at) {
+    const gone = at;
+    at = at.nextSibling;
+    gone.remove();
+  }
+}
+
+function patch(live, fresh) {
+  if (live.nodeType !== 1) {
+    if (live.nodeValue !== fresh.nodeValue) live.nodeValue = fresh.nodeValue;
+    return;
+  }
+  for (const { name } of [...live.attributes]) if (!fresh.hasAttribute(name)) live.removeAttribute(name);
+  for (const { name, value } of fresh.attributes) if (live.getAttribute(name) !== value) live.setAttribute(name, value);
+  for (const h of HANDLERS) if (live[h] !== fresh[h]) live[h] = fresh[h];
+  morphChildren(live, [...fresh.childNodes]);
 }
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k.startsWith("on")) node[k] = v;  // a property, so refill() can hand it to the live node
     else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
   }
   for (const child of children.flat()) {

@@ -3,7 +3,7 @@
 // video follows the scrubber (and the room's state at that instant), exports and the
 // moderation log.
 import { clock, el, formatPrice, params } from "./live.js";
-import { lang, locale, reason, t, why } from "./i18n.js";
+import { lang, locale, t } from "./i18n.js";
 import { RoomView } from "./room-view.js";
 import { chart, timeLabel } from "./charts.js";
 
@@ -29,10 +29,8 @@ const detail = el("div", { class: "stack", "data-testid": "session-detail" }, el
 const view = new RoomView({ replay: true });
 const p = view.parts;
 document.body.prepend(el("header", { class: "bar" }, el("h1", { class: "title" }, `live · ${t("sessions")} · ${brand ?? ""}`), p.toast));
-const reviewsList = el("ul", { class: "rv-list", "data-testid": "brand-reviews" });
-const reviewTabs = el("div", { class: "segmented", role: "group", "aria-label": t("product_reviews") });
-document.getElementById("app").replaceChildren(el("aside", { class: "stack" }, box(t("sessions"), "sessions-box", sessionsList),
-  box(t("product_reviews"), "reviews-box", reviewTabs, reviewsList)), detail);
+const reviewsBox = box(t("product_reviews"), "reviews-box");
+document.getElementById("app").replaceChildren(el("aside", { class: "stack" }, box(t("sessions"), "sessions-box", sessionsList), reviewsBox), detail);
 
 async function load() {
   const { sessions } = await get(`/v1/brands/${encodeURIComponent(brand)}/sessions`);
@@ -150,32 +148,6 @@ function player(roomId, a, startMs, markers) {
     el("div", {}, el("div", { class: "scrubber" }, playButton, label, scrub), markerRow, legend, el("h3", {}, t("chat")), p.chat, p.poll, p.giveaway)));
 }
 
-// --- product reviews: the ones automatic moderation held wait here for the brand ------------------
-let reviewStatus = "held";
-let titles = null;  // product id -> title, from the brand's catalog
-
-async function loadReviews() {
-  titles ??= new Map(((await (await fetch(`/v1/catalog/${encodeURIComponent(brand)}/products`)).json()).products ?? []).map((p) => [p.id, p.title]));
-  const { reviews } = await get(`/v1/brands/${encodeURIComponent(brand)}/reviews?status=${reviewStatus}&limit=50`);
-  reviewTabs.replaceChildren(...["held", "published", "hidden"].map((status) => el("button", { type: "button", "aria-pressed": String(status === reviewStatus), "data-testid": `reviews-${status}`,
-    onclick: () => { reviewStatus = status; loadReviews(); } }, t(`rv_${status}`), status === "held" && reviewStatus === "held" && reviews.length ? ` (${reviews.length})` : "")));
-  reviewsList.replaceChildren(...(reviews.length ? reviews.map((r) => el("li", { class: "rv", "data-testid": "brand-review", "data-review": r.id },
-    el("p", { class: "rv-head" }, el("span", { class: "stars", role: "img", "aria-label": `${r.stars} / 5` }, "★".repeat(r.stars) + "☆".repeat(5 - r.stars)), " ", el("strong", {}, titles.get(r.product_id) ?? r.product_id)),
-    el("p", { class: "rv-text" }, `“${r.text}”`),
-    el("p", { class: "muted" }, `${r.author.name} · ${new Date(r.created_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })} · ${t("rv_order")} ${r.room_id}.${r.reservation_id}`),
-    r.status === "held" && r.reasons.length ? el("p", { class: "rv-why", "data-testid": "review-why" }, `${t("rv_why")}: ${why(r.reasons)}`) : null,
-    el("div", { class: "actions" },
-      r.status !== "published" ? el("button", { type: "button", class: "primary", "data-testid": "review-publish", onclick: () => moderate(r.id, "published") }, t("publish")) : null,
-      r.status !== "hidden" ? el("button", { type: "button", class: "danger", "data-testid": "review-hide", onclick: () => moderate(r.id, "hidden") }, t("hide")) : null)))
-    : [el("li", { class: "muted" }, t(reviewStatus === "held" ? "rv_none_held" : "rv_none"))]));
-}
-
-async function moderate(id, status) {
-  const r = await fetch(`/v1/reviews/${id}/moderate`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ status }) });
-  view.say(r.ok ? t(`rv_done_${status}`) : reason((await r.json()).error), r.ok ? "ok" : "error");
-  await loadReviews();
-}
-
 async function moderationLog(roomId) {
   let actions = [];
   try { actions = (await get(`/v1/rooms/${roomId}/moderation`)).actions; } catch { /* not the tenant's: shown empty */ }
@@ -185,4 +157,5 @@ async function moderationLog(roomId) {
 }
 
 load();
-loadReviews();
+// After the sessions: the page draws without it (the page's budget counts what loads before it draws).
+import("./brand-reviews.js").then(({ reviewsPanel }) => reviewsPanel(reviewsBox, { brand, get, auth, say: view.say.bind(view) }));

@@ -72,7 +72,7 @@ export function commerceParts(view) {
       const qty = offer.per_buyer_limit > 1 ? el("input", { type: "number", min: 1, max: offer.per_buyer_limit, value: notes.get(qtyKey) ?? 1, "aria-label": t("units"), "data-testid": "claim-units", class: "qty",
         oninput: (ev) => notes.set(qtyKey, ev.target.value) }) : null;
       const closed = offer.ended || offer.available === 0 || view.connection === "closed";
-      return el("div", { class: "buy" }, qty, el("button", { type: "button", class: "primary", "data-testid": testid, disabled: closed, onclick: () => claim(offer, Number(qty?.value ?? 1), product) },
+      return el("div", { class: "buy" }, qty, el("button", { type: "button", class: "primary", "data-testid": testid, disabled: closed, onclick: () => claim(offer, qty ? Number(notes.get(qtyKey) ?? 1) : 1, product) },
         view.guest ? `🔒 ${t("claim")}` : t("claim")));
     }
     if (view.embed) return el("div", { class: "buy" }, el("button", { type: "button", class: "primary", "data-testid": "add-to-cart", onclick: () => {
@@ -105,23 +105,23 @@ export function commerceParts(view) {
   }
 
   function renderCard() {
-    if (view.host) return card.replaceChildren();
+    if (view.host) return refill(card, () => []);
     const a = liveAuction();
-    if (a) return card.replaceChildren(auctions.card(a));
+    if (a) return refill(card, () => [auctions.card(a)]);
     const f = featured();
-    if (!f) return card.replaceChildren();
+    if (!f) return refill(card, () => []);
     const { product, offer } = f;
-    card.replaceChildren(el("article", { class: `card ${offer?.started === false ? "upcoming" : ""}`, "data-testid": "product-card", "data-product": product.id },
+    refill(card, () => [el("article", { class: `card ${offer?.started === false ? "upcoming" : ""}`, "data-testid": "product-card", "data-product": product.id },
       image(product, 72),
       el("div", { class: "info" }, el("h2", { class: "ptitle" }, el("button", { type: "button", class: "link plain", "data-testid": "card-title", onclick: () => openProduct(product.id) }, product.title)), reviewsBlock(reviewsOf(product.id), false), prices(product, offer), facts(offer)),
-      buyButton(product, offer), offer ? note(offer) : null));
+      buyButton(product, offer), offer ? note(offer) : null)]);
   }
 
   function renderBag() {
     const all = items();
-    bagList.replaceChildren(...(all.length ? all.map(({ product, offer }) => el("li", { class: "bag-item", "data-testid": "bag-item", "data-product": product.id },
+    refill(bagList, () => all.length ? all.map(({ product, offer }) => el("li", { class: "bag-item", "data-testid": "bag-item", "data-product": product.id },
       image(product, 56), el("div", { class: "info" }, el("h3", {}, product.title), prices(product, offer), offer ? el("p", { class: "countdown", "data-offer-clock": offer.id }, offerClock(offer, view.now())) : null),
-      buyButton(product, offer, "bag-claim"))) : [el("li", { class: "empty" }, t("bag_empty"))]));
+      buyButton(product, offer, "bag-claim"))) : [el("li", { class: "empty" }, t("bag_empty"))]);
   }
 
   function renderOrders() {
@@ -129,7 +129,7 @@ export function commerceParts(view) {
     const now = Date.now();
     refill(ordersList, () => all.length ? all.map((o) => {
       const status = o.status === "reserved" && o.expires_at < now ? "expired" : o.status;
-      return el("li", { class: `order ${status}`, "data-testid": "order", "data-status": status },
+      return el("li", { class: `order ${status}`, "data-testid": "order", "data-key": o.reservation_id, "data-status": status },
         el("p", {}, el("strong", {}, o.title), ` · ${o.units} × ${view.price(o.price, o.currency)}`),
         status === "reserved" ? el("p", {}, t("reserved"), " ", el("strong", { "data-expires": o.expires_at }, "")) : el("p", { class: "status" }, t(`order_${status}`)),
         status === "reserved" && o.checkout_url ? el("a", { href: o.checkout_url, class: "primary button", target: "_blank", rel: "noopener", "data-testid": "checkout-link" }, t("checkout")) : null,
@@ -142,25 +142,21 @@ export function commerceParts(view) {
     }) : [el("li", { class: "empty" }, t("no_orders"))]);
   }
 
-  /** A paid order's buyer reviews the product: stars and a few words (verified buyer). One form per order for the page's
-   * life, so a re-render (stock ticks every second in a flash sale) keeps what the shopper has typed. */
-  const reviewForms = new Map();
+  /** A paid order's buyer reviews the product: stars and a few words (verified buyer). Its fields are read by name
+   * when sent: refill() keeps the live form (what the shopper typed) through the stock ticks of a flash sale. */
   function reviewForm(o) {
-    if (!reviewForms.has(o.reservation_id)) reviewForms.set(o.reservation_id, newReviewForm(o));
-    return reviewForms.get(o.reservation_id);
-  }
-
-  function newReviewForm(o) {
-    const stars = el("select", { "aria-label": t("stars"), "data-testid": "review-stars" }, ...[5, 4, 3, 2, 1].map((n) => el("option", { value: n }, "★".repeat(n))));
-    const text = el("input", { type: "text", maxlength: 2000, placeholder: t("review_placeholder"), "aria-label": t("review_placeholder"), "data-testid": "review-text" });
-    return el("form", { class: "review-form", onsubmit: async (ev) => {
+    return el("form", { class: "review-form", "data-key": `review-${o.reservation_id}`, onsubmit: async (ev) => {
       ev.preventDefault();
+      const f = ev.currentTarget.elements;
       const r = await fetch(`/v1/rooms/${encodeURIComponent(view.room.id)}/orders/${o.reservation_id}/review`, { method: "POST",
-        headers: { authorization: `Bearer ${view.client.token}`, "content-type": "application/json" }, body: JSON.stringify({ stars: Number(stars.value), text: text.value }) });
+        headers: { authorization: `Bearer ${view.client.token}`, "content-type": "application/json" }, body: JSON.stringify({ stars: Number(f.stars.value), text: f.text.value }) });
       const body = await r.json();
-      if (r.ok || r.status === 409) { const now = view.orders.get(o.reservation_id) ?? o; now.reviewed = true; reviewForms.delete(o.reservation_id); save(); render(); }
+      if (r.ok || r.status === 409) { (view.orders.get(o.reservation_id) ?? o).reviewed = true; save(); render(); }
       view.say(r.ok ? (body.status === "published" ? t("review_thanks") : t("review_held")) : reason(body.error), r.ok ? "ok" : "error");
-    } }, el("strong", {}, t("write_review")), stars, text, el("button", { type: "submit", class: "primary", "data-testid": "review-submit" }, t("send")));
+    } }, el("strong", {}, t("write_review")),
+    el("select", { name: "stars", "aria-label": t("stars"), "data-testid": "review-stars" }, ...[5, 4, 3, 2, 1].map((n) => el("option", { value: n }, "★".repeat(n)))),
+    el("input", { type: "text", name: "text", maxlength: 2000, placeholder: t("review_placeholder"), "aria-label": t("review_placeholder"), "data-testid": "review-text" }),
+    el("button", { type: "submit", class: "primary", "data-testid": "review-submit" }, t("send")));
   }
 
   /** A pinned product's reviews: the average and count, how many gave each star, the newest and most helpful. */
@@ -184,12 +180,12 @@ export function commerceParts(view) {
 
   function renderOffers() {
     if (!view.host) return;
-    offersList.replaceChildren(...[...view.auctions.values()].reverse().map((a) => auctions.hostRow(a)), ...[...view.offers.values()].reverse().map((o) => el("article", { class: `offer ${o.ended ? "ended" : ""}`, "data-offer": o.id },
+    refill(offersList, () => [...[...view.auctions.values()].reverse().map((a) => auctions.hostRow(a)), ...[...view.offers.values()].reverse().map((o) => el("article", { class: `offer ${o.ended ? "ended" : ""}`, "data-offer": o.id },
       el("h3", {}, o.product.title, " · ", view.price(o.price, o.currency)), facts(o),
       !view.replay && !o.ended ? el("button", { type: "button", onclick: async () => {
         const reply = await view.client.ask("offer.end", { offer_id: o.id });
         view.say(reply.ok ? `${t("end_offer")} ✓` : reason(reply.error), reply.ok ? "ok" : "error");
-      } }, t("end_offer")) : null)));
+      } }, t("end_offer")) : null))]);
   }
 
   function openProduct(productId) {
@@ -200,10 +196,10 @@ export function commerceParts(view) {
 
   function renderProduct() {
     const found = items().find((i) => i.product.id === shownProduct) ?? (view.catalog ?? []).map((p) => ({ product: p, offer: null })).find((i) => i.product.id === shownProduct);
-    if (!found) return productBody.replaceChildren();
+    if (!found) return refill(productBody, () => []);
     const { product, offer } = found;
-    productBody.replaceChildren(el("div", {}, image(product, 240), el("h3", {}, product.title), prices(product, offer), product.description ? el("p", {}, product.description) : null, facts(offer),
-      buyButton(product, offer, "sheet-claim"), offer ? note(offer) : null, reviewsBlock(reviewsOf(product.id), true)));
+    refill(productBody, () => [el("div", {}, image(product, 240), el("h3", {}, product.title), prices(product, offer), product.description ? el("p", {}, product.description) : null, facts(offer),
+      buyButton(product, offer, "sheet-claim"), offer ? note(offer) : null, reviewsBlock(reviewsOf(product.id), true))]);
   }
 
   function save() {
@@ -304,7 +300,6 @@ export function auctionParts(view) {
   function card(a) {
     const leading = a.leader?.id === view.me?.id;
     const next = minNext(a);
-    const maxInput = el("input", { type: "number", min: 0, step: "any", "aria-label": t("max_bid"), placeholder: t("max_bid"), class: "maxbid", "data-testid": "max-bid" });
     const extended = a.extendedAt && Date.now() - a.extendedAt < 3000;
     const [text, kind] = notes.get(a.id) ?? ["", "error"];
     const open = a.started && !a.ended && view.connection !== "closed";
@@ -321,8 +316,8 @@ export function auctionParts(view) {
           const amount = next + (n - 1) * a.increment;
           return el("button", { type: "button", class: n === 1 ? "primary" : "secondary", disabled: !open, "data-testid": `bid-${n}`, onclick: () => bid(a, { amount }) }, view.guest ? `🔒 ${view.price(amount, a.currency)}` : view.price(amount, a.currency));
         }),
-        el("form", { class: "maxform", onsubmit: (ev) => { ev.preventDefault(); bid(a, { max: Math.round(Number(maxInput.value) * 10 ** view.digits(a.currency)) }); } },
-          maxInput, el("button", { type: "submit", disabled: !open, "data-testid": "set-max" }, t("set_max"))),
+        el("form", { class: "maxform", onsubmit: (ev) => { ev.preventDefault(); bid(a, { max: Math.round(Number(ev.currentTarget.elements.max.value) * 10 ** view.digits(a.currency)) }); } },
+          el("input", { type: "number", name: "max", min: 0, step: "any", "aria-label": t("max_bid"), placeholder: t("max_bid"), class: "maxbid", "data-testid": "max-bid" }), el("button", { type: "submit", disabled: !open, "data-testid": "set-max" }, t("set_max"))),
         view.myMax.get(a.id) ? el("span", { class: "muted-light" }, `${t("max_bid")}: ${view.price(view.myMax.get(a.id), a.currency)}`) : null),
       el("p", { class: "note", role: "status", "data-testid": "bid-note", "data-kind": kind }, text));
   }
