@@ -139,7 +139,7 @@ export function refill(node, build) {
   morphChildren(node, build().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
-const IDENTITY = ["data-key", "data-testid", "data-product", "data-offer", "data-auction", "data-poll", "data-question", "data-giveaway", "data-review", "data-message", "data-room", "data-poll-option"];
+const IDENTITY = ["data-key", "data-testid", "data-product", "data-offer", "data-auction", "data-poll", "data-question", "data-giveaway", "data-review", "data-message", "data-room"];
 const HANDLERS = ["onclick", "oninput", "onchange", "onsubmit"];
 
 const sameNode = (a, b) => a.nodeName === b.nodeName && (a.nodeType !== 1 || IDENTITY.every((k) => a.getAttribute(k) === b.getAttribute(k)));

@@ -98,7 +98,7 @@ export function commerceParts(view) {
   function note(offer) {
     const [text, kind, expires] = notes.get(offer?.id) ?? ["", "error"];
     const order = [...view.orders.values()].find((o) => o.offer_id === offer?.id && o.status === "reserved" && o.checkout_url);
-    const body = text === "reserved" ? [t("reserved"), " ", el("strong", { "data-expires": expires }, ""), " · ",
+    const body = text === "reserved" ? [t("reserved"), " ", el("strong", { "data-expires": expires }, clock(expires - view.now())), " · ",
       order ? el("a", { href: order.checkout_url, target: "_blank", rel: "noopener", class: "link", "data-testid": "card-checkout" }, t("checkout"))
         : el("button", { type: "button", class: "link", "data-testid": "open-orders", onclick: () => view.parts.openSheet?.("orders") }, t("my_orders"))] : [text];
     return el("p", { class: "note", role: "status", "data-testid": "offer-error", "data-kind": kind }, ...body);
@@ -131,7 +131,7 @@ export function commerceParts(view) {
       const status = o.status === "reserved" && o.expires_at < now ? "expired" : o.status;
       return el("li", { class: `order ${status}`, "data-testid": "order", "data-key": o.reservation_id, "data-status": status },
         el("p", {}, el("strong", {}, o.title), ` · ${o.units} × ${view.price(o.price, o.currency)}`),
-        status === "reserved" ? el("p", {}, t("reserved"), " ", el("strong", { "data-expires": o.expires_at }, "")) : el("p", { class: "status" }, t(`order_${status}`)),
+        status === "reserved" ? el("p", {}, t("reserved"), " ", el("strong", { "data-expires": o.expires_at }, clock(o.expires_at - now))) : el("p", { class: "status" }, t(`order_${status}`)),
         status === "reserved" && o.checkout_url ? el("a", { href: o.checkout_url, class: "primary button", target: "_blank", rel: "noopener", "data-testid": "checkout-link" }, t("checkout")) : null,
         status === "paid" && !o.reviewed ? reviewForm(o) : null,
         status === "reserved" ? el("button", { type: "button", class: "secondary", onclick: async () => {
