@@ -450,6 +450,50 @@ async def test_a_tap_that_spans_a_live_update_still_lands(site: Site, browser: B
     assert errors == []
 
 
+async def test_a_moderator_on_a_phone_deletes_a_line_and_times_out_its_author(site: Site, browser: Browser) -> None:
+    """A viewer the host appointed moderates from the viewer page: "⋯" on a line opens the actions as a sheet."""
+    n0, n1 = site.nodes
+    api = await open_show(site, "mods")
+    assert (await api.http.post("/v1/rooms/mods/live", headers=bearer(token("acme", "*", "brand")))).status_code == 200
+    host = await Client.join(n1.ws_url("mods"), token("host1", "mods", "host", name="Hana"))
+    assert (await host.request("mod.appoint", user_id="mia"))["ok"]
+    sam = await Client.join(n1.ws_url("mods"), token("sam", "mods", name="Sam"))
+    errors: list[str] = []
+    mia = await new_page(browser, f"{n0.url}/viewer.html?room=mods&lang=id#token={token('mia', 'mods', name='Mia')}", errors, "phone")
+    ben = await new_page(browser, f"{n1.url}/viewer.html?room=mods#token={token('ben', 'mods', name='Ben')}", errors, "phone")
+    await expect(mia.get_by_test_id("room-status")).to_contain_text("Batik night")
+    await expect(ben.get_by_test_id("room-status")).to_contain_text("Batik night")
+    assert (await sam.request("chat.post", text="Follow my shop for cheaper batik"))["ok"]
+    line = mia.get_by_test_id("chat-list").locator("li", has_text="cheaper batik")
+    await expect(ben.get_by_test_id("chat-list")).to_contain_text("cheaper batik")
+    assert await ben.get_by_test_id("moderate").count() == 0, "a viewer reports; only staff moderate"
+    await line.get_by_test_id("moderate").click()
+    sheet = mia.get_by_test_id("sheet-mod")
+    await expect(sheet.get_by_test_id("mod-line")).to_have_text("Sam Follow my shop for cheaper batik")
+    await shot(mia, "viewer-moderate-phone-id")
+    violations = await axe(mia, "viewer (moderation sheet)")
+    await sheet.get_by_role("button", name="Hapus").click()
+    await expect(mia.get_by_test_id("toast")).to_have_text("Hapus ✓")
+    await expect(sheet).to_be_hidden()
+    await expect(ben.get_by_test_id("chat-list")).not_to_contain_text("cheaper batik")  # gone for everyone
+
+    assert (await sam.request("chat.post", text="Still here with cheap batik"))["ok"]
+    await mia.get_by_test_id("chat-list").locator("li", has_text="Still here").get_by_test_id("moderate").click()
+    await sheet.get_by_role("button", name="Bisukan · 5:00").click()
+    await expect(mia.get_by_test_id("toast")).to_have_text("Sam: Bisukan 5:00 ✓")
+    refused = await sam.request("chat.post", text="one more")
+    assert not refused["ok"] and refused["error"]["code"] == "timed_out", refused
+    # On a laptop, in English: the sheet docks beside the video.
+    desk = await new_page(browser, f"{n1.url}/viewer.html?room=mods&lang=en#token={token('mia', 'mods', name='Mia')}", errors)
+    await desk.get_by_test_id("chat-list").locator("li", has_text="Still here").get_by_test_id("moderate").click()
+    await expect(desk.get_by_test_id("sheet-mod").get_by_role("button", name="Time out · 5:00")).to_be_visible()
+    await shot(desk, "viewer-moderate-laptop-en")
+    for client in (host, sam):
+        await client.close()
+    await api.http.aclose()
+    assert errors == [] and violations == []
+
+
 async def test_a_co_host_is_invited_accepts_and_opens_the_console(site: Site, browser: Browser) -> None:
     n0, n1 = site.nodes
     api = await open_show(site, "duo")

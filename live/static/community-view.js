@@ -3,7 +3,8 @@
 import { el, refill } from "./live.js";
 import { reason, t } from "./i18n.js";
 
-const sheet = (name, title, ...body) => el("section", { class: "sheet", "data-sheet": name, "data-testid": `sheet-${name}`, "aria-label": title, tabindex: -1 },
+/** A sheet over the lower part of the viewer's screen (docked beside the video on a desktop). */
+export const sheet = (name, title, ...body) => el("section", { class: "sheet", "data-sheet": name, "data-testid": `sheet-${name}`, "aria-label": title, tabindex: -1 },
   el("header", {}, el("h2", {}, title), el("button", { type: "button", class: "close", "aria-label": t("close"), "data-close": "" }, "✕")), ...body);
 
 export function communityParts(view) {

@@ -4,7 +4,7 @@
 import { clock, el, formatPrice, minorDigits } from "./live.js";
 import { applyAuction, auctionClock, commerceParts } from "./shop-view.js";
 import { lang, locale, reason, t, why } from "./i18n.js";
-import { communityParts } from "./community-view.js";
+import { communityParts, sheet } from "./community-view.js";
 
 const MAX_CHAT = 200;
 const STAFF = ["host", "moderator", "brand"];
@@ -41,6 +41,8 @@ export class RoomView {
     this.parts.composer = replay ? el("div") : this.composer();
     this.parts.reactions = replay ? el("div") : this.reactionBar();
     Object.assign(this.parts, commerceParts(this), communityParts(this));
+    this.modBody = el("div", { class: "mod-sheet" });
+    this.parts.mod = sheet("mod", t("moderate"), this.modBody);
     this.timer = setInterval(() => this.tick(), 250);
   }
 
@@ -48,8 +50,9 @@ export class RoomView {
     return !this.me || this.me.role === "guest";
   }
 
+  /** Staff by their token's role, or appointed in this room (their welcome carried the moderation view). */
   get staff() {
-    return STAFF.includes(this.me?.role);
+    return STAFF.includes(this.me?.role) || Boolean(this.appointed);
   }
 
   now() {
@@ -237,23 +240,38 @@ export class RoomView {
     this.parts.chat.scrollTop = this.parts.chat.scrollHeight;
   }
 
-  /** Delete / time out / ban, on others' lines only, for the host and moderators; every action says how it went. */
+  /** Delete / time out / ban / shadow-mute, on others' lines only, for staff: in a row on the host console; on a
+   * phone, "⋯" on the line opens them as a sheet with big buttons. Every action says how it went. */
   modActions(m) {
-    if (!this.host || this.replay || !this.staff || m.user.id === this.me?.id || STAFF.includes(m.user.role)) return null;
-    const act = (type, fields, done) => async () => {
+    if (this.replay || !this.staff || m.user.id === this.me?.id || STAFF.includes(m.user.role)) return null;
+    if (!this.host) return el("button", { type: "button", class: "mod-open", "aria-label": `${t("moderate")}: ${m.user.name}`, "data-testid": "moderate", onclick: () => this.openMod(m) }, "⋯");
+    return el("span", { class: "mod" }, ...this.modChoices(m).map(([label, act]) => el("button", { type: "button", "aria-label": `${label}: ${m.user.name}`, onclick: act }, label)));
+  }
+
+  openMod(m) {
+    this.modBody.replaceChildren(el("p", { class: "quote", "data-testid": "mod-line" }, el("strong", {}, m.user.name), " ", m.text),
+      ...this.modChoices(m, () => this.parts.closeSheet?.()).map(([label, act, kind, detail]) => el("button", { type: "button", class: kind, onclick: act }, label, detail ? ` · ${detail}` : "")));
+    this.parts.openSheet?.("mod");
+  }
+
+  /** [label, action, style, detail] per moderation action on a line; ``done`` runs after one succeeds. */
+  modChoices(m, done = () => {}) {
+    const act = (type, fields, ok) => async () => {
       const reply = await this.client.ask(type, fields);
-      this.say(reply.ok ? done : reason(reply.error), reply.ok ? "ok" : "error");
+      this.say(reply.ok ? ok : reason(reply.error), reply.ok ? "ok" : "error");
+      if (reply.ok) done();
     };
-    return el("span", { class: "mod" },
-      el("button", { type: "button", "aria-label": `${t("delete")}: ${m.user.name}`, onclick: act("chat.delete", { message_id: m.id }, `${t("delete")} ✓`) }, t("delete")),
-      el("button", { type: "button", "aria-label": `${t("timeout")}: ${m.user.name}`, onclick: act("mod.timeout", { user_id: m.user.id, seconds: 300 }, `${m.user.name}: ${t("timeout")} 5:00 ✓`) }, t("timeout")),
-      el("button", { type: "button", "aria-label": `${t("ban")}: ${m.user.name}`, onclick: act("mod.ban", { user_id: m.user.id }, `${m.user.name}: ${t("ban")} ✓`) }, t("ban")),
-      el("button", { type: "button", "aria-label": `${t("shadow_mute")}: ${m.user.name}`, onclick: act("mod.shadow_mute", { user_id: m.user.id }, `${m.user.name}: ${t("shadow_mute")} ✓`) }, t("shadow_mute")));
+    return [
+      [t("delete"), act("chat.delete", { message_id: m.id }, `${t("delete")} ✓`), "secondary"],
+      [t("timeout"), act("mod.timeout", { user_id: m.user.id, seconds: 300 }, `${m.user.name}: ${t("timeout")} 5:00 ✓`), "secondary", "5:00"],
+      [t("shadow_mute"), act("mod.shadow_mute", { user_id: m.user.id }, `${m.user.name}: ${t("shadow_mute")} ✓`), "secondary"],
+      [t("ban"), act("mod.ban", { user_id: m.user.id }, `${m.user.name}: ${t("ban")} ✓`), "danger"],
+    ];
   }
 
   /** Viewers report others' lines (not staff's): enough distinct reports hide a line until staff review it. */
   reportButton(m) {
-    if (this.host || this.replay || this.guest || m.user.id === this.me?.id || STAFF.includes(m.user.role)) return null;
+    if (this.host || this.replay || this.guest || this.staff || m.user.id === this.me?.id || STAFF.includes(m.user.role)) return null;
     return el("button", { type: "button", class: "report", "aria-label": `${t("report")}: ${m.user.name}`, title: t("report"), onclick: async () => {
       const reply = await this.client.ask("chat.report", { message_id: m.id });
       this.say(reply.ok || reply.error.code === "conflict" ? t("reported") : reason(reply.error), reply.ok ? "ok" : "error");

@@ -5,9 +5,7 @@
 import { clock, el, refill } from "./live.js";
 import { reason, t } from "./i18n.js";
 import { offerClock } from "./room-view.js";
-
-const sheet = (name, title, ...body) => el("section", { class: "sheet", "data-sheet": name, "data-testid": `sheet-${name}`, "aria-label": title, tabindex: -1 },
-  el("header", {}, el("h2", {}, title), el("button", { type: "button", class: "close", "aria-label": t("close"), "data-close": "" }, "✕")), ...body);
+import { sheet } from "./community-view.js";
 
 export function commerceParts(view) {
   const card = el("div", { class: "card-slot", "data-testid": "pinned-products", "aria-live": "polite" });

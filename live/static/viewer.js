@@ -15,6 +15,7 @@ const client = new LiveClient(embedded ? decodeURIComponent(location.pathname.sp
   ref: query.get("ref"),
   onWelcome: (w) => {
     view.me = w.you;
+    if (w.moderation) view.appointed = true;  // a resumed welcome carries none: staff stay staff
     if (!w.resumed) {
       view.reset(w.room);
       view.loadOrders();
@@ -31,7 +32,7 @@ const view = new RoomView({ client, embed });
 const p = view.parts;
 
 // --- the sheets: one open at a time on a phone, docked side by side on a desktop -------
-const panel = el("aside", { class: "panel", "data-testid": "panel", "data-open": "" }, p.bag, p.orders, p.poll, p.qa, p.giveaway, p.product, p.rules, p.guest);
+const panel = el("aside", { class: "panel", "data-testid": "panel", "data-open": "" }, p.bag, p.orders, p.poll, p.qa, p.giveaway, p.product, p.rules, p.guest, p.mod);
 const scrim = el("div", { class: "scrim", "aria-hidden": "true", onclick: () => closeSheet() });
 let opener = null;
 p.openSheet = (name) => {
