@@ -483,12 +483,27 @@ async def test_a_moderator_on_a_phone_deletes_a_line_and_times_out_its_author(si
     await expect(mia.get_by_test_id("toast")).to_have_text("Sam: Bisukan 5:00 ✓")
     refused = await sam.request("chat.post", text="one more")
     assert not refused["ok"] and refused["error"]["code"] == "timed_out", refused
+    # Ben is made a moderator mid-show: the lines on his screen gain "⋯" at once; dismissed, they lose it.
+    still = ben.get_by_test_id("chat-list").locator("li", has_text="Still here")
+    await expect(still.get_by_role("button", name="Report: Sam")).to_be_visible()
+    assert (await host.request("mod.appoint", user_id="ben"))["ok"]
+    await expect(ben.get_by_test_id("toast")).to_have_text("You moderate this show now: ⋯ on a line")
+    dee = await Client.join(n1.ws_url("mods"), token("dee", "mods", name="Dee"))
+    assert (await dee.request("chat.post", text="Batik murah di sini"))["ok"]
+    murah = ben.get_by_test_id("chat-list").locator("li", has_text="Batik murah")
+    await murah.get_by_test_id("moderate").click()  # his powers hold from the appointment on
+    await ben.get_by_test_id("sheet-mod").get_by_role("button", name="Delete").click()
+    await expect(ben.get_by_test_id("toast")).to_have_text("Delete ✓")
+    await expect(murah).to_have_count(0)
+    assert (await host.request("mod.dismiss", user_id="ben"))["ok"]
+    await expect(still.get_by_test_id("moderate")).to_have_count(0)
+    await expect(still.get_by_role("button", name="Report: Sam")).to_be_visible()
     # On a laptop, in English: the sheet docks beside the video.
     desk = await new_page(browser, f"{n1.url}/viewer.html?room=mods&lang=en#token={token('mia', 'mods', name='Mia')}", errors)
     await desk.get_by_test_id("chat-list").locator("li", has_text="Still here").get_by_test_id("moderate").click()
     await expect(desk.get_by_test_id("sheet-mod").get_by_role("button", name="Time out · 5:00")).to_be_visible()
     await shot(desk, "viewer-moderate-laptop-en")
-    for client in (host, sam):
+    for client in (host, sam, dee):
         await client.close()
     await api.http.aclose()
     assert errors == [] and violations == []

@@ -150,6 +150,7 @@ export class RoomView {
         break;
       }
       case "chat.claim": this.markClaim(ev); break;
+      case "mod.appointed": case "mod.dismissed": if (ev.user_id === this.me?.id && !this.host) this.setAppointed(ev.type === "mod.appointed"); break;
       case "me": this.following = ev.following; this.setOrders?.(ev.orders ?? [], ev.reviewed ?? []); this.renderStatus(); break;
       case "order.placed": this.upsertOrder?.(ev.order); break;
       case "order.checkout": this.patchOrder?.(ev.reservation_id, { checkout_url: ev.checkout_url, expires_at: ev.expires_at }); break;
@@ -234,6 +235,7 @@ export class RoomView {
     const note = held ? el("em", { class: "held-note", "data-testid": "held-note" }, ` ⏳ ${t("held")} (${why(held)})`) : shadowed ? el("em", { class: "held-note" }, ` (${t("shadowed")})`) : null;
     const item = el("li", { "data-id": m.id, "data-name": m.user.name, class: `${own ? "own" : ""} ${held ? "held" : ""}` }, replyTo, role,
       el("span", { class: "name" }, m.user.name), ...badges, " ", el("span", { class: "text" }, m.text), note, this.modActions(m), this.reportButton(m));
+    item.message = m;  // what its moderation sheet shows, should its viewer become staff
     this.messages.set(m.id, item);
     this.parts.chat.append(item);
     while (this.parts.chat.children.length > MAX_CHAT) this.parts.chat.firstElementChild.remove();
@@ -246,6 +248,18 @@ export class RoomView {
     if (this.replay || !this.staff || m.user.id === this.me?.id || STAFF.includes(m.user.role)) return null;
     if (!this.host) return el("button", { type: "button", class: "mod-open", "aria-label": `${t("moderate")}: ${m.user.name}`, "data-testid": "moderate", onclick: () => this.openMod(m) }, "⋯");
     return el("span", { class: "mod" }, ...this.modChoices(m).map(([label, act]) => el("button", { type: "button", "aria-label": `${label}: ${m.user.name}`, onclick: act }, label)));
+  }
+
+  /** Appointed (or dismissed) mid-show: the lines on screen gain (or lose) their "⋯" at once, no reload. */
+  setAppointed(on) {
+    this.appointed = on;
+    for (const li of this.messages.values()) {
+      li.querySelector(".mod-open")?.remove();
+      li.querySelector(".report")?.remove();
+      const extra = this.modActions(li.message) ?? this.reportButton(li.message);
+      if (extra) li.append(extra);
+    }
+    this.say(on ? t("now_moderator") : t("no_longer_moderator"), "ok");
   }
 
   openMod(m) {

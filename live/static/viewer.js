@@ -15,7 +15,7 @@ const client = new LiveClient(embedded ? decodeURIComponent(location.pathname.sp
   ref: query.get("ref"),
   onWelcome: (w) => {
     view.me = w.you;
-    if (w.moderation) view.appointed = true;  // a resumed welcome carries none: staff stay staff
+    if (!w.resumed) view.appointed = Boolean(w.moderation);  // a resumed one carries none: its backlog has any change
     if (!w.resumed) {
       view.reset(w.room);
       view.loadOrders();
