@@ -10,6 +10,7 @@ re-fold needs.
 """
 
 import dataclasses
+import hashlib
 import logging
 import time
 
@@ -80,12 +81,17 @@ async def with_badges(store: Store, state: RoomState, actor: c.Actor) -> c.Actor
     return dataclasses.replace(actor, badges=await store.brand_badges(state.brand_id, actor.user_id))
 
 
+def rules_version(rules: c.Rules) -> str:
+    """Which words of the rules were accepted: new words are accepted anew."""
+    return hashlib.sha256(rules.text.encode()).hexdigest()[:16]
+
+
 async def with_rules_accepted(store: Store, state: RoomState, actor: c.Actor) -> c.Actor:
-    """At join: whether the viewer accepted this brand's rules before (only asked where rules need it)."""
+    """At join: whether the viewer accepted these rules of the brand before (only asked where rules need it)."""
     rules = state.rules
     if not state.brand_id or rules is None or not rules.require_acceptance or actor.role not in APPOINTABLE:
         return actor
-    return dataclasses.replace(actor, rules_accepted=await store.accepted_rules(state.brand_id, actor.user_id))
+    return dataclasses.replace(actor, rules_accepted=await store.accepted_rules(state.brand_id, actor.user_id, rules_version(rules)))
 
 
 class BrandModerators:

@@ -2,8 +2,10 @@
 room's own, shown in the welcome; a room may ask viewers to accept them before posting.
 
 Acceptance is recorded in the log (``rules.accept``), so a re-fold agrees; the server
-remembers it per brand and says so on the actor (``Actor.rules_accepted``), so a viewer
-accepts once per brand. The check itself is in ``chat.check_post``.
+remembers it per brand and version of the text and says so on the actor
+(``Actor.rules_accepted``), so a viewer accepts once per brand — and again when the
+words change: new rules clear the room's acceptances (``apply_set``), and the server
+stops vouching for its members' earlier ones. The check itself is in ``chat.check_post``.
 """
 
 from rooms import commands as c
@@ -23,12 +25,20 @@ def check_set(s: RoomState, entry: c.Entry, cmd: c.RulesSet) -> Rejection | None
 
 
 def apply_set(s: RoomState, entry: c.Entry, cmd: c.RulesSet) -> Applied:
+    before = s.rules
     rules = None if cmd.rules is None else c.Rules(text=cmd.rules.text.strip(), require_acceptance=cmd.rules.require_acceptance)
     if cmd.scope == "brand":
         s.brand_rules = rules
     else:
         s.room_rules = rules
+    if new_words(before, s.rules):
+        s.rules_accepted.clear()  # what was accepted is not what is asked now
     return [m.RulesChanged(rules=s.rules)], {}
+
+
+def new_words(before: c.Rules | None, after: c.Rules | None) -> bool:
+    """Whether the rules in force now say something else than before (acceptance starts over)."""
+    return (before.text if before else None) != (after.text if after else None)
 
 
 def apply_accept(s: RoomState, entry: c.Entry, cmd: c.RulesAccept) -> Applied:

@@ -109,3 +109,37 @@ async def test_brand_rules_in_the_welcome_accepted_once_per_brand(server: LiveSe
     assert "acme" not in (await api.http.get("/v1/me/data", headers=ana_http)).json()["community"], "and the erasure forgets it"
     for client in (ana, host, again, ben):
         await client.close()
+
+
+async def test_new_words_in_the_rules_are_accepted_anew(server: LiveServer, api: Api, room_id: str) -> None:
+    """A viewer who accepted the brand's rules is asked again once the brand changes their words,
+    in the room she is in and in its next rooms; the same words saved again ask nothing."""
+    rules = {"text": "Be kind. No links.", "require_acceptance": True}
+    await _room(api, room_id, brand_id="acme")
+    assert (await api.http.put("/v1/brands/acme/rules", json=rules, headers=BRAND)).status_code == 200
+    url = server.ws_url(room_id)
+    ana = await Client.join(url, token("ana", room_id))
+    assert (await ana.request("rules.accept"))["ok"]
+    assert (await ana.request("chat.post", text="hello"))["ok"]
+    phone = await Client.join(url, token("ana", room_id))  # her other phone: the server vouches for her acceptance
+    assert (await phone.request("chat.post", text="from my phone"))["ok"]
+    assert (await api.http.put("/v1/brands/acme/rules", json=rules, headers=BRAND)).status_code == 200
+    await ana.wait_for(lambda: len(ana.events("rules.changed")) == 1)
+    assert (await ana.request("chat.post", text="same words, still fine"))["ok"]
+    assert (await phone.request("chat.post", text="same words, phone"))["ok"]
+    stricter = {"text": "Be kind. No links. No selling in chat.", "require_acceptance": True}
+    assert (await api.http.put("/v1/brands/acme/rules", json=stricter, headers=BRAND)).status_code == 200
+    await ana.wait_for(lambda: ana.events("rules.changed")[-1]["rules"] == stricter)
+    refused = await ana.request("chat.post", text="selling batik here")
+    assert refused["error"]["code"] == "rules_not_accepted", "new words: accepted anew, in the room she is in"
+    assert (await phone.request("chat.post", text="hi"))["error"]["code"] == "rules_not_accepted", "what the server vouched for was the old words"
+    again = await Client.join(url, token("ana", room_id))  # joined since: the server does not vouch either
+    assert (await again.request("chat.post", text="hi"))["error"]["code"] == "rules_not_accepted"
+    assert (await ana.request("rules.accept"))["ok"]
+    assert (await ana.request("chat.post", text="ok, no selling"))["ok"]
+    nxt = room_id[:50] + "-n"
+    await _room(api, nxt, brand_id="acme")
+    later = await Client.join(server.ws_url(nxt), token("ana", nxt))
+    assert (await later.request("chat.post", text="hi from the next show"))["ok"], "the new words, accepted once for the brand"
+    for client in (ana, phone, again, later):
+        await client.close()

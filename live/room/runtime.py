@@ -23,9 +23,11 @@ from live.room.replica import Replica
 from live.room.signals import EdgeSignals
 from live.wire.codec import Format
 from live.wire.server import EventMessage, ServerMessage, Welcome, You
-from rooms.commands import Actor, Command, Entry
+from rooms.commands import Actor, Command, Entry, Rules
+from rooms.conduct import new_words
 from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatMessage, Event
 from rooms.fold import Outcome, check
+from rooms.modevents import RulesChanged
 from rooms.roles import SEES_SALES
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq
@@ -57,6 +59,7 @@ class RoomRuntime:
         self._presence = presence
         self._node_id = node_id
         self._on_folded = on_folded  # the persister: every entry with all its events
+        self._rules: Rules | None = None  # the rules in force as of the last entry applied
         self._on_stale = on_stale
         self.replica = Replica(room_id, room_log, self._applied)
         self.fanout = fanout or Fanout()
@@ -99,6 +102,7 @@ class RoomRuntime:
             await self._room_log.close_room(self.room_id)
             return False
         self.replica.load(history)
+        self._rules = self.state.rules  # (a snapshot carries them without their rules.changed)
         return True
 
     async def close(self, code: CloseCode = CloseCode.GOING_AWAY, reason: str = "server shutting down") -> None:
@@ -154,6 +158,8 @@ class RoomRuntime:
         """From the replica, once per entry: persist, buffer, fan out, answer the submitter."""
         public, bodies = [], {}
         for idx, event in enumerate(events):
+            if isinstance(event, RulesChanged):
+                self._rules_changed(event.rules)
             if event.type not in INTERNAL_TYPES:
                 public.append(item := _buffered(entry, event))
                 bodies[idx] = item.encoded(Format.JSON)  # its transcript row, as viewers got it
@@ -166,6 +172,15 @@ class RoomRuntime:
             waiter.set_result(outcome)
         if live and self.state.status is Status.ENDED:
             asyncio.get_running_loop().call_soon(self.fanout.close_all, CloseCode.ROOM_ENDED, "the room has ended")
+
+    def _rules_changed(self, rules: Rules | None) -> None:
+        """New words in the rules: the acceptance the server vouched for at each member's join
+        (``Actor.rules_accepted``) was of the old ones, so they accept anew (``rooms.conduct``)."""
+        if new_words(self._rules, rules):
+            for m in self.fanout.members():
+                if m.actor.rules_accepted:
+                    m.actor = dataclasses.replace(m.actor, rules_accepted=False)
+        self._rules = rules
 
     # --- members and signals ---------------------------------------------------------
 

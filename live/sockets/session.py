@@ -140,8 +140,8 @@ class Session:
             actor = await node.brand_moderators.actor_for(state, self.member.actor, command, joined_as_staff=bool(self.member.staff))
             outcome = await self.rt.submit(actor, command)
             metrics.COMMANDS_ANSWERED["accepted" if isinstance(outcome, Accepted) else "rejected"].inc()
-            if isinstance(command, RulesAccept) and isinstance(outcome, Accepted) and state.brand_id:
-                await _remember_acceptance(node, state.brand_id, actor.user_id)
+            if isinstance(command, RulesAccept) and isinstance(outcome, Accepted) and state.brand_id and state.rules is not None:
+                await _remember_acceptance(node, state.brand_id, actor.user_id, enrich.rules_version(state.rules))
             reply = reply_to(rid, outcome)
             self.rt.send(self.member, reply)
             metrics.COMMAND_OUTCOMES["accepted" if reply.ok else "rejected"].observe(time.perf_counter() - received)
@@ -170,10 +170,10 @@ class Session:
             self.member.sink.close(CloseCode.TOO_MANY_ERRORS, "too many invalid messages")
 
 
-async def _remember_acceptance(node: Node, brand_id: str, user_id: str) -> None:
-    """Once per brand: the next join in any of its rooms says so. The room's log has it anyway,
-    so SQL being down costs the viewer one more acceptance elsewhere, never this room's."""
+async def _remember_acceptance(node: Node, brand_id: str, user_id: str, version: str) -> None:
+    """Once per brand and words: the next join in any of its rooms says so. The room's log has it
+    anyway, so SQL being down costs the viewer one more acceptance elsewhere, never this room's."""
     try:
-        await node.store.accept_rules(brand_id, user_id, int(time.time() * 1000))
+        await node.store.accept_rules(brand_id, user_id, int(time.time() * 1000), version)
     except Exception:
         logger.warning("could not record a rules acceptance", exc_info=True)

@@ -25,13 +25,18 @@ class CommunityStore(StoreBase):
                 await conn.execute(brand_rules.insert().values(brand_id=brand_id, text=text, require_acceptance=require_acceptance, updated_at=now, updated_by=by))
             await conn.execute(brand_actions.insert().values(brand_id=brand_id, ts=now, action="rules.set" if text is not None else "rules.clear", user_id=None, by=by, by_role=by_role))
 
-    async def accepted_rules(self, brand_id: str, user_id: str) -> bool:
-        query = sa.select(sa.func.count()).select_from(rules_acceptances).where(rules_acceptances.c.brand_id == brand_id, rules_acceptances.c.user_id == user_id)
+    async def accepted_rules(self, brand_id: str, user_id: str, version: str) -> bool:
+        """Whether the user accepted these words of the brand's (or its room's) rules."""
+        t = rules_acceptances.c
+        query = sa.select(sa.func.count()).select_from(rules_acceptances).where(t.brand_id == brand_id, t.user_id == user_id, t.rules_version == version)
         return bool(await self._scalar(query))
 
-    async def accept_rules(self, brand_id: str, user_id: str, now: int) -> None:
+    async def accept_rules(self, brand_id: str, user_id: str, now: int, version: str) -> None:
+        """The user accepted this version of the rules (the latest acceptance per brand is kept)."""
+        stmt = self._insert_ignore(rules_acceptances).values(brand_id=brand_id, user_id=user_id, accepted_at=now, rules_version=version)
+        stmt = stmt.on_conflict_do_update(index_elements=["brand_id", "user_id"], set_={"accepted_at": stmt.excluded.accepted_at, "rules_version": stmt.excluded.rules_version})
         async with self.engine.begin() as conn:
-            await conn.execute(self._insert_ignore(rules_acceptances).values(brand_id=brand_id, user_id=user_id, accepted_at=now).on_conflict_do_nothing())
+            await conn.execute(stmt)
 
     async def is_brand_moderator(self, brand_id: str, user_id: str) -> bool:
         query = sa.select(sa.func.count()).select_from(brand_moderators).where(brand_moderators.c.brand_id == brand_id, brand_moderators.c.user_id == user_id)

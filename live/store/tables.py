@@ -208,6 +208,7 @@ rules_acceptances = sa.Table(
     sa.Column("brand_id", sa.String(128), primary_key=True),
     sa.Column("user_id", sa.String(128), primary_key=True),
     sa.Column("accepted_at", sa.BigInteger, nullable=False),
+    sa.Column("rules_version", sa.String(16)),  # which words they accepted (live.enrich.rules_version)
 )
 # Moderators a brand appointed for all its rooms, and the brand-level moderation actions
 # (appointments, dismissals, rules changes) its moderation log shows beside the rooms'.
