@@ -13,7 +13,8 @@ from tests.pages import Site, new_page, open_show
 
 STATIC = Path(__file__).resolve().parent.parent / "live" / "static"
 # Bytes as stored, and gzipped as served (the pages are sent compressed).
-BUDGET = {"viewer.html": (125_000, 38_000), "host.html": (140_000, 42_000), "replay.html": (130_000, 40_000)}
+# The shopper's page is held tightest (phones on 3G); the staff pages (laptops) have a little more room.
+BUDGET = {"viewer.html": (125_000, 38_000), "host.html": (145_000, 43_000), "replay.html": (135_000, 42_000)}
 IMPORT = re.compile(r'^import\s[^"]*"\./([\w-]+\.js)"', re.M)
 # Chrome DevTools' "Regular 3G": 100 ms round trip, 750 kbit/s down, 250 kbit/s up.
 THREE_G = {"offline": False, "latency": 100, "downloadThroughput": 750_000 / 8, "uploadThroughput": 250_000 / 8}

@@ -89,6 +89,36 @@ async def test_a_held_message_reaches_only_staff_and_appears_for_everyone_once_a
         await client.close()
 
 
+async def test_a_viewer_appointed_mid_show_gets_the_held_messages_at_once_and_stops_when_dismissed(
+    live: LiveServer, api: Api, redis_server: RedisServer, room_id: str
+) -> None:
+    """No reconnect: from the appointment the new moderator's connection gets what staff get
+    (held messages to review); from the dismissal it does not."""
+    await _room(api, room_id)
+    url = live.ws_url(room_id)
+    host, mia = await Client.join(url, token("host1", room_id, "host")), await Client.join(url, token("mia", room_id))
+    epoch = host.welcome["epoch"]  # type: ignore[index]
+    edge = Edge(redis_server.url)
+    try:
+        assert (await host.request("mod.appoint", user_id="mia"))["ok"]
+        await mia.wait_for(lambda: mia.events("mod.appointed"))
+        held = await edge.post(room_id, epoch, "ana", "deals at www.fake.example", LINK)
+        got = await mia.wait_for(lambda: mia.events("chat.held"))
+        assert got[0]["message"]["id"] == held, "the held message reached the new moderator's open connection"
+        assert (await mia.request("mod.reject", message_id=held, reason="spam"))["ok"]
+        assert (await host.request("mod.dismiss", user_id="mia"))["ok"]
+        await mia.wait_for(lambda: mia.events("mod.dismissed"))
+        await edge.post(room_id, epoch, "ana", "more deals at www.fake.example", LINK)
+        await host.wait_for(lambda: len(host.events("chat.held")) == 2)
+        assert (await host.request("chat.post", text="after that"))["ok"]
+        await mia.wait_for(lambda: "after that" in mia.chat_texts())  # what came before it reached her, in order
+        assert len(mia.events("chat.held")) == 1, "dismissed: no more held messages"
+    finally:
+        await edge.backends.close()
+    for client in (host, mia):
+        await client.close()
+
+
 async def test_a_rejected_or_blocked_message_tells_its_author_why(live: LiveServer, api: Api, redis_server: RedisServer, room_id: str) -> None:
     await _room(api, room_id)
     url = live.ws_url(room_id)

@@ -8,6 +8,7 @@ once the host goes live in it. Its claims never become orders or reach the merch
 and it is left out of the brand's sessions.
 """
 
+import logging
 import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,8 @@ from rooms.fold import Accepted
 from rooms.roles import Role
 from rooms.state import Status
 from rooms.types import RoomId, UserId
+
+logger = logging.getLogger("live.rehearsals")
 
 
 class RehearsalBody(BaseModel):
@@ -58,7 +61,8 @@ async def start_rehearsal(node: Node, request: Request) -> Response:
     outcome = await rehearsal.submit(actor, create)
     if isinstance(outcome, Accepted):
         for command in settings:  # the room's own, accepted there by the same actor
-            await rehearsal.submit(actor, command)
+            if not isinstance(copied := await rehearsal.submit(actor, command), Accepted):
+                logger.warning("rehearsal %s: %s not copied (%s)", room_id, command.type, copied)
         node.start_audience(rehearsal, Rates(**body.model_dump()))
     await node.persister.flush_soon()
     view = {"room_id": room_id, "rehearsal_of": state.room_id, "status": rehearsal.state.status.value, "audience": body.model_dump()}

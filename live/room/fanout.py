@@ -57,7 +57,8 @@ class Member:
     mark: int = 0
     written: int = 0
     stall_at: float = 0.0
-    staff: bool | None = None  # the staff view, when the join decided it (an appointed moderator)
+    staff: bool | None = None  # the staff view, when the join or the room decided it (an appointed moderator)
+    brand_staff: bool = False  # a moderator of all the brand's rooms: staff whatever this room decides
     extra: bytes = b""  # its own messages (replies) riding along with the next frame's write
 
     @property
@@ -353,6 +354,12 @@ class Fanout:
         self._count += 1
         self._thinned += member.thinned
         return group
+
+    def regroup(self, member: Member, staff: bool) -> None:
+        """The member's staff view changes (appointed or dismissed mid-show): from the next frame."""
+        if self.leave(member):
+            member.staff = staff
+            self._put(member)
 
     def leave(self, member: Member) -> bool:
         """Take a member out; False if it was not in (already cut, or moved out)."""

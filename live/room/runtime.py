@@ -23,16 +23,19 @@ from live.room.replica import Replica
 from live.room.signals import EdgeSignals
 from live.wire.codec import Format
 from live.wire.server import EventMessage, ServerMessage, Welcome, You
+from rooms.cohosts import is_staff
 from rooms.commands import Actor, Command, Entry, Rules
 from rooms.conduct import new_words
-from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatMessage, Event
+from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatMessage, Event, ModeratorAppointed, ModeratorDismissed
 from rooms.fold import Outcome, check
 from rooms.modevents import RulesChanged
 from rooms.roles import SEES_SALES
+from rooms.shop_events import CohostJoined, CohostRemoved
 from rooms.state import RoomState, Status
-from rooms.types import Millis, RoomId, Seq
+from rooms.types import Millis, RoomId, Seq, UserId
 
 logger = logging.getLogger("live.room")
+STAFF_CHANGES = (ModeratorAppointed, ModeratorDismissed, CohostJoined, CohostRemoved)
 
 SUBMIT_TIMEOUT_SECONDS = 10.0
 DELIVERY_GRACE_SECONDS = 1.0  # an appended entry not delivered by then is read from the log
@@ -160,6 +163,8 @@ class RoomRuntime:
         for idx, event in enumerate(events):
             if isinstance(event, RulesChanged):
                 self._rules_changed(event.rules)
+            elif isinstance(event, STAFF_CHANGES):
+                self._staff_changed(event.user_id)
             if event.type not in INTERNAL_TYPES:
                 public.append(item := _buffered(entry, event))
                 bodies[idx] = item.encoded(Format.JSON)  # its transcript row, as viewers got it
@@ -181,6 +186,14 @@ class RoomRuntime:
                 if m.actor.rules_accepted:
                     m.actor = dataclasses.replace(m.actor, rules_accepted=False)
         self._rules = rules
+
+    def _staff_changed(self, user: UserId) -> None:
+        """Appointed, dismissed, made or unmade co-host mid-show: that user's connections here
+        get (or stop getting) the staff-only events from now on, without reconnecting."""
+        staff = is_staff(self.state, user)
+        for m in self.fanout.members():
+            if m.actor.user_id == user and m.actor.role not in SEES_SALES and not m.brand_staff and m.sees_sales != staff:
+                self.fanout.regroup(m, staff)
 
     # --- members and signals ---------------------------------------------------------
 

@@ -172,7 +172,8 @@ async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tupl
         if actor.ref is None and hello.ref:
             actor = dataclasses.replace(actor, ref=hello.ref[: auth.MAX_NAME])
         actor = await enrich.with_rules_accepted(node.store, rt.state, await enrich.with_badges(node.store, rt.state, actor))
-    staff = is_staff(rt.state, actor.user_id) or await node.brand_moderators.at_join(rt.state, actor)
+    brand_staff = await node.brand_moderators.at_join(rt.state, actor)
+    staff = is_staff(rt.state, actor.user_id) or brand_staff
     if rt.state.rehearsal_of is not None and not (staff or actor.role in SEES_SALES):
         raise Forbidden("this is a private rehearsal: the host's team only", request_id=rid)
-    return Member(conn_id, actor, sink, staff=True if staff else None), rid, hello
+    return Member(conn_id, actor, sink, staff=True if staff else None, brand_staff=bool(brand_staff)), rid, hello

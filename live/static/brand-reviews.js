@@ -3,6 +3,8 @@
 import { el, refill } from "./live.js";
 import { locale, reason, t, why } from "./i18n.js";
 
+const LIMIT = 50; // held ones oldest first (the queue), the others newest first
+
 /** Fill ``box`` with the tabs and the list; ``get`` fetches with the brand's token, ``say`` is the page's toast. */
 export function reviewsPanel(box, { brand, get, auth, say }) {
   const tabs = el("div", { class: "segmented", role: "group", "aria-label": t("product_reviews") });
@@ -10,12 +12,16 @@ export function reviewsPanel(box, { brand, get, auth, say }) {
   box.append(tabs, list);
   let status = "held";
   let titles = null; // product id -> title, from the brand's catalog
+  let asked = 0; // the latest load: an older answer arriving after it is dropped
 
   async function load() {
+    const mine = ++asked;
     titles ??= new Map(((await (await fetch(`/v1/catalog/${encodeURIComponent(brand)}/products`)).json()).products ?? []).map((p) => [p.id, p.title]));
-    const { reviews } = await get(`/v1/brands/${encodeURIComponent(brand)}/reviews?status=${status}&limit=50`);
+    const { reviews } = await get(`/v1/brands/${encodeURIComponent(brand)}/reviews?status=${status}&limit=${LIMIT}`);
+    if (mine !== asked) return;
+    const count = reviews.length < LIMIT ? String(reviews.length) : `${LIMIT}+`;
     refill(tabs, () => ["held", "published", "hidden"].map((s) => el("button", { type: "button", "aria-pressed": String(s === status), "data-testid": `reviews-${s}`,
-      onclick: () => { status = s; load(); } }, t(`rv_${s}`), s === "held" && status === "held" && reviews.length ? ` (${reviews.length})` : "")));
+      onclick: () => { status = s; load(); } }, t(`rv_${s}`), s === "held" && status === "held" && reviews.length ? ` (${count})` : "")));
     refill(list, () => reviews.length ? reviews.map((r) => el("li", { class: "rv", "data-testid": "brand-review", "data-review": r.id },
       el("p", { class: "rv-head" }, el("span", { class: "stars", role: "img", "aria-label": `${r.stars} / 5` }, "★".repeat(r.stars) + "☆".repeat(5 - r.stars)), " ",
         el("strong", {}, titles.get(r.product_id) ?? r.product_id)),

@@ -216,27 +216,30 @@ p.giveaway.append(giveawayForm);
 const modBox = el("div", { "data-testid": "moderation" });
 function renderModeration() {
   const who = (id) => names.get(id)?.name ? `${names.get(id).name} (${id})` : id;
-  const list = (title, ids, action, label, testid) => [el("h3", {}, title), el("ul", { class: "people", "data-testid": testid }, ...(ids.length ? ids.map((id) => el("li", {}, el("span", {}, who(id)),
+  const list = (title, ids, action, label, testid) => [el("h3", {}, title), el("ul", { class: "people", "data-testid": testid }, ...(ids.length ? ids.map((id) => el("li", { "data-key": id }, el("span", {}, who(id)),
     el("button", { type: "button", onclick: async () => say(await client.ask(action, { user_id: id }), `${label} ✓ ${who(id)}`) }, label))) : [el("li", { class: "muted" }, t("nobody"))]))];
-  const userId = el("input", { type: "text", "aria-label": t("user_id"), placeholder: t("user_id"), "data-testid": "appoint-user" });
-  const cohost = el("input", { type: "text", "aria-label": t("invite_cohost"), placeholder: t("user_id"), "data-testid": "cohost-user" });
-  const slow = el("input", { type: "number", min: 0, max: 3600, value: view.room?.slow_mode_seconds ?? 0, class: "qty", "aria-label": t("slow_mode") });
-  const membersChat = el("input", { type: "checkbox", checked: view.membersOnly ? true : null, "data-testid": "members-chat", onchange: async () => say(await client.ask("chat.members_only", { enabled: membersChat.checked }), `${t("members_chat")} ✓`) });
-  modBox.replaceChildren(
-    el("div", { class: "row2" }, el("label", {}, t("slow_mode"), " ", slow), el("button", { type: "button", onclick: async () => say(await client.ask("mod.slow_mode", { seconds: Number(slow.value) }), `${t("slow_mode")} ✓`) }, t("apply"))),
-    el("label", { class: "row2" }, membersChat, t("members_chat")),
-    el("form", { class: "row2", onsubmit: async (ev) => { ev.preventDefault(); if (say(await client.ask("mod.appoint", { user_id: userId.value.trim() }), `${t("appoint")} ✓`).ok) userId.value = ""; } },
-      userId, el("button", { type: "submit", "data-testid": "appoint" }, t("appoint"))),
+  // Rows are forms read by field name when used: refill() keeps what the host is typing through the room's events.
+  const row = (key, submit, ...body) => el("form", { class: "row2", "data-key": key, onsubmit: (ev) => { ev.preventDefault(); submit(ev.currentTarget.elements); } }, ...body);
+  const userForm = (key, action, label, testid, inputTestid) => row(key, async (f) => { if (say(await client.ask(action, { user_id: f.user.value.trim() }), `${label} ✓`).ok) f.user.value = ""; },
+    el("input", { type: "text", name: "user", "aria-label": label, placeholder: t("user_id"), "data-testid": inputTestid }), el("button", { type: "submit", "data-testid": testid }, label));
+  refill(modBox, () => [
+    row("threshold", async (f) => say(await client.ask("mod.report_threshold", { reports: Number(f.reports.value) }), `${t("report_threshold")} ✓`),
+      el("label", {}, t("report_threshold"), " ", el("input", { type: "number", name: "reports", min: 1, max: 100, value: mod.report_threshold, class: "qty", "data-testid": "report-threshold" })),
+      el("button", { type: "submit", "data-testid": "set-threshold" }, t("apply"))),
+    row("slow", async (f) => say(await client.ask("mod.slow_mode", { seconds: Number(f.seconds.value) }), `${t("slow_mode")} ✓`),
+      el("label", {}, t("slow_mode"), " ", el("input", { type: "number", name: "seconds", min: 0, max: 3600, value: view.room?.slow_mode_seconds ?? 0, class: "qty" })),
+      el("button", { type: "submit" }, t("apply"))),
+    el("label", { class: "row2" }, el("input", { type: "checkbox", "data-testid": "members-chat",
+      onchange: async (ev) => { const box = ev.currentTarget; say(await client.ask("chat.members_only", { enabled: box.checked }), `${t("members_chat")} ✓`); } }), t("members_chat")),
+    userForm("appoint", "mod.appoint", t("appoint"), "appoint", "appoint-user"),
     ...list(t("moderators"), mod.moderators, "mod.dismiss", t("dismiss"), "moderators"),
     ...list(t("banned_list"), mod.banned, "mod.unban", t("unban"), "banned"),
     ...list(t("timed_out_list"), Object.keys(mod.timed_out), "mod.untimeout", t("untimeout"), "timed-out"),
     ...list(t("shadow_list"), mod.shadow_muted, "mod.shadow_unmute", t("shadow_unmute"), "shadow-muted"),
-    ...list(t("cohosts"), [...(view.room?.cohosts ?? []), ...(view.room?.cohost_invites ?? []).map((u) => u)], "cohost.remove", t("remove"), "cohosts"),
-    el("form", { class: "row2", onsubmit: async (ev) => { ev.preventDefault(); if (say(await client.ask("cohost.invite", { user_id: cohost.value.trim() }), `${t("invite_cohost")} ✓`).ok) cohost.value = ""; } },
-      cohost, el("button", { type: "submit", "data-testid": "invite-cohost" }, t("invite_cohost"))));
-  const threshold = el("input", { type: "number", min: 1, max: 100, value: mod.report_threshold, class: "qty", "aria-label": t("report_threshold"), "data-testid": "report-threshold" });
-  modBox.prepend(el("div", { class: "row2" }, el("label", {}, t("report_threshold"), " ", threshold),
-    el("button", { type: "button", "data-testid": "set-threshold", onclick: async () => say(await client.ask("mod.report_threshold", { reports: Number(threshold.value) }), `${t("report_threshold")} ✓`) }, t("apply"))));
+    ...list(t("cohosts"), [...(view.room?.cohosts ?? []), ...(view.room?.cohost_invites ?? [])], "cohost.remove", t("remove"), "cohosts"),
+    userForm("cohost", "cohost.invite", t("invite_cohost"), "invite-cohost", "cohost-user"),
+  ]);
+  modBox.querySelector("[data-testid=members-chat]").checked = Boolean(view.membersOnly);  // the room's, also when another moderator switched it
 }
 
 // --- reviews of the pinned products: put one on screen ----------------------------------

@@ -140,28 +140,41 @@ export function refill(node, build) {
 }
 
 const IDENTITY = ["data-key", "data-testid", "data-product", "data-offer", "data-auction", "data-poll", "data-question", "data-giveaway", "data-review", "data-message", "data-room"];
-const HANDLERS = ["onclick", "oninput", "onchange", "onsubmit"];
+const HANDLERS = ["onclick", "oninput", "onchange", "onsubmit", "onkeydown", "onfocus", "onblur"];
 
 const sameNode = (a, b) => a.nodeName === b.nodeName && (a.nodeType !== 1 || IDENTITY.every((k) => a.getAttribute(k) === b.getAttribute(k)));
 
 function morphChildren(parent, next) {
+  const fresh = next.map((c) => (c instanceof Node ? c : document.createTextNode(String(c))));
   let at = parent.firstChild;
-  for (const child of next) {
-    const fresh = child instanceof Node ? child : document.createTextNode(String(child));
+  fresh.forEach((node, i) => {
     let match = at;
-    while (match && !sameNode(match, fresh)) match = match.nextSibling;
+    while (match && !sameNode(match, node)) match = match.nextSibling;
     if (!match) {
-      parent.insertBefore(fresh, at);
-      continue;
+      parent.insertBefore(node, at);
+      return;
     }
-    if (match !== at) parent.insertBefore(match, at);  // moved up: others went away before it
-    patch(match, fresh);
+    // The nodes before the match: gone, unless a later child wants one (a real reorder: then the
+    // match moves, with moveBefore where the browser has it, which keeps focus and state).
+    let wanted = false;
+    for (let n = at; n !== match && !wanted; n = n.nextSibling) wanted = fresh.some((l, j) => j > i && sameNode(n, l));
+    if (wanted) move(parent, match, at);
+    else while (at !== match) { const gone = at; at = at.nextSibling; gone.remove(); }
+    patch(match, node);
     at = match.nextSibling;
-  }
+  });
   while (at) {
     const gone = at;
     at = at.nextSibling;
     gone.remove();
+  }
+}
+
+function move(parent, node, before) {
+  try {
+    parent.moveBefore(node, before);
+  } catch {
+    parent.insertBefore(node, before);  // no moveBefore here, or a part not on the page yet
   }
 }
 

@@ -1,7 +1,7 @@
 // A room's state from its snapshot and events, drawn as parts each page places where it
 // wants (the viewer over a vertical video, the host console in columns, the replay beside
 // a scrubber). Everything a user wrote goes in with textContent (el()).
-import { clock, el, formatPrice, minorDigits } from "./live.js";
+import { clock, el, formatPrice, minorDigits, refill } from "./live.js";
 import { applyAuction, auctionClock, commerceParts } from "./shop-view.js";
 import { lang, locale, reason, t, why } from "./i18n.js";
 import { communityParts, sheet } from "./community-view.js";
@@ -159,7 +159,7 @@ export class RoomView {
       case "order.cancelled": this.patchOrder?.(ev.reservation_id, { status: "cancelled" }); break;
       case "product.reviews": for (const p of this.products) if (p.product.id === ev.product_id) p.reviews = ev.reviews; this.renderCommerce(); break;
       case "cohost.invited": if (ev.user_id === this.me?.id) { room.cohost_invites = [...(room.cohost_invites ?? []), ev.user_id]; this.renderInvite(); } break;
-      case "cohost.joined": case "cohost.removed": if (ev.user_id === this.me?.id) { room.cohost_invites = []; room.cohosts = ev.type === "cohost.joined" ? [ev.user_id] : []; this.renderInvite(); } break;
+      case "cohost.joined": case "cohost.removed": if (ev.user_id === this.me?.id) { room.cohost_invites = []; room.cohosts = ev.type === "cohost.joined" ? [ev.user_id] : []; this.renderInvite(); if (!this.host) this.setAppointed(ev.type === "cohost.joined", false); } break;
       case "review.spotlighted": room.spotlight = ev.review; this.renderSpotlight(); break;
       case "review.unspotlighted": room.spotlight = null; this.renderSpotlight(); break;
       case "chat.thinned": this.thinned = ev.thinned; this.say(ev.thinned ? t("thinned") : "", "ok"); break;
@@ -219,9 +219,9 @@ export class RoomView {
     const rehearsal = room.rehearsal_of ? el("span", { class: "badge scheduled", "data-testid": "rehearsal-badge" }, t("rehearsal")) : null;
     const points = this.myPoints ? el("span", { class: "chip", "data-testid": "my-points" }, `⭐ ${this.myPoints} ${t("points")}`) : null;
     const soon = room.status === "scheduled" && room.starts_at && !this.host
-      ? el("p", { class: "starts", "data-testid": "starts-in" }, `${t("starts_in")} `, el("strong", { "data-expires": room.starts_at }, ""), ` · ${new Date(room.starts_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}`,
+      ? el("p", { class: "starts", "data-testid": "starts-in" }, `${t("starts_in")} `, el("strong", { "data-expires": room.starts_at }, clock(room.starts_at - this.now())), ` · ${new Date(room.starts_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" })}`,
         room.brand_id && !this.replay ? this.followButton(room.brand_id) : null) : null;
-    this.parts.status.replaceChildren(...[el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, rehearsal, watching, points), soon].filter(Boolean));
+    refill(this.parts.status, () => [el("h1", { class: "title" }, room.title), el("span", { class: "meta" }, badge, rehearsal, watching, points), soon]);  // Follow stays tappable
     this.tick();
   }
 
@@ -251,7 +251,8 @@ export class RoomView {
   }
 
   /** Appointed (or dismissed) mid-show: the lines on screen gain (or lose) their "⋯" at once, no reload. */
-  setAppointed(on) {
+  setAppointed(on, announce = true) {
+    if (Boolean(this.appointed) === on) return;
     this.appointed = on;
     for (const li of this.messages.values()) {
       li.querySelector(".mod-open")?.remove();
@@ -259,12 +260,12 @@ export class RoomView {
       const extra = this.modActions(li.message) ?? this.reportButton(li.message);
       if (extra) li.append(extra);
     }
-    this.say(on ? t("now_moderator") : t("no_longer_moderator"), "ok");
+    if (announce) this.say(on ? t("now_moderator") : t("no_longer_moderator"), "ok");
   }
 
   openMod(m) {
     this.modBody.replaceChildren(el("p", { class: "quote", "data-testid": "mod-line" }, el("strong", {}, m.user.name), " ", m.text),
-      ...this.modChoices(m, () => this.parts.closeSheet?.()).map(([label, act, kind, detail]) => el("button", { type: "button", class: kind, onclick: act }, label, detail ? ` · ${detail}` : "")));
+      ...this.modChoices(m, () => { this.parts.closeSheet?.(); if (!document.activeElement || document.activeElement === document.body) this.parts.chat.focus(); }).map(([label, act, kind, detail]) => el("button", { type: "button", class: kind, onclick: act }, label, detail ? ` · ${detail}` : "")));
     this.parts.openSheet?.("mod");
   }
 

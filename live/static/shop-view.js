@@ -67,10 +67,10 @@ export function commerceParts(view) {
     if (view.replay || view.host) return null;
     if (offer) {
       const qtyKey = `qty${offer.id}`;
-      const qty = offer.per_buyer_limit > 1 ? el("input", { type: "number", min: 1, max: offer.per_buyer_limit, value: notes.get(qtyKey) ?? 1, "aria-label": t("units"), "data-testid": "claim-units", class: "qty",
+      const qty = offer.per_buyer_limit > 1 ? el("input", { type: "number", min: 1, max: offer.per_buyer_limit, value: notes.get(qtyKey) ?? 1, "aria-label": t("units"), "data-testid": "claim-units", name: "units", class: "qty",
         oninput: (ev) => notes.set(qtyKey, ev.target.value) }) : null;
       const closed = offer.ended || offer.available === 0 || view.connection === "closed";
-      return el("div", { class: "buy" }, qty, el("button", { type: "button", class: "primary", "data-testid": testid, disabled: closed, onclick: () => claim(offer, qty ? Number(notes.get(qtyKey) ?? 1) : 1, product) },
+      return el("div", { class: "buy" }, qty, el("button", { type: "button", class: "primary", "data-testid": testid, disabled: closed, onclick: (ev) => claim(offer, Number(ev.currentTarget.parentNode.querySelector("[name=units]")?.value ?? 1), product) },
         view.guest ? `🔒 ${t("claim")}` : t("claim")));
     }
     if (view.embed) return el("div", { class: "buy" }, el("button", { type: "button", class: "primary", "data-testid": "add-to-cart", onclick: () => {
