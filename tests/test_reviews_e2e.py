@@ -146,6 +146,22 @@ async def test_a_review_automatic_moderation_holds_waits_for_the_brand(tmp_path:
         assert queued["status"] == "held" and queued["reasons"] == ["word_list"]
         assert (await api.http.post(f"/v1/reviews/{queued['id']}/moderate", json={"status": "published"}, headers=BRAND)).status_code == 200
         assert (await api.http.get("/v1/brands/acme/products/tee/reviews")).json()["count"] == 1
+        # A busy brand's queue comes a page at a time, oldest first; the published ones newest first.
+        queued_ids = []
+        for n in range(5):
+            buyer = await Client.join(srv.ws_url("mod"), token(f"b{n}", "mod"))
+            more = await host.request("offer.create", product_id="tee", units=1)
+            rid = (await buyer.request("offer.claim", offer_id=more["result"]["offer_id"], key=f"b{n}"))["result"]["reservation_id"]
+            await buyer.close()
+            assert (await api.http.post(f"/v1/rooms/mod/orders/{rid}/confirm", headers=BRAND)).status_code == 200
+            made = await api.http.post(f"/v1/rooms/mod/orders/{rid}/review", json={"stars": 2, "text": f"knockoff number {n}"}, headers=bearer(token(f"b{n}", "mod")))
+            queued_ids.append(made.json()["review"]["id"])
+        pages = [(await api.http.get(f"/v1/brands/acme/reviews?limit=2&offset={o}", headers=BRAND)).json()["reviews"] for o in (0, 2, 4)]
+        assert [r["id"] for page in pages for r in page] == queued_ids, "held: oldest first, each once across the pages"
+        for rid in queued_ids[:2]:
+            assert (await api.http.post(f"/v1/reviews/{rid}/moderate", json={"status": "published"}, headers=BRAND)).status_code == 200
+        published = (await api.http.get("/v1/brands/acme/reviews?status=published&limit=2", headers=BRAND)).json()["reviews"]
+        assert [r["id"] for r in published] == [queued_ids[1], queued_ids[0]], "published: newest first"
         for c in (host, cy):
             await c.close()
     finally:

@@ -162,7 +162,7 @@ async def brand_reviews(node: Node, request: Request) -> Response:
     owner = request.path_params["brand_id"]
     access.authorize_catalog(await identify(node, request), owner)
     status = REVIEWS_STATUS.read(request) or "held"
-    rows = await node.store.reviews_by_status(owner, status, REVIEWS_LIMIT.read(request))
+    rows = await node.store.reviews_by_status(owner, status, REVIEWS_LIMIT.read(request), REVIEWS_OFFSET.read(request))
     secret = node.settings.pseudonym_key
     listed = [_plain(reviews.view(secret, r)) | {"status": r["status"], "reasons": r["reasons"], "room_id": r["room_id"], "reservation_id": r["reservation_id"]} for r in rows]
     return JSONResponse({"brand_id": owner, "reviews": listed})

@@ -221,7 +221,7 @@ TABLE: list[Endpoint] = [
         handler=reviews.brand_reviews,
         summary="The brand's reviews waiting for it (held), or hidden, or published",
         auth=CALLER,
-        query=(reviews.REVIEWS_STATUS, reviews.REVIEWS_LIMIT),
+        query=(reviews.REVIEWS_STATUS, reviews.REVIEWS_LIMIT, reviews.REVIEWS_OFFSET),
     ),
     Endpoint(method="POST", path="/v1/reviews/{review_id:int}/helpful", handler=reviews.mark_helpful, summary="Mark a review helpful (once per user)", auth=CALLER, errors=(404, 422, 429)),
     Endpoint(

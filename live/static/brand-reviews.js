@@ -3,7 +3,7 @@
 import { el, refill } from "./live.js";
 import { locale, reason, t, why } from "./i18n.js";
 
-const LIMIT = 50; // held ones oldest first (the queue), the others newest first
+const PAGE = 20; // a page of reviews: held ones oldest first (the queue), the others newest first
 
 /** Fill ``box`` with the tabs and the list; ``get`` fetches with the brand's token, ``say`` is the page's toast. */
 export function reviewsPanel(box, { brand, get, auth, say }) {
@@ -12,17 +12,22 @@ export function reviewsPanel(box, { brand, get, auth, say }) {
   box.append(tabs, list);
   let status = "held";
   let titles = null; // product id -> title, from the brand's catalog
+  let shown = []; // the reviews listed, a page at a time
+  let more = false; // a next page exists
   let asked = 0; // the latest load: an older answer arriving after it is dropped
 
-  async function load() {
+  async function load(next = false) {
     const mine = ++asked;
     titles ??= new Map(((await (await fetch(`/v1/catalog/${encodeURIComponent(brand)}/products`)).json()).products ?? []).map((p) => [p.id, p.title]));
-    const { reviews } = await get(`/v1/brands/${encodeURIComponent(brand)}/reviews?status=${status}&limit=${LIMIT}`);
+    const offset = next ? shown.length : 0;
+    const { reviews } = await get(`/v1/brands/${encodeURIComponent(brand)}/reviews?status=${status}&limit=${PAGE + 1}&offset=${offset}`);
     if (mine !== asked) return;
-    const count = reviews.length < LIMIT ? String(reviews.length) : `${LIMIT}+`;
+    shown = [...(next ? shown : []), ...reviews.slice(0, PAGE)];
+    more = reviews.length > PAGE;
+    const count = `${shown.length}${more ? "+" : ""}`;
     refill(tabs, () => ["held", "published", "hidden"].map((s) => el("button", { type: "button", "aria-pressed": String(s === status), "data-testid": `reviews-${s}`,
-      onclick: () => { status = s; load(); } }, t(`rv_${s}`), s === "held" && status === "held" && reviews.length ? ` (${count})` : "")));
-    refill(list, () => reviews.length ? reviews.map((r) => el("li", { class: "rv", "data-testid": "brand-review", "data-review": r.id },
+      onclick: () => { status = s; load(); } }, t(`rv_${s}`), s === "held" && status === "held" && shown.length ? ` (${count})` : "")));
+    refill(list, () => [...(shown.length ? shown.map((r) => el("li", { class: "rv", "data-testid": "brand-review", "data-review": r.id },
       el("p", { class: "rv-head" }, el("span", { class: "stars", role: "img", "aria-label": `${r.stars} / 5` }, "★".repeat(r.stars) + "☆".repeat(5 - r.stars)), " ",
         el("strong", {}, titles.get(r.product_id) ?? r.product_id)),
       el("p", { class: "rv-text" }, `“${r.text}”`),
@@ -31,7 +36,8 @@ export function reviewsPanel(box, { brand, get, auth, say }) {
       el("div", { class: "actions" },
         r.status !== "published" ? el("button", { type: "button", class: "primary", "data-testid": "review-publish", onclick: () => moderate(r.id, "published") }, t("publish")) : null,
         r.status !== "hidden" ? el("button", { type: "button", class: "danger", "data-testid": "review-hide", onclick: () => moderate(r.id, "hidden") }, t("hide")) : null)))
-      : [el("li", { class: "muted" }, t(status === "held" ? "rv_none_held" : "rv_none"))]);
+      : [el("li", { class: "muted" }, t(status === "held" ? "rv_none_held" : "rv_none"))]),
+      more ? el("li", { "data-key": "more" }, el("button", { type: "button", "data-testid": "reviews-more", onclick: () => load(true) }, t("more"))) : null]);
   }
 
   async function moderate(id, to) {

@@ -45,10 +45,10 @@ class ReviewStore(StoreBase):
         query = reviews.select().where(reviews.c.owner == owner, reviews.c.product_id == product_id, reviews.c.status == status)
         return await self._all(query.order_by(*SORTS[sort]).limit(limit).offset(offset))
 
-    async def reviews_by_status(self, owner: str, status: str, limit: int) -> list[dict[str, Any]]:
+    async def reviews_by_status(self, owner: str, status: str, limit: int, offset: int = 0) -> list[dict[str, Any]]:
         """An owner's reviews in one status: held ones oldest first (a queue), the others newest first."""
         order = (reviews.c.created_at, reviews.c.id) if status == "held" else (reviews.c.created_at.desc(), reviews.c.id.desc())
-        query = reviews.select().where(reviews.c.owner == owner, reviews.c.status == status).order_by(*order).limit(limit)
+        query = reviews.select().where(reviews.c.owner == owner, reviews.c.status == status).order_by(*order).limit(limit).offset(offset)
         return await self._all(query)
 
     async def review_stars(self, owner: str, product_id: str) -> list[int]:
