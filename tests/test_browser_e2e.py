@@ -477,6 +477,24 @@ async def test_a_moderator_on_a_phone_deletes_a_line_and_times_out_its_author(si
     await expect(sheet).to_be_hidden()
     await expect(ben.get_by_test_id("chat-list")).not_to_contain_text("cheaper batik")  # gone for everyone
 
+    # A link automatic moderation held: Mia reviews it from the queue on her phone.
+    dee = await Client.join(n1.ws_url("mods"), token("dee", "mods", name="Dee"))
+    held = await dee.request("chat.post", text="Size chart: www.batik-sizes.example")
+    assert held["ok"] and held["result"].get("held"), held
+    await expect(mia.get_by_test_id("open-queue")).to_contain_text("1")
+    assert await ben.get_by_test_id("open-queue").is_hidden(), "the queue is staff's"
+    await mia.get_by_test_id("open-queue").click()
+    item = mia.get_by_test_id("sheet-queue").get_by_test_id("queue-item")
+    await expect(item).to_contain_text("www.batik-sizes.example")
+    await expect(item).to_contain_text("tautan")  # why it was held, in her language
+    await shot(mia, "viewer-queue-phone-id")
+    violations += await axe(mia, "viewer (review queue sheet)")
+    await item.get_by_test_id("approve").click()
+    await expect(mia.get_by_test_id("toast")).to_have_text("Setujui ✓")
+    await expect(ben.get_by_test_id("chat-list")).to_contain_text("www.batik-sizes.example")  # approved: shown to everyone
+    await expect(mia.get_by_test_id("open-queue")).not_to_contain_text("1")
+    await mia.keyboard.press("Escape")
+
     assert (await sam.request("chat.post", text="Still here with cheap batik"))["ok"]
     await mia.get_by_test_id("chat-list").locator("li", has_text="Still here").get_by_test_id("moderate").click()
     await sheet.get_by_role("button", name="Bisukan · 5:00").click()
@@ -488,7 +506,6 @@ async def test_a_moderator_on_a_phone_deletes_a_line_and_times_out_its_author(si
     await expect(still.get_by_role("button", name="Report: Sam")).to_be_visible()
     assert (await host.request("mod.appoint", user_id="ben"))["ok"]
     await expect(ben.get_by_test_id("toast")).to_have_text("You moderate this show now: ⋯ on a line")
-    dee = await Client.join(n1.ws_url("mods"), token("dee", "mods", name="Dee"))
     assert (await dee.request("chat.post", text="Batik murah di sini"))["ok"]
     murah = ben.get_by_test_id("chat-list").locator("li", has_text="Batik murah")
     await murah.get_by_test_id("moderate").click()  # his powers hold from the appointment on
@@ -502,6 +519,7 @@ async def test_a_moderator_on_a_phone_deletes_a_line_and_times_out_its_author(si
     desk = await new_page(browser, f"{n1.url}/viewer.html?room=mods&lang=en#token={token('mia', 'mods', name='Mia')}", errors)
     await desk.get_by_test_id("chat-list").locator("li", has_text="Still here").get_by_test_id("moderate").click()
     await expect(desk.get_by_test_id("sheet-mod").get_by_role("button", name="Time out · 5:00")).to_be_visible()
+    await expect(desk.get_by_test_id("sheet-queue")).to_contain_text("Nothing to review.")  # docked beside the video
     await shot(desk, "viewer-moderate-laptop-en")
     for client in (host, sam, dee):
         await client.close()

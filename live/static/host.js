@@ -2,13 +2,13 @@
 // Laptop first: the preview and the chat side by side above the fold, the controls in a
 // third column; every action answers in the toast (and screen readers hear it).
 import { LiveClient, el, formatPrice, minorDigits, params, refill } from "./live.js";
-import { lang, reason, t, why } from "./i18n.js";
+import { lang, reason, t } from "./i18n.js";
 import { RoomView } from "./room-view.js";
 
 const query = params();
 const room = query.get("room");
 const token = query.get("token");
-const mod = { moderators: [], banned: [], timed_out: {}, shadow_muted: [], queue: [], report_threshold: 3 };
+const mod = { moderators: [], banned: [], timed_out: {}, shadow_muted: [], report_threshold: 3 };
 const sales = {};
 const names = new Map(); // user id -> display name, from chat
 const client = new LiveClient(room, {
@@ -17,9 +17,10 @@ const client = new LiveClient(room, {
     view.me = w.you;
     if (!w.resumed) {
       view.reset(w.room);
-      Object.assign(mod, w.moderation ?? {});
+      const { queue, ...team } = w.moderation ?? {};
+      Object.assign(mod, team);
       Object.assign(sales, w.sales ?? {});
-      renderQueue();
+      view.setQueue(queue ?? []);
       renderModeration();
     }
     view.apply({ type: "presence", viewers: w.viewers });
@@ -44,10 +45,6 @@ function hostEvent(ev) {
   if (ev.type === "mod.shadow_mute") mod.shadow_muted = [...new Set([...mod.shadow_muted, ev.user_id])];
   if (ev.type === "mod.shadow_unmute") mod.shadow_muted = mod.shadow_muted.filter((u) => u !== ev.user_id);
   if (ev.type === "mod.report_threshold") mod.report_threshold = ev.reports;
-  if (ev.type === "chat.held") mod.queue = [...mod.queue.filter((q) => q.message.id !== ev.message.id), { message: ev.message, reasons: ev.reasons, kind: ev.kind, reports: ev.reports }];
-  if (ev.type === "chat.reported") mod.queue = mod.queue.map((q) => (q.message.id === ev.message_id ? { ...q, reports: ev.reports } : q));
-  if (ev.type === "mod.reviewed") mod.queue = mod.queue.filter((q) => q.message.id !== ev.message_id);
-  if (ev.type.startsWith("chat.held") || ev.type === "chat.reported" || ev.type === "mod.reviewed") renderQueue();
   if (ev.type === "cohost.invited") view.room.cohost_invites = [...new Set([...(view.room.cohost_invites ?? []), ev.user_id])];
   if (ev.type === "cohost.joined") { view.room.cohost_invites = (view.room.cohost_invites ?? []).filter((u) => u !== ev.user_id); view.room.cohosts = [...new Set([...(view.room.cohosts ?? []), ev.user_id])]; names.set(ev.user_id, { name: ev.name }); }
   if (ev.type === "cohost.removed") { view.room.cohost_invites = (view.room.cohost_invites ?? []).filter((u) => u !== ev.user_id); view.room.cohosts = (view.room.cohosts ?? []).filter((u) => u !== ev.user_id); }
@@ -261,17 +258,6 @@ function renderReviews() {
     shown ? el("button", { type: "button", "data-testid": "unspotlight", onclick: async () => say(await client.ask("review.unspotlight"), `${t("unspotlight")} ✓`) }, t("unspotlight")) : null)]);
 }
 
-// --- the review queue: held and reported messages, oldest first -----------------------
-const queueList = el("ol", { class: "queue", "data-testid": "review-queue" });
-function renderQueue() {
-  refill(queueList, () => mod.queue.length ? mod.queue.map((q) => el("li", { "data-testid": "queue-item", "data-message": q.message.id },
-    el("span", { class: "kind" }, t(`kind_${q.kind}`)), el("strong", {}, q.message.user.name),
-    el("span", { class: "muted" }, `${why(q.reasons)}${q.reports ? ` · ${q.reports} ⚑` : ""}`),
-    el("span", { class: "qtext" }, q.message.text),
-    el("button", { type: "button", class: "primary", "data-testid": "approve", onclick: async () => say(await client.ask("mod.approve", { message_id: q.message.id }), `${t("approve")} ✓`) }, t("approve")),
-    el("button", { type: "button", class: "danger", "data-testid": "reject", onclick: async () => say(await client.ask("mod.reject", { message_id: q.message.id }), `${t("reject")} ✓`) }, t("reject"))))
-    : [el("li", { class: "muted" }, t("queue_empty"))]);
-}
 
 function renderAllHost() {
   renderBar(); renderNumbers(); renderCatalog(); renderReviews();
@@ -283,9 +269,8 @@ document.body.prepend(el("header", { class: "bar" }, el("div", { class: "title" 
 document.getElementById("app").replaceChildren(
   el("div", { class: "col", tabindex: 0, role: "region", "aria-label": t("viewers") }, el("div", { class: "preview" }, p.stage), tiles, box(t("affiliates"), affiliates)),
   el("div", { class: "col chatcol" }, el("section", { class: "panelbox chatcol", "aria-label": t("chat") }, el("h2", {}, t("chat")), p.banner, p.chat, el("div", { class: "bottom" }, p.composer, p.reactions))),
-  el("div", { class: "col controls" }, box(t("review_queue"), queueList), box(t("catalog"), catalogList), box(t("running"), p.offers), box(t("reviews_panel"), reviewsBox), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
+  el("div", { class: "col controls" }, box(t("review_queue"), p.queue), box(t("catalog"), catalogList), box(t("running"), p.offers), box(t("reviews_panel"), reviewsBox), p.qa, p.poll, p.giveaway, box(t("moderation"), modBox)));
 view.onCommerce = () => renderCatalog();
 renderModeration();
-renderQueue();
 loadCatalog();
 client.connect();

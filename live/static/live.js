@@ -129,12 +129,9 @@ export class LiveClient {
 
 // --- page helpers ----------------------------------------------------------------
 
-/** Bring a live part of the page up to date with freshly built children by changing only what
- * differs: an element that is still there stays the same node, so a tap that spans a stock tick
- * still lands (a removed button never gets its click), what someone types and their focus stay,
- * and scroll positions hold. Elements match by tag and identity (``data-key`` or the ``data-*``
- * id attributes and ``data-testid``); handlers come from the new build, so they hold no stale
- * data — a form reads its fields from ``form.elements``, not from the nodes of one build. */
+/** Redraw a live part by changing only what differs (docs/pages.md): kept elements stay the same
+ * nodes, so a tap spanning a stock tick lands and typing and focus stay. Elements match by tag and
+ * IDENTITY attributes; handlers come from the new build (forms read fields from form.elements). */
 export function refill(node, build) {
   morphChildren(node, build().filter((c) => c !== null && c !== undefined && c !== false));
 }
@@ -154,8 +151,7 @@ function morphChildren(parent, next) {
       parent.insertBefore(node, at);
       return;
     }
-    // The nodes before the match: gone, unless a later child wants one (a real reorder: then the
-    // match moves, with moveBefore where the browser has it, which keeps focus and state).
+    // Skipped nodes go, unless a later child wants one: a reorder, moved with moveBefore (keeps focus).
     let wanted = false;
     for (let n = at; n !== match && !wanted; n = n.nextSibling) wanted = fresh.some((l, j) => j > i && sameNode(n, l));
     if (wanted) move(parent, match, at);

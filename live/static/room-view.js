@@ -43,6 +43,9 @@ export class RoomView {
     Object.assign(this.parts, commerceParts(this), communityParts(this));
     this.modBody = el("div", { class: "mod-sheet" });
     this.parts.mod = sheet("mod", t("moderate"), this.modBody);
+    this.modQueue = []; // held and reported messages waiting for staff, oldest first
+    this.parts.queue = el("ol", { class: "queue", "data-testid": "review-queue" });
+    this.parts.queueSheet = sheet("queue", t("review_queue"), this.parts.queue);
     this.timer = setInterval(() => this.tick(), 250);
   }
 
@@ -136,7 +139,12 @@ export class RoomView {
       case "giveaway.entries": Object.assign(this.giveaways.get(ev.giveaway_id) ?? {}, { entrants: ev.entrants }); this.renderCommunity(); break;
       case "giveaway.drawn": Object.assign(this.giveaways.get(ev.giveaway_id) ?? {}, { entrants: ev.entrants, drawn: ev.winners }); this.renderCommunity(); break;
       case "points.awarded": if (ev.user_id === this.me?.id) { this.myPoints = ev.points; this.myBadges = ev.badges; this.renderStatus(); } break;
-      case "chat.held": if (ev.message.user.id === this.me?.id && !this.host) this.addMessage(ev.message, { held: ev.reasons }); break;
+      case "chat.held":
+        if (ev.message.user.id === this.me?.id && !this.host) this.addMessage(ev.message, { held: ev.reasons });
+        if (this.staff) this.setQueue([...this.modQueue.filter((q) => q.message.id !== ev.message.id), { message: ev.message, reasons: ev.reasons, kind: ev.kind, reports: ev.reports }]);
+        break;
+      case "chat.reported": this.setQueue(this.modQueue.map((q) => (q.message.id === ev.message_id ? { ...q, reports: ev.reports } : q))); break;
+      case "mod.reviewed": this.setQueue(this.modQueue.filter((q) => q.message.id !== ev.message_id)); break;
       case "chat.blocked": if (ev.user.id === this.me?.id && !this.host) this.say(`${t("blocked_note")}: ${why(ev.reasons)}`); break;
       case "chat.rejected": this.markRejected(ev.message_id, ev.reason); break;
       case "chat.hidden": { const li = this.messages.get(ev.message_id); if (li) li.hidden = true; break; }
@@ -242,12 +250,26 @@ export class RoomView {
     this.parts.chat.scrollTop = this.parts.chat.scrollHeight;
   }
 
-  /** Delete / time out / ban / shadow-mute, on others' lines only, for staff: in a row on the host console; on a
-   * phone, "⋯" on the line opens them as a sheet with big buttons. Every action says how it went. */
+  /** Staff's actions on others' lines: a row on the host console, "⋯" opening a sheet elsewhere. */
   modActions(m) {
     if (this.replay || !this.staff || m.user.id === this.me?.id || STAFF.includes(m.user.role)) return null;
     if (!this.host) return el("button", { type: "button", class: "mod-open", "aria-label": `${t("moderate")}: ${m.user.name}`, "data-testid": "moderate", onclick: () => this.openMod(m) }, "⋯");
     return el("span", { class: "mod" }, ...this.modChoices(m).map(([label, act]) => el("button", { type: "button", "aria-label": `${label}: ${m.user.name}`, onclick: act }, label)));
+  }
+
+  /** The review queue staff work through: approve shows a line to everyone, reject removes it. */
+  setQueue(queue) {
+    this.modQueue = queue;
+    refill(this.parts.queue, () => queue.length ? queue.map((q) => el("li", { "data-testid": "queue-item", "data-message": q.message.id },
+      el("span", { class: "kind" }, t(`kind_${q.kind}`)), el("strong", {}, q.message.user.name),
+      el("span", { class: "muted" }, `${why(q.reasons)}${q.reports ? ` · ${q.reports} ⚑` : ""}`),
+      el("span", { class: "qtext" }, q.message.text),
+      ...[["mod.approve", "approve", "primary"], ["mod.reject", "reject", "danger"]].map(([type, label, kind]) => el("button", { type: "button", class: kind, "data-testid": label, onclick: async () => {
+        const reply = await this.client.ask(type, { message_id: q.message.id });
+        this.say(reply.ok ? `${t(label)} ✓` : reason(reply.error), reply.ok ? "ok" : "error");
+      } }, t(label)))))
+      : [el("li", { class: "muted" }, t("queue_empty"))]);
+    this.onQueue?.(queue.length);
   }
 
   /** Appointed (or dismissed) mid-show: the lines on screen gain (or lose) their "⋯" at once, no reload. */
@@ -260,6 +282,7 @@ export class RoomView {
       const extra = this.modActions(li.message) ?? this.reportButton(li.message);
       if (extra) li.append(extra);
     }
+    this.onQueue?.(this.modQueue.length);
     if (announce) this.say(on ? t("now_moderator") : t("no_longer_moderator"), "ok");
   }
 

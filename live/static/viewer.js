@@ -15,7 +15,10 @@ const client = new LiveClient(embedded ? decodeURIComponent(location.pathname.sp
   ref: query.get("ref"),
   onWelcome: (w) => {
     view.me = w.you;
-    if (!w.resumed) view.appointed = Boolean(w.moderation);  // a resumed one carries none: its backlog has any change
+    if (!w.resumed) {  // a resumed one carries none: its backlog has any change
+      view.appointed = Boolean(w.moderation);
+      view.setQueue(w.moderation?.queue ?? []);
+    }
     if (!w.resumed) {
       view.reset(w.room);
       view.loadOrders();
@@ -32,7 +35,7 @@ const view = new RoomView({ client, embed });
 const p = view.parts;
 
 // --- the sheets: one open at a time on a phone, docked side by side on a desktop -------
-const panel = el("aside", { class: "panel", "data-testid": "panel", "data-open": "" }, p.bag, p.orders, p.poll, p.qa, p.giveaway, p.product, p.rules, p.guest, p.mod);
+const panel = el("aside", { class: "panel", "data-testid": "panel", "data-open": "" }, p.bag, p.orders, p.poll, p.qa, p.giveaway, p.product, p.rules, p.guest, p.mod, p.queueSheet);
 const scrim = el("div", { class: "scrim", "aria-hidden": "true", onclick: () => closeSheet() });
 let opener = null;
 p.openSheet = (name) => {
@@ -50,7 +53,8 @@ function closeSheet() {
 panel.addEventListener("click", (ev) => { if (ev.target.closest("[data-close]")) closeSheet(); });
 document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && panel.dataset.open) closeSheet(); });
 
-const railButton = (name, icon, testid) => el("button", { type: "button", class: "rail-btn", "data-testid": testid, "aria-label": t(name === "qa" ? "questions" : name === "orders" ? "my_orders" : name), onclick: () => p.openSheet(name) },
+const LABEL = { qa: "questions", orders: "my_orders", queue: "review_queue" };
+const railButton = (name, icon, testid) => el("button", { type: "button", class: "rail-btn", "data-testid": testid, "aria-label": t(LABEL[name] ?? name), onclick: () => p.openSheet(name) },
   el("span", { class: "icon", "aria-hidden": "true" }, icon), el("span", { class: "count" }));
 const rail = {
   bag: railButton("bag", "🛍️", "open-bag"),
@@ -58,6 +62,7 @@ const rail = {
   qa: railButton("qa", "❓", "open-qa"),
   giveaway: railButton("giveaway", "🎁", "open-giveaway"),
   orders: railButton("orders", "🧾", "open-orders-rail"),
+  queue: railButton("queue", "🛡️", "open-queue"),
 };
 const setCount = (button, n, show = true) => {
   button.hidden = !show;
@@ -79,7 +84,12 @@ document.getElementById("app").replaceChildren(
         p.chat, p.toast, p.card,
         el("div", { class: "bottom" }, p.composer, p.reactions)))),
   scrim, panel);
+view.onQueue = (n) => {  // staff only: held and reported messages to review
+  setCount(rail.queue, n, view.staff);
+  p.queueSheet.hidden = !view.staff;
+};
 view.onCommerce(0, 0);
+view.onQueue(0);
 view.onCommunity();
 embed?.onOpenProduct(async (id) => {
   if (!view.catalog && view.room) {  // a product not on air yet: its catalog entry
