@@ -44,6 +44,8 @@ async def test_a_brand_reads_and_sets_its_policy_and_no_one_else_can(api: Api) -
     bad = await api.http.put("/v1/brands/acme/automod", json={"toxicity_threshold": 2, "actions": {"link": "maybe"}}, headers=BRAND)
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid"
     assert (await api.http.put("/v1/brands/acme/automod", json={"colour": "red"}, headers=BRAND)).status_code == 422
+    for wrong in ({"emoji_max": True}, {"enabled": 1}, {"repeat_max": "3"}, {"caps_ratio": False}):  # what the schema's types say, not lookalikes
+        assert (await api.http.put("/v1/brands/acme/automod", json=wrong, headers=BRAND)).status_code == 422, wrong
     assert (await api.http.put("/v1/brands/acme/automod", json={}, headers=BRAND)).json()["custom"] is True  # back to the defaults
 
 

@@ -98,11 +98,13 @@ def _declared(request: Request) -> Endpoint:
 
 
 async def parse_body(request: Request, model: type[M]) -> M:
-    """The JSON body as the row's declared ``body`` model; 422 with the fields otherwise."""
+    """The JSON body as the row's declared ``body`` model; 422 with the fields otherwise.
+    Strict: JSON ``true`` is not the number 1, nor ``"5"`` a count — the body is what the
+    schema says or it is refused (strings still become enums and dates, as JSON has none)."""
     if _declared(request).body is not model:
         raise LookupError(f"{request.url.path} reads a {model.__name__} body its route does not declare")
     try:
-        return model.model_validate_json(await request.body())
+        return model.model_validate_json(await request.body(), strict=True)
     except ValidationError as exc:
         raise Invalid(f"the body is not a valid {model.__name__}", details=exc.errors(include_url=False, include_context=False, include_input=False)) from None
 

@@ -34,7 +34,7 @@ logger = logging.getLogger("live.rehearsals")
 class RehearsalBody(BaseModel):
     """How busy the simulated audience is; every field has a default."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)  # JSON true is not a viewer count
+    model_config = ConfigDict(extra="forbid")
 
     viewers: int = Field(40, ge=1, le=500, description="simulated viewers (they count in the viewer number)")
     chat_per_minute: float = Field(30, ge=0, le=600)
