@@ -36,6 +36,7 @@ from rooms.types import Millis, RoomId, Seq, UserId
 
 logger = logging.getLogger("live.room")
 STAFF_CHANGES = (ModeratorAppointed, ModeratorDismissed, CohostJoined, CohostRemoved)
+WATCHED = frozenset(cls.type for cls in (RulesChanged, *STAFF_CHANGES))  # events that change what members are told
 
 SUBMIT_TIMEOUT_SECONDS = 10.0
 DELIVERY_GRACE_SECONDS = 1.0  # an appended entry not delivered by then is read from the log
@@ -161,10 +162,8 @@ class RoomRuntime:
         """From the replica, once per entry: persist, buffer, fan out, answer the submitter."""
         public, bodies = [], {}
         for idx, event in enumerate(events):
-            if isinstance(event, RulesChanged):
-                self._rules_changed(event.rules)
-            elif isinstance(event, STAFF_CHANGES):
-                self._staff_changed(event.user_id)
+            if event.type in WATCHED:  # rare: one set lookup per event on the ingest path
+                self._watched(event)
             if event.type not in INTERNAL_TYPES:
                 public.append(item := _buffered(entry, event))
                 bodies[idx] = item.encoded(Format.JSON)  # its transcript row, as viewers got it
@@ -177,6 +176,12 @@ class RoomRuntime:
             waiter.set_result(outcome)
         if live and self.state.status is Status.ENDED:
             asyncio.get_running_loop().call_soon(self.fanout.close_all, CloseCode.ROOM_ENDED, "the room has ended")
+
+    def _watched(self, event: Event) -> None:
+        if isinstance(event, RulesChanged):
+            self._rules_changed(event.rules)
+        elif isinstance(event, STAFF_CHANGES):
+            self._staff_changed(event.user_id)
 
     def _rules_changed(self, rules: Rules | None) -> None:
         """New words in the rules: the acceptance the server vouched for at each member's join
