@@ -113,8 +113,17 @@ async def test_a_moderator_on_a_phone_deletes_a_line_and_times_out_its_author(si
     # Ben is made a moderator mid-show: the lines on his screen gain "⋯" at once; dismissed, they lose it.
     still = ben.get_by_test_id("chat-list").locator("li", has_text="Still here")
     await expect(still.get_by_role("button", name="Report: Sam")).to_be_visible()
+    waiting = await dee.request("chat.post", text="Cheaper at www.batik-outlet.example")
+    assert waiting["ok"] and waiting["result"].get("held"), waiting
+    await expect(mia.get_by_test_id("open-queue")).to_contain_text("1")
     assert (await host.request("mod.appoint", user_id="ben"))["ok"]
     await expect(ben.get_by_test_id("toast")).to_have_text("You moderate this show now: ⋯ on a line")
+    await expect(ben.get_by_test_id("open-queue")).to_contain_text("1")  # held before he was appointed: his to review at once
+    await ben.get_by_test_id("open-queue").click()
+    await ben.get_by_test_id("sheet-queue").get_by_test_id("queue-item").filter(has_text="batik-outlet").get_by_test_id("reject").click()
+    await expect(ben.get_by_test_id("toast")).to_have_text("Reject ✓")
+    await expect(mia.get_by_test_id("open-queue")).not_to_contain_text("1")
+    await ben.keyboard.press("Escape")
     assert (await dee.request("chat.post", text="Batik murah di sini"))["ok"]
     murah = ben.get_by_test_id("chat-list").locator("li", has_text="Batik murah")
     await murah.get_by_test_id("moderate").click()  # his powers hold from the appointment on

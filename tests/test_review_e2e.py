@@ -68,7 +68,7 @@ async def test_a_held_message_reaches_only_staff_and_appears_for_everyone_once_a
         assert mine[0]["message"]["id"] == first and mine[0]["reasons"] == ["link"], "the author is told, privately, why"
         assert (await ben.request("chat.post", text="hello all"))["ok"]
         second = await edge.post(room_id, epoch, "ana", "see www.other.example", LINK)
-        await host.wait_for(lambda: len(host.events("chat.held")) == 2)
+        await host.wait_for(lambda: len(host.events("chat.held")) == 3)
         queue = (await Client.join(url, token("host1", room_id, "host"))).welcome["moderation"]["queue"]  # type: ignore[index]
         assert [item["message"]["id"] for item in queue] == [first, second], "the queue is in the staff welcome"
         assert (await ben.request("mod.approve", message_id=first))["error"]["code"] == "forbidden"
@@ -93,15 +93,22 @@ async def test_a_viewer_appointed_mid_show_gets_the_held_messages_at_once_and_st
     live: LiveServer, api: Api, redis_server: RedisServer, room_id: str
 ) -> None:
     """No reconnect: from the appointment the new moderator's connection gets what staff get
-    (held messages to review); from the dismissal it does not."""
+    (the review queue as it stands, then held messages as they come); from the dismissal it does not."""
     await _room(api, room_id)
     url = live.ws_url(room_id)
     host, mia = await Client.join(url, token("host1", room_id, "host")), await Client.join(url, token("mia", room_id))
     epoch = host.welcome["epoch"]  # type: ignore[index]
     edge = Edge(redis_server.url)
     try:
+        waiting = await edge.post(room_id, epoch, "ana", "cheap at www.before.example", LINK)
+        await host.wait_for(lambda: host.events("chat.held"))
         assert (await host.request("mod.appoint", user_id="mia"))["ok"]
         await mia.wait_for(lambda: mia.events("mod.appointed"))
+        briefed = await mia.wait_for(lambda: [m for m in mia.messages if m["type"] == "staff"])
+        assert [q["message"]["id"] for q in briefed[0]["moderation"]["queue"]] == [waiting], "held before her appointment: in her queue at once"
+        assert [m["type"] for m in mia.messages].index("mod.appointed") < [m["type"] for m in mia.messages].index("staff")
+        assert not mia.events("chat.held"), "a viewer was never sent held messages"
+        assert (await mia.request("mod.approve", message_id=waiting))["ok"]
         held = await edge.post(room_id, epoch, "ana", "deals at www.fake.example", LINK)
         got = await mia.wait_for(lambda: mia.events("chat.held"))
         assert got[0]["message"]["id"] == held, "the held message reached the new moderator's open connection"
@@ -109,7 +116,7 @@ async def test_a_viewer_appointed_mid_show_gets_the_held_messages_at_once_and_st
         assert (await host.request("mod.dismiss", user_id="mia"))["ok"]
         await mia.wait_for(lambda: mia.events("mod.dismissed"))
         await edge.post(room_id, epoch, "ana", "more deals at www.fake.example", LINK)
-        await host.wait_for(lambda: len(host.events("chat.held")) == 2)
+        await host.wait_for(lambda: len(host.events("chat.held")) == 3)
         assert (await host.request("chat.post", text="after that"))["ok"]
         await mia.wait_for(lambda: "after that" in mia.chat_texts())  # what came before it reached her, in order
         assert len(mia.events("chat.held")) == 1, "dismissed: no more held messages"

@@ -13,6 +13,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from live.coord.presence import Presence
 from live.errors import CloseCode, EpochChanged, Unavailable
@@ -22,7 +23,7 @@ from live.room.frames import Buffered
 from live.room.replica import Replica
 from live.room.signals import EdgeSignals
 from live.wire.codec import Format
-from live.wire.server import EventMessage, ServerMessage, Welcome, You
+from live.wire.server import EventMessage, ServerMessage, StaffView, Welcome, You
 from rooms.cohosts import is_staff
 from rooms.commands import Actor, Command, Entry, Rules
 from rooms.conduct import new_words
@@ -160,10 +161,10 @@ class RoomRuntime:
 
     def _applied(self, entry: Entry, events: list[Event], outcome: Outcome, live: bool) -> None:
         """From the replica, once per entry: persist, buffer, fan out, answer the submitter."""
-        public, bodies = [], {}
+        public, bodies, made_staff = [], {}, []
         for idx, event in enumerate(events):
             if event.type in WATCHED:  # rare: one set lookup per event on the ingest path
-                self._watched(event)
+                made_staff += self._watched(event)
             if event.type not in INTERNAL_TYPES:
                 public.append(item := _buffered(entry, event))
                 bodies[idx] = item.encoded(Format.JSON)  # its transcript row, as viewers got it
@@ -172,16 +173,20 @@ class RoomRuntime:
             self.fanout.remember(public)
             if live:
                 self.fanout.publish(public)
+        if made_staff:
+            self._brief(made_staff)
         if entry.origin is not None and (waiter := self._waiting.get(entry.origin)) and not waiter.done():
             waiter.set_result(outcome)
         if live and self.state.status is Status.ENDED:
             asyncio.get_running_loop().call_soon(self.fanout.close_all, CloseCode.ROOM_ENDED, "the room has ended")
 
-    def _watched(self, event: Event) -> None:
+    def _watched(self, event: Event) -> list[Member]:
+        """Members made staff by the event (they are briefed after it goes out)."""
         if isinstance(event, RulesChanged):
             self._rules_changed(event.rules)
         elif isinstance(event, STAFF_CHANGES):
-            self._staff_changed(event.user_id)
+            return self._staff_changed(event.user_id)
+        return []
 
     def _rules_changed(self, rules: Rules | None) -> None:
         """New words in the rules: the acceptance the server vouched for at each member's join
@@ -192,13 +197,24 @@ class RoomRuntime:
                     m.actor = dataclasses.replace(m.actor, rules_accepted=False)
         self._rules = rules
 
-    def _staff_changed(self, user: UserId) -> None:
+    def _staff_changed(self, user: UserId) -> list[Member]:
         """Appointed, dismissed, made or unmade co-host mid-show: that user's connections here
-        get (or stop getting) the staff-only events from now on, without reconnecting."""
-        staff = is_staff(self.state, user)
+        get (or stop getting) the staff-only events from now on, without reconnecting.
+        Returns the connections made staff."""
+        staff, moved = is_staff(self.state, user), []
         for m in self.fanout.members():
             if m.actor.user_id == user and m.actor.role not in SEES_SALES and not m.brand_staff and m.sees_sales != staff:
                 self.fanout.regroup(m, staff)
+                moved.append(m)
+        return moved if staff else []
+
+    def _brief(self, members: list[Member]) -> None:
+        """New staff get what a staff welcome holds (the review queue as it stands, sales so
+        far), after the event that made them staff: the events from there keep it current."""
+        state = self.state
+        view = StaffView(sales=_sales(state), moderation=state.moderation_view())
+        for m in members:
+            self.fanout.send_in_order(m, view)
 
     # --- members and signals ---------------------------------------------------------
 
@@ -219,7 +235,7 @@ class RoomRuntime:
             you=You(actor.user_id, actor.name, actor.role, actor.tier),
             viewers=max(self.signals.last_viewers, self.viewer_count + 1),
             room=state.snapshot() if backlog is None else None,
-            sales={aff: dataclasses.asdict(t) for aff, t in state.sales.items()} if backlog is None and staff else None,
+            sales=_sales(state) if backlog is None and staff else None,
             moderation=state.moderation_view() if backlog is None and staff else None,
         )
         self.fanout.add(member, welcome, backlog)
@@ -237,6 +253,11 @@ class RoomRuntime:
         self.fanout.review_thinned()
         if due := self.signals.due(viewers):
             self.fanout.publish([Buffered(m) for m in due])
+
+
+def _sales(state: RoomState) -> dict[str, Any]:
+    """Sales so far per affiliate, as staff are first told them."""
+    return {aff: dataclasses.asdict(t) for aff, t in state.sales.items()}
 
 
 def _buffered(entry: Entry, event: Event) -> Buffered:

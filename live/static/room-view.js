@@ -159,6 +159,7 @@ export class RoomView {
       }
       case "chat.claim": this.markClaim(ev); break;
       case "mod.appointed": case "mod.dismissed": if (ev.user_id === this.me?.id && !this.host) this.setAppointed(ev.type === "mod.appointed"); break;
+      case "staff": this.setQueue(ev.moderation.queue); break;  // made staff mid-show: the queue as it stands
       case "me": this.following = ev.following; this.setOrders?.(ev.orders ?? [], ev.reviewed ?? []); this.renderStatus(); break;
       case "order.placed": this.upsertOrder?.(ev.order); break;
       case "order.checkout": this.patchOrder?.(ev.reservation_id, { checkout_url: ev.checkout_url, expires_at: ev.expires_at }); break;

@@ -28,7 +28,7 @@ from rooms.events import EVENT_CLASSES
 
 VERSION = "1.0"  # the protocol's version (its subprotocols say v1), not the package's
 REF = "#/components/schemas/{model}"
-ROOM: tuple[type, ...] = (s.Welcome, s.Mine, s.Reply, s.Presence, s.Reactions, s.ChatThinned)  # besides events
+ROOM: tuple[type, ...] = (s.Welcome, s.Mine, s.Reply, s.Presence, s.Reactions, s.ChatThinned, s.StaffView)  # besides events
 REPLAY: tuple[type, ...] = (s.ReplayStart, s.ReplayEnd)
 ROOM_EVENTS = tuple(cls for cls in EVENT_CLASSES if cls.audience != "internal")  # staff ones to staff only
 REPLAY_EVENTS = tuple(cls for cls in EVENT_CLASSES if cls.audience == "public")

@@ -114,6 +114,17 @@ class ChatThinned:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StaffView:
+    """To a member made staff mid-show (appointed moderator, co-host), right after the event
+    that made them so: what a staff welcome carries, as of that event (the review queue as
+    it stands, sales so far). Later staff events keep it current."""
+
+    type: ClassVar[str] = "staff"
+    sales: dict[str, Any]
+    moderation: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReplayStart:
     type: ClassVar[str] = "replay.start"
     offset_ms: int
@@ -128,7 +139,7 @@ class ReplayEnd:
     seq: int
 
 
-ServerMessage = EventMessage | Welcome | Mine | Reply | Presence | Reactions | ChatThinned | ReplayStart | ReplayEnd
+ServerMessage = EventMessage | Welcome | Mine | Reply | Presence | Reactions | ChatThinned | StaffView | ReplayStart | ReplayEnd
 
 
 def reply_to(rid: str | int | None, outcome: Outcome) -> Reply:
