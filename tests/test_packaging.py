@@ -43,8 +43,9 @@ CONTAINER_PATHS = {"/src": "src", "/wheels": "wheels", "/opt/live": "venv"}  # i
 CONTAINER_ONLY = ("useradd ",)  # RUN steps about the container's user, not the install
 COMPOSE_SECRETS = {"LIVE_TOKEN_SECRET": "x" * 40, "LIVE_PSEUDONYM_SECRET": "y" * 40}
 # Installing the wheel's dependencies (numpy, scipy and scikit-learn come with the toxicity
-# model's package, ~300 MB) takes a minute or more on a busy machine.
+# model's package, ~300 MB): 15 s with uv here, and pip took a minute or more on a busy machine.
 INSTALL_SECONDS = 480
+UV = str(Path(sys.executable).parent / "uv")  # the test extras' uv (the image's RUN installs its own)
 UPSTREAM, LISTEN = "    server node", "    listen 80;"  # the lines the test copy of nginx.conf replaces
 
 
@@ -78,10 +79,11 @@ def on_host(word: str, tmp: Path) -> str:
 
 
 def host_command(step: str, tmp: Path) -> list[str]:
-    """One RUN step as it runs here: ``python`` is this interpreter, image paths are tmp paths, globs expanded."""
+    """One RUN step as it runs here: ``python`` is this interpreter (``uv`` the one beside it),
+    image paths are tmp paths, globs expanded."""
     words: list[str] = []
     for word in shlex.split(step):
-        word = sys.executable if word == "python" else on_host(word, tmp)
+        word = sys.executable if word == "python" else UV if word == "uv" else on_host(word, tmp)
         matches = sorted(glob.glob(word)) if "*" in word else []
         words += matches or [word]
     return words
@@ -183,7 +185,7 @@ def test_dockerfile_builds_the_wheel_and_installs_only_it() -> None:
     assert [r for i, r in build if i == "RUN"] == ["python -m pip wheel --no-deps --wheel-dir /wheels /src"]
     assert [r for i, r in image if i == "COPY"] == ["--from=build /wheels /wheels"], "the image takes only the wheel"
     *_, install = install_steps(stages)
-    assert install.startswith("/opt/live/bin/python -m pip install ") and install.split()[-1] == "/wheels/live-*.whl"
+    assert install.startswith("uv pip install ") and "--python /opt/live/bin/python" in install and install.split()[-1] == "/wheels/live-*.whl"
     assert "[" not in install and " -e " not in install, "no extras, no editable install"
     user = [r for i, r in image if i == "USER"]
     assert user and user[-1] not in ("root", "0"), "runs as a non-root user"
