@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,7 +22,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from live import auth
+from live import auth, workers
+from live.settings import Settings
 from rooms.events import COALESCED_TYPES as COALESCED
 from rooms.roles import Role
 
@@ -61,9 +63,17 @@ class LiveServer:
         return f"ws://127.0.0.1:{self.port}/v1/rooms/{room}/ws"
 
     def start(self) -> "LiveServer":
+        return self.launch().wait_ready()
+
+    def launch(self) -> "LiveServer":
+        """The process started; ``wait_ready`` waits until it serves."""
         env = os.environ | self.env
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - the server writes to it until stop() closes it
         self.proc = subprocess.Popen([sys.executable, "-m", "live.cli", "serve", "--port", str(self.port), *self.args], cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_ready(self) -> "LiveServer":
+        assert self.proc is not None
         deadline = time.monotonic() + 60  # a busy shared machine has taken over 20 s to import and migrate
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -246,6 +256,7 @@ class RedisServer:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.aof = aof
         self.cluster_args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", str(free_port()), "--cluster-node-timeout", "2000"] if cluster else []
+        self.cluster_args += ["--repl-diskless-sync-delay", "0"] if cluster else []  # a replica syncs at once, not 5 s later
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -383,12 +394,19 @@ class Cluster:
 
     def __init__(self, tmp: Path, redis: "RedisServer | RedisClusterServer", n: int, **env: str) -> None:
         self.redis = redis
-        db = env.pop("LIVE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp}/cluster.db")
-        self.nodes = [LiveServer(tmp, LIVE_DATABASE_URL=db, **(redis.env | env)) for _ in range(n)]
+        self.db = env.pop("LIVE_DATABASE_URL", f"sqlite+aiosqlite:///{tmp}/cluster.db")
+        self.nodes = [LiveServer(tmp, LIVE_DATABASE_URL=self.db, **(redis.env | env)) for _ in range(n)]
 
     def start(self) -> "Cluster":
+        """The schema first (nodes migrating one SQLite file at once would race, as ``live serve
+        --workers`` knows), then every node at once: they import side by side."""
+        migrated = threading.Thread(target=workers.migrate_once, args=(Settings(database_url=self.db),))
+        migrated.start()  # a thread: this may be called from a test's running event loop
+        migrated.join()
         for node in self.nodes:
-            node.start()
+            node.launch()
+        for node in self.nodes:
+            node.wait_ready()
         return self
 
     def stop(self) -> None:
