@@ -126,14 +126,17 @@ def _audit(args: argparse.Namespace) -> None:
 
     async def run() -> int:
         store = Store(args.database_url or Settings().database_url)
+        found = 0
         try:
-            count, differences = await audit(store, args.room)
+            for room in args.rooms:
+                count, differences = await audit(store, room)
+                for line in differences:
+                    print(line)
+                print(f"room {room}: {count} entries re-folded, {len(differences) or 'no'} difference{'s' if len(differences) != 1 else ''}")
+                found += len(differences)
         finally:
             await store.close()
-        for line in differences:
-            print(line)
-        print(f"room {args.room}: {count} entries re-folded, {len(differences) or 'no'} difference{'s' if len(differences) != 1 else ''}")
-        return 1 if differences else 0
+        return 1 if found else 0
 
     raise SystemExit(asyncio.run(run()))
 
@@ -283,7 +286,7 @@ def main(argv: list[str] | None = None) -> None:
     token.set_defaults(func=_token)
 
     audit = sub.add_parser("audit", help="re-fold a room's persisted log and report any difference")
-    audit.add_argument("room")
+    audit.add_argument("rooms", nargs="+", metavar="room")
     audit.add_argument("--database-url", help="defaults to LIVE_DATABASE_URL")
     audit.set_defaults(func=_audit)
 
