@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -43,9 +44,13 @@ def _imports(tree: ast.Module) -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.mark.timeout(600)  # a fresh checkout has no mypy cache: 15 s of CPU, longer on a busy machine
-def test_mypy_strict_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+def test_mypy_strict_is_clean(mypy_run: tuple[subprocess.Popen[bytes], IO[bytes]]) -> None:
+    """mypy itself started with the run (tests/conftest.py): here its verdict."""
+    proc, out = mypy_run
+    code = proc.wait()
+    out.seek(0)
+    assert code == 0, out.read().decode()
+    out.close()
 
 
 def test_ruff_is_clean() -> None:
