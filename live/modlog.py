@@ -38,20 +38,23 @@ AUTOMOD = {"id": "automod", "name": "Automatic moderation", "role": "system"}
 COLUMNS = ("room_id", "seq", "ts", "action", "automatic", "by_id", "by_name", "by_role", "user_id", "message_id", "reason", "details")
 
 
-def _by(entry: c.Entry) -> dict[str, str]:
+def _by(entry: c.Entry, moderators: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
+    """Who acted. A viewer's token logging a staff action was judged as a moderator; a delete
+    or a report is anyone's, so it shows as a moderator's only when the room had appointed them."""
     actor = entry.actor
-    appointed = actor.role in APPOINTABLE and not isinstance(entry.command, c.ChatDelete | c.ChatReport)  # judged as a moderator
+    anyones = isinstance(entry.command, c.ChatDelete | c.ChatReport)
+    appointed = actor.role in APPOINTABLE and (not anyones or (isinstance(entry.command, c.ChatDelete) and actor.user_id in moderators))
     return {"id": actor.user_id, "name": actor.name, "role": (Role.MODERATOR if appointed else actor.role).value}
 
 
-def _manual(entry: c.Entry, events: list[e.Event]) -> dict[str, Any]:
+def _manual(entry: c.Entry, events: list[e.Event], moderators: set[str]) -> dict[str, Any]:
     fields = {k: v for k, v in dataclasses.asdict(entry.command).items() if k != "type"}
     for ev in events:  # a review's target is the message's author
         if isinstance(ev, m.ChatRejected):
             fields["user_id"] = ev.user_id
         elif isinstance(ev, e.ChatMessage | m.ChatRestored) and isinstance(entry.command, c.ModApprove):
             fields["user_id"] = ev.message.user.id
-    return {"seq": entry.seq, "ts": entry.ts, "action": entry.command.type, "automatic": False, "user": _by(entry)} | fields
+    return {"seq": entry.seq, "ts": entry.ts, "action": entry.command.type, "automatic": False, "user": _by(entry, moderators)} | fields
 
 
 def _automatic(entry: c.Entry, events: list[e.Event]) -> list[dict[str, Any]]:
@@ -72,9 +75,14 @@ def _automatic(entry: c.Entry, events: list[e.Event]) -> list[dict[str, Any]]:
 def actions(folded: list[tuple[c.Entry, list[e.Event]]]) -> list[dict[str, Any]]:
     """Every moderation action of a re-folded room, in log order."""
     out: list[dict[str, Any]] = []
+    moderators: set[str] = set()  # appointed in the room as of each entry
     for entry, events in folded:
         if isinstance(entry.command, MANUAL) and events:  # it took effect
-            out.append(_manual(entry, events))
+            out.append(_manual(entry, events, moderators))
+            if isinstance(entry.command, c.ModAppoint):
+                moderators.add(entry.command.user_id)
+            elif isinstance(entry.command, c.ModDismiss):
+                moderators.discard(entry.command.user_id)
         elif isinstance(entry.command, c.ChatPost | c.ChatReport):
             out += _automatic(entry, events)
     return out

@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
+import httpx
 import jwt
 import pytest
 
@@ -171,8 +173,11 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     assert (await mia.request("chat.delete", message_id=spam))["error"]["code"] == "forbidden"
     other = bearer(token("evil-staff", "*", "brand", brand="evil"))
     assert (await api.http.put("/v1/brands/acme/moderators/mia", headers=other)).status_code == 403
-    assert (await api.http.put("/v1/brands/acme/moderators/mia", headers=BRAND)).json()["changed"] is True
+    appointed = (await api.http.put("/v1/brands/acme/moderators/mia", headers=BRAND)).json()
+    assert appointed["changed"] is True and room_id in appointed["rooms"], appointed  # and the brand's other open rooms
     assert [m["user_id"] for m in (await api.http.get("/v1/brands/acme/moderators", headers=BRAND)).json()["moderators"]] == ["mia"]
+    await mia.wait_for(lambda: [m for m in mia.messages if m["type"] == "staff"])  # her open connection is staff's now: no reload
+    assert mia.events("mod.appointed")[0]["by"] == "acme-staff"
     assert (await mia.request("chat.delete", message_id=spam, reason="spam"))["ok"], "the next command, same connection, same token"
     assert (await mia.request("mod.ban", user_id="spammer", reason="spam"))["ok"]
     assert (await spammer.request("chat.post", text="again"))["error"]["code"] == "banned"
@@ -180,18 +185,24 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     edge = Edge(redis_server.url)
     try:
         held = await edge.post(room_id, host.welcome["epoch"], "spammer", "www.spam.example", LINK)  # type: ignore[index]
-        await host.wait_for(lambda: host.events("chat.held"))
+        await mia.wait_for(lambda: mia.events("chat.held"))  # held messages reach her open connection
     finally:
         await edge.backends.close()
     assert (await mia.request("mod.reject", message_id=held, reason="link spam"))["ok"]
-    assert (await api.http.delete("/v1/brands/acme/moderators/mia", headers=BRAND)).status_code == 200
+    dismissed = (await api.http.delete("/v1/brands/acme/moderators/mia", headers=BRAND)).json()
+    assert room_id in dismissed["rooms"], dismissed
+    await mia.wait_for(lambda: mia.events("mod.dismissed"))
     assert (await mia.request("mod.ban", user_id="spammer"))["error"]["code"] == "forbidden", "powers end with the next command"
     assert (await api.http.delete("/v1/brands/acme/moderators/mia", headers=BRAND)).status_code == 404
 
-    want = ["brand.appoint", "chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject", "brand.dismiss"]
-    log = await eventually(lambda: api.http.get("/v1/brands/acme/moderation-log", params={"identify": "1"}, headers=PII), lambda r: [a["action"] for a in r.json()["actions"]][-7:] == want)
-    actions = log.json()["actions"][-7:]
+    want = ["brand.appoint", "mod.appoint", "chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject", "brand.dismiss", "mod.dismiss"]
+    def here(log: httpx.Response) -> list[dict[str, Any]]:  # the brand's own actions and this room's (its other open rooms got the appointment too)
+        return [a for a in log.json()["actions"] if a["room_id"] in (None, room_id)][-9:]
+
+    log = await eventually(lambda: api.http.get("/v1/brands/acme/moderation-log", params={"identify": "1"}, headers=PII), lambda r: [a["action"] for a in here(r)] == want)
+    actions = here(log)
     assert [(a["user"]["id"], a["user"]["role"]) for a in actions] == [
+        ("acme-staff", "brand"),
         ("acme-staff", "brand"),
         ("mia", "moderator"),
         ("mia", "moderator"),
@@ -199,17 +210,18 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
         ("automod", "system"),
         ("mia", "moderator"),
         ("acme-staff", "brand"),
+        ("acme-staff", "brand"),
     ]
-    assert actions[2]["reason"] == "spam" and actions[2]["user_id"] == "spammer" and actions[2]["room_id"] == room_id
-    assert actions[4]["reason"] == "link" and actions[4]["user_id"] == "spammer" and actions[5]["user_id"] == "spammer" and actions[5]["reason"] == "link spam"
+    assert actions[3]["reason"] == "spam" and actions[3]["user_id"] == "spammer" and actions[3]["room_id"] == room_id
+    assert actions[5]["reason"] == "link" and actions[5]["user_id"] == "spammer" and actions[6]["user_id"] == "spammer" and actions[6]["reason"] == "link spam"
     assert all(isinstance(a["ts"], int) for a in actions)
     csv = await api.http.get("/v1/brands/acme/moderation-log", params={"format": "csv"}, headers=BRAND)
     lines = csv.text.splitlines()
     assert csv.headers["content-type"].startswith("text/csv") and lines[0].startswith("room_id,seq,ts,action,automatic,by_id")
-    assert [line.split(",")[3] for line in lines[1:]][-7:] == want and "spammer" not in csv.text, "pseudonyms unless asked with pii"
+    assert [row[3] for row in (line.split(",") for line in lines[1:]) if row[0] in ("", room_id)][-9:] == want and "spammer" not in csv.text, "pseudonyms unless asked with pii"
     assert (await api.http.get("/v1/brands/acme/moderation-log", headers=other)).status_code == 403
     room_log = (await api.http.get(f"/v1/rooms/{room_id}/moderation", headers=BRAND)).json()
-    assert [a["action"] for a in room_log["actions"]] == ["chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject"]
+    assert [a["action"] for a in room_log["actions"]] == ["mod.appoint", "chat.delete", "mod.ban", "mod.unban", "auto.hold", "mod.reject", "mod.dismiss"]
     theirs = (await api.http.get("/v1/users/mia/data", headers=BRAND)).json()["community"]["acme"]
     assert [a["action"] for a in theirs["actions"] if a["about_you"]][-2:] == ["brand.appoint", "brand.dismiss"], "a person's export has the brand's actions about them"
     for client in (host, mia, spammer):

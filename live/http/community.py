@@ -27,8 +27,9 @@ from live.node import Node
 from live.privacy import brand_pseudonyms
 from rooms import commands as c
 from rooms.analytics import refold
+from rooms.fold import Accepted
 from rooms.state import Status
-from rooms.types import RoomId
+from rooms.types import RoomId, UserId
 
 LOG_FORMAT = TextParam(name="format", choices=("json", "csv"), description="`csv`: one action a row (a download); default JSON.")
 IDENTIFY = TextParam(name="identify", choices=("0", "1"), description="`1`: real user ids instead of pseudonyms (a token with the `pii` claim only).")
@@ -68,11 +69,7 @@ async def _set_brand_rules(node: Node, request: Request, rules: c.Rules | None, 
     brand_id = request.path_params["brand_id"]
     by = identity.actor
     await node.store.set_rules(brand_id, None if rules is None else rules.text, rules is not None and rules.require_acceptance, by=by.user_id, by_role=by.role.value, now=_now())
-    rooms = []
-    for row in await node.store.brand_rooms(brand_id):
-        if row["status"] in (Status.SCHEDULED.value, Status.LIVE.value) and (rt := await node.runtime(RoomId(row["id"]))) is not None:
-            await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), c.RulesSet(scope="brand", rules=rules))
-            rooms.append(row["id"])
+    rooms = await _to_open_rooms(node, identity, brand_id, c.RulesSet(scope="brand", rules=rules))
     return JSONResponse({"brand_id": brand_id, "rules": None if rules is None else {"text": rules.text, "require_acceptance": rules.require_acceptance}, "rooms": rooms})
 
 
@@ -124,7 +121,23 @@ async def _moderator(node: Node, request: Request, appoint: bool) -> Response:
     changed = await node.store.set_brand_moderator(brand_id, user_id, appoint, by=identity.actor.user_id, by_role=identity.actor.role.value, now=_now())
     if not appoint and not changed:
         raise NotFound("that user is not a moderator of this brand")
-    return JSONResponse({"brand_id": brand_id, "user_id": user_id, "moderator": appoint, "changed": changed})
+    # In the brand's open rooms as their own mod.appoint / mod.dismiss: the user's open
+    # connections there turn staff (the review queue as it stands) or stop being it at once,
+    # on every node. Rooms where it changes nothing (already staff there, or not appointed
+    # there) refuse it and are left as they are; rooms opened later ask SQL (enrich.BrandModerators).
+    rooms = await _to_open_rooms(node, identity, brand_id, c.ModAppoint(user_id=UserId(user_id)) if appoint else c.ModDismiss(user_id=UserId(user_id)))
+    return JSONResponse({"brand_id": brand_id, "user_id": user_id, "moderator": appoint, "changed": changed, "rooms": rooms})
+
+
+async def _to_open_rooms(node: Node, identity: Identity, brand_id: str, command: c.Command) -> list[str]:
+    """A brand's change sent to each of its scheduled and live rooms, as the brand; the rooms that took it."""
+    rooms = []
+    for row in await node.store.brand_rooms(brand_id):
+        if row["status"] not in (Status.SCHEDULED.value, Status.LIVE.value) or (rt := await node.runtime(RoomId(row["id"]))) is None:
+            continue
+        if isinstance(await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), command), Accepted):
+            rooms.append(row["id"])
+    return rooms
 
 
 async def appoint_moderator(node: Node, request: Request) -> Response:

@@ -128,9 +128,9 @@ TABLE: list[Endpoint] = [
         method="PUT",
         path="/v1/brands/{brand_id}/moderators/{user_id}",
         handler=community.appoint_moderator,
-        summary="Appoint a moderator of all the brand's rooms (powers from their next command)",
+        summary="Appoint a moderator of all the brand's rooms (powers from their next command; open rooms at once)",
         auth=CALLER,
-        errors=(422,),
+        errors=(422, 503),
     ),
     Endpoint(
         method="DELETE",
@@ -138,7 +138,7 @@ TABLE: list[Endpoint] = [
         handler=community.dismiss_moderator,
         summary="Dismiss a brand moderator (powers end with their next command)",
         auth=CALLER,
-        errors=(404,),
+        errors=(404, 503),
     ),
     Endpoint(
         method="GET",
