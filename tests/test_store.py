@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from live.store import Batch, Store
+from live.store import Batch, Store, tables
 from live.store.tables import entries, events, orders, room_members, rooms
 from rooms import commands as c
 from rooms.rewards import REGULAR_SESSIONS
@@ -272,3 +272,25 @@ async def test_a_brands_automod_policy_round_trips_and_first_seen_spans_its_room
     assert await store.first_seen("ana", brand, late) == 3_000, "the earliest in any of the brand's rooms, not another brand's"
     assert await store.first_seen("ana", None, late) == 5_000, "a brandless room: that room only"
     assert await store.first_seen("ben", brand, late) is None
+
+
+def test_the_schema_head_the_store_knows_is_alembics() -> None:
+    """A node skips Alembic when the database is at ``SCHEMA_HEAD``: a new migration must move it."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "live:migrations")
+    assert ScriptDirectory.from_config(cfg).get_heads() == [tables.SCHEMA_HEAD]
+
+
+async def test_a_fresh_database_is_migrated_and_then_ready(tmp_path: Path) -> None:
+    s = Store(f"sqlite+aiosqlite:///{tmp_path}/fresh.db")
+    try:
+        assert not await s.ready()
+        await s.migrate()
+        assert await s.ready()
+        await s.migrate()  # at the head: nothing to do
+        assert await s.ready()
+    finally:
+        await s.close()

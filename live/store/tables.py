@@ -6,8 +6,11 @@ column is a new migration plus its line here; queries live in the concern module
 """
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
+
+# The newest migration's revision. A schema already there needs no Alembic at all: a node
+# starts ~0.25 s sooner (Alembic's import) and a readiness probe reads one row instead of
+# every migration file. tests/test_store.py checks this is Alembic's own head.
+SCHEMA_HEAD = "0011"
 
 metadata = sa.MetaData()
 
@@ -238,6 +241,11 @@ def migrate_connection(connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
         # Nodes starting together must not run the same migration twice.
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(7253001)"))
+    if is_current(connection):
+        return
+    from alembic import command
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", "live:migrations")
     cfg.attributes["connection"] = connection
@@ -245,11 +253,7 @@ def migrate_connection(connection: sa.Connection) -> None:
 
 
 def is_current(connection: sa.Connection) -> bool:
-    """Whether the schema is at the newest Alembic revision (readiness)."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    cfg = Config()
-    cfg.set_main_option("script_location", "live:migrations")
-    heads = set(ScriptDirectory.from_config(cfg).get_heads())
-    return set(MigrationContext.configure(connection).get_current_heads()) == heads
+    """Whether the schema is at the newest revision (readiness), as Alembic recorded it."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return False
+    return [row[0] for row in connection.execute(sa.text("SELECT version_num FROM alembic_version"))] == [SCHEMA_HEAD]
