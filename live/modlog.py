@@ -9,6 +9,7 @@ what it targeted (``user_id``, ``message_id``), the reason and the time.
 """
 
 import dataclasses
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from rooms import commands as c
@@ -38,7 +39,7 @@ AUTOMOD = {"id": "automod", "name": "Automatic moderation", "role": "system"}
 COLUMNS = ("room_id", "seq", "ts", "action", "automatic", "by_id", "by_name", "by_role", "user_id", "message_id", "reason", "details")
 
 
-def _by(entry: c.Entry, moderators: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
+def _by(entry: c.Entry, moderators: AbstractSet[str] = frozenset()) -> dict[str, str]:
     """Who acted. A viewer's token logging a staff action was judged as a moderator; a delete
     or a report is anyone's, so it shows as a moderator's only when the room had appointed them."""
     actor = entry.actor
