@@ -108,6 +108,7 @@ MYPY_TEST = "tests/test_house.py::test_mypy_strict_is_clean"
 MYPY_RUN = pytest.StashKey[tuple[subprocess.Popen[bytes], IO[bytes]]]()
 
 
+@pytest.hookimpl(trylast=True)  # after -k / -m deselection: mypy starts only when its test runs
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The house rules first: they are quick, and CPython 3.11.7's ``ast.parse`` can fail
     with "AST constructor recursion depth mismatch" late in a long run (after a deep
