@@ -125,7 +125,7 @@ async def _moderator(node: Node, request: Request, appoint: bool) -> Response:
     # connections there turn staff (the review queue as it stands) or stop being it at once,
     # on every node. Rooms where it changes nothing (already staff there, or not appointed
     # there) refuse it and are left as they are; rooms opened later ask SQL (enrich.BrandModerators).
-    rooms = await _to_open_rooms(node, identity, brand_id, c.ModAppoint(user_id=UserId(user_id)) if appoint else c.ModDismiss(user_id=UserId(user_id)))
+    rooms = await _to_open_rooms(node, identity, brand_id, (c.ModAppoint if appoint else c.ModDismiss)(user_id=UserId(user_id)))
     return JSONResponse({"brand_id": brand_id, "user_id": user_id, "moderator": appoint, "changed": changed, "rooms": rooms})
 
 

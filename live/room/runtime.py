@@ -161,7 +161,8 @@ class RoomRuntime:
 
     def _applied(self, entry: Entry, events: list[Event], outcome: Outcome, live: bool) -> None:
         """From the replica, once per entry: persist, buffer, fan out, answer the submitter."""
-        public, bodies, made_staff = [], {}, []
+        public, bodies = [], {}
+        made_staff: tuple[Member, ...] = ()  # the empty tuple is shared: nothing allocated per entry for a rare case
         for idx, event in enumerate(events):
             if event.type in WATCHED:  # rare: one set lookup per event on the ingest path
                 made_staff += self._watched(event)
@@ -180,13 +181,13 @@ class RoomRuntime:
         if live and self.state.status is Status.ENDED:
             asyncio.get_running_loop().call_soon(self.fanout.close_all, CloseCode.ROOM_ENDED, "the room has ended")
 
-    def _watched(self, event: Event) -> list[Member]:
+    def _watched(self, event: Event) -> tuple[Member, ...]:
         """Members made staff by the event (they are briefed after it goes out)."""
         if isinstance(event, RulesChanged):
             self._rules_changed(event.rules)
         elif isinstance(event, STAFF_CHANGES):
             return self._staff_changed(event.user_id)
-        return []
+        return ()
 
     def _rules_changed(self, rules: Rules | None) -> None:
         """New words in the rules: the acceptance the server vouched for at each member's join
@@ -197,18 +198,17 @@ class RoomRuntime:
                     m.actor = dataclasses.replace(m.actor, rules_accepted=False)
         self._rules = rules
 
-    def _staff_changed(self, user: UserId) -> list[Member]:
+    def _staff_changed(self, user: UserId) -> tuple[Member, ...]:
         """Appointed, dismissed, made or unmade co-host mid-show: that user's connections here
         get (or stop getting) the staff-only events from now on, without reconnecting.
         Returns the connections made staff."""
-        staff, moved = is_staff(self.state, user), []
-        for m in self.fanout.members():
-            if m.actor.user_id == user and m.actor.role not in SEES_SALES and not m.brand_staff and m.sees_sales != staff:
-                self.fanout.regroup(m, staff)
-                moved.append(m)
-        return moved if staff else []
+        staff = is_staff(self.state, user)
+        moved = tuple(m for m in self.fanout.members() if m.actor.user_id == user and m.actor.role not in SEES_SALES and not m.brand_staff and m.sees_sales != staff)
+        for m in moved:
+            self.fanout.regroup(m, staff)
+        return moved if staff else ()
 
-    def _brief(self, members: list[Member]) -> None:
+    def _brief(self, members: tuple[Member, ...]) -> None:
         """New staff get what a staff welcome holds (the review queue as it stands, sales so
         far), after the event that made them staff: the events from there keep it current."""
         state = self.state
