@@ -94,6 +94,11 @@ async def test_catalog_import_reports_bad_rows(shop: LiveServer) -> None:
     assert {p["field"] for p in report["errors"][0]["errors"]} == {"id", "title", "price", "currency"}
     listed = (await api.http.get("/v1/catalog/acme2/products")).json()["products"]
     assert [(p["id"], p["price"], p["currency"]) for p in listed] == [("bag", 2500, "USD"), ("mug", 45000, "IDR")]
+    # JSON rows are what the schema says: true is no price, "25" no stock (CSV, all text, is read as numbers).
+    loose = [{"id": "hat", "sku": "HAT-1", "title": "Hat", "price": True, "currency": "IDR"}, {"id": "pin", "sku": "PIN-1", "title": "Pin", "price": 900, "currency": "IDR", "stock": "25"}, {"id": "cup", "sku": "CUP-1", "title": "Cup", "price": 1200, "currency": "IDR"}]
+    r = await api.http.put("/v1/catalog/acme2/products", json=loose, headers=bearer(token("acme2", "*", "brand")))
+    assert r.status_code == 200 and r.json()["imported"] == 1, r.text
+    assert [(e["row"], [p["field"] for p in e["errors"]]) for e in r.json()["errors"]] == [(1, ["price"]), (2, ["stock"])]
     other = await api.http.put("/v1/catalog/acme2/products", json=CATALOG, headers=bearer(token("someone-else", "*", "brand")))
     assert other.status_code == 403
     await api.http.aclose()
