@@ -74,6 +74,10 @@ class Conflict(ServerError):
     code = Code.CONFLICT
 
 
+class LimitReached(ServerError):
+    code = Code.LIMIT_REACHED
+
+
 class RoomEnded(ServerError):
     code = Code.ROOM_ENDED
 

@@ -78,7 +78,9 @@ def actions(folded: list[tuple[c.Entry, list[e.Event]]]) -> list[dict[str, Any]]
     out: list[dict[str, Any]] = []
     moderators: set[str] = set()  # appointed in the room as of each entry
     for entry, events in folded:
-        if isinstance(entry.command, MANUAL) and events:  # it took effect
+        if isinstance(entry.command, c.RoomCreate):
+            moderators.update(entry.command.moderators)  # the brand's team, from the start
+        elif isinstance(entry.command, MANUAL) and events:  # it took effect
             out.append(_manual(entry, events, moderators))
             if isinstance(entry.command, c.ModAppoint):
                 moderators.add(entry.command.user_id)

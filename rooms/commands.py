@@ -123,6 +123,7 @@ class RoomCreate:
     comment_claims: bool = True  # chat like "keep 2" or "bid 150rb" claims or bids (rooms.comments)
     checkout_url_template: str | None = None  # the brand's, from the server's settings (rooms.checkout)
     rehearsal_of: str | None = None  # a private rehearsal of this room (the server sets it: POST .../rehearsal)
+    moderators: tuple[UserId, ...] = ()  # the brand's moderators as the room opens (the server sets it from SQL)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -199,7 +200,8 @@ class ModUntimeout:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModAppoint:
-    """The host (or brand) makes a user a moderator of this room; powers from their next command."""
+    """The host (or brand) makes a user a moderator of this room; powers from their next command.
+    The brand's appointments (its moderator team, sent to each open room) only the brand dismisses."""
 
     type: Literal["mod.appoint"] = "mod.appoint"
     user_id: UserId

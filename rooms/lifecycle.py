@@ -12,6 +12,7 @@ from rooms import auctions, commerce, polls
 from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Code, Rejection
+from rooms.moderation import MAX_BRAND_MODERATORS
 from rooms.roles import Role
 from rooms.rules import Applied
 from rooms.state import RoomState, Status
@@ -79,6 +80,10 @@ def check_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Rejection |
         return Rejection(Code.INVALID, f"max_message_length must be 1..{MAX_MESSAGE_LENGTH}")
     if not 1 <= cmd.report_threshold <= 100:
         return Rejection(Code.INVALID, "report_threshold must be 1..100")
+    if cmd.moderators and cmd.brand_id is None:
+        return Rejection(Code.INVALID, "only a brand's room starts with the brand's moderators")
+    if len(cmd.moderators) > MAX_BRAND_MODERATORS:
+        return Rejection(Code.LIMIT_REACHED, f"at most {MAX_BRAND_MODERATORS} moderators per brand")
     return None
 
 
@@ -100,13 +105,14 @@ def rehearsal(s: RoomState, title: str, host: UserId) -> list[c.Command]:
             report_threshold=s.report_threshold,
             comment_claims=s.comment_claims,
             rehearsal_of=s.room_id,
+            moderators=tuple(sorted(s.brand_moderators)),
         )
     ]
     if s.brand_rules is not None:
         commands.append(c.RulesSet(scope="brand", rules=s.brand_rules))
     if s.room_rules is not None:
         commands.append(c.RulesSet(scope="room", rules=s.room_rules))
-    commands += [c.ModAppoint(user_id=user) for user in sorted(s.moderators)]
+    commands += [c.ModAppoint(user_id=user) for user in sorted(s.moderators - s.brand_moderators)]
     if s.slow_mode_seconds:
         commands.append(c.ModSlowMode(seconds=s.slow_mode_seconds))
     if s.claim_words or s.bid_words:
@@ -126,6 +132,11 @@ def apply_create(s: RoomState, entry: c.Entry, cmd: c.RoomCreate) -> Applied:
     s.playback_url, s.report_threshold, s.comment_claims = cmd.playback_url, cmd.report_threshold, cmd.comment_claims
     s.checkout_url_template, s.rehearsal_of = cmd.checkout_url_template, cmd.rehearsal_of
     s.roles_seen[cmd.host_id] = Role.HOST
+    for user in cmd.moderators:  # the brand's team, as the brand's own appointments (a host on it stays host)
+        if user != cmd.host_id:
+            s.moderators.add(user)
+            s.brand_moderators.add(user)
+            s.roles_seen[user] = Role.MODERATOR
     return [_move(s, cmd)], {}
 
 

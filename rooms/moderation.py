@@ -20,7 +20,8 @@ from rooms.state import RoomState
 from rooms.types import Millis, UserId
 
 APPOINTABLE = frozenset({Role.VIEWER, Role.AFFILIATE})  # a token's role an appointment raises
-MAX_MODERATORS = 50
+MAX_MODERATORS = 50  # the room's own appointments
+MAX_BRAND_MODERATORS = 100  # the brand's team, in each of its rooms besides the room's own
 MAX_REASON = 200
 
 
@@ -84,9 +85,16 @@ def check_untimeout(s: RoomState, entry: c.Entry, cmd: c.ModUntimeout) -> Reject
 
 
 def check_appoint(s: RoomState, entry: c.Entry, cmd: c.ModAppoint) -> Rejection | None:
-    if cmd.user_id in s.moderators or cmd.user_id == s.host_id or s.roles_seen.get(cmd.user_id) in STAFF | {Role.BRAND}:
+    user = cmd.user_id
+    if entry.actor.role is Role.BRAND:  # its team: it may take over the host's own appointment of a user
+        if user in s.brand_moderators or user == s.host_id or s.roles_seen.get(user) in {Role.HOST, Role.BRAND}:
+            return Rejection(Code.CONFLICT, "that user is already staff here")
+        if len(s.brand_moderators) >= MAX_BRAND_MODERATORS:
+            return Rejection(Code.LIMIT_REACHED, f"at most {MAX_BRAND_MODERATORS} moderators per brand")
+        return None
+    if user in s.moderators or user == s.host_id or s.roles_seen.get(user) in STAFF | {Role.BRAND}:
         return Rejection(Code.CONFLICT, "that user is already staff here")
-    if len(s.moderators) >= MAX_MODERATORS:
+    if len(s.moderators) - len(s.brand_moderators) >= MAX_MODERATORS:
         return Rejection(Code.LIMIT_REACHED, f"at most {MAX_MODERATORS} moderators per room")
     return None
 
@@ -94,6 +102,8 @@ def check_appoint(s: RoomState, entry: c.Entry, cmd: c.ModAppoint) -> Rejection 
 def check_dismiss(s: RoomState, entry: c.Entry, cmd: c.ModDismiss) -> Rejection | None:
     if cmd.user_id not in s.moderators:
         return Rejection(Code.NOT_FOUND, "that user was not appointed here")
+    if cmd.user_id in s.brand_moderators and entry.actor.role is not Role.BRAND:
+        return Rejection(Code.FORBIDDEN, "a moderator of the whole brand: only the brand dismisses them")
     return None
 
 
@@ -126,12 +136,15 @@ def apply_untimeout(s: RoomState, entry: c.Entry, cmd: c.ModUntimeout) -> Applie
 
 def apply_appoint(s: RoomState, entry: c.Entry, cmd: c.ModAppoint) -> Applied:
     s.moderators.add(cmd.user_id)
+    if entry.actor.role is Role.BRAND:
+        s.brand_moderators.add(cmd.user_id)
     s.roles_seen[cmd.user_id] = Role.MODERATOR  # other moderators cannot moderate them now
     return [e.ModeratorAppointed(user_id=cmd.user_id, by=UserId(entry.actor.user_id))], {}
 
 
 def apply_dismiss(s: RoomState, entry: c.Entry, cmd: c.ModDismiss) -> Applied:
     s.moderators.discard(cmd.user_id)
+    s.brand_moderators.discard(cmd.user_id)
     s.roles_seen[cmd.user_id] = Role.VIEWER
     return [e.ModeratorDismissed(user_id=cmd.user_id, by=UserId(entry.actor.user_id))], {}
 

@@ -225,6 +225,7 @@ class RoomState:
     pinned: Message | None = None
     banned: set[UserId] = field(default_factory=set)
     moderators: set[UserId] = field(default_factory=set)  # appointed in the room (their token may say viewer)
+    brand_moderators: set[UserId] = field(default_factory=set)  # those of them the brand appointed: only it dismisses them
     timeouts: dict[UserId, Millis] = field(default_factory=dict)
     last_post: dict[UserId, Millis] = field(default_factory=dict)
     roles_seen: dict[UserId, Role] = field(default_factory=dict)

@@ -15,6 +15,7 @@ import pytest
 
 from live.backends import redis_backends
 from rooms import commands as c
+from rooms.moderation import MAX_BRAND_MODERATORS
 from rooms.roles import Role
 from rooms.types import RoomId, UserId
 from rooms.verdicts import Outcome, Verdict
@@ -226,6 +227,46 @@ async def test_a_brand_moderator_acts_on_their_next_command_and_the_log_shows_ea
     assert [a["action"] for a in theirs["actions"] if a["about_you"]][-2:] == ["brand.appoint", "brand.dismiss"], "a person's export has the brand's actions about them"
     for client in (host, mia, spammer):
         await client.close()
+
+
+async def test_a_room_opened_after_a_brand_appointment_has_the_moderator_until_the_brand_dismisses_them(live: LiveServer, api: Api, redis_server: RedisServer, room_id: str) -> None:
+    assert (await api.http.put("/v1/brands/acme/moderators/zoe", headers=BRAND)).status_code == 200
+    try:
+        await _room(api, room_id, brand_id="acme")  # opened after: it starts with the brand's team
+        url = live.ws_url(room_id)
+        host, zoe = await Client.join(url, token("host1", room_id, "host", brand="acme")), await Client.join(url, token("zoe", room_id))
+        assert zoe.welcome["moderation"] is not None, zoe.welcome  # type: ignore[index]
+        refused = await host.request("mod.dismiss", user_id="zoe")
+        assert refused["error"]["code"] == "forbidden", "the host cannot undo the brand's appointment"
+        edge = Edge(redis_server.url)
+        try:
+            epoch = host.welcome["epoch"]  # type: ignore[index]
+            await edge.post(room_id, epoch, "spammer", "www.spam.example", LINK)
+            await zoe.wait_for(lambda: zoe.events("chat.held"))
+            dismissed = (await api.http.delete("/v1/brands/acme/moderators/zoe", headers=BRAND)).json()
+            assert room_id in dismissed["rooms"], dismissed
+            await zoe.wait_for(lambda: zoe.events("mod.dismissed"))
+            await edge.post(room_id, epoch, "spammer", "www.more-spam.example", LINK)
+        finally:
+            await edge.backends.close()
+        await host.wait_for(lambda: len(host.events("chat.held")) == 2)
+        assert (await host.request("chat.post", text="still with us?"))["ok"]
+        await zoe.wait_for(lambda: [m for m in zoe.events("chat.message") if m["message"]["text"] == "still with us?"])
+        assert len(zoe.events("chat.held")) == 1, "her open connection is a viewer's again: no held messages after the dismissal"
+        assert (await zoe.request("mod.ban", user_id="spammer"))["error"]["code"] == "forbidden"
+        for client in (host, zoe):
+            await client.close()
+    finally:
+        await api.http.delete("/v1/brands/acme/moderators/zoe", headers=BRAND)
+
+
+async def test_a_brands_team_has_a_size_every_room_can_hold(api: Api) -> None:
+    tiny = bearer(token("tiny-staff", "*", "brand", brand="tiny"))
+    for n in range(MAX_BRAND_MODERATORS):
+        assert (await api.http.put(f"/v1/brands/tiny/moderators/m{n}", headers=tiny)).status_code == 200
+    over = await api.http.put("/v1/brands/tiny/moderators/one-more", headers=tiny)
+    assert over.status_code == 422 and over.json()["error"]["code"] == "limit_reached", over.text
+    assert (await api.http.put("/v1/brands/tiny/moderators/m0", headers=tiny)).status_code == 200, "appointing a member again is no new place"
 
 
 async def test_an_authors_notices_reach_them_on_every_node_and_device(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory, room_id: str) -> None:

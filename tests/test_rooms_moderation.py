@@ -2,6 +2,7 @@
 
 from rooms import commands as c
 from rooms import events as e
+from rooms import moderation
 from rooms.errors import Code, Rejection
 from rooms.fold import Accepted, fold
 from rooms.roles import Role
@@ -55,6 +56,37 @@ def test_who_may_appoint_and_whom() -> None:
     assert code(room.run(HOST, c.ModAppoint(user_id=UserId("cy")))) is Code.CONFLICT
     assert code(room.run(HOST, c.ModAppoint(user_id=UserId("host")))) is Code.CONFLICT
     assert code(room.run(HOST, c.ModDismiss(user_id=UserId("ben")))) is Code.NOT_FOUND
+
+
+BRAND = actor("acme-staff", Role.BRAND)
+
+
+def test_the_brands_team_starts_in_its_new_rooms_and_only_the_brand_dismisses_them() -> None:
+    state = RoomState(RoomId("b"))
+    create = c.RoomCreate(title="Show", host_id=UserId("host"), brand_id="acme", moderators=(UserId("ana"), UserId("host")))
+    _, _, outcome = fold(state, c.Entry(seq=Seq(1), ts=Millis(1), actor=BRAND, command=create))
+    assert isinstance(outcome, Accepted)
+    assert state.moderators == state.brand_moderators == {"ana"}, "a host on the brand's team stays the host"
+    room = Room()
+    room.state = state
+    assert isinstance(room.run(ANA, c.ModBan(user_id=UserId("ben"))), Accepted), "powers from the start"
+    assert code(room.run(HOST, c.ModDismiss(user_id=UserId("ana")))) is Code.FORBIDDEN, "the host cannot undo the brand's appointment"
+    assert isinstance(room.run(BRAND, c.ModDismiss(user_id=UserId("ana"))), Accepted)
+    assert state.moderators == state.brand_moderators == set()
+    stray = c.RoomCreate(title="Show", host_id=UserId("host"), moderators=(UserId("ana"),))
+    assert code(fold(RoomState(RoomId("c")), c.Entry(seq=Seq(1), ts=Millis(1), actor=HOST, command=stray))[2]) is Code.INVALID, "only a brand's room has a brand's team"
+
+
+def test_the_brand_takes_over_the_hosts_appointment_and_the_limits_are_apart() -> None:
+    room = Room()
+    assert isinstance(room.run(HOST, c.ModAppoint(user_id=UserId("ana"))), Accepted)
+    assert isinstance(room.run(BRAND, c.ModAppoint(user_id=UserId("ana"))), Accepted), "the brand's now"
+    assert code(room.run(BRAND, c.ModAppoint(user_id=UserId("ana")))) is Code.CONFLICT
+    assert code(room.run(HOST, c.ModDismiss(user_id=UserId("ana")))) is Code.FORBIDDEN
+    for n in range(moderation.MAX_MODERATORS):
+        assert isinstance(room.run(HOST, c.ModAppoint(user_id=UserId(f"v{n}"))), Accepted), "the brand's team does not use up the room's own places"
+    assert code(room.run(HOST, c.ModAppoint(user_id=UserId("one-more")))) is Code.LIMIT_REACHED
+    assert isinstance(room.run(BRAND, c.ModAppoint(user_id=UserId("one-more"))), Accepted)
 
 
 def test_a_timeout_can_be_lifted_before_it_runs_out() -> None:

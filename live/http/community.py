@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from live import access, modlog
 from live.access import RoomRef
 from live.auth import Identity
-from live.errors import Invalid, NotFound
+from live.errors import Invalid, LimitReached, NotFound
 from live.http.common import IntParam, TextParam, identify, open_room, outcome_response, parse_body
 from live.log.serde import entries_from_dicts
 from live.node import Node
@@ -28,6 +28,7 @@ from live.privacy import brand_pseudonyms
 from rooms import commands as c
 from rooms.analytics import refold
 from rooms.fold import Accepted
+from rooms.moderation import MAX_BRAND_MODERATORS
 from rooms.state import Status
 from rooms.types import RoomId, UserId
 
@@ -57,6 +58,13 @@ async def brand_rules_command(node: Node, brand_id: str | None) -> c.RulesSet | 
     """What a new room of the brand starts with: its brand's rules, if it has any."""
     rules = _rules(await node.store.get_rules(brand_id)) if brand_id else None
     return None if rules is None else c.RulesSet(scope="brand", rules=rules)
+
+
+async def brand_team(node: Node, brand_id: str | None) -> tuple[UserId, ...]:
+    """What a new room of the brand starts with: its moderator team, as the brand's own
+    appointments there (so only the brand dismisses them, and its dismissal reaches them)."""
+    rows = await node.store.brand_moderators(brand_id) if brand_id else []
+    return tuple(UserId(row["user_id"]) for row in rows[:MAX_BRAND_MODERATORS])
 
 
 async def get_brand_rules(node: Node, request: Request) -> Response:
@@ -118,6 +126,9 @@ async def _moderator(node: Node, request: Request, appoint: bool) -> Response:
     access.authorize_brand(identity, brand_id)
     if not 1 <= len(user_id) <= MAX_USER_ID:
         raise Invalid(f"a user id is 1..{MAX_USER_ID} characters")
+    team = {row["user_id"] for row in await node.store.brand_moderators(brand_id)} if appoint else set()
+    if len(team) >= MAX_BRAND_MODERATORS and user_id not in team:  # each room holds the team (rooms.moderation)
+        raise LimitReached(f"at most {MAX_BRAND_MODERATORS} moderators per brand")
     changed = await node.store.set_brand_moderator(brand_id, user_id, appoint, by=identity.actor.user_id, by_role=identity.actor.role.value, now=_now())
     if not appoint and not changed:
         raise NotFound("that user is not a moderator of this brand")

@@ -19,7 +19,7 @@ from live import access
 from live.access import RoomRef
 from live.errors import Conflict, NotFound
 from live.http.common import AFTER, EVENT_TYPES, IntParam, TextParam, identify, open_room, outcome_response, parse_body
-from live.http.community import brand_rules_command
+from live.http.community import brand_rules_command, brand_team
 from live.node import Node
 from live.privacy import brand_pseudonyms
 from live.room.runtime import RoomRuntime
@@ -91,6 +91,7 @@ async def create_room(node: Node, request: Request) -> Response:
         report_threshold=body.report_threshold,
         comment_claims=body.comment_claims,
         checkout_url_template=node.settings.checkout_url_template(brand_id or host_id),
+        moderators=await brand_team(node, brand_id),
     )
     # The fold's own rules, on an empty room, before anything is opened for it.
     probe = c.Entry(seq=Seq(1), ts=Millis(0), actor=actor, command=cmd)

@@ -30,7 +30,7 @@ from rooms.conduct import new_words
 from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatMessage, Event, ModeratorAppointed, ModeratorDismissed
 from rooms.fold import Outcome, check
 from rooms.modevents import RulesChanged
-from rooms.roles import SEES_SALES
+from rooms.roles import SEES_SALES, Role
 from rooms.shop_events import CohostJoined, CohostRemoved
 from rooms.state import RoomState, Status
 from rooms.types import Millis, RoomId, Seq, UserId
@@ -165,7 +165,7 @@ class RoomRuntime:
         made_staff: tuple[Member, ...] = ()  # the empty tuple is shared: nothing allocated per entry for a rare case
         for idx, event in enumerate(events):
             if event.type in WATCHED:  # rare: one set lookup per event on the ingest path
-                made_staff += self._watched(event)
+                made_staff += self._watched(entry, event)
             if event.type not in INTERNAL_TYPES:
                 public.append(item := _buffered(entry, event))
                 bodies[idx] = item.encoded(Format.JSON)  # its transcript row, as viewers got it
@@ -181,12 +181,12 @@ class RoomRuntime:
         if live and self.state.status is Status.ENDED:
             asyncio.get_running_loop().call_soon(self.fanout.close_all, CloseCode.ROOM_ENDED, "the room has ended")
 
-    def _watched(self, event: Event) -> tuple[Member, ...]:
+    def _watched(self, entry: Entry, event: Event) -> tuple[Member, ...]:
         """Members made staff by the event (they are briefed after it goes out)."""
         if isinstance(event, RulesChanged):
             self._rules_changed(event.rules)
         elif isinstance(event, STAFF_CHANGES):
-            return self._staff_changed(event.user_id)
+            return self._staff_changed(event.user_id, by_brand=entry.actor.role is Role.BRAND)
         return ()
 
     def _rules_changed(self, rules: Rules | None) -> None:
@@ -198,15 +198,22 @@ class RoomRuntime:
                     m.actor = dataclasses.replace(m.actor, rules_accepted=False)
         self._rules = rules
 
-    def _staff_changed(self, user: UserId) -> tuple[Member, ...]:
+    def _staff_changed(self, user: UserId, *, by_brand: bool) -> tuple[Member, ...]:
         """Appointed, dismissed, made or unmade co-host mid-show: that user's connections here
         get (or stop getting) the staff-only events from now on, without reconnecting.
-        Returns the connections made staff."""
+        A member who joined as the brand's moderator (SQL said so) stays staff through the
+        room's own changes, not through the brand's. Returns the connections made staff."""
         staff = is_staff(self.state, user)
-        moved = tuple(m for m in self.fanout.members() if m.actor.user_id == user and m.actor.role not in SEES_SALES and not m.brand_staff and m.sees_sales != staff)
-        for m in moved:
-            self.fanout.regroup(m, staff)
-        return moved if staff else ()
+        moved = []
+        for m in self.fanout.members():
+            if m.actor.user_id != user or m.actor.role in SEES_SALES:
+                continue
+            if by_brand:
+                m.brand_staff = False  # the brand's word now, not the join's lookup
+            if not m.brand_staff and m.sees_sales != staff:
+                self.fanout.regroup(m, staff)
+                moved.append(m)
+        return tuple(moved) if staff else ()
 
     def _brief(self, members: tuple[Member, ...]) -> None:
         """New staff get what a staff welcome holds (the review queue as it stands, sales so
