@@ -117,6 +117,38 @@ async def test_public_surfaces_show_pseudonyms_not_platform_ids(api: Api, ended_
     assert all(row["user_id"].startswith("u_") for row in analytics["top_contributors"])
 
 
+async def test_giveaway_winners_and_the_moderation_state_show_pseudonyms_too(server: LiveServer, api: Api) -> None:
+    """Users held in lists (giveaway winners, moderators, the banned, co-host invites) and
+    maps (the timed out) were once shown with their platform ids on public and brand surfaces."""
+    assert (await api.http.post("/v1/rooms", json={"id": "lists", "title": "Lists", "host_id": "host1"}, headers=BRAND)).status_code == 201
+    assert (await api.http.post("/v1/rooms/lists/live", headers=BRAND)).status_code == 200
+    url = server.ws_url("lists")
+    host, winner = await Client.join(url, token("host1", "lists", "host")), await Client.join(url, token("uid-winner", "lists"))
+    for command, user in (("mod.appoint", "uid-mod"), ("mod.ban", "uid-banned"), ("cohost.invite", "uid-guest-host"), ("mod.shadow_mute", "uid-muted")):
+        assert (await host.request(command, user_id=user))["ok"], command
+    assert (await host.request("mod.timeout", user_id="uid-timed", seconds=600))["ok"]
+    gid = (await host.request("giveaway.start", title="A tee", winners=1))["result"]["giveaway_id"]
+    assert (await winner.request("giveaway.enter", giveaway_id=gid))["ok"]
+    assert (await host.request("giveaway.draw", giveaway_id=gid))["result"]["winners"] == ["uid-winner"], "the host's own answer names the winner"
+    await host.close()
+    await winner.close()
+    assert (await api.http.post("/v1/rooms/lists/end", headers=BRAND)).status_code == 200  # its log is in SQL before this reply
+    surfaces = {
+        "room": await api.http.get("/v1/rooms/lists"),
+        "transcript": await api.http.get("/v1/rooms/lists/transcript"),
+        "moderation": await api.http.get("/v1/rooms/lists/moderation", headers=BRAND),
+        "export": await api.http.get("/v1/rooms/lists/export.ndjson", headers=BRAND),
+        "replay": await api.http.get("/v1/rooms/lists/replay", headers=BRAND),
+    }
+    for name, r in surfaces.items():
+        assert r.status_code == 200 and "uid-" not in r.text, (name, r.text[:2000])
+    assert surfaces["room"].json()["giveaways"][0]["drawn"][0]["id"].startswith("u_")
+    now = surfaces["moderation"].json()["now"]
+    held = [*now["moderators"], *now["banned"], *now["shadow_muted"], *now["timed_out"]]
+    assert len(held) == 4 and all(u.startswith("u_") for u in held), now
+    assert [e["winners"][0]["id"][:2] for e in surfaces["transcript"].json()["events"] if e["type"] == "giveaway.drawn"] == ["u_"]
+
+
 async def test_a_text_frame_on_messagepack_gets_a_clear_error(server: LiveServer, api: Api) -> None:
     await api.live_room("mp")
     early = await Client.open(server.ws_url("mp"), "msgpack")
