@@ -84,6 +84,7 @@ class ModeratorAppointed(_Event):
     type: ClassVar[str] = "mod.appointed"
     user_id: UserId
     by: UserId
+    brand: bool = False  # the brand's team: only the brand dismisses them here
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

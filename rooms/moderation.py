@@ -136,10 +136,11 @@ def apply_untimeout(s: RoomState, entry: c.Entry, cmd: c.ModUntimeout) -> Applie
 
 def apply_appoint(s: RoomState, entry: c.Entry, cmd: c.ModAppoint) -> Applied:
     s.moderators.add(cmd.user_id)
-    if entry.actor.role is Role.BRAND:
+    brand = entry.actor.role is Role.BRAND
+    if brand:
         s.brand_moderators.add(cmd.user_id)
     s.roles_seen[cmd.user_id] = Role.MODERATOR  # other moderators cannot moderate them now
-    return [e.ModeratorAppointed(user_id=cmd.user_id, by=UserId(entry.actor.user_id))], {}
+    return [e.ModeratorAppointed(user_id=cmd.user_id, by=UserId(entry.actor.user_id), brand=brand)], {}
 
 
 def apply_dismiss(s: RoomState, entry: c.Entry, cmd: c.ModDismiss) -> Applied:

@@ -306,6 +306,7 @@ class RoomState:
         when) or shadow-muted, and the review queue (oldest first)."""
         return {
             "moderators": sorted(self.moderators),
+            "brand_moderators": sorted(self.brand_moderators),  # of them, the brand's team (only the brand dismisses them)
             "banned": sorted(self.banned),
             "timed_out": dict(sorted(self.timeouts.items())),
             "shadow_muted": sorted(self.shadow_muted),

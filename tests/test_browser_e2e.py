@@ -9,7 +9,7 @@ import signal
 from playwright.async_api import Browser, Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.harness import Api, token
+from tests.harness import Api, bearer, token
 from tests.pages import Site, axe, new_page, open_show, shot
 
 
@@ -402,10 +402,21 @@ async def test_checkout_link_paid_live_then_a_verified_review_on_screen(site: Si
 
 async def test_a_co_host_is_invited_accepts_and_opens_the_console(site: Site, browser: Browser) -> None:
     n0, n1 = site.nodes
-    api = await open_show(site, "duo")
+    api = Api(n0)
+    assert (await api.http.put("/v1/brands/duo-shop/moderators/bima", headers=bearer(token("duo-shop", "*", "brand")))).status_code == 200
+    await api.http.aclose()
+    api = await open_show(site, "duo", brand="duo-shop")  # opened with the brand's moderator team
     errors: list[str] = []
     host = await new_page(browser, f"{n0.url}/host.html?room=duo#token={token('host1', 'duo', 'host', name='Hana')}", errors)
     await host.get_by_test_id("go-live").click()
+    await host.get_by_test_id("appoint-user").fill("tari")
+    await host.get_by_test_id("appoint").click()
+    team = host.get_by_test_id("moderators")
+    await expect(team.locator("li[data-key=tari]").get_by_role("button")).to_have_text("Remove moderator")
+    await expect(team.locator("li[data-key=bima]")).to_contain_text("Brand team")  # the brand's to dismiss: no button here
+    await expect(team.locator("li[data-key=bima]").get_by_role("button")).to_have_count(0)
+    await team.scroll_into_view_if_needed()
+    await shot(host, "host-moderators-laptop-en")
     rina = await new_page(browser, f"{n1.url}/viewer.html?room=duo#token={token('rina', 'duo', name='Rina')}", errors, "phone")
     await expect(rina.get_by_test_id("room-status")).to_contain_text("Batik night")
     await host.get_by_test_id("cohost-user").fill("rina")

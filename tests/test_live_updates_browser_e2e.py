@@ -143,3 +143,44 @@ async def test_a_moderator_on_a_phone_deletes_a_line_and_times_out_its_author(si
         await client.close()
     await api.http.aclose()
     assert errors == [] and violations == []
+
+
+async def test_the_brand_adds_a_moderator_from_its_page_and_her_open_phone_turns_staff(site: Site, browser: Browser) -> None:
+    """The brand page's moderator team: added there, a viewer watching one of the brand's live
+    shows on her phone gets "⋯" on the lines at once; removed, she loses it, without a reload."""
+    n0, n1 = site.nodes
+    staff = token("team-shop", "*", "brand")
+    api = await open_show(site, "team", brand="team-shop")
+    assert (await api.http.post("/v1/rooms/team/live", headers=bearer(staff))).status_code == 200
+    sam = await Client.join(n1.ws_url("team"), token("sam", "team", name="Sam"))
+    errors: list[str] = []
+    rara = await new_page(browser, f"{n1.url}/viewer.html?room=team#token={token('rara', 'team', name='Rara')}", errors, "phone")
+    assert (await sam.request("chat.post", text="Any batik in blue?"))["ok"]
+    line = rara.get_by_test_id("chat-list").locator("li", has_text="batik in blue")
+    await expect(line.get_by_role("button", name="Report: Sam")).to_be_visible()
+    assert await line.get_by_test_id("moderate").count() == 0
+
+    brand = await new_page(browser, f"{n0.url}/replay.html?brand=team-shop#token={staff}", errors)
+    team = brand.get_by_test_id("team-box")
+    await expect(team.get_by_test_id("brand-team")).to_contain_text("Nobody")
+    await team.get_by_test_id("team-user").fill("rara")
+    await team.get_by_test_id("team-add").click()
+    await expect(brand.get_by_test_id("toast")).to_have_text("Make moderator ✓ rara · 1 open show updated")
+    await expect(team.locator("li[data-key=rara]")).to_contain_text("since")
+    await expect(line.get_by_test_id("moderate")).to_be_visible()  # her open connection is staff's now
+    await team.scroll_into_view_if_needed()
+    await shot(brand, "brand-team-laptop-en")
+    violations = await axe(brand, "brand page (moderator team)")
+    await team.locator("li[data-key=rara]").get_by_test_id("team-remove").click()
+    await expect(brand.get_by_test_id("toast")).to_have_text("Remove moderator ✓ rara · 1 open show updated")
+    await expect(team.get_by_test_id("brand-team")).to_contain_text("Nobody")
+    await expect(line.get_by_test_id("moderate")).to_have_count(0)  # and a viewer's again
+    assert (await api.http.delete("/v1/brands/team-shop/moderators/rara", headers=bearer(staff))).status_code == 404
+
+    phone = await new_page(browser, f"{n0.url}/replay.html?brand=team-shop&lang=id#token={staff}", errors, "phone")
+    await expect(phone.get_by_test_id("team-box")).to_contain_text("Tim moderator")
+    await phone.get_by_test_id("team-box").scroll_into_view_if_needed()
+    await shot(phone, "brand-team-phone-id")
+    await sam.close()
+    await api.http.aclose()
+    assert violations == [] and errors == []

@@ -23,7 +23,7 @@ async def test_the_host_appoints_a_moderator_who_acts_at_once(server: LiveServer
     assert (await ben.request("chat.post", text="again"))["error"]["code"] == "banned"
 
     staff = await Client.join(url, token("host1", room_id, "host"))
-    assert staff.welcome["moderation"] == {"moderators": ["ana"], "banned": ["ben"], "timed_out": {}, "shadow_muted": [], "report_threshold": 3, "queue": []}  # type: ignore[index]
+    assert staff.welcome["moderation"] == {"moderators": ["ana"], "brand_moderators": [], "banned": ["ben"], "timed_out": {}, "shadow_muted": [], "report_threshold": 3, "queue": []}  # type: ignore[index]
     assert "moderation" not in ben.welcome  # type: ignore[operator]
     again = await Client.join(url, token("ana", room_id))
     assert "moderation" in again.welcome, "an appointed moderator joins with the staff view"  # type: ignore[operator]

@@ -40,10 +40,10 @@ def test_an_appointed_viewer_moderates_from_the_next_command_until_dismissed() -
     room = Room()
     assert code(room.run(ANA, c.ModBan(user_id=UserId("ben")))) is Code.FORBIDDEN
     assert isinstance(room.run(HOST, c.ModAppoint(user_id=UserId("ana"))), Accepted)
-    assert room.events[-1] == e.ModeratorAppointed(user_id=UserId("ana"), by=UserId("host"))
+    assert room.events[-1] == e.ModeratorAppointed(user_id=UserId("ana"), by=UserId("host"), brand=False)
     assert isinstance(room.run(ANA, c.ModBan(user_id=UserId("ben"))), Accepted), "the same token, now with powers"
     assert code(room.run(MOD, c.ModBan(user_id=UserId("ana")))) is Code.FORBIDDEN, "moderators do not moderate each other"
-    assert room.state.moderation_view() == {"moderators": ["ana"], "banned": ["ben"], "timed_out": {}, "shadow_muted": [], "report_threshold": 3, "queue": []}
+    assert room.state.moderation_view() == {"moderators": ["ana"], "brand_moderators": [], "banned": ["ben"], "timed_out": {}, "shadow_muted": [], "report_threshold": 3, "queue": []}
     assert isinstance(room.run(HOST, c.ModDismiss(user_id=UserId("ana"))), Accepted)
     assert code(room.run(ANA, c.ModUnban(user_id=UserId("ben")))) is Code.FORBIDDEN, "powers end with the dismissal"
     assert isinstance(room.run(MOD, c.ModTimeout(user_id=UserId("ana"), seconds=60)), Accepted), "and she can be moderated again"
@@ -81,6 +81,8 @@ def test_the_brand_takes_over_the_hosts_appointment_and_the_limits_are_apart() -
     room = Room()
     assert isinstance(room.run(HOST, c.ModAppoint(user_id=UserId("ana"))), Accepted)
     assert isinstance(room.run(BRAND, c.ModAppoint(user_id=UserId("ana"))), Accepted), "the brand's now"
+    assert room.events[-1] == e.ModeratorAppointed(user_id=UserId("ana"), by=UserId("acme-staff"), brand=True)
+    assert room.state.moderation_view()["brand_moderators"] == ["ana"], "staff are told whose she is"
     assert code(room.run(BRAND, c.ModAppoint(user_id=UserId("ana")))) is Code.CONFLICT
     assert code(room.run(HOST, c.ModDismiss(user_id=UserId("ana")))) is Code.FORBIDDEN
     for n in range(moderation.MAX_MODERATORS):

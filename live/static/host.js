@@ -8,7 +8,7 @@ import { RoomView } from "./room-view.js";
 const query = params();
 const room = query.get("room");
 const token = query.get("token");
-const mod = { moderators: [], banned: [], timed_out: {}, shadow_muted: [], report_threshold: 3 };
+const mod = { moderators: [], brand_moderators: [], banned: [], timed_out: {}, shadow_muted: [], report_threshold: 3 };
 const sales = {};
 const names = new Map(); // user id -> display name, from chat
 const client = new LiveClient(room, {
@@ -40,8 +40,8 @@ function hostEvent(ev) {
   if (ev.type === "mod.unban") mod.banned = mod.banned.filter((u) => u !== ev.user_id);
   if (ev.type === "mod.timeout") mod.timed_out = { ...mod.timed_out, [ev.user_id]: ev.until };
   if (ev.type === "mod.untimeout") { const { [ev.user_id]: _, ...rest } = mod.timed_out; mod.timed_out = rest; }
-  if (ev.type === "mod.appointed") mod.moderators = [...new Set([...mod.moderators, ev.user_id])];
-  if (ev.type === "mod.dismissed") mod.moderators = mod.moderators.filter((u) => u !== ev.user_id);
+  if (ev.type === "mod.appointed") { mod.moderators = [...new Set([...mod.moderators, ev.user_id])]; if (ev.brand) mod.brand_moderators = [...mod.brand_moderators, ev.user_id]; }
+  if (ev.type === "mod.dismissed") { mod.moderators = mod.moderators.filter((u) => u !== ev.user_id); mod.brand_moderators = mod.brand_moderators.filter((u) => u !== ev.user_id); }
   if (ev.type === "mod.shadow_mute") mod.shadow_muted = [...new Set([...mod.shadow_muted, ev.user_id])];
   if (ev.type === "mod.shadow_unmute") mod.shadow_muted = mod.shadow_muted.filter((u) => u !== ev.user_id);
   if (ev.type === "mod.report_threshold") mod.report_threshold = ev.reports;
@@ -213,8 +213,10 @@ p.giveaway.append(giveawayForm);
 const modBox = el("div", { "data-testid": "moderation" });
 function renderModeration() {
   const who = (id) => names.get(id)?.name ? `${names.get(id).name} (${id})` : id;
-  const list = (title, ids, action, label, testid) => [el("h3", {}, title), el("ul", { class: "people", "data-testid": testid }, ...(ids.length ? ids.map((id) => el("li", { "data-key": id }, el("span", {}, who(id)),
-    el("button", { type: "button", onclick: async () => say(await client.ask(action, { user_id: id }), `${label} ✓ ${who(id)}`) }, label))) : [el("li", { class: "muted" }, t("nobody"))]))];
+  // The brand's team is the brand's to dismiss (from its own page): labelled, no button.
+  const list = (title, ids, action, label, testid, brands = []) => [el("h3", {}, title), el("ul", { class: "people", "data-testid": testid }, ...(ids.length ? ids.map((id) => el("li", { "data-key": id }, el("span", {}, who(id)),
+    brands.includes(id) ? el("span", { class: "muted", "data-testid": "brand-team" }, t("brand_team"))
+      : el("button", { type: "button", onclick: async () => say(await client.ask(action, { user_id: id }), `${label} ✓ ${who(id)}`) }, label))) : [el("li", { class: "muted" }, t("nobody"))]))];
   // Rows are forms read by field name when used: refill() keeps what the host is typing through the room's events.
   const row = (key, submit, ...body) => el("form", { class: "row2", "data-key": key, onsubmit: (ev) => { ev.preventDefault(); submit(ev.currentTarget.elements); } }, ...body);
   const userForm = (key, action, label, testid, inputTestid) => row(key, async (f) => { if (say(await client.ask(action, { user_id: f.user.value.trim() }), `${label} ✓`).ok) f.user.value = ""; },
@@ -229,7 +231,7 @@ function renderModeration() {
     el("label", { class: "row2" }, el("input", { type: "checkbox", "data-testid": "members-chat",
       onchange: async (ev) => { const box = ev.currentTarget; say(await client.ask("chat.members_only", { enabled: box.checked }), `${t("members_chat")} ✓`); } }), t("members_chat")),
     userForm("appoint", "mod.appoint", t("appoint"), "appoint", "appoint-user"),
-    ...list(t("moderators"), mod.moderators, "mod.dismiss", t("dismiss"), "moderators"),
+    ...list(t("moderators"), mod.moderators, "mod.dismiss", t("dismiss"), "moderators", mod.brand_moderators),
     ...list(t("banned_list"), mod.banned, "mod.unban", t("unban"), "banned"),
     ...list(t("timed_out_list"), Object.keys(mod.timed_out), "mod.untimeout", t("untimeout"), "timed-out"),
     ...list(t("shadow_list"), mod.shadow_muted, "mod.shadow_unmute", t("shadow_unmute"), "shadow-muted"),

@@ -30,7 +30,8 @@ const view = new RoomView({ replay: true });
 const p = view.parts;
 document.body.prepend(el("header", { class: "bar" }, el("h1", { class: "title" }, `live · ${t("sessions")} · ${brand ?? ""}`), p.toast));
 const reviewsBox = box(t("product_reviews"), "reviews-box");
-document.getElementById("app").replaceChildren(el("aside", { class: "stack" }, box(t("sessions"), "sessions-box", sessionsList), reviewsBox), detail);
+const aside = el("aside", { class: "stack" }, box(t("sessions"), "sessions-box", sessionsList), reviewsBox);
+document.getElementById("app").replaceChildren(aside, detail);
 
 async function load() {
   const { sessions } = await get(`/v1/brands/${encodeURIComponent(brand)}/sessions`);
@@ -159,3 +160,4 @@ async function moderationLog(roomId) {
 load();
 // After the sessions: the page draws without it (the page's budget counts what loads before it draws).
 import("./brand-reviews.js").then(({ reviewsPanel }) => reviewsPanel(reviewsBox, { brand, get, auth, say: view.say.bind(view) }));
+import("./brand-team.js").then(({ teamPanel }) => aside.append(teamPanel({ brand, get, auth, say: view.say.bind(view) })));
