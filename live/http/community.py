@@ -7,6 +7,7 @@ a brand's rules sends them to each of its scheduled and live rooms as a ``rules.
 entry, so every room's log holds the rules its viewers were shown.
 """
 
+import asyncio
 import csv
 import io
 import time
@@ -37,6 +38,7 @@ IDENTIFY = TextParam(name="identify", choices=("0", "1"), description="`1`: real
 SINCE = IntParam(name="since", lo=0, hi=2**42, default=None, description="Only actions at or after this time (ms since the epoch).")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_USER_ID = 128
+OPEN_ROOMS_AT_ONCE = 16  # a brand change in flight to this many of its open rooms at a time
 
 
 class RulesBody(BaseModel):
@@ -141,14 +143,23 @@ async def _moderator(node: Node, request: Request, appoint: bool) -> Response:
 
 
 async def _to_open_rooms(node: Node, identity: Identity, brand_id: str, command: c.Command) -> list[str]:
-    """A brand's change sent to each of its scheduled and live rooms, as the brand; the rooms that took it."""
-    rooms = []
-    for row in await node.store.brand_rooms(brand_id):
-        if row["status"] not in (Status.SCHEDULED.value, Status.LIVE.value) or (rt := await node.runtime(RoomId(row["id"]))) is None:
-            continue
-        if isinstance(await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), command), Accepted):
-            rooms.append(row["id"])
-    return rooms
+    """A brand's change sent to each of its scheduled and live rooms, as the brand, a few at a
+    time (a brand with hundreds of open rooms answers in a few round trips, not hundreds); the
+    rooms that took it. A room that could not be reached fails the call after the others had
+    their turn: the change is in SQL, and sending it again is harmless (a room that has it refuses it)."""
+    gate = asyncio.Semaphore(OPEN_ROOMS_AT_ONCE)
+
+    async def send(room_id: RoomId) -> bool:
+        async with gate:
+            if (rt := await node.runtime(room_id)) is None or rt.state.status not in (Status.SCHEDULED, Status.LIVE):
+                return False
+            return isinstance(await rt.submit(access.room_actor(identity, RoomRef.of_state(rt.state)), command), Accepted)
+
+    ids = [RoomId(row["id"]) for row in await node.store.brand_rooms(brand_id, open_only=True)]
+    outcomes = await asyncio.gather(*(send(room_id) for room_id in ids), return_exceptions=True)
+    if failed := next((o for o in outcomes if isinstance(o, BaseException)), None):
+        raise failed
+    return [room_id for room_id, took in zip(ids, outcomes, strict=True) if took is True]
 
 
 async def appoint_moderator(node: Node, request: Request) -> Response:

@@ -32,6 +32,9 @@ class StatsStore(StoreBase):
             points = [(r.ts, r.viewers, r.reactions) for r in (await conn.execute(samples)).all()]
             return points, (await conn.execute(unique)).scalar_one()
 
-    async def brand_rooms(self, brand_id: str) -> list[dict[str, Any]]:
-        """A brand's rooms, oldest first."""
-        return await self._all(rooms.select().where(rooms.c.brand_id == brand_id, rooms.c.rehearsal_of.is_(None)).order_by(rooms.c.created_at))
+    async def brand_rooms(self, brand_id: str, *, open_only: bool = False) -> list[dict[str, Any]]:
+        """A brand's rooms, oldest first (``open_only``: scheduled and live ones)."""
+        query = rooms.select().where(rooms.c.brand_id == brand_id, rooms.c.rehearsal_of.is_(None))
+        if open_only:
+            query = query.where(rooms.c.status.in_(("scheduled", "live")))
+        return await self._all(query.order_by(rooms.c.created_at))
