@@ -289,6 +289,9 @@ async def test_a_scheduled_show_counts_down_to_its_start(site: Site, browser: Br
     errors: list[str] = []
     page = await new_page(browser, f"{site.nodes[1].url}/viewer.html?room=later#token={token('ana', 'later', name='Ana')}", errors, "phone")
     await expect(page.get_by_test_id("starts-in")).to_contain_text(re.compile(r"Starts in \d+d \d+:\d\d:\d\d · Jan 1, 2099"))
+    # Whatever the time of day: with days left the hours show even at 0 (this read "26329d 41:05" once).
+    shown = await page.evaluate("import('/live.js').then(({ clock }) => [clock(86_400_000 + 41 * 60_000 + 5_000), clock(3_600_000), clock(65_000), clock(-1)])")
+    assert shown == ["1d 0:41:05", "1:00:00", "1:05", "0:00"]
     await expect(page.get_by_test_id("room-status")).to_contain_text("Starting soon")
     await page.get_by_test_id("follow").click()  # remind me: the platform's reminder webhook lists followers
     await expect(page.get_by_test_id("follow")).to_have_attribute("aria-pressed", "true")

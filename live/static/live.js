@@ -220,9 +220,10 @@ export function params() {
 /** A countdown or an offset: m:ss, h:mm:ss from an hour on, and days first from a day on. */
 export function clock(ms) {
   const s = Math.max(0, Math.ceil(ms / 1000));
-  if (s >= 86400) return `${Math.floor(s / 86400)}d ${clock((s % 86400) * 1000)}`;
-  const h = Math.floor(s / 3600);
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
   const mm = Math.floor((s % 3600) / 60);
   const ss = String(s % 60).padStart(2, "0");
-  return h ? `${h}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
+  // With days, hours always show: "3d 0:41:05", not "3d 41:05".
+  return d || h ? `${d ? `${d}d ` : ""}${h}:${String(mm).padStart(2, "0")}:${ss}` : `${mm}:${ss}`;
 }
