@@ -114,6 +114,10 @@ class BrandModerators:
             self._cached[state.brand_id] = (now, users)
         return actor.user_id in users
 
+    def forget(self, brand_id: str) -> None:
+        """The team changed through this node: its next join asks SQL (other nodes within ``JOIN_TTL_SECONDS``)."""
+        self._cached.pop(brand_id, None)
+
     async def actor_for(self, state: RoomState, actor: c.Actor, command: c.Command, *, joined_as_staff: bool) -> c.Actor:
         """The actor a command is logged with: a brand moderator's token says viewer, the log says moderator.
 

@@ -254,7 +254,9 @@ async def test_a_room_opened_after_a_brand_appointment_has_the_moderator_until_t
         await zoe.wait_for(lambda: [m for m in zoe.events("chat.message") if m["message"]["text"] == "still with us?"])
         assert len(zoe.events("chat.held")) == 1, "her open connection is a viewer's again: no held messages after the dismissal"
         assert (await zoe.request("mod.ban", user_id="spammer"))["error"]["code"] == "forbidden"
-        for client in (host, zoe):
+        again = await Client.join(url, token("zoe", room_id))  # at once, from her other phone
+        assert again.welcome.get("moderation") is None, "this node asks SQL again after a change to the team"  # type: ignore[union-attr]
+        for client in (host, zoe, again):
             await client.close()
     finally:
         await api.http.delete("/v1/brands/acme/moderators/zoe", headers=BRAND)

@@ -132,6 +132,7 @@ async def _moderator(node: Node, request: Request, appoint: bool) -> Response:
     if len(team) >= MAX_BRAND_MODERATORS and user_id not in team:  # each room holds the team (rooms.moderation)
         raise LimitReached(f"at most {MAX_BRAND_MODERATORS} moderators per brand")
     changed = await node.store.set_brand_moderator(brand_id, user_id, appoint, by=identity.actor.user_id, by_role=identity.actor.role.value, now=_now())
+    node.brand_moderators.forget(brand_id)
     if not appoint and not changed:
         raise NotFound("that user is not a moderator of this brand")
     # In the brand's open rooms as their own mod.appoint / mod.dismiss: the user's open
