@@ -73,7 +73,7 @@ def _people(s: RoomState, old: UserId, new: UserId) -> None:
             s.messages[key] = _message(m, old, new)
     if s.pinned is not None:
         s.pinned = _message(s.pinned, old, new)
-    s.banned, s.moderators = set(_swap(s.banned, old, new)), set(_swap(s.moderators, old, new))
+    s.banned, s.moderators, s.brand_moderators = set(_swap(s.banned, old, new)), set(_swap(s.moderators, old, new)), set(_swap(s.brand_moderators, old, new))
     s.timeouts, s.last_post, s.roles_seen = _rekey(s.timeouts, old, new), _rekey(s.last_post, old, new), _rekey(s.roles_seen, old, new)
     s.points, s.badges = _rekey(s.points, old, new), _rekey(s.badges, old, new)
     s.names = {(new if k == old else k): (ERASED_NAME if k == old else v) for k, v in s.names.items()}

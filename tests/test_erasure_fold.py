@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from live.log.serde import entries_from_dicts, entry_to_dict, state_to_dict
-from live.store.privacy import scrub
+from live.store.privacy import names, scrub
 from live.wire.codec import plain
 from live.wire.server import EventMessage
 from rooms import commands as c
@@ -28,7 +28,8 @@ PEOPLE = [c.Actor(user_id=UserId(u), name=u.title(), role=Role.VIEWER, tier="gol
 ALIAS = UserId("erased:u_0123456789abcdef")
 AUTHOR, AUTHOR_ALIAS = "u_ana_for_brand", "u_alias_for_brand"  # her reviews name her by the brand's pseudonym
 ERASE = c.PrivacyErase(user_id=UserId("ana"), alias=ALIAS, author=AUTHOR, author_alias=AUTHOR_ALIAS)
-ACTIONS = ("chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin", "hold", "block", "report", "approve", "reject", "mute", "accept", "bid", "cohost", "join_hosts", "reviews", "spotlight")
+BRAND = c.Actor(user_id=UserId("acme-staff"), name="Acme", role=Role.BRAND)
+ACTIONS = ("team", "chat", "ask", "upvote", "vote", "claim", "cancel", "enter", "ban", "timeout", "unban", "pin", "hold", "block", "report", "approve", "reject", "mute", "accept", "bid", "cohost", "join_hosts", "reviews", "spotlight")
 HOLD, BLOCK = Verdict(outcome=Outcome.HOLD, reasons=("link",)), Verdict(outcome=Outcome.BLOCK, reasons=("word_list",))
 
 
@@ -68,6 +69,8 @@ def _command(action: str, n: int, room: RoomState) -> tuple[c.Actor | None, c.Co
             return None, c.RulesAccept()
         case "bid":
             return None, c.AuctionBid(auction_id=next(iter(room.auctions), 0), max=60_000 + 5_000 * n if n % 2 else None, key=f"b{n % 3}")
+        case "team":  # the brand's moderator team, sent to the room
+            return BRAND, c.ModAppoint(user_id=target) if n % 2 else c.ModDismiss(user_id=target)
         case "cohost":
             return HOST, sc.CohostInvite(user_id=target) if n % 3 else sc.CohostRemove(user_id=target)
         case "join_hosts":
@@ -86,12 +89,13 @@ def _review(n: int, by: c.Actor) -> sc.ReviewView:
     return sc.ReviewView(id=n, product_id=PRODUCT.id, stars=4 + n % 2, text=f"{by.name} reviews {n}", photo_url=f"https://img.example/{n}.jpg", author=author, created_at=Millis(n))
 
 
-def _run(steps: list[tuple[str, int, int]], erase_at: int) -> tuple[list[c.Entry], list[list[dict[str, Any]]], RoomState]:
+def _run(steps: list[tuple[str, int, int]], erase_at: int, team: tuple[UserId, ...] = ()) -> tuple[list[c.Entry], list[list[dict[str, Any]]], RoomState]:
     """Fold a session live; the erase entry goes in after ``erase_at`` steps. Each step's
-    command is built on the state of its turn (it names the messages, polls... there are)."""
+    command is built on the state of its turn (it names the messages, polls... there are).
+    ``team``: the brand's moderators the room opens with."""
     state, log, shown = RoomState(RoomId("r")), [], []
     setup: list[tuple[c.Actor, c.Command]] = [
-        (HOST, c.RoomCreate(title="Show", host_id=HOST.user_id, report_threshold=2)),
+        (HOST, c.RoomCreate(title="Show", host_id=HOST.user_id, brand_id="acme", report_threshold=2, moderators=team)),
         (HOST, c.RoomGoLive()),
         (HOST, c.OfferCreate(product=PRODUCT, price=99_000, units=5, per_buyer_limit=2, duration_seconds=600)),
         (HOST, c.PollCreate(question="Colour?", options=["Black", "Sand"])),
@@ -122,10 +126,10 @@ steps = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 2), st.integ
 
 
 @settings(max_examples=150, deadline=None)
-@given(steps, st.integers(0, 40))
-def test_a_scrubbed_log_refolds_to_the_live_state_and_events(plan: list[tuple[str, int, int]], erase_at: int) -> None:
+@given(steps, st.integers(0, 40), st.sampled_from([(), (UserId("ana"),), (UserId("ben"), UserId("ana"))]))
+def test_a_scrubbed_log_refolds_to_the_live_state_and_events(plan: list[tuple[str, int, int]], erase_at: int, team: tuple[UserId, ...]) -> None:
     erase_at = min(erase_at, len(plan))
-    log, shown, live = _run(plan, erase_at)
+    log, shown, live = _run(plan, erase_at, team)
     cut = next(i for i, entry in enumerate(log) if isinstance(entry.command, c.PrivacyErase))
     stored = [scrub(entry_to_dict(e), ERASE, REMOVED) if i <= cut else entry_to_dict(e) for i, e in enumerate(log)]
     refolded = RoomState(RoomId("r"))
@@ -178,3 +182,9 @@ def test_copies_of_the_erased_persons_reviews_lose_their_words_and_keep_their_st
     summary = live.pinned_products[0].reviews
     assert summary is not None and [(v.author, v.text) for v in summary.newest] == [(erased, REMOVED), (sc.ReviewAuthor(id="u_cy", name="Cy"), "Cy reviews -1")]
     assert [(v.author, v.stars) for v in summary.most_helpful] == [(erased, 4)] and summary.average == 4.5, "the stars and the averages stay"
+
+
+def test_a_room_that_only_had_them_on_the_brands_team_is_found_and_rewritten() -> None:
+    created = entry_to_dict(c.Entry(seq=Seq(1), ts=Millis(1), actor=HOST, command=c.RoomCreate(title="Show", host_id=HOST.user_id, brand_id="acme", moderators=(UserId("ben"), UserId("ana")))))
+    assert names(created, "ana") and not names(created, "cy"), "the erasure finds the room by its team alone"
+    assert scrub(created, ERASE, REMOVED)["command"]["moderators"] == ["ben", ALIAS]

@@ -36,7 +36,8 @@ def names(value: Any, user: str) -> bool:
         return any(names(v, user) for v in value)
     if isinstance(value, dict):
         ref = value.get("id") == user and "name" in value
-        return ref or any((k in ("user_id", "by") and v == user) or names(v, user) for k, v in value.items())
+        team = value.get("moderators")  # a brand room's team in its room.create
+        return ref or (isinstance(team, list) and user in team) or any((k in ("user_id", "by") and v == user) or names(v, user) for k, v in value.items())
     return False
 
 
@@ -189,6 +190,8 @@ def scrub(value: Any, who: PrivacyErase, erased: str) -> Any:
     for k, v in value.items():
         if (k in ("user_id", "by", "outbid") and v == user) or (is_ref and k == "id"):
             out[k] = alias
+        elif k == "moderators" and isinstance(v, list):  # a brand room's team in its room.create
+            out[k] = [alias if u == user else scrub(u, who, erased) for u in v]
         elif (is_ref or is_actor) and k == "name":
             out[k] = ERASED_NAME
         elif k == "author" and who.author and v == who.author:
