@@ -221,6 +221,26 @@ async def test_a_bad_token_says_so_in_the_viewers_language(site: Site, browser: 
     assert errors == []
 
 
+async def test_the_brand_page_says_when_its_sign_in_is_stale_or_another_brands(site: Site, browser: Browser) -> None:
+    """An expired brand token (phone, Bahasa Indonesia) or another brand's (laptop, English) leaves
+    one alert with a way to try again, not an empty page with its error in the console."""
+    url = f"{site.nodes[0].url}/replay.html?brand=acme"
+    errors: list[str] = []
+    stale = await new_page(browser, f"{url}&lang=id#token={token('acme', '*', 'brand', ttl=-600)}", errors, "phone")
+    alert = stale.get_by_role("alert")
+    await expect(alert).to_contain_text("Sesi masukmu kedaluwarsa atau tidak valid")
+    await expect(alert.get_by_role("button", name="Coba lagi")).to_be_visible()
+    await expect(stale.get_by_test_id("sessions")).to_have_count(0)
+    await shot(stale, "brand-stale-token-phone-id")
+    other = await new_page(browser, f"{url}&lang=en#token={token('other-shop', '*', 'brand')}", errors)
+    await expect(other.get_by_test_id("page-error")).to_have_text(re.compile("This sign-in is not for this brand's sessions.*Try again"))
+    assert await axe(other, "brand page error") == []
+    await shot(other, "brand-other-brands-token-laptop-en")
+    nobrand = await new_page(browser, f"{site.nodes[0].url}/replay.html#token={token('acme', '*', 'brand')}", errors)
+    await expect(nobrand.get_by_test_id("page-error")).to_contain_text("No brand given")
+    assert [e for e in errors if "Failed to load resource" not in e] == []  # Chromium's own line for each 401/403
+
+
 async def test_rules_reports_and_the_review_queue(site: Site, browser: Browser) -> None:
     n0, n1 = site.nodes
     api = await open_show(site, "review")

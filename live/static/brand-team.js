@@ -12,14 +12,14 @@ const WORDS = {
     since: "sejak", reached: (n) => `${n} siaran terbuka diperbarui` },
 };
 
-/** The panel, as a section for the page's side column; ``get`` fetches with the brand's token, ``say`` is the page's toast. */
-export function teamPanel({ brand, get, auth, say }) {
+/** The panel, as a section for the page's side column; ``get`` fetches with the brand's token, ``say`` is the page's toast, ``guard(call)`` toasts its failure. */
+export function teamPanel({ brand, get, auth, say, guard }) {
   const w = WORDS[lang] ?? WORDS.en;
   const list = el("ul", { class: "people", "data-testid": "brand-team" });
   const form = el("form", { class: "row2", onsubmit: async (ev) => {
     ev.preventDefault();
     const field = ev.currentTarget.elements.user;
-    if (await change(field.value.trim(), "PUT")) field.value = "";
+    if (await guard(change(field.value.trim(), "PUT"))) field.value = "";
   } }, el("input", { type: "text", name: "user", required: true, maxlength: 128, "aria-label": t("user_id"), placeholder: t("user_id"), "data-testid": "team-user" }),
   el("button", { type: "submit", "data-testid": "team-add" }, t("appoint")));
 
@@ -27,7 +27,7 @@ export function teamPanel({ brand, get, auth, say }) {
     const { moderators } = await get(`/v1/brands/${encodeURIComponent(brand)}/moderators`);
     refill(list, () => moderators.length ? moderators.map((m) => el("li", { "data-key": m.user_id },
       el("span", {}, m.user_id, " ", el("small", { class: "muted" }, `${w.since} ${new Date(m.appointed_at).toLocaleDateString(locale, { dateStyle: "medium" })}`)),
-      el("button", { type: "button", "data-testid": "team-remove", "aria-label": `${t("dismiss")}: ${m.user_id}`, onclick: () => change(m.user_id, "DELETE") }, t("dismiss"))))
+      el("button", { type: "button", "data-testid": "team-remove", "aria-label": `${t("dismiss")}: ${m.user_id}`, onclick: () => guard(change(m.user_id, "DELETE")) }, t("dismiss"))))
       : [el("li", { class: "muted" }, t("nobody"))]);
   }
 
@@ -36,10 +36,10 @@ export function teamPanel({ brand, get, auth, say }) {
     const r = await fetch(`/v1/brands/${encodeURIComponent(brand)}/moderators/${encodeURIComponent(user)}`, { method, headers: auth });
     const body = await r.json();
     say(r.ok ? `${t(method === "PUT" ? "appoint" : "dismiss")} ✓ ${user} · ${w.reached(body.rooms.length)}` : reason(body.error), r.ok ? "ok" : "error");
-    await load();
+    await guard(load());
     return r.ok;
   }
 
-  load();
+  guard(load());
   return el("section", { class: "panelbox", "aria-label": w.title, "data-testid": "team-box" }, el("h2", {}, w.title), el("p", { class: "muted" }, w.intro), form, list);
 }

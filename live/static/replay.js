@@ -3,7 +3,7 @@
 // video follows the scrubber (and the room's state at that instant), exports and the
 // moderation log.
 import { clock, el, formatPrice, params } from "./live.js";
-import { lang, locale, t } from "./i18n.js";
+import { lang, locale, reason, t } from "./i18n.js";
 import { RoomView } from "./room-view.js";
 import { chart, timeLabel } from "./charts.js";
 
@@ -16,6 +16,15 @@ const get = async (path) => {
   if (!r.ok) throw new Error((await r.json()).error?.code ?? "error");
   return r.json();
 };
+// Its own words when the page cannot show the sessions (i18n.js and style.css are held to the shopper's budget).
+const FAIL = {
+  en: { unauthorized: "Your sign-in has expired or is not valid. Open this page again from your brand dashboard.",
+    forbidden: "This sign-in is not for this brand's sessions.", no_brand: "No brand given: the address needs ?brand=…", retry: "Try again" },
+  id: { unauthorized: "Sesi masukmu kedaluwarsa atau tidak valid. Buka lagi halaman ini dari dasbor brand-mu.",
+    forbidden: "Akun ini bukan untuk siaran brand ini.", no_brand: "Brand tidak disebut: alamatnya perlu ?brand=…", retry: "Coba lagi" },
+}[lang];
+// get's error (an API code) in the reader's words
+const said = (err) => reason({ code: err?.message });
 const money = (rev) => Object.entries(rev ?? {}).map(([c, v]) => formatPrice(v, c, lang)).join(" + ") || "–";
 const duration = (ms) => {
   const m = Math.round((ms ?? 0) / 60000);
@@ -28,6 +37,9 @@ const sessionsList = el("ul", { class: "sessions", "data-testid": "sessions" });
 const detail = el("div", { class: "stack", "data-testid": "session-detail" }, el("p", { class: "panelbox muted" }, t("choose_session")));
 const view = new RoomView({ replay: true });
 const p = view.parts;
+const say = view.say.bind(view);
+// A call failing once the page is up (a network drop, an expired token) says why in the toast.
+const guard = (call) => call.catch((err) => { say(said(err), "error"); return false; });
 document.body.prepend(el("header", { class: "bar" }, el("h1", { class: "title" }, `live · ${t("sessions")} · ${brand ?? ""}`), p.toast));
 const reviewsBox = box(t("product_reviews"), "reviews-box");
 const aside = el("aside", { class: "stack" }, box(t("sessions"), "sessions-box", sessionsList), reviewsBox);
@@ -36,7 +48,7 @@ document.getElementById("app").replaceChildren(aside, detail);
 async function load() {
   const { sessions } = await get(`/v1/brands/${encodeURIComponent(brand)}/sessions`);
   sessionsList.replaceChildren(...(sessions.length ? [...sessions].reverse().map((s) => el("li", {},
-    el("button", { type: "button", "data-room": s.room_id, onclick: (ev) => open(s.room_id, ev.currentTarget) },
+    el("button", { type: "button", "data-room": s.room_id, onclick: (ev) => guard(open(s.room_id, ev.currentTarget)) },
       el("span", { class: "s-title" }, s.title), el("span", { class: "s-rev" }, money(s.commerce.revenue)),
       el("span", { class: "s-meta", "data-testid": "session-meta" },
         s.went_live_at ? new Date(s.went_live_at).toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" }) : t("scheduled"),
@@ -63,15 +75,16 @@ async function open(roomId, button) {
       chart({ title: t("sales_chart"), points: a.per_minute, key: "paid_orders", startMs, kind: "bars", testid: "chart-sales" }),
       chart({ title: t("messages_chart"), points: a.per_minute, key: "messages", startMs, kind: "bars", testid: "chart-messages" }))),
     player(roomId, a, startMs, markers),
-    box(t("export"), "exports", el("div", { class: "exports" }, ...["csv", "ndjson", "vtt"].map((fmt) => el("button", { type: "button", "data-testid": `export-${fmt}`, onclick: () => download(roomId, fmt) }, `⬇ ${fmt.toUpperCase()}`)))),
+    box(t("export"), "exports", el("div", { class: "exports" }, ...["csv", "ndjson", "vtt"].map((fmt) => el("button", { type: "button", "data-testid": `export-${fmt}`, onclick: () => guard(download(roomId, fmt)) }, `⬇ ${fmt.toUpperCase()}`)))),
     await moderationLog(roomId));
 }
 
 async function download(roomId, fmt) {
   const r = await fetch(`/v1/rooms/${roomId}/export.${fmt}`, { headers: auth });
+  if (!r.ok) throw new Error((await r.json()).error?.code); // not an error saved as the file
   const link = el("a", { href: URL.createObjectURL(await r.blob()), download: `${roomId}.${fmt}` });
   link.click();
-  view.say(`${t("export")} ${fmt.toUpperCase()} ✓`, "ok");
+  say(`${t("export")} ${fmt.toUpperCase()} ✓`, "ok");
 }
 
 const MARKS = { "product.pinned": ["📌", "m_pin"], "offer.created": ["⚡", "m_offer"], "poll.created": ["📊", "m_poll"], "giveaway.started": ["🎁", "m_giveaway"], "auction.created": ["🔨", "m_auction"] };
@@ -157,7 +170,16 @@ async function moderationLog(roomId) {
     : [el("li", { class: "muted" }, t("no_actions"))])));
 }
 
-load();
-// After the sessions: the page draws without it (the page's budget counts what loads before it draws).
-import("./brand-reviews.js").then(({ reviewsPanel }) => reviewsPanel(reviewsBox, { brand, get, auth, say: view.say.bind(view) }));
-import("./brand-team.js").then(({ teamPanel }) => aside.append(teamPanel({ brand, get, auth, say: view.say.bind(view) })));
+/** The whole page is one alert: with a stale or wrong token, or no brand, there is nothing else to show. */
+function failed(err) {
+  document.getElementById("app").replaceChildren(el("section", { class: "panelbox", style: "grid-column: 1 / -1; width: min(100%, 34rem); margin: 12vh auto 0",
+    role: "alert", "data-testid": "page-error" },
+  el("p", { style: "margin: 0 0 0.75rem" }, FAIL[err?.message] ?? said(err)), el("button", { type: "button", onclick: () => location.reload() }, FAIL.retry)));
+}
+
+(brand ? load() : Promise.reject(new Error("no_brand"))).then(() => {
+  // After the sessions: the page draws without them (its budget counts what loads before it draws).
+  const panel = { brand, get, auth, say, guard };
+  import("./brand-reviews.js").then(({ reviewsPanel }) => reviewsPanel(reviewsBox, panel));
+  import("./brand-team.js").then(({ teamPanel }) => aside.append(teamPanel(panel)));
+}, failed);
