@@ -148,6 +148,59 @@ async def test_a_brand_replays_a_show_with_the_video_following_the_scrubber(site
     assert errors == [] and violations == []
 
 
+async def test_a_shopper_who_missed_the_show_watches_its_replay_on_the_shows_link(site: Site, browser: Browser) -> None:
+    """An ended show's link, opened later as a guest: a phone in Bahasa Indonesia gets the show as
+    it began and "Tonton tayangan ulang", which plays the recording with the chat, the pin and the
+    flash sale arriving at their moments, and "Tonton lagi" at the end. Someone who watched it
+    live to the end gets the same button beside "ended", and the replay starts over from 0:00."""
+    api = await open_show(site, "missed")
+    staff = bearer(token("acme", "*", "brand"))
+    errors: list[str] = []
+    stayed = await new_page(browser, f"{site.nodes[1].url}/viewer.html?room=missed&lang=en#token={token('ana', 'missed', name='Ana')}", errors)
+    assert (await api.http.post("/v1/rooms/missed/live", headers=staff)).status_code == 200
+    host = await Client.join(site.nodes[1].ws_url("missed"), token("host1", "missed", "host", name="Hana"))
+    assert (await host.request("product.pin", product_id="kain"))["ok"]
+    assert (await host.request("chat.post", text="Selamat datang"))["ok"]
+    await asyncio.sleep(2)  # the show's own pace: the replay must bring the sale this far in
+    assert (await host.request("offer.create", product_id="tee", units=10, price=199000, duration_seconds=600))["ok"]
+    assert (await host.request("chat.post", text="Flash sale now!"))["ok"]
+    await asyncio.sleep(2)
+    assert (await host.request("chat.post", text="Terima kasih"))["ok"]
+    await host.close()
+    await expect(stayed.get_by_test_id("chat-list")).to_contain_text("Terima kasih")
+    assert (await api.http.post("/v1/rooms/missed/end", headers=staff)).status_code == 200
+
+    phone = await new_page(browser, f"{site.nodes[0].url}/viewer.html?room=missed&lang=id", errors, "phone")
+    banner = phone.get_by_test_id("banner")
+    await expect(banner).to_contain_text("Siaran ini telah berakhir")
+    await expect(phone.locator("h1.title")).to_have_text("Batik night")  # the room as it began, not a blank page
+    chat = phone.get_by_test_id("chat-list")
+    await expect(chat).not_to_contain_text("Selamat datang")
+    await banner.get_by_role("button", name="Tonton tayangan ulang").click()
+    await expect(chat).to_contain_text("Selamat datang")
+    await expect(phone.get_by_test_id("product-card")).to_contain_text("Kain songket")
+    await expect(chat).not_to_contain_text("Flash sale now!")  # not before its moment
+    await expect(phone.get_by_test_id("product-card")).to_contain_text("Batik tee", timeout=10_000)
+    await expect(chat).to_contain_text("Flash sale now!")
+    await expect(phone.get_by_test_id("claim-button")).to_have_count(0)  # the sale is over: nothing to claim in a replay
+    assert await phone.get_by_test_id("video").evaluate("v => !v.paused && v.currentTime > 1")  # the recording plays along
+    await shot(phone, "viewer-replay-phone-id")
+    await expect(chat).to_contain_text("Terima kasih")
+    await expect(banner.get_by_role("button", name="Tonton lagi")).to_be_visible(timeout=10_000)
+    await expect(banner).to_contain_text("Siaran ini telah berakhir")
+    await expect(phone.get_by_test_id("live-badge")).to_have_count(0)  # a replay is never shown as live
+
+    await expect(stayed.get_by_test_id("banner")).to_contain_text("This show has ended")
+    await stayed.get_by_test_id("watch-replay").click()
+    await expect(stayed.get_by_test_id("chat-list")).not_to_contain_text("Terima kasih")  # from the start again
+    assert await stayed.get_by_test_id("video").evaluate("v => v.currentTime < 2")
+    await expect(stayed.get_by_test_id("chat-list")).to_contain_text("Terima kasih", timeout=10_000)
+    await shot(stayed, "viewer-replay-laptop-en")
+    violations = await axe(stayed, "viewer replay") + await axe(phone, "viewer replay phone")
+    await api.http.aclose()
+    assert errors == [] and violations == []
+
+
 async def test_a_brand_publishes_a_held_review_and_hides_another_and_the_live_room_follows(site: Site, browser: Browser) -> None:
     api = await open_show(site, "heldrev", brand="batikku")
     staff = bearer(token("batikku", "*", "brand"))

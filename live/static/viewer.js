@@ -1,8 +1,7 @@
-// Viewer page: /viewer.html?room=ROOM#token=JWT (no token: watch as a guest; &ref=AFFILIATE;
-// &login=URL where "Sign in" goes; &embed=1 inside a merchant's page, see embed.js).
-// Phone first: the vertical video fills the screen, chat and the product on air sit over its
-// lower part, everything else opens as a sheet that leaves the video in place. From 900 px
-// wide the sheets dock in a second column.
+// Viewer page: /viewer.html?room=ROOM#token=JWT (no token: a guest; &ref=AFFILIATE; &login=URL
+// for "Sign in"; &embed=1 in a merchant's page, see embed.js). Phone first: the video fills the
+// screen, chat and the product on air over its lower part, the rest in sheets over it (docked
+// in a second column from 900 px). An ended show offers a replay.
 import { LiveClient, el, params } from "./live.js";
 import { t } from "./i18n.js";
 import { RoomView } from "./room-view.js";
@@ -18,8 +17,6 @@ const client = new LiveClient(embedded ? decodeURIComponent(location.pathname.sp
     if (!w.resumed) {  // a resumed one carries none: its backlog has any change
       view.appointed = Boolean(w.moderation);
       view.setQueue(w.moderation?.queue ?? []);
-    }
-    if (!w.resumed) {
       view.reset(w.room);
       view.loadOrders();
       if (!view.guest) client.ask("auction.mine").then((r) => { for (const a of r.result?.auctions ?? []) if (a.max) view.myMax.set(a.auction_id, a.max); view.renderCommerce(); });
@@ -29,12 +26,15 @@ const client = new LiveClient(embedded ? decodeURIComponent(location.pathname.sp
     view.renderAll();
   },
   onEvent: (ev) => view.apply(ev),
-  onStatus: (state, code) => view.setConnection(state, code),
+  onStatus: (state, code) => {
+    view.setConnection(state, code);
+    if (state === "ended") import("./watch-replay.js").then((m) => m.offerReplay(view, client.roomId));
+  },
 });
 const view = new RoomView({ client, embed });
 const p = view.parts;
 
-// --- the sheets: one open at a time on a phone, docked side by side on a desktop -------
+// --- the sheets: one open at a time on a phone, docked on a desktop
 const panel = el("aside", { class: "panel", "data-testid": "panel", "data-open": "" }, p.bag, p.orders, p.poll, p.qa, p.giveaway, p.product, p.rules, p.guest, p.mod, p.queueSheet);
 const scrim = el("div", { class: "scrim", "aria-hidden": "true", onclick: () => closeSheet() });
 let opener = null;
