@@ -152,7 +152,8 @@ async def test_a_shopper_who_missed_the_show_watches_its_replay_on_the_shows_lin
     """An ended show's link, opened later as a guest: a phone in Bahasa Indonesia gets the show as
     it began and "Tonton tayangan ulang", which plays the recording with the chat, the pin and the
     flash sale arriving at their moments, and "Tonton lagi" at the end. Someone who watched it
-    live to the end gets the same button beside "ended", and the replay starts over from 0:00."""
+    live to the end gets the same button beside "ended", and the replay starts over from 0:00.
+    A show called off before it went live says there is no replay."""
     api = await open_show(site, "missed")
     staff = bearer(token("acme", "*", "brand"))
     errors: list[str] = []
@@ -197,6 +198,13 @@ async def test_a_shopper_who_missed_the_show_watches_its_replay_on_the_shows_lin
     await expect(stayed.get_by_test_id("chat-list")).to_contain_text("Terima kasih", timeout=10_000)
     await shot(stayed, "viewer-replay-laptop-en")
     violations = await axe(stayed, "viewer replay") + await axe(phone, "viewer replay phone")
+
+    called_off = await open_show(site, "called-off")  # scheduled, then ended without going live
+    assert (await called_off.http.post("/v1/rooms/called-off/end", headers=staff)).status_code == 200
+    await called_off.http.aclose()
+    never = await new_page(browser, f"{site.nodes[0].url}/viewer.html?room=called-off&lang=en", errors)
+    await expect(never.get_by_test_id("banner")).to_contain_text("It never went live: there is no replay.")
+    await expect(never.get_by_test_id("watch-replay")).to_have_count(0)
     await api.http.aclose()
     assert errors == [] and violations == []
 
