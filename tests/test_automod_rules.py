@@ -174,6 +174,22 @@ def test_shouting_floods_phones_and_scams() -> None:
     assert _verdict("WA 08123456789 YA KAK MURAH BANGET SEKARANG JUGA", quiet)[0] == "allow"
 
 
+# Chat as it comes: mostly ASCII (letters, digits, separators, "+"), some of it not (accents, Arabic-Indic digits, emoji).
+PHONE_LIKE = st.from_regex(r"\A[a ]{0,3}(\+|0|62)?[0-9]{1,4}([ .-]?[0-9]){2,12}[a ]{0,3}\Z")
+CHAT_TEXT = st.text(st.sampled_from("aB Z09+-. 8628\u00c9\u00e9\u0668\u0662\U0001f525"), max_size=40) | st.text(max_size=40) | PHONE_LIKE
+
+
+@given(CHAT_TEXT, st.integers(1, 10))
+@settings(max_examples=400, deadline=None)
+def test_the_fast_shape_checks_agree_with_the_plain_ones(text: str, min_letters: int) -> None:
+    """Capitals and phone numbers are counted in C on ASCII text; the answer is the per-character
+    one (``str.isalpha``/``str.isupper``) and the phone patterns' own, for any text."""
+    letters = sum(map(str.isalpha, text))
+    assert spam.caps_ratio(text, min_letters) == (sum(map(str.isupper, text)) / letters if letters >= min_letters else 0.0)
+    spaced = spam._DIGITS_SPACED.sub("", text)
+    assert spam.has_phone(text) == (spam._PHONE.search(text) is not None or spam._PHONE.search(spaced) is not None)
+
+
 def test_the_toxicity_model_is_one_signal_with_a_threshold() -> None:
     held = _verdict("you are worthless and disgusting")
     assert held[:2] == ("hold", ("toxicity",))

@@ -19,12 +19,21 @@ _DIGITS_SPACED = re.compile(r"(?<=\d)[\s.-](?=\d)")
 _HANDLE = re.compile(r"\b(?:ig|insta|instagram|tiktok|telegram|tele|line|fb|facebook|twitter)\s*(?::\s*@?|@)\s*[a-z0-9._]{3,}", re.I)
 
 
+_ASCII = bytes(range(128))
+_NOT_LETTER = bytes(b for b in _ASCII if not chr(b).isalpha())  # deleted by translate: what is left is counted
+_NOT_UPPER = bytes(b for b in _ASCII if not chr(b).isupper())
+_NOT_DIGIT = bytes(b for b in _ASCII if not chr(b).isdigit())
+PHONE_MIN_DIGITS = 8  # the shortest number _PHONE matches: "+" and 8 digits (a mobile has 9 or more)
+
+
 def caps_ratio(text: str, min_letters: int) -> float:
     """Share of capitals among the letters, or 0 when there are fewer than ``min_letters``."""
-    letters = sum(map(str.isalpha, text))
-    if letters < min_letters:
-        return 0.0
-    return sum(map(str.isupper, text)) / letters
+    if text.isascii():  # most chat: counted in C (bytes.translate), ~10x faster than per character
+        data = text.encode()
+        letters, upper = len(data.translate(None, _NOT_LETTER)), len(data.translate(None, _NOT_UPPER))
+    else:
+        letters, upper = sum(map(str.isalpha, text)), sum(map(str.isupper, text))
+    return upper / letters if letters >= min_letters else 0.0
 
 
 def emoji_count(text: str) -> int:
@@ -37,6 +46,8 @@ def mention_count(text: str) -> int:
 
 def has_phone(text: str) -> bool:
     """A phone number, also with its digits spaced out ("0 8 1 2 …")."""
+    if text.isascii() and len(text.encode().translate(None, _NOT_DIGIT)) < PHONE_MIN_DIGITS:
+        return False  # most chat: too few digits for any number the patterns match
     if _PHONE.search(text) is not None:
         return True
     return _DIGITS_SPACED.search(text) is not None and _PHONE.search(_DIGITS_SPACED.sub("", text)) is not None
