@@ -43,7 +43,7 @@ export function reviewsPanel(box, { brand, get, auth, say, guard }) {
   async function moderate(id, to) {
     const r = await fetch(`/v1/reviews/${id}/moderate`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ status: to }) });
     say(r.ok ? t(`rv_done_${to}`) : reason((await r.json()).error), r.ok ? "ok" : "error");
-    await guard(load());
+    await load(); // its caller's guard says why, if this fails
   }
 
   guard(load());

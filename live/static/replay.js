@@ -11,11 +11,12 @@ const query = params();
 const brand = query.get("brand");
 const auth = { authorization: `Bearer ${query.get("token")}` };
 const speed = Number(query.get("speed") || 1);
-const get = async (path) => {
-  const r = await fetch(path, { headers: auth });
+/** ``r``, or its error's code thrown (shown with ``said``). */
+const ok = async (r) => {
   if (!r.ok) throw new Error((await r.json()).error?.code ?? "error");
-  return r.json();
+  return r;
 };
+const get = async (path) => (await ok(await fetch(path, { headers: auth }))).json();
 // Its own words when the page cannot show the sessions (i18n.js and style.css are held to the shopper's budget).
 const FAIL = {
   en: { unauthorized: "Your sign-in has expired or is not valid. Open this page again from your brand dashboard.",
@@ -80,8 +81,7 @@ async function open(roomId, button) {
 }
 
 async function download(roomId, fmt) {
-  const r = await fetch(`/v1/rooms/${roomId}/export.${fmt}`, { headers: auth });
-  if (!r.ok) throw new Error((await r.json()).error?.code); // not an error saved as the file
+  const r = await ok(await fetch(`/v1/rooms/${roomId}/export.${fmt}`, { headers: auth })); // not an error saved as the file
   const link = el("a", { href: URL.createObjectURL(await r.blob()), download: `${roomId}.${fmt}` });
   link.click();
   say(`${t("export")} ${fmt.toUpperCase()} ✓`, "ok");
