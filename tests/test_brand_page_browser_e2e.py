@@ -3,10 +3,13 @@ a busy brand's review queue, and what the page says when it cannot show the sess
 axe-core on each page, screenshots to test-artifacts/. (Its replay is in
 test_embed_replay_e2e.py, its moderator team in test_live_updates_browser_e2e.py.)"""
 
+import asyncio
 import re
+import time
 
 from playwright.async_api import Browser, expect
 
+from live.auth import LEEWAY_SECONDS
 from tests.harness import Client, bearer, token
 from tests.pages import Site, axe, new_page, open_show, shot
 
@@ -29,6 +32,29 @@ async def test_the_brand_page_says_when_its_sign_in_is_stale_or_another_brands(s
     nobrand = await new_page(browser, f"{site.nodes[0].url}/replay.html#token={token('acme', '*', 'brand')}", errors)
     await expect(nobrand.get_by_test_id("page-error")).to_contain_text("No brand given")
     assert [e for e in errors if "Failed to load resource" not in e] == []  # Chromium's own line for each 401/403
+
+
+async def test_a_sign_in_that_expires_on_an_open_page_makes_the_export_say_so(site: Site, browser: Browser) -> None:
+    """The brand opened a session; its token expires; Export then says "Sign in again" in the
+    toast and saves nothing (it used to save the error's JSON as the CSV)."""
+    api = await open_show(site, "expiring")
+    staff = bearer(token("acme", "*", "brand"))
+    assert (await api.http.post("/v1/rooms/expiring/live", headers=staff)).status_code == 200
+    assert (await api.http.post("/v1/rooms/expiring/end", headers=staff)).status_code == 200
+    ttl = -2  # valid for LEEWAY_SECONDS + ttl = 8 s: long enough to open the page and the session
+    valid_until = time.time() + ttl + LEEWAY_SECONDS
+    errors: list[str] = []
+    page = await new_page(browser, f"{site.nodes[0].url}/replay.html?brand=acme#token={token('acme', '*', 'brand', ttl=ttl)}", errors)
+    downloads: list[object] = []
+    page.on("download", lambda d: downloads.append(d))
+    await page.locator("[data-room=expiring]").click()
+    await expect(page.get_by_test_id("export-csv")).to_be_visible()
+    await asyncio.sleep(max(0.0, valid_until - time.time()) + 1)  # the token's expiry, not a race: the clock decides
+    await page.get_by_test_id("export-csv").click()
+    await expect(page.get_by_test_id("toast")).to_have_text("Sign in again to do that")
+    assert downloads == []
+    await api.http.aclose()
+    assert [e for e in errors if "Failed to load resource" not in e] == []
 
 
 async def test_a_busy_brand_works_through_its_held_reviews_twenty_at_a_time(site: Site, browser: Browser) -> None:

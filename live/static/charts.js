@@ -45,7 +45,7 @@ export function chart({ title, points, key, startMs, kind = "line", testid, unit
   if (kind === "bars") {
     const w = Math.max(2, ((W - L - R) / n) * 0.7);
     points.forEach((p, i) => root.append(svg("rect", { class: "bar", x: x(i) - w / 2, y: y(values[i]), width: w, height: Math.max(0, H - B - y(values[i])) })));
-  } else {
+  } else if (values.length) { // no minute yet: axes only
     const line = values.length === 1 ? `${L},${y(values[0])} ${W - R},${y(values[0])}` : values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
     const first = line.split(" ")[0].split(",")[0], last = line.split(" ").at(-1).split(",")[0];
     root.append(svg("polygon", { class: "area", points: `${first},${H - B} ${line} ${last},${H - B}` }), svg("polyline", { class: "line", points: line }));

@@ -17,7 +17,7 @@ const ok = async (r) => {
   return r;
 };
 const get = async (path) => (await ok(await fetch(path, { headers: auth }))).json();
-// Its own words when the page cannot show the sessions (i18n.js and style.css are held to the shopper's budget).
+// Its own words when it cannot show the sessions (i18n.js is held to the shopper's budget).
 const FAIL = {
   en: { unauthorized: "Your sign-in has expired or is not valid. Open this page again from your brand dashboard.",
     forbidden: "This sign-in is not for this brand's sessions.", no_brand: "No brand given: the address needs ?brand=…", retry: "Try again" },
@@ -170,7 +170,7 @@ async function moderationLog(roomId) {
     : [el("li", { class: "muted" }, t("no_actions"))])));
 }
 
-/** The whole page is one alert: with a stale or wrong token, or no brand, there is nothing else to show. */
+/** One alert for the page: with a stale or wrong token, or no brand, nothing else can show. */
 function failed(err) {
   document.getElementById("app").replaceChildren(el("section", { class: "panelbox", style: "grid-column: 1 / -1; width: min(100%, 34rem); margin: 12vh auto 0",
     role: "alert", "data-testid": "page-error" },
