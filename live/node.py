@@ -42,9 +42,6 @@ READY_CHECK_SECONDS = 2.0
 GC_FREEZE_SECONDS = 5.0
 GC_THAW_SECONDS = 600.0
 GC_YOUNG_THRESHOLD = 10_000
-# A room whose count has not changed is still reported this often, so the other nodes'
-# share of it stays fresh (shares expire after live.coord.redis.PRESENCE_TTL_MS).
-PRESENCE_HEARTBEAT_SECONDS = 1.0
 
 
 class Node:
@@ -107,40 +104,52 @@ class Node:
             await asyncio.sleep(RETENTION_RUN_SECONDS)
 
     async def _signals(self) -> None:
-        """Edge-aggregated signals for every open room, a few times a second, in one round trip.
+        """Edge-aggregated signals for the open rooms, a few times a second, in one round trip.
 
         Each node shares its rooms' viewer counts and reactions through presence;
         a room's total is the sum of live nodes' reports, and other nodes' reactions are
-        shown to this node's viewers along with its own. A room is reported when its
-        count changed, it has reactions, or its last report is a heartbeat old.
+        shown to this node's viewers along with its own. A tick visits only the rooms that
+        are stirred: reactions here or from other nodes, an entry folded (its next deadline
+        may have moved) or a simulated audience (``EdgeSignals.stirred``), members come, gone
+        or thinned (``Fanout.stirred``, kept while any are thinned). Where presence shares
+        expire, every room is visited and reported once a heartbeat, which also brings the
+        other nodes' counts. A quiet room on the embedded server costs two flag checks a tick.
         """
         interval = self.settings.presence_interval_ms / 1000
-        reported: dict[RoomId, tuple[int, float]] = {}
-        totals: dict[RoomId, int] = {}
-        sampled = asyncio.get_running_loop().time()
+        heartbeat = self.presence.heartbeat_seconds
+        deadlines: dict[RoomId, int] = {}  # the visited rooms' next deadlines (a fold stirs the room)
+        loop = asyncio.get_running_loop()
+        sampled = swept = loop.time()
         while True:
             await asyncio.sleep(interval)
-            now = asyncio.get_running_loop().time()
+            now = loop.time()
             if now - sampled >= self.settings.sample_seconds:
                 sampled = now
-                await self._sample(totals)
-            rooms = list(self.runtimes.values())
+                await self._sample()
+            sweep = heartbeat is not None and now - swept >= heartbeat
+            if sweep:
+                swept = now
+            rooms = list(self.runtimes.values()) if sweep else [rt for rt in self.runtimes.values() if rt.signals.stirred or rt.fanout.stirred]
             reports = {}
             for rt in rooms:
-                count, reactions = rt.viewer_count, rt.signals.take()
-                last = reported.get(rt.room_id)
-                if reactions or last is None or last[0] != count or now - last[1] >= PRESENCE_HEARTBEAT_SECONDS:
+                signals = rt.signals
+                signals.stirred, rt.fanout.stirred = False, rt.fanout.has_thinned  # thinned members are reviewed every tick
+                count, reactions = rt.viewer_count, signals.take()
+                if sweep or reactions or count != signals.reported:
                     reports[rt.room_id] = (count, reactions)
-                    reported[rt.room_id] = (count, now)
+                    signals.reported = count
+                if (deadline := rt.next_deadline()) is None:
+                    deadlines.pop(rt.room_id, None)
+                else:
+                    deadlines[rt.room_id] = deadline
             with contextlib.suppress(ConnectionError):
-                totals.update(await self.presence.report(reports))
-            for room in [r for r in reported if r not in self.runtimes]:
-                reported.pop(room)
-                totals.pop(room, None)
+                for room, total in (await self.presence.report(reports)).items():
+                    if reported := self.runtimes.get(room):
+                        reported.signals.total = total
             for rt in rooms:
-                rt.show_signals(totals.get(rt.room_id, rt.viewer_count))
+                rt.show_signals(rt.signals.total if rt.signals.total is not None else rt.viewer_count)
             await self._share_usage()
-            await self._tick_due(rooms)
+            await self._tick_due(deadlines)
 
     async def _share_usage(self) -> None:
         """Commands per user and address, summed over the nodes: over the cap is refused everywhere."""
@@ -148,7 +157,7 @@ class Node:
             with contextlib.suppress(ConnectionError):  # then each node limits what it sees itself
                 self.limits.apply_totals(await self.usage.add(counts, WINDOW_MS))
 
-    async def _sample(self, totals: dict[RoomId, int]) -> None:
+    async def _sample(self) -> None:
         """Record edge signals for analytics: the lease holder samples viewers and reactions;
         every node records who joined through it."""
         rooms = list(self.runtimes.values())
@@ -160,7 +169,8 @@ class Node:
         samples, viewers = [], []
         for rt in rooms:
             if rt.room_id in held and rt.state.status is Status.LIVE and rt.state.rehearsal_of is None:
-                samples.append({"room_id": rt.room_id, "ts": now, "viewers": totals.get(rt.room_id, rt.viewer_count), "reactions": rt.signals.reactions_shown})
+                total = rt.signals.total
+                samples.append({"room_id": rt.room_id, "ts": now, "viewers": total if total is not None else rt.viewer_count, "reactions": rt.signals.reactions_shown})
                 rt.signals.reactions_shown = 0
             viewers += [{"room_id": rt.room_id, "user_id": u, "first_seen": ts} for u, ts in rt.signals.joined.items()]
             rt.signals.joined = {}
@@ -169,13 +179,19 @@ class Node:
         except Exception:
             logger.exception("could not record session samples")
 
-    async def _tick_due(self, rooms: list[RoomRuntime]) -> None:
+    async def _tick_due(self, deadlines: dict[RoomId, int]) -> None:
         """Append a room.tick where a deadline has passed, so time rules act in a quiet room.
 
-        Only the room's lease holder ticks, so a room gets one tick per deadline.
+        Only the room's lease holder ticks, so a room gets one tick per deadline. The tick's
+        fold stirs the room, and its next visit finds the next deadline.
         """
         now = int(time.time() * 1000)
-        due = [rt for rt in rooms if (d := rt.next_deadline()) is not None and d <= now and rt.room_id not in self._ticking]
+        due = []
+        for room_id in [r for r, d in deadlines.items() if d <= now and r not in self._ticking]:
+            if (rt := self.runtimes.get(room_id)) is None:
+                deadlines.pop(room_id)  # closed
+            else:
+                due.append(rt)
         if not due:
             return
         try:

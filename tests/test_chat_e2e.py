@@ -1,5 +1,7 @@
 """A live room on one real server process, over real WebSockets, in both encodings."""
 
+import time
+
 from tests.harness import Api, Client, LiveServer, token
 
 
@@ -148,3 +150,21 @@ async def test_presence_and_reaction_bursts(server: LiveServer, api: Api, room_i
     counts = lambda: [m["viewers"] for m in ana.messages if m["type"] == "presence"]  # noqa: E731
     await ana.wait_for(lambda: 1 in counts()[counts().index(2) :], timeout=5)  # it drops after it was 2
     await ana.close()
+
+
+async def test_a_timed_poll_in_a_quiet_room_closes_on_time(server: LiveServer, api: Api, room_id: str) -> None:
+    """Nobody acts after the poll opens: the node's signal loop finds its deadline (the poll's
+    entry stirred the room) and ticks the room, so viewers see it close at its time."""
+    await api.live_room(room_id)
+    url = server.ws_url(room_id)
+    host = await Client.join(url, token("host1", room_id, "host"))
+    ana = await Client.join(url, token("ana", room_id))
+    await ana.wait_for(lambda: any(m["type"] == "presence" and m["viewers"] == 2 for m in ana.messages))
+    created = await host.request("poll.create", question="Red or blue?", options=["Red", "Blue"], duration_seconds=2)
+    assert created["ok"], created
+    opened = time.monotonic()
+    [closed] = await ana.wait_for(lambda: ana.events("poll.closed"), timeout=6)
+    assert closed["reason"] == "time" and closed["poll_id"] == created["result"]["poll_id"]
+    assert 1.9 <= time.monotonic() - opened <= 4.0, "closed at its time, not at a later heartbeat or command"
+    await ana.close()
+    await host.close()

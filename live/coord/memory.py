@@ -25,6 +25,8 @@ class MemoryLeases:
 
 
 class MemoryPresence:
+    heartbeat_seconds: float | None = None  # the only node: its shares never expire, a quiet room is never re-reported
+
     async def report(self, reports: Reports) -> dict[RoomId, int]:
         return {room: viewers for room, (viewers, _) in reports.items()}
 

@@ -15,7 +15,8 @@ class Presence(Protocol):
       viewers given and returns, for each of those rooms, the sum of the live nodes'
       shares. A share of 0 leaves the sum at once; any other share counts until the
       backend's expiry after the node's last report (a node that died stops counting
-      then), so a node re-reports its rooms within that time (a heartbeat).
+      then), so a node re-reports its rooms every ``heartbeat_seconds``, well within
+      that time; None where shares never expire (one process is the only node).
     - **Reactions.** The reactions given are broadcast to the other nodes: each node
       that has the room open receives them through its room log subscription,
       ``RoomLog.open(..., on_signal)``, as ``on_signal(reporting node, counts)``. This
@@ -25,5 +26,7 @@ class Presence(Protocol):
       against the room's entries.
     - Backend failures raise ``LogUnavailable`` (a ``ConnectionError``).
     """
+
+    heartbeat_seconds: float | None
 
     async def report(self, reports: Reports) -> dict[RoomId, int]: ...

@@ -108,6 +108,7 @@ class RedisPresence:
         self._redis: Any = conn.redis
         self._presence = self._redis.register_script(_PRESENCE)
         self._ttl_ms = ttl_ms
+        self.heartbeat_seconds: float | None = ttl_ms / 3000  # two reports may be lost before a live node's share expires
 
     async def report(self, reports: Reports) -> dict[RoomId, int]:
         if not reports:

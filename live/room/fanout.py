@@ -97,12 +97,13 @@ class Fanout:
         self._limit = outbound_buffer_bytes  # a member with more unsent bytes is a slow consumer
         self._send_buffer = send_buffer_bytes  # the kernel's share per socket (0: the kernel decides)
         self._stall = stall_seconds
-        self._count = 0  # members in all groups (the signal loop asks every room, 4 times a second)
+        self._count = 0  # members in all groups
         # The room's viewers on every node, as the signal loop last said: the batch window
         # follows the show's size, so a node holding a third of a big room batches like one
         # holding all of it (its frames cost the same per viewer).
         self.audience = 0
         self._thinned = 0  # members in thinned groups
+        self.stirred = True  # members came, left or were thinned since the signal loop's last visit
 
     def members(self) -> list[Member]:
         return [m for by_conn in self._members.values() for m in by_conn.values()]
@@ -110,6 +111,11 @@ class Fanout:
     @property
     def count(self) -> int:
         return self._count
+
+    @property
+    def has_thinned(self) -> bool:
+        """Members on the thinned lane: the signal tick reviews them (``review_thinned``)."""
+        return self._thinned > 0
 
     # --- events in ---------------------------------------------------------------
 
@@ -352,6 +358,7 @@ class Fanout:
         group = (member.sink.fmt, member.sees_sales, member.thinned)
         self._members[group][member.conn_id] = member
         self._count += 1
+        self.stirred = True
         self._thinned += member.thinned
         return group
 
@@ -366,6 +373,7 @@ class Fanout:
         gone = self._members[member.sink.fmt, member.sees_sales, member.thinned].pop(member.conn_id, None) is not None
         if gone:
             self._count -= 1
+            self.stirred = True
             if member.thinned:
                 self._thinned -= 1
                 metrics.THINNED.dec()

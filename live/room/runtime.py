@@ -72,7 +72,7 @@ class RoomRuntime:
         self._waiting: dict[str, asyncio.Future[Outcome]] = {}
         self._refs = itertools.count(1)
         self._deadline: tuple[int, Millis | None] = (-1, None)  # (at seq, the state's next deadline)
-        self.simulated = 0  # viewers of a simulated audience (live.simulator): counted, hold no socket
+        self._simulated = 0
 
     @property
     def state(self) -> RoomState:
@@ -91,7 +91,17 @@ class RoomRuntime:
 
     @property
     def viewer_count(self) -> int:
-        return self.fanout.count + self.simulated
+        return self.fanout.count + self._simulated
+
+    @property
+    def simulated(self) -> int:
+        """Viewers of a simulated audience (live.simulator): counted, hold no socket."""
+        return self._simulated
+
+    @simulated.setter
+    def simulated(self, viewers: int) -> None:
+        self._simulated = viewers
+        self.signals.stirred = True  # a new count to report
 
     @property
     def busy(self) -> bool:
@@ -162,6 +172,7 @@ class RoomRuntime:
     def _applied(self, entry: Entry, events: list[Event], outcome: Outcome, live: bool) -> None:
         """From the replica, once per entry: persist, buffer, fan out, answer the submitter."""
         public, bodies = [], {}
+        self.signals.stirred = True  # its next deadline may have moved
         made_staff: tuple[Member, ...] = ()  # the empty tuple is shared: nothing allocated per entry for a rare case
         for idx, event in enumerate(events):
             if event.type in WATCHED:  # rare: one set lookup per event on the ingest path

@@ -4,6 +4,9 @@ Each node counts its own viewers' reactions, shares them with the other nodes a 
 times a second (the node's signal loop) and shows everyone's as one burst; the
 viewer count goes out only when it changed. Who joined and how many reactions were
 shown are kept for the session's analytics, which the node's sampler takes.
+
+The signal loop visits a room only when something here may have changed (``stirred``
+and ``Fanout.stirred``), so a quiet room costs it nothing between presence heartbeats.
 """
 
 import time
@@ -22,16 +25,21 @@ class EdgeSignals:
         self._remote: Counter[str] = Counter()  # the other nodes', shown here
         self._shown: Counter[str] = Counter()
         self.last_viewers = -1  # the count viewers were last told
+        self.stirred = True  # reactions, an entry folded or a simulated audience since the signal loop's last visit
+        self.reported = -1  # this node's count as last reported to presence
+        self.total: int | None = None  # the count over all nodes, as presence last answered
         # For session analytics, taken by the node's sampler: who joined, reactions shown.
         self.joined: dict[str, int] = {}
         self.reactions_shown = 0
 
     def react(self, kind: str) -> None:
         self._reactions[kind] += 1
+        self.stirred = True
 
     def on_remote(self, node: str, counts: dict[str, int]) -> None:
         """Another node's reactions, from the log backend."""
         self._remote.update(counts)
+        self.stirred = True
 
     def take(self) -> dict[str, int]:
         """This node's reactions since the last call, to share with the other nodes."""
