@@ -177,6 +177,8 @@ async def test_a_shopper_who_missed_the_show_watches_its_replay_on_the_shows_lin
     await expect(phone.locator("h1.title")).to_have_text("Batik night")  # the room as it began, not a blank page
     chat = phone.get_by_test_id("chat-list")
     await expect(chat).not_to_contain_text("Selamat datang")
+    for nothing_to_do in ("guest-cta", "react-heart"):  # a show that is over invites no chat or reaction
+        await expect(phone.get_by_test_id(nothing_to_do)).to_be_hidden()
     await banner.get_by_role("button", name="Tonton tayangan ulang").click()
     await expect(chat).to_contain_text("Selamat datang")
     await expect(phone.get_by_test_id("product-card")).to_contain_text("Kain songket")
@@ -192,12 +194,19 @@ async def test_a_shopper_who_missed_the_show_watches_its_replay_on_the_shows_lin
     await expect(phone.get_by_test_id("live-badge")).to_have_count(0)  # a replay is never shown as live
 
     await expect(stayed.get_by_test_id("banner")).to_contain_text("This show has ended")
+    for nothing_to_do in ("chat-input", "send", "react-heart", "ask-input"):  # nor a question (the panel is docked here)
+        await expect(stayed.get_by_test_id(nothing_to_do)).to_be_hidden()
     await stayed.get_by_test_id("watch-replay").click()
     await expect(stayed.get_by_test_id("chat-list")).not_to_contain_text("Terima kasih")  # from the start again
     assert await stayed.get_by_test_id("video").evaluate("v => v.currentTime < 2")
     await expect(stayed.get_by_test_id("chat-list")).to_contain_text("Terima kasih", timeout=10_000)
     await shot(stayed, "viewer-replay-laptop-en")
     violations = await axe(stayed, "viewer replay") + await axe(phone, "viewer replay phone")
+
+    # On a merchant's page, the ended show's frame says it is ready, and offers its replay.
+    merchant, frame = await merchant_page(browser, site, site.folder, "missed", "sari", errors)
+    await expect(merchant.locator("#log")).to_contain_text('ready {"room_id":"missed","title":"Batik night","status":"ended"}')
+    await expect(frame.get_by_test_id("watch-replay")).to_be_visible()
 
     called_off = await open_show(site, "called-off")  # scheduled, then ended without going live
     assert (await called_off.http.post("/v1/rooms/called-off/end", headers=staff)).status_code == 200

@@ -21,10 +21,17 @@ export async function offerReplay(view, roomId) {
   const button = el("button", { type: "button", class: "primary", "data-testid": "watch-replay", onclick: () => open(true) }, `▶ ${WORDS.watch}`);
   let socket = null;
   let startMs = null; // go-live: offsets count from it, and countdowns read the show's own clock
+  const joined = Boolean(view.room); // watched to the end: the embed heard "ready" at the welcome
+  // Nothing is said, asked or accepted in a show that is over: no box invites it.
+  const { composer, reactions, qa, rules } = view.parts;
+  composer.hidden = reactions.hidden = true;
+  qa.querySelector("form")?.remove();
+  rules.querySelector("[data-testid=accept-rules]")?.remove();
 
   for (let i = 0; i < TRIES && startMs === null; i++) {
     const r = await fetch(`/v1/rooms/${encodeURIComponent(roomId)}`).catch(() => null);
     const room = r?.ok ? await r.json() : null;
+    if (room?.status === "ended" && !joined) view.embed?.emit("ready", { room_id: room.id, title: room.title, status: room.status });
     if (room?.status === "ended" && !room.went_live_at) return say(WORDS.none);
     if (room?.status === "ended") startMs = room.went_live_at;
     else await pause();
@@ -70,6 +77,6 @@ export async function offerReplay(view, roomId) {
   }
 
   // Watched live to the end: the room is on screen as it ended, the button waits beside the banner.
-  if (view.room) say(button);
+  if (joined) say(button);
   else open(false);
 }
