@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import os
+import sys
 import tempfile
 import time
 from typing import Any
@@ -60,6 +61,7 @@ async def bench(args: argparse.Namespace, db: str) -> dict[str, Any]:
                 actor = Actor(user_id=UserId(f"u{i}-{j}"), name=f"User {j}", role=Role.VIEWER)
                 rt.join(Member(f"c{i}-{j}", actor, CountingSink()), None, None, None)
         await asyncio.sleep(3)  # the joins' counts reported, the persister caught up
+        print(f"measuring for {args.seconds} s (pid {os.getpid()})", file=sys.stderr, flush=True)  # a profiler may attach now
         cpu0, wall0 = time.process_time(), time.perf_counter()
         await asyncio.sleep(args.seconds)
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
