@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from live import auth
 from live.auth import Verifier
 from live.backends import Backends
+from live.coord.presence import Reports
 from live.enrich import BrandModerators
 from live.errors import CloseCode
 from live.limits import WINDOW_MS, Limits
@@ -109,44 +111,53 @@ class Node:
         Each node shares its rooms' viewer counts and reactions through presence;
         a room's total is the sum of live nodes' reports, and other nodes' reactions are
         shown to this node's viewers along with its own. A tick visits only the rooms that
-        are stirred: reactions here or from other nodes, an entry folded (its next deadline
-        may have moved) or a simulated audience (``EdgeSignals.stirred``), members come, gone
-        or thinned (``Fanout.stirred``, kept while any are thinned). Where presence shares
-        expire, every room is visited and reported once a heartbeat, which also brings the
-        other nodes' counts. A quiet room on the embedded server costs two flag checks a tick.
+        are stirred: reactions or a changed share from another node (which asks for the
+        total again), an entry folded (its next deadline may have moved) or a simulated
+        audience (``EdgeSignals.stirred``), members come, gone or thinned (``Fanout.stirred``,
+        kept while any are thinned). A quiet room costs two flag checks a tick and nothing
+        on the backend; the node's heartbeat is one call whatever it serves, and when the
+        live nodes change every room is visited and reported again.
         """
         interval = self.settings.presence_interval_ms / 1000
         heartbeat = self.presence.heartbeat_seconds
         deadlines: dict[RoomId, int] = {}  # the visited rooms' next deadlines (a fold stirs the room)
         loop = asyncio.get_running_loop()
-        sampled = swept = loop.time()
+        sampled = loop.time()
+        beat = -math.inf
         while True:
             await asyncio.sleep(interval)
             now = loop.time()
             if now - sampled >= self.settings.sample_seconds:
                 sampled = now
                 await self._sample()
-            sweep = heartbeat is not None and now - swept >= heartbeat
-            if sweep:
-                swept = now
+            sweep = False
+            if heartbeat is not None and now - beat >= heartbeat:
+                beat = now
+                with contextlib.suppress(ConnectionError):
+                    sweep = await self.presence.heartbeat()
             rooms = list(self.runtimes.values()) if sweep else [rt for rt in self.runtimes.values() if rt.signals.stirred or rt.fanout.stirred]
-            reports = {}
+            reports: Reports = {}
             for rt in rooms:
                 signals = rt.signals
                 signals.stirred, rt.fanout.stirred = False, rt.fanout.has_thinned  # thinned members are reviewed every tick
                 count, reactions = rt.viewer_count, signals.take()
-                if sweep or reactions or count != signals.reported:
+                if sweep or reactions or signals.recount or count != signals.reported:
                     reports[rt.room_id] = (count, reactions)
-                    signals.reported = count
+                    signals.recount = False
                 if (deadline := rt.next_deadline()) is None:
                     deadlines.pop(rt.room_id, None)
                 else:
                     deadlines[rt.room_id] = deadline
-            with contextlib.suppress(ConnectionError):
-                for room, total in (await self.presence.report(reports)).items():
-                    if reported := self.runtimes.get(room):
-                        reported.signals.total = total
+            try:
+                totals = await self.presence.report(reports)
+            except ConnectionError:
+                totals = {}
+                for rt in rooms:
+                    if rt.room_id in reports:
+                        rt.signals.stirred = rt.signals.recount = True  # reported again at the next tick
             for rt in rooms:
+                if (total := totals.get(rt.room_id)) is not None:
+                    rt.signals.total, rt.signals.reported = total, reports[rt.room_id][0]
                 rt.show_signals(rt.signals.total if rt.signals.total is not None else rt.viewer_count)
             await self._share_usage()
             await self._tick_due(deadlines)

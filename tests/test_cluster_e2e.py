@@ -293,6 +293,12 @@ async def test_viewer_count_spans_nodes_and_drops_when_a_node_dies(cluster: Clus
     await watcher.wait_for(lambda: viewers() == 5)
     cluster.nodes[2].stop(signal.SIGKILL)  # held two of the viewers
     await watcher.wait_for(lambda: viewers() == 3, timeout=10)
+    # The live nodes are settled now: a count that changes on another node reaches this
+    # one's viewers because that node announces its share (no node re-reports quiet rooms).
+    late = await Client.join(cluster.nodes[1].ws_url("count"), token("late", "count"))
+    await watcher.wait_for(lambda: viewers() == 4)
+    await late.close()
+    await watcher.wait_for(lambda: viewers() == 3)
     # Reactions from another node reach this one's viewers.
     for _ in range(3):
         assert (await others[0].request("reaction", kind="clap"))["ok"]

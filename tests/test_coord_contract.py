@@ -9,6 +9,7 @@ about several nodes the test says what memory promises instead.
 import asyncio
 
 from rooms.commands import ChatPost
+from rooms.types import RoomId
 from tests.harness import eventually
 from tests.worlds import ALICE, Follower, World, new_room, until
 
@@ -72,22 +73,49 @@ async def test_the_nodes_viewer_shares_sum_and_a_zero_share_leaves_at_once(world
         assert await a.presence.report({room: (0, {})}) == {room: 0}
         return
     assert totals == {room: 7}
+    await a.presence.heartbeat()  # a counts b from its first heartbeat after b's
     assert await a.presence.report({room: (0, {})}) == {room: 4}
     assert await b.presence.report({room: (4, {})}) == {room: 4}
     assert await b.presence.report({}) == {}
 
 
-async def test_a_share_not_reported_again_expires(world: World) -> None:
-    a, b = world.node("a", presence_ttl_ms=SHORT_MS), world.node("b", presence_ttl_ms=SHORT_MS)
+async def test_a_share_counts_while_its_node_heartbeats_and_leaves_when_it_stops(world: World) -> None:
+    a, b = world.node(f"a-{new_room()}", presence_ttl_ms=SHORT_MS), world.node(f"b-{new_room()}", presence_ttl_ms=SHORT_MS)
     room = new_room()
     await a.presence.report({room: (3, {})})
     if world.one_node:
-        # Memory has no expiry: the only node's share is what it last said.
+        # Memory has no expiry and nothing to keep alive: the only node's share is what it last said.
+        assert await a.presence.heartbeat() is False and a.presence.heartbeat_seconds is None
         assert await a.presence.report({room: (3, {})}) == {room: 3}
         return
     assert await b.presence.report({room: (4, {})}) == {room: 7}
-    # b keeps reporting (its heartbeat) while a is silent, until a's share has expired.
-    await eventually(lambda: b.presence.report({room: (4, {})}), lambda totals: totals == {room: 4})
+    # a never reports the room again, only heartbeats: its share counts past the expiry.
+    started = asyncio.get_running_loop().time()
+    while asyncio.get_running_loop().time() - started < 2 * SHORT_MS / 1000:
+        await a.presence.heartbeat()
+        await b.presence.heartbeat()
+        assert await b.presence.report({room: (4, {})}) == {room: 7}
+    # a goes silent: once its heartbeat is older than the expiry, b's heartbeat says the
+    # live nodes changed and the total leaves a's share out.
+    async def b_after_heartbeat() -> tuple[bool, dict[RoomId, int]]:
+        return await b.presence.heartbeat(), await b.presence.report({room: (4, {})})
+
+    changed, _ = await eventually(b_after_heartbeat, lambda r: r[1] == {room: 4})
+    assert changed
+
+
+async def test_a_node_the_backend_lost_hears_so_at_its_heartbeat(world: World) -> None:
+    a = world.node(f"a-{new_room()}")
+    room = new_room()
+    await a.presence.report({room: (3, {})})
+    if world.one_node:
+        return  # memory loses nothing while its process lives
+    a = await world.lose_history(a)  # Redis restarted empty: shares and live nodes gone
+    assert await a.presence.heartbeat() is True, "a must report every room again"
+    b = world.node(f"b-{new_room()}")
+    assert await b.presence.report({room: (1, {})}) == {room: 1}  # a's share went with the data...
+    assert await a.presence.heartbeat() is True  # (b is new to a)
+    assert await a.presence.report({room: (3, {})}) == {room: 4}  # ...until a reports it again
 
 
 async def test_reactions_reach_the_other_nodes_through_the_log_subscription(world: World) -> None:
@@ -111,6 +139,15 @@ async def test_reactions_reach_the_other_nodes_through_the_log_subscription(worl
     await a.log.append(room, epoch, ALICE, ChatPost(text="after"))
     await until(lambda: len(at_a.entries) == 1, "a to receive the entry")
     assert at_a.signals == []
+    # A share that changed is announced without reactions (b asks for the total again);
+    # a report that changes nothing is not.
+    await a.presence.report({room: (1, {})})
+    await a.presence.report({room: (2, {})})
+    await until(lambda: len(at_b.signals) == 2, "b to hear a's share changed")
+    assert at_b.signals[1] == ("a", {})
+    await a.log.append(room, epoch, ALICE, ChatPost(text="later"))
+    await until(lambda: len(at_b.entries) == 2, "b to receive the entry")
+    assert len(at_b.signals) == 2
 
 
 # --- usage ------------------------------------------------------------------------------

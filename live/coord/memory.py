@@ -25,7 +25,10 @@ class MemoryLeases:
 
 
 class MemoryPresence:
-    heartbeat_seconds: float | None = None  # the only node: its shares never expire, a quiet room is never re-reported
+    heartbeat_seconds: float | None = None  # the only node: it never has to say it is alive
+
+    async def heartbeat(self) -> bool:
+        return False
 
     async def report(self, reports: Reports) -> dict[RoomId, int]:
         return {room: viewers for room, (viewers, _) in reports.items()}

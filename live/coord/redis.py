@@ -2,17 +2,20 @@
 
 Keys (``live.redisconn.key``): ``live:{room}:lease`` (the holder's node id, with a
 PX expiry), ``live:{room}:persisted`` (the holder's progress mark),
-``live:{room}:presence`` (hash: node -> viewers) with ``live:{room}:presence:exp``
-(sorted set: node -> when its share expires; Redis 7.0 has no per-field expiry).
-Reactions are published on the room's channel as ``r|node|counts``, where the other
-nodes' room logs pick them up (``live.log.redis``). Usage counters are
-``live:usage:{window}:<key>``, expiring two windows later.
+``live:{room}:presence`` (hash: node -> viewers, expiring a week after its last change),
+``live:nodes`` (sorted set: node -> when it is presumed dead, kept by each node's
+heartbeat; a share counts while its node is in it). A node publishes ``r|node|counts``
+on the room's channel when its share of the room changed or it has reactions, where the
+other nodes' room logs pick it up (``live.log.redis``) and ask for the total again: a
+quiet room costs Redis nothing, and a node's heartbeat is one call whatever it serves.
+Usage counters are ``live:usage:{window}:<key>``, expiring two windows later.
 
 On Redis Cluster a room's keys share its slot (the ``{room}`` tag), so each script
 touches one slot; nothing spans rooms in one command (GETs in a pipeline, not MGET;
 no MULTI), and the usage counters, one key each, spread over the shards.
 """
 
+import contextlib
 from typing import Any
 
 import orjson
@@ -34,24 +37,29 @@ end
 return 0
 """
 
-# Set this node's share (0: remove it), drop expired shares, return the sum.
+PRESENCE_HASH_TTL_MS = 7 * 24 * 3600 * 1000  # a room's shares outlive any show; a dead node's go with them
+NODES = "live:nodes"
+
+# Set this node's share of a room (0: remove it); return every node's share. The caller
+# sums the live nodes' (the set of live nodes is another key: another slot on a cluster).
 _PRESENCE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if ARGV[2] == '0' then
   redis.call('HDEL', KEYS[1], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
 else
   redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-  redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
 end
-for _, node in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)) do
-  redis.call('HDEL', KEYS[1], node)
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-local total = 0
-for _, v in ipairs(redis.call('HVALS', KEYS[1])) do total = total + tonumber(v) end
-return total
+return redis.call('HGETALL', KEYS[1])
+"""
+
+# This node is alive for ARGV[2] ms more; the dead leave. Returns {1 if this node was not
+# in the set (new, presumed dead, or Redis lost it), the live nodes}.
+_ALIVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local new = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return {new, redis.call('ZRANGE', KEYS[1], 0, -1)}
 """
 
 
@@ -107,31 +115,51 @@ class RedisPresence:
         self._conn = conn
         self._redis: Any = conn.redis
         self._presence = self._redis.register_script(_PRESENCE)
+        self._alive_script = self._redis.register_script(_ALIVE)
         self._ttl_ms = ttl_ms
-        self.heartbeat_seconds: float | None = ttl_ms / 3000  # two reports may be lost before a live node's share expires
+        self.heartbeat_seconds: float | None = ttl_ms / 3000  # two heartbeats may be lost before a live node is presumed dead
+        self._alive: frozenset[str] | None = None  # the live nodes at this node's last heartbeat
+        self._shares: dict[RoomId, int] = {}  # this node's shares as last reported: a change is announced
+
+    async def heartbeat(self) -> bool:
+        try:
+            new, nodes = await self._alive_script(keys=[NODES], args=[self.node_id, self._ttl_ms])
+        except CONN_ERRORS as exc:
+            raise LogUnavailable(str(exc)) from exc
+        alive = frozenset(n.decode() for n in nodes)
+        changed = bool(new) or alive != self._alive
+        self._alive = alive
+        return changed
 
     async def report(self, reports: Reports) -> dict[RoomId, int]:
         if not reports:
             return {}
+        if self._alive is None:
+            await self.heartbeat()  # the live nodes, before any sum
+            with contextlib.suppress(*CONN_ERRORS):  # else the first pipeline's NOSCRIPT rerun repeats its announcements
+                await self._redis.script_load(_PRESENCE)
         publish = ""
+        announced = [room for room, (viewers, reactions) in reports.items() if reactions or self._shares.get(room, 0) != viewers]
 
         async def commands(pipe: Any) -> None:
-            for room, (viewers, reactions) in reports.items():
-                pipe.execute_command("EVALSHA", self._presence.sha, 2, key(room, "presence"), key(room, "presence:exp"), self.node_id, viewers, self._ttl_ms)
-                if reactions:
-                    pipe.execute_command(publish, channel(room), "r|" + self.node_id + "|" + orjson.dumps(reactions).decode())
+            for room, (viewers, _) in reports.items():
+                pipe.execute_command("EVALSHA", self._presence.sha, 1, key(room, "presence"), self.node_id, viewers, PRESENCE_HASH_TTL_MS)
+            for room in announced:
+                pipe.execute_command(publish, channel(room), "r|" + self.node_id + "|" + orjson.dumps(reports[room][1]).decode())
 
         try:
             publish = await self._conn.publish_command()
             results = await self._conn.pipelined(commands, [self._presence])
         except CONN_ERRORS as exc:
             raise LogUnavailable(str(exc)) from exc
-        totals = iter(results)
+        alive = self._alive or frozenset()
         out: dict[RoomId, int] = {}
-        for room, (_, reactions) in reports.items():
-            out[room] = int(next(totals))
-            if reactions:
-                next(totals)
+        for (room, (viewers, _)), shares in zip(reports.items(), results, strict=False):
+            out[room] = sum(int(v) for n, v in zip(shares[::2], shares[1::2], strict=True) if n.decode() == self.node_id or n.decode() in alive)
+            if viewers:
+                self._shares[room] = viewers
+            else:
+                self._shares.pop(room, None)
         return out
 
 

@@ -27,6 +27,7 @@ class EdgeSignals:
         self.last_viewers = -1  # the count viewers were last told
         self.stirred = True  # reactions, an entry folded or a simulated audience since the signal loop's last visit
         self.reported = -1  # this node's count as last reported to presence
+        self.recount = False  # another node's share changed (or a report failed): ask presence for the total
         self.total: int | None = None  # the count over all nodes, as presence last answered
         # For session analytics, taken by the node's sampler: who joined, reactions shown.
         self.joined: dict[str, int] = {}
@@ -37,9 +38,9 @@ class EdgeSignals:
         self.stirred = True
 
     def on_remote(self, node: str, counts: dict[str, int]) -> None:
-        """Another node's reactions, from the log backend."""
+        """Another node's reactions (maybe none: its share changed), from the log backend."""
         self._remote.update(counts)
-        self.stirred = True
+        self.stirred = self.recount = True
 
     def take(self) -> dict[str, int]:
         """This node's reactions since the last call, to share with the other nodes."""
