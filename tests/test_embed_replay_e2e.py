@@ -183,9 +183,14 @@ async def test_a_shopper_who_missed_the_show_watches_its_replay_on_the_shows_lin
     await expect(chat).to_contain_text("Selamat datang")
     await expect(phone.get_by_test_id("product-card")).to_contain_text("Kain songket")
     await expect(chat).not_to_contain_text("Flash sale now!")  # not before its moment
-    await expect(phone.get_by_test_id("product-card")).to_contain_text("Batik tee", timeout=10_000)
+    card = phone.get_by_test_id("product-card")
+    await expect(card).to_contain_text("Batik tee", timeout=10_000)
     await expect(chat).to_contain_text("Flash sale now!")
     await expect(phone.get_by_test_id("claim-button")).to_have_count(0)  # the sale is over: nothing to claim in a replay
+    await expect(card.get_by_test_id("price")).to_have_text("Rp 289.000")  # its product at its own price, not the deal's
+    await expect(card.get_by_test_id("discount")).to_have_count(0)
+    await expect(card.get_by_test_id("offer-stock")).to_have_count(0)
+    await expect(card.get_by_test_id("details")).to_be_visible()
     assert await phone.get_by_test_id("video").evaluate("v => !v.paused && v.currentTime > 1")  # the recording plays along
     await shot(phone, "viewer-replay-phone-id")
     await expect(chat).to_contain_text("Terima kasih")
@@ -206,7 +211,13 @@ async def test_a_shopper_who_missed_the_show_watches_its_replay_on_the_shows_lin
     # On a merchant's page, the ended show's frame says it is ready, and offers its replay.
     merchant, frame = await merchant_page(browser, site, site.folder, "missed", "sari", errors)
     await expect(merchant.locator("#log")).to_contain_text('ready {"room_id":"missed","title":"Batik night","status":"ended"}')
-    await expect(frame.get_by_test_id("watch-replay")).to_be_visible()
+    # A shoppable replay: the product the host showed goes to the merchant's cart at its price.
+    await frame.get_by_test_id("watch-replay").click()
+    framed_card = frame.get_by_test_id("product-card")
+    await expect(framed_card).to_contain_text("Batik tee", timeout=10_000)
+    await framed_card.get_by_test_id("add-to-cart").click()
+    await expect(merchant.locator("#log")).to_contain_text('add-to-cart {"product_id":"tee","sku":"TEE-01","title":"Batik tee","price":289000,"currency":"IDR","quantity":1}')
+    await shot(merchant, "embed-replay-add-to-cart-laptop-id")
 
     called_off = await open_show(site, "called-off")  # scheduled, then ended without going live
     assert (await called_off.http.post("/v1/rooms/called-off/end", headers=staff)).status_code == 200

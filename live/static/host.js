@@ -52,7 +52,7 @@ function hostEvent(ev) {
   renderAllHost();
 }
 
-// --- the bar: title, state, go live / end ---------------------------------------------
+// --- the bar: title, state, go live / end
 const goLive = el("button", { type: "button", class: "primary", "data-testid": "go-live", onclick: async () => {
   goLive.disabled = true;
   const r = await http("POST", `/v1/rooms/${room}/live`);
@@ -87,7 +87,7 @@ function renderBar() {
 }
 const http = (method, path, body) => fetch(path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body && JSON.stringify(body) });
 
-// --- numbers ---------------------------------------------------------------------------
+// --- numbers
 const tiles = el("dl", { class: "tiles", "data-testid": "numbers" });
 const affiliates = el("ul", { class: "affiliates", "data-testid": "affiliate-sales" });
 const money = (rev) => Object.entries(rev ?? {}).map(([c, v]) => formatPrice(v, c, lang)).join(" + ") || formatPrice(0, "IDR", lang).replace(/\d.*/, "0");
@@ -107,7 +107,7 @@ function renderNumbers() {
 }
 setInterval(renderNumbers, 1000);
 
-// --- catalog: one click to pin, one form to run a flash sale ---------------------------
+// --- catalog: one click to pin, one form to run a flash sale
 const catalogList = el("ul", { class: "catalog", "data-testid": "catalog" });
 let products = [];
 let openForm = null;
@@ -191,7 +191,7 @@ function renderCatalog() {
     : [el("li", { class: "empty" }, t("catalog_empty"))]);
 }
 
-// --- polls and giveaways: make them here, run them in the panels RoomView draws ----------
+// --- polls and giveaways: make them here, run them in the panels RoomView draws
 const pollQuestion = el("input", { type: "text", maxlength: 200, "data-testid": "poll-question", "aria-label": t("question"), placeholder: t("question") });
 const pollOptions = el("textarea", { rows: 3, "aria-label": t("options"), placeholder: t("options"), "data-testid": "poll-options" });
 const pollForm = el("form", { class: "stack", onsubmit: async (ev) => {
@@ -209,7 +209,7 @@ const giveawayForm = el("form", { class: "row2", onsubmit: async (ev) => {
 p.poll.append(pollForm);
 p.giveaway.append(giveawayForm);
 
-// --- moderation: who moderates, who is banned or timed out, and undoing it --------------
+// --- moderation: who moderates, who is banned or timed out, and undoing it
 const modBox = el("div", { "data-testid": "moderation" });
 function renderModeration() {
   const who = (id) => names.get(id)?.name ? `${names.get(id).name} (${id})` : id;
@@ -241,7 +241,7 @@ function renderModeration() {
   modBox.querySelector("[data-testid=members-chat]").checked = Boolean(view.membersOnly);  // the room's, also when another moderator switched it
 }
 
-// --- reviews of the pinned products: put one on screen ----------------------------------
+// --- reviews of the pinned products: put one on screen
 const reviewsBox = el("div", { "data-testid": "host-reviews" });
 function renderReviews() {
   const shown = view.room?.spotlight;

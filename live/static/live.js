@@ -127,7 +127,7 @@ export class LiveClient {
   }
 }
 
-// --- page helpers ----------------------------------------------------------------
+// --- page helpers
 
 /** Redraw a live part by changing only what differs (docs/pages.md): kept elements stay the same
  * nodes, so a tap spanning a stock tick lands and typing and focus stay. Elements match by tag and

@@ -62,7 +62,7 @@ export class RoomView {
     return this.replay ? this.replayNow?.() ?? Date.now() : Date.now();
   }
 
-  // --- state -------------------------------------------------------------------
+  // --- state
 
   reset(room) {
     this.room = room;
@@ -183,7 +183,7 @@ export class RoomView {
     this.renderCommerce();
   }
 
-  // --- connection ------------------------------------------------------------------
+  // --- connection
 
   /** The socket's state as the page shows it: nothing stale (no LIVE, no count) while it is not connected. */
   setConnection(state, code) {
@@ -210,7 +210,7 @@ export class RoomView {
     return url && /^https?:/.test(url) ? el("a", { href: url, class: "link" }, t("sign_in")) : null;
   }
 
-  // --- rendering -------------------------------------------------------------------
+  // --- rendering
 
   renderAll() {
     this.renderStatus(); this.renderCommerce(); this.renderCommunity(); this.renderComposer();
@@ -401,7 +401,7 @@ export class RoomView {
     }
   }
 
-  // --- chat input --------------------------------------------------------------------
+  // --- chat input
 
   composer() {
     this.chatInput = el("input", { type: "text", maxlength: 500, placeholder: t("say"), "aria-label": t("say"), "data-testid": "chat-input", enterkeyhint: "send", autocomplete: "off" });

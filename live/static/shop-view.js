@@ -20,17 +20,19 @@ export function commerceParts(view) {
   let shownProduct = null;
 
   const running = () => [...view.offers.values()].filter((o) => !o.ended).sort((a, b) => Number(b.started) - Number(a.started) || a.ends_at - b.ends_at);
-  const offerFor = (productId) => running().find((o) => o.product.id === productId) ?? null;
+  // A shopper's replay: a deal of the show is over, its product sells at its price (the brand's replay shows the deal).
+  const deal = (o) => (view.replay && view.client ? null : o);
+  const offerFor = (productId) => deal(running().find((o) => o.product.id === productId) ?? null);
   const items = () => {
     const out = new Map();
     for (const { product } of view.products) out.set(product.id, { product, offer: offerFor(product.id) });
-    for (const o of running()) if (!out.has(o.product.id)) out.set(o.product.id, { product: o.product, offer: o });
+    for (const o of running()) if (!out.has(o.product.id)) out.set(o.product.id, { product: o.product, offer: deal(o) });
     return [...out.values()];
   };
   const reviewsOf = (productId) => view.products.find((p) => p.product.id === productId)?.reviews ?? null;
   const featured = () => {
     const o = running()[0];
-    if (o) return { product: o.product, offer: o };
+    if (o) return { product: o.product, offer: deal(o) };
     const last = view.products.at(-1);
     return last ? { product: last.product, offer: null } : null;
   };
@@ -64,7 +66,7 @@ export function commerceParts(view) {
   }
 
   function buyButton(product, offer, testid = "claim-button") {
-    if (view.replay || view.host) return null;
+    if (view.host || !view.client) return null;
     if (offer) {
       const qtyKey = `qty${offer.id}`;
       const qty = offer.per_buyer_limit > 1 ? el("input", { type: "number", min: 1, max: offer.per_buyer_limit, value: notes.get(qtyKey) ?? 1, "aria-label": t("units"), "data-testid": "claim-units", name: "units", class: "qty",
@@ -247,7 +249,7 @@ export function commerceParts(view) {
   };
 }
 
-// --- auctions ------------------------------------------------------------------------------
+// --- auctions
 
 export const auctionClock = (a, now) => (a.ended ? t("auction_ended") : now < a.starts_at ? `${t("starts_in")} ${clock(a.starts_at - now)}` : `${t("ends_in")} ${clock(a.ends_at - now)}`);
 
