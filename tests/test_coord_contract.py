@@ -8,6 +8,7 @@ about several nodes the test says what memory promises instead.
 
 import asyncio
 
+from live.coord.redis import LEASES_PER_CALL
 from rooms.commands import ChatPost
 from rooms.types import RoomId
 from tests.harness import eventually
@@ -31,6 +32,18 @@ async def test_one_lease_holder_at_a_time(world: World) -> None:
     assert held_a.isdisjoint(held_b) and held_a | held_b == set(rooms)  # each room: exactly one
     assert await a.leases.hold(rooms) == held_a  # renewed, not lost
     assert await b.leases.hold(rooms) == held_b
+
+
+async def test_a_node_holding_many_rooms_holds_each_once(world: World) -> None:
+    """More rooms than one call takes (``LEASES_PER_CALL`` on one Redis): every answer lands on its room."""
+    a, b = world.node("a"), world.node("b")
+    theirs = [new_room() for _ in range(2 * LEASES_PER_CALL + 1)]
+    assert await b.leases.hold(theirs[::3]) == set(theirs[::3])
+    held = await a.leases.hold(theirs)
+    if world.one_node:
+        assert held == set(theirs)
+        return
+    assert held == set(theirs) - set(theirs[::3])
 
 
 async def test_a_lease_not_renewed_lapses_to_the_next_node(world: World) -> None:

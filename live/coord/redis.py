@@ -28,13 +28,22 @@ from rooms.types import RoomId
 LEASE_MS = 5_000  # a persister that has not renewed by then is presumed dead
 PRESENCE_TTL_MS = 3_000  # a node's viewer count counts this long after its last report
 
+LEASES_PER_CALL = 500  # on one Redis, rooms' leases are taken this many to a call (a short script)
+
+# Take or renew each room's lease (KEYS: one per room; a cluster gives one key per call,
+# as a script touches one slot); 1 for each held.
 _LEASE = """
-local holder = redis.call('GET', KEYS[1])
-if holder == false or holder == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
+local held = {}
+for i, k in ipairs(KEYS) do
+  local holder = redis.call('GET', k)
+  if holder == false or holder == ARGV[1] then
+    redis.call('SET', k, ARGV[1], 'PX', ARGV[2])
+    held[i] = 1
+  else
+    held[i] = 0
+  end
 end
-return 0
+return held
 """
 
 PRESENCE_HASH_TTL_MS = 7 * 24 * 3600 * 1000  # a room's shares outlive any show; a dead node's go with them
@@ -75,12 +84,15 @@ class RedisLeases:
         if not rooms:
             return set()
 
+        per_call = 1 if self._conn.cluster else LEASES_PER_CALL
+        calls = [rooms[i : i + per_call] for i in range(0, len(rooms), per_call)]
+
         async def commands(pipe: Any) -> None:
-            for room in rooms:
-                pipe.execute_command("EVALSHA", self._lease.sha, 1, key(room, "lease"), self.node_id, self._lease_ms)
+            for call in calls:
+                pipe.execute_command("EVALSHA", self._lease.sha, len(call), *[key(room, "lease") for room in call], self.node_id, self._lease_ms)
 
         try:
-            held = await self._conn.pipelined(commands, [self._lease])
+            held = [ok for answer in await self._conn.pipelined(commands, [self._lease]) for ok in answer]
         except CONN_ERRORS:
             return set()
         return {room for room, ok in zip(rooms, held, strict=True) if ok}
