@@ -20,14 +20,12 @@ import tempfile
 import time
 from typing import Any
 
-import httpx
 import uvloop
 
-from live import auth
 from live.app import create_app
 from live.room.fanout import Member
 from live.settings import Settings
-from loadtest.ingest import SECRET, CountingSink
+from loadtest.ingest import SECRET, CountingSink, open_live_rooms
 from rooms.commands import Actor
 from rooms.roles import Role
 from rooms.types import RoomId, UserId
@@ -46,16 +44,11 @@ async def bench(args: argparse.Namespace, db: str) -> dict[str, Any]:
         os.environ.update({"LIVE_LOG": "redis", "LIVE_REDIS_URL": args.redis})
     app = create_app(Settings())
     node, starlette = app.node, app.http.app
-    token = auth.mint(SECRET, user_id="host", name="Host", room="*", role=Role.HOST)
-    stamp = int(time.time())
+    rooms = [f"idle-{int(time.time())}-{i}" for i in range(args.rooms)]  # new ids: a Redis may hold an earlier run's
     async with starlette.router.lifespan_context(starlette):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers={"authorization": f"Bearer {token}"}) as http:
-            for i in range(args.rooms):
-                (await http.post("/v1/rooms", json={"id": f"idle-{stamp}-{i}", "title": "Idle"})).raise_for_status()
-                (await http.post(f"/v1/rooms/idle-{stamp}-{i}/live")).raise_for_status()
-        for i in range(args.rooms):
-            rt = await node.runtime(RoomId(f"idle-{stamp}-{i}"))
+        await open_live_rooms(app, rooms)
+        for i, room in enumerate(rooms):
+            rt = await node.runtime(RoomId(room))
             assert rt is not None
             for j in range(args.members):
                 actor = Actor(user_id=UserId(f"u{i}-{j}"), name=f"User {j}", role=Role.VIEWER)

@@ -73,17 +73,10 @@ async def bench(args: argparse.Namespace, db: str) -> dict[str, Any]:
             "LIVE_UNLIMITED_ADDRESSES": '["127.0.0.1"]',
         }
     )
-    settings = Settings()
-    app = create_app(settings)
-    node = app.node
-    starlette = app.http.app
-    token = auth.mint(SECRET, user_id="host", name="Host", room="*", role=Role.HOST)
+    app = create_app(Settings())
+    node, starlette = app.node, app.http.app
     async with starlette.router.lifespan_context(starlette):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", headers={"authorization": f"Bearer {token}"}) as http:
-            for i in range(args.rooms):
-                (await http.post("/v1/rooms", json={"id": f"r{i}", "title": "Bench"})).raise_for_status()
-                (await http.post(f"/v1/rooms/r{i}/live")).raise_for_status()
+        await open_live_rooms(app, [f"r{i}" for i in range(args.rooms)])
         sinks: list[CountingSink] = []
         posters: list[Session] = []
         for i in range(args.rooms):
@@ -133,6 +126,15 @@ async def bench(args: argparse.Namespace, db: str) -> dict[str, Any]:
             "main_thread_us_per_post": round(1e6 * thread / args.posts, 1),
             "cpu_us_per_delivery": round(1e6 * cpu / max(1, args.posts * args.members), 2),
         }
+
+
+async def open_live_rooms(app: Any, room_ids: list[str]) -> None:
+    """Create each room and take it live through the HTTP API, in process (inside the app's lifespan)."""
+    token = auth.mint(SECRET, user_id="host", name="Host", room="*", role=Role.HOST)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1", headers={"authorization": f"Bearer {token}"}) as http:
+        for room in room_ids:
+            (await http.post("/v1/rooms", json={"id": room, "title": "Bench"})).raise_for_status()
+            (await http.post(f"/v1/rooms/{room}/live")).raise_for_status()
 
 
 async def _persisted(node: Node) -> int:
