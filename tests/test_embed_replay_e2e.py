@@ -201,6 +201,8 @@ async def test_a_shopper_who_missed_the_show_watches_its_replay_on_the_shows_lin
     await expect(stayed.get_by_test_id("banner")).to_contain_text("This show has ended")
     for nothing_to_do in ("chat-input", "send", "react-heart", "ask-input"):  # nor a question (the panel is docked here)
         await expect(stayed.get_by_test_id(nothing_to_do)).to_be_hidden()
+    await expect(stayed.get_by_test_id("questions")).to_have_text("No questions were asked.")  # not "Ask the first one!"
+    await expect(stayed.get_by_test_id("orders")).to_contain_text("Nothing claimed in this show.")
     await stayed.get_by_test_id("watch-replay").click()
     await expect(stayed.get_by_test_id("chat-list")).not_to_contain_text("Terima kasih")  # from the start again
     assert await stayed.get_by_test_id("video").evaluate("v => v.currentTime < 2")

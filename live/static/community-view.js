@@ -44,7 +44,7 @@ export function communityParts(view) {
       view.host && !view.replay && !q.answered ? el("span", { class: "mod" },
         el("button", { type: "button", onclick: () => act("question.answer", { question_id: q.id }, `${t("answer")} ✓`) }, t("answer")),
         q.highlighted ? null : el("button", { type: "button", onclick: () => act("question.highlight", { question_id: q.id }, `${t("highlight")} ✓`) }, t("highlight"))) : null))
-      : [el("li", { class: "empty" }, t("no_questions"))]);
+      : [el("li", { class: "empty" }, t(view.replay ? "no_questions_asked" : "no_questions"))]);
   }
 
   function renderGiveaways() {

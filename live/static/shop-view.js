@@ -139,7 +139,7 @@ export function commerceParts(view) {
           if (reply.ok) { o.status = "cancelled"; save(); render(); }
           view.say(reply.ok ? t("order_cancelled") : reason(reply.error), reply.ok ? "ok" : "error");
         } }, t("cancel_order")) : null);
-    }) : [el("li", { class: "empty" }, t("no_orders"))]);
+    }) : [el("li", { class: "empty" }, t(view.replay ? "no_orders_over" : "no_orders"))]);
   }
 
   /** A paid order's buyer reviews the product: stars and a few words (verified buyer). Its fields are read by name

@@ -22,6 +22,8 @@ export async function offerReplay(view, roomId) {
   let socket = null;
   let startMs = null; // go-live: offsets count from it, and countdowns read the show's own clock
   const joined = Boolean(view.room); // watched to the end: the embed heard "ready" at the welcome
+  view.replay = true; // the show is over: no LIVE badge or viewer count, nothing to claim, vote or enter
+  if (joined) view.renderAll();
   // Nothing is said, asked or accepted in a show that is over: no box invites it.
   const { composer, reactions, qa, rules } = view.parts;
   composer.hidden = reactions.hidden = true;
@@ -49,7 +51,6 @@ export async function offerReplay(view, roomId) {
       for (const m of JSON.parse(msg.data)) {
         if (m.type === "replay.start") {
           started = true;
-          view.replay = true; // no LIVE badge, no viewer count, nothing to claim
           view.replayNow = () => startMs + (view.video && !view.video.paused ? view.video.currentTime * 1000 : performance.now() - began);
           view.reset({ ...m.room, status: "ended" });
           if (!run) {
