@@ -1,6 +1,7 @@
-"""The pages in a real browser (Debian's Chromium, headless) against two nodes on Redis, as a
-shopper on a phone, a host on a laptop and a brand would use them; axe-core on each page;
-screenshots of each state to test-artifacts/."""
+"""The viewer and the host console together in a real browser (Debian's Chromium, headless)
+against two nodes on Redis, as a shopper on a phone and a host on a laptop use them;
+axe-core on each page; screenshots of each state to test-artifacts/. The host console's
+own flows are in test_host_browser_e2e.py, the brand page's in test_brand_page_browser_e2e.py."""
 
 import contextlib
 import re
@@ -9,7 +10,7 @@ import signal
 from playwright.async_api import Browser, Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tests.harness import Api, bearer, token
+from tests.harness import Api, token
 from tests.pages import Site, axe, new_page, open_show, shot
 
 
@@ -399,53 +400,5 @@ async def test_checkout_link_paid_live_then_a_verified_review_on_screen(site: Si
     await shot(ben, "viewer-spotlight-phone-en")
     await host.get_by_test_id("unspotlight").click()
     await expect(ben.get_by_test_id("spotlight")).to_have_count(0)
-    await api.http.aclose()
-    assert errors == []
-
-
-async def test_a_co_host_is_invited_accepts_and_opens_the_console(site: Site, browser: Browser) -> None:
-    n0, n1 = site.nodes
-    api = Api(n0)
-    assert (await api.http.put("/v1/brands/duo-shop/moderators/bima", headers=bearer(token("duo-shop", "*", "brand")))).status_code == 200
-    await api.http.aclose()
-    api = await open_show(site, "duo", brand="duo-shop")  # opened with the brand's moderator team
-    errors: list[str] = []
-    host = await new_page(browser, f"{n0.url}/host.html?room=duo#token={token('host1', 'duo', 'host', name='Hana')}", errors)
-    await host.get_by_test_id("go-live").click()
-    await host.get_by_test_id("appoint-user").fill("tari")
-    await host.get_by_test_id("appoint").click()
-    team = host.get_by_test_id("moderators")
-    await expect(team.locator("li[data-key=tari]").get_by_role("button")).to_have_text("Remove moderator")
-    await expect(team.locator("li[data-key=bima]")).to_contain_text("Brand team")  # the brand's to dismiss: no button here
-    await expect(team.locator("li[data-key=bima]").get_by_role("button")).to_have_count(0)
-    await team.scroll_into_view_if_needed()
-    await shot(host, "host-moderators-laptop-en")
-    rina = await new_page(browser, f"{n1.url}/viewer.html?room=duo#token={token('rina', 'duo', name='Rina')}", errors, "phone")
-    await expect(rina.get_by_test_id("room-status")).to_contain_text("Batik night")
-    await host.get_by_test_id("cohost-user").fill("rina")
-    await host.get_by_test_id("invite-cohost").click()
-    await expect(rina.get_by_test_id("cohost-invite")).to_contain_text("You're invited to co-host this show")
-    await rina.get_by_test_id("accept-cohost").click()
-    await expect(host.get_by_test_id("cohosts")).to_contain_text("Rina (rina)")
-    await rina.get_by_test_id("open-console").click()
-    await expect(rina.get_by_test_id("pin-kain")).to_be_visible()  # the console, with her own sign-in
-    await rina.get_by_test_id("pin-kain").click()
-    await expect(host.get_by_test_id("toast")).to_be_visible()
-    await expect(host.get_by_test_id("catalog").locator("li.pinned")).to_contain_text("Kain songket")
-    await api.http.aclose()
-    assert errors == []
-
-
-async def test_the_host_rehearses_with_a_simulated_audience(site: Site, browser: Browser) -> None:
-    api = await open_show(site, "dress")
-    errors: list[str] = []
-    host = await new_page(browser, f"{site.nodes[0].url}/host.html?room=dress#token={token('host1', '*', 'host', name='Hana')}", errors)
-    await host.get_by_test_id("rehearse").click()
-    await host.get_by_test_id("rehearsal-link").click()
-    await expect(host.get_by_test_id("rehearsal-badge")).to_have_text("Rehearsal — nothing counts")
-    await expect(host.get_by_test_id("rehearse")).to_be_hidden()
-    await host.get_by_test_id("go-live").click()
-    await expect(host.get_by_test_id("chat-list")).to_contain_text("(sim)", timeout=30_000)  # the simulated audience chats
-    await shot(host, "host-rehearsal-laptop-en")
     await api.http.aclose()
     assert errors == []
