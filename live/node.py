@@ -138,12 +138,8 @@ class Node:
             rooms = list(self.runtimes.values()) if sweep else [rt for rt in self.runtimes.values() if rt.signals.stirred or rt.fanout.stirred]
             reports: Reports = {}
             for rt in rooms:
-                signals = rt.signals
-                signals.stirred, rt.fanout.stirred = False, rt.fanout.has_thinned  # thinned members are reviewed every tick
-                count, reactions = rt.viewer_count, signals.take()
-                if sweep or reactions or signals.recount or count != signals.reported:
-                    reports[rt.room_id] = (count, reactions)
-                    signals.recount = False
+                if (report := rt.signals_to_report(sweep)) is not None:
+                    reports[rt.room_id] = report
                 if (deadline := rt.next_deadline()) is None:
                     deadlines.pop(rt.room_id, None)
                 else:
@@ -158,7 +154,7 @@ class Node:
             for rt in rooms:
                 if (total := totals.get(rt.room_id)) is not None:
                     rt.signals.total, rt.signals.reported = total, reports[rt.room_id][0]
-                rt.show_signals(rt.signals.total if rt.signals.total is not None else rt.viewer_count)
+                rt.show_signals()
             await self._share_usage()
             await self._tick_due(deadlines)
 
@@ -180,8 +176,7 @@ class Node:
         samples, viewers = [], []
         for rt in rooms:
             if rt.room_id in held and rt.state.status is Status.LIVE and rt.state.rehearsal_of is None:
-                total = rt.signals.total
-                samples.append({"room_id": rt.room_id, "ts": now, "viewers": total if total is not None else rt.viewer_count, "reactions": rt.signals.reactions_shown})
+                samples.append({"room_id": rt.room_id, "ts": now, "viewers": rt.audience, "reactions": rt.signals.reactions_shown})
                 rt.signals.reactions_shown = 0
             viewers += [{"room_id": rt.room_id, "user_id": u, "first_seen": ts} for u, ts in rt.signals.joined.items()]
             rt.signals.joined = {}

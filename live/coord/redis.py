@@ -166,8 +166,9 @@ class RedisPresence:
             raise LogUnavailable(str(exc)) from exc
         alive = self._alive or frozenset()
         out: dict[RoomId, int] = {}
-        for (room, (viewers, _)), shares in zip(reports.items(), results, strict=False):
-            out[room] = sum(int(v) for n, v in zip(shares[::2], shares[1::2], strict=True) if n.decode() == self.node_id or n.decode() in alive)
+        for (room, (viewers, _)), shares in zip(reports.items(), results, strict=False):  # the announcements' replies follow
+            nodes = [n.decode() for n in shares[::2]]
+            out[room] = sum(int(v) for n, v in zip(nodes, shares[1::2], strict=True) if n == self.node_id or n in alive)
             if viewers:
                 self._shares[room] = viewers
             else:

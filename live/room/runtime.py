@@ -265,8 +265,26 @@ class RoomRuntime:
     def send(self, member: Member, message: ServerMessage) -> None:
         self.fanout.send(member, message)
 
-    def show_signals(self, viewers: int) -> None:
+    @property
+    def audience(self) -> int:
+        """The viewers on every node, as presence last said (this node's own until it has)."""
+        total = self.signals.total
+        return total if total is not None else self.viewer_count
+
+    def signals_to_report(self, every: bool) -> tuple[int, dict[str, int]] | None:
+        """The signal loop's visit: this node's count and reactions for presence, or None when
+        neither changed and no other node's announcement asks for the total (``every``: report)."""
+        signals, fanout = self.signals, self.fanout
+        signals.stirred, fanout.stirred = False, fanout.has_thinned  # thinned members are reviewed every tick
+        count, reactions = self.viewer_count, signals.take()
+        if not (every or reactions or signals.recount or count != signals.reported):
+            return None
+        signals.recount = False
+        return count, reactions
+
+    def show_signals(self) -> None:
         """From the node's signal loop: the viewer count (over all nodes) and reactions burst go out."""
+        viewers = self.audience
         self.fanout.audience = viewers
         self.fanout.review_thinned()
         if due := self.signals.due(viewers):
