@@ -28,4 +28,5 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
     assert lines[0] == "live", "went live"
     assert '{"message_id":3}' in lines, "Ana's post was accepted"
     assert "paid" in lines and '{"units":1,"revenue":{"IDR":150000},"reserved_units":0}' in lines, "the claim was confirmed and counted"
+    assert "ana 1 × tee: paid" in lines, "the order is listed as paid"
     assert lines[-3:] == ["ended", "Is the blue one in stock?", ""], "the show ended with its transcript"
