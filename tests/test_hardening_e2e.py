@@ -164,6 +164,32 @@ async def test_a_text_frame_on_messagepack_gets_a_clear_error(server: LiveServer
     await ana.close()
 
 
+async def test_frames_of_the_wrong_shape_get_a_stable_code_and_the_connection_carries_on(server: LiveServer, api: Api) -> None:
+    """A type that is no string, a binary frame on JSON, and fields of the wrong type: each
+    refused with its code (never a dropped connection), and nothing is done with them."""
+    await api.live_room("shape")
+    bob = await Client.join(server.ws_url("shape"), token("bob", "shape"))
+    ana = await Client.join(server.ws_url("shape"), token("ana", "shape"))
+    carla = await Client.join(server.ws_url("shape"), token("carla", "shape"))
+    cases = [
+        (ana, '{"type": ["chat.post"], "id": "t1", "text": "list type"}', "unknown_type"),
+        (ana, b'{"type": "chat.post", "id": "b1", "text": "binary frame"}', "bad_request"),
+        (carla, '{"type": "chat.post", "id": "s1", "text": "reply to true", "reply_to": true}', "bad_request"),
+        (carla, '{"type": "poll.vote", "id": "s2", "poll_id": "9", "options": [0]}', "bad_request"),
+    ]
+    for client, data, code in cases:
+        errors = len([m for m in client.messages if m.get("ok") is False])
+        await client.send_raw(data)
+        got = await client.wait_for(lambda c=client, n=errors: [m for m in c.messages if m.get("ok") is False][n:])
+        assert got[0]["error"]["code"] == code, data
+    for client in (ana, carla):
+        assert (await client.request("chat.post", text=f"still here, {client is ana}"))["ok"], "the connection carries on"
+    texts = await bob.wait_for(lambda: [m["message"]["text"] for m in bob.messages if m["type"] == "chat.message"] if sum(m["type"] == "chat.message" for m in bob.messages) >= 2 else None)
+    assert texts == ["still here, True", "still here, False"], "only the well-formed posts reached the room"
+    for client in (ana, bob, carla):
+        await client.close()
+
+
 async def test_max_errors_closes_after_exactly_that_many_error_replies(server: LiveServer, api: Api) -> None:
     await api.live_room("errs")
     c = await Client.join(server.ws_url("errs"), token("ana", "errs"))

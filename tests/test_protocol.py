@@ -80,7 +80,7 @@ def test_every_client_message_type_has_a_sample() -> None:
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.type)
 def test_client_messages_round_trip(fmt: Format, sample: object) -> None:
     wire = {"id": "req-1", **dataclasses.asdict(sample)}  # type: ignore[call-overload]
-    data = orjson.dumps(wire) if fmt is Format.JSON else msgpack.packb(wire)
+    data = orjson.dumps(wire).decode() if fmt is Format.JSON else msgpack.packb(wire)
     assert codec.decode(fmt, data, 8192) == ("req-1", sample)
 
 
@@ -137,11 +137,15 @@ def test_replies_leave_out_what_they_do_not_carry() -> None:
         (b'{"type":"chat.post","id":"b","text":5}', ProtocolError, "b"),
         (b'{"type":"mod.timeout","id":"c","user_id":"u","seconds":"soon"}', ProtocolError, "c"),
         (b'{"type":"chat.post","id":"d","text":"' + b"x" * 9000 + b'"}', TooLarge, None),
+        (b'{"type":["chat.post"],"id":"e","text":"a list"}', UnknownType, "e"),
+        (b'{"type":"offer.claim","id":"f","offer_id":"4","units":1,"key":"k"}', ProtocolError, "f"),
+        (b'{"type":"offer.claim","id":"g","offer_id":4,"units":true,"key":"k"}', ProtocolError, "g"),
+        (b'{"type":"poll.vote","id":"h","poll_id":9,"options":[0.0]}', ProtocolError, "h"),
     ],
 )
 def test_invalid_frames_raise_named_errors(data: bytes, error: type[ProtocolError], rid: object) -> None:
     with pytest.raises(error) as raised:
-        codec.decode(Format.JSON, data, 8192)
+        codec.decode(Format.JSON, data.decode(), 8192)
     assert type(raised.value) is error and raised.value.request_id == rid
 
 
@@ -164,9 +168,17 @@ def test_log_entries_round_trip_as_json(command: c.Command) -> None:
 @pytest.mark.parametrize("fmt", list(Format))
 def test_integers_beyond_what_json_clients_hold_are_refused_with_the_request_id(fmt: Format) -> None:
     for wire in ({"type": "offer.create", "id": "big", "product_id": "tee", "units": 1, "starts_in_seconds": 2**53}, {"type": "poll.vote", "id": "big", "poll_id": 1, "options": [-(2**60)]}):
-        data = orjson.dumps(wire) if fmt is Format.JSON else msgpack.packb(wire)
+        data = orjson.dumps(wire).decode() if fmt is Format.JSON else msgpack.packb(wire)
         with pytest.raises(ProtocolError) as raised:
             codec.decode(fmt, data, 8192)
         assert raised.value.request_id == "big" and "integers" in raised.value.message
     with pytest.raises(ProtocolError):
-        codec.decode(Format.JSON, orjson.dumps({"type": "ping", "id": 2**53}), 8192)
+        codec.decode(Format.JSON, orjson.dumps({"type": "ping", "id": 2**53}).decode(), 8192)
+
+
+def test_messagepack_bytes_are_no_text_and_json_comes_in_text_frames() -> None:
+    with pytest.raises(ProtocolError) as raised:
+        codec.decode(Format.MSGPACK, msgpack.packb({"type": "chat.post", "id": "m", "text": b"bytes"}), 8192)
+    assert raised.value.request_id == "m"
+    with pytest.raises(ProtocolError, match="text frames"):
+        codec.decode(Format.JSON, b'{"type": "ping", "id": 1}', 8192)

@@ -52,6 +52,8 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
         raise TooLarge(f"frame is over {max_bytes} bytes")
     if fmt is Format.MSGPACK and isinstance(data, str):
         raise ProtocolError("this connection speaks MessagePack: send binary frames")
+    if fmt is Format.JSON and not isinstance(data, str):
+        raise ProtocolError("this connection speaks JSON: send text frames")
     try:
         raw: Any = orjson.loads(data) if fmt is Format.JSON else msgpack.unpackb(data, raw=False)
     except (orjson.JSONDecodeError, ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError, msgpack.StackError) as exc:
@@ -63,10 +65,14 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
         raise ProtocolError(f"every message needs an id: a string of 1..{MAX_REQUEST_ID} characters or an integer")
     if not _numbers_fit(raw):
         raise ProtocolError(f"integers must be within ±{MAX_SAFE_INTEGER}", request_id=rid)
-    if raw.get("type") not in _KNOWN_TYPES:
-        raise UnknownType(f"unknown message type {raw.get('type')!r}", request_id=rid)
+    if not isinstance(kind := raw.get("type"), str) or kind not in _KNOWN_TYPES:
+        raise UnknownType(f"unknown message type {kind!r}"[:200], request_id=rid)
     try:
-        return rid, CLIENT.validate_python(raw)
+        # JSON mode, strict: "3" is no integer, true no number, bytes no text, in either
+        # format; arrays still fill tuples and strings enums, as JSON has nothing else.
+        return rid, CLIENT.validate_json(orjson.dumps(raw), strict=True)
+    except TypeError:  # MessagePack bytes or a non-string key: nothing JSON can say
+        raise ProtocolError("fields are text, numbers, booleans, arrays and maps", request_id=rid) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"][1:]) or "message"
