@@ -98,6 +98,21 @@ async def test_bad_parameters_and_csv_values_are_422(api: Api, ended_room: str) 
     assert r.status_code == 422 and r.json()["error"]["code"] == "invalid", r.text
 
 
+async def test_ids_past_what_sql_holds_and_downloads_named_by_any_id_get_clean_answers(server: LiveServer, api: Api, ended_room: str) -> None:
+    ana = bearer(token("ana", "*"))
+    for path in ("/v1/reviews/9223372036854775808/helpful", "/v1/reviews/" + "9" * 50 + "/moderate", f"/v1/rooms/{ended_room}/orders/9223372036854775808/review"):
+        r = await api.http.post(path, json={"status": "published", "stars": 5}, headers=ana)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", (path, r.text)
+    # A person whose id is not Latin text downloads their data; a brand asks for an id with quotes in it.
+    mine = await api.http.get("/v1/me/data", headers=bearer(token("ルーム", "*")))
+    assert mine.status_code == 200 and mine.json()["user_id"] == "ルーム"
+    assert mine.headers["content-disposition"] == "attachment; filename=\"___-data.json\"; filename*=UTF-8''%E3%83%AB%E3%83%BC%E3%83%A0-data.json"
+    theirs = await api.http.get('/v1/users/x"; filename="evil.html/data', headers=BRAND)
+    assert theirs.status_code == 200 and theirs.headers["content-disposition"].startswith('attachment; filename="x___filename__evil.html-data.json";')
+    assert server.proc is not None and server.proc.poll() is None
+    assert "Traceback" not in server.log_path.read_text()
+
+
 async def test_csv_exports_neutralize_formulas(api: Api, ended_room: str) -> None:
     r = await api.http.get(f"/v1/rooms/{ended_room}/export.csv", headers=BRAND)
     assert r.status_code == 200

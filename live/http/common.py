@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote
 
 from pydantic import BaseModel, ValidationError
+from starlette.convertors import IntegerConvertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -33,6 +35,27 @@ M = TypeVar("M", bound=BaseModel)
 _ENDPOINT = "live.endpoint"  # where bind() leaves the row in the request's scope
 
 
+MAX_PATH_ID = 10**15 - 1
+
+
+class IdConvertor(IntegerConvertor):
+    """A numeric id in a path (``{name:id}``): at most 15 digits, so a longer one is no such
+    object (404) rather than an integer SQL cannot hold (a 500)."""
+
+    regex = "[0-9]{1,15}"
+
+
+register_url_convertor("id", IdConvertor())
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition naming a download: an ASCII name every browser reads, and the
+    exact UTF-8 one (RFC 6266) for those that read it. Ids come from tokens and paths, so
+    quotes, control characters and non-Latin text never reach the header as they are."""
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 class Auth(StrEnum):
     PUBLIC = "public"
     CALLER = "caller"  # the handler calls identify(): a bearer token or a brand's X-Api-Key
@@ -47,7 +70,7 @@ class Endpoint:
     """
 
     method: str
-    path: str  # Starlette's syntax: {name}, {name:int}
+    path: str  # Starlette's syntax: {name}, {name:id} (a numeric id)
     handler: Handler
     summary: str
     auth: Auth = Auth.PUBLIC

@@ -22,7 +22,7 @@ from live import access, modlog
 from live.access import RoomRef
 from live.auth import Identity
 from live.errors import Invalid, LimitReached, NotFound
-from live.http.common import IntParam, TextParam, identify, open_room, outcome_response, parse_body
+from live.http.common import IntParam, TextParam, attachment, identify, open_room, outcome_response, parse_body
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import brand_pseudonyms
@@ -198,7 +198,7 @@ async def brand_moderation_log(node: Node, request: Request) -> Response:
     writer.writerow(modlog.COLUMNS)
     for a in actions:
         writer.writerow([_cell(v) for v in modlog.csv_row(a["room_id"] or "", a)])
-    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"content-disposition": f'attachment; filename="{brand_id}-moderation.csv"'})
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"content-disposition": attachment(f"{brand_id}-moderation.csv")})
 
 
 def _cell(value: Any) -> str:

@@ -20,13 +20,13 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from live.http.common import Auth, Endpoint
+from live.http.common import MAX_PATH_ID, Auth, Endpoint
 from rooms.errors import Code
 
 VERSION = "1.0"  # the API's version (its paths say v1), not the package's
 REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)(?::(\w+))?}")
-_CONVERTORS: dict[str | None, dict[str, Any]] = {None: {"type": "string"}, "str": {"type": "string"}, "int": {"type": "integer", "minimum": 0}}
+_CONVERTORS: dict[str | None, dict[str, Any]] = {None: {"type": "string"}, "str": {"type": "string"}, "id": {"type": "integer", "minimum": 0, "maximum": MAX_PATH_ID}}
 
 # The response every error status refers to: (component name, when it happens).
 ERRORS: dict[int, tuple[str, str]] = {

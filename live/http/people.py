@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from live import access, people
 from live.errors import Forbidden, Invalid
-from live.http.common import identify
+from live.http.common import attachment, identify
 from live.node import Node
 
 MAX_USER_ID = 256
@@ -29,8 +29,7 @@ async def _scoped(node: Node, request: Request) -> tuple[str, str | None]:
 
 
 def _export_response(body: dict[str, object]) -> Response:
-    name = f'attachment; filename="{body["user_id"]}-data.json"'.replace("\n", "")
-    return JSONResponse(body, headers={"content-disposition": name, "cache-control": "no-store"})
+    return JSONResponse(body, headers={"content-disposition": attachment(f"{body['user_id']}-data.json"), "cache-control": "no-store"})
 
 
 async def my_data(node: Node, request: Request) -> Response:

@@ -180,14 +180,14 @@ TABLE: list[Endpoint] = [
     Endpoint(method="GET", path="/v1/rooms/{room_id}/sales", handler=commerce.sales, summary="Units and revenue, in total, per product and per affiliate", auth=CALLER),
     Endpoint(method="GET", path="/v1/rooms/{room_id}/webhooks", handler=commerce.webhook_log, summary="The room's messages to the checkout and how each delivery went", auth=CALLER),
     Endpoint(
-        method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/confirm", handler=commerce.confirm_order, summary="The merchant's checkout: paid", auth=CALLER, errors=(409, 422, 503)
+        method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:id}/confirm", handler=commerce.confirm_order, summary="The merchant's checkout: paid", auth=CALLER, errors=(409, 422, 503)
     ),
     Endpoint(
-        method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:int}/cancel", handler=commerce.cancel_order, summary="The merchant's checkout: cancelled", auth=CALLER, errors=(409, 422, 503)
+        method="POST", path="/v1/rooms/{room_id}/orders/{reservation_id:id}/cancel", handler=commerce.cancel_order, summary="The merchant's checkout: cancelled", auth=CALLER, errors=(409, 422, 503)
     ),
     Endpoint(
         method="POST",
-        path="/v1/rooms/{room_id}/orders/{reservation_id:int}/checkout",
+        path="/v1/rooms/{room_id}/orders/{reservation_id:id}/checkout",
         handler=me.set_checkout,
         summary="The merchant's checkout link for a reservation: sent privately to its buyer",
         auth=CALLER,
@@ -200,7 +200,7 @@ TABLE: list[Endpoint] = [
     Endpoint(method="DELETE", path="/v1/me/follows/{kind}/{target}", handler=me.unfollow, summary="Stop following (idempotent)", auth=CALLER, errors=(404, 429)),
     Endpoint(
         method="POST",
-        path="/v1/rooms/{room_id}/orders/{reservation_id:int}/review",
+        path="/v1/rooms/{room_id}/orders/{reservation_id:id}/review",
         handler=reviews.add_review,
         summary="The buyer reviews a paid order (once)",
         auth=CALLER,
@@ -223,9 +223,9 @@ TABLE: list[Endpoint] = [
         auth=CALLER,
         query=(reviews.REVIEWS_STATUS, reviews.REVIEWS_LIMIT, reviews.REVIEWS_OFFSET),
     ),
-    Endpoint(method="POST", path="/v1/reviews/{review_id:int}/helpful", handler=reviews.mark_helpful, summary="Mark a review helpful (once per user)", auth=CALLER, errors=(404, 422, 429)),
+    Endpoint(method="POST", path="/v1/reviews/{review_id:id}/helpful", handler=reviews.mark_helpful, summary="Mark a review helpful (once per user)", auth=CALLER, errors=(404, 422, 429)),
     Endpoint(
-        method="POST", path="/v1/reviews/{review_id:int}/moderate", handler=reviews.moderate, summary="The brand publishes or hides a review", auth=CALLER, body=reviews.ModerateIn, errors=(404,)
+        method="POST", path="/v1/reviews/{review_id:id}/moderate", handler=reviews.moderate, summary="The brand publishes or hides a review", auth=CALLER, body=reviews.ModerateIn, errors=(404,)
     ),
     Endpoint(
         method="PUT",

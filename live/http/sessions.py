@@ -20,7 +20,7 @@ from live import access, modlog
 from live.access import RoomRef
 from live.auth import Identity
 from live.errors import NotFound
-from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam, identify
+from live.http.common import AFTER, EVENT_TYPES, IntParam, ListParam, TextParam, attachment, identify
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import brand_pseudonyms
@@ -131,7 +131,7 @@ async def export(node: Node, request: Request) -> Response:
         raise NotFound("exports are .ndjson, .csv or .vtt")
     types = _types(request) or (EXPORT_FILTERS["chat"] if fmt == "vtt" else ())
     rows = [ev async for ev in _events(node, room, request, identity, types=types)]
-    name = f'attachment; filename="{room["id"]}.{fmt}"'
+    name = attachment(f"{room['id']}.{fmt}")
     if fmt == "ndjson":
         return Response(b"".join(orjson.dumps(r) + b"\n" for r in rows), media_type="application/x-ndjson", headers={"content-disposition": name})
     if fmt == "csv":
