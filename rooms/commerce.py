@@ -15,7 +15,7 @@ from rooms import commands as c
 from rooms import events as e
 from rooms.errors import Code, Rejection
 from rooms.rewards import award, give_badge
-from rooms.roles import MERCHANT, Role
+from rooms.roles import Role
 from rooms.rules import Applied
 from rooms.state import Offer, Reservation, RoomState, Sales
 from rooms.statuses import EndReason, ReservationStatus
@@ -177,18 +177,25 @@ def _check_units(s: RoomState, offer: Offer, uid: UserId, units: int) -> Rejecti
     return None
 
 
+def settles_orders(s: RoomState, actor: c.Actor) -> bool:
+    """The merchant whose orders these are: the room's brand, or the host of a brandless
+    room. A branded room's host runs the show but does not settle its buyers' orders."""
+    return actor.role is Role.BRAND or (actor.role is Role.HOST and s.brand_id is None)
+
+
 def check_confirm(s: RoomState, entry: c.Entry, cmd: c.OrderConfirm) -> Rejection | None:
+    if not settles_orders(s, entry.actor):
+        return Rejection(Code.FORBIDDEN, "only the room's merchant may confirm a reservation")
     r = _open_reservation(s, cmd.reservation_id)
     return r if isinstance(r, Rejection) else None
 
 
 def check_cancel(s: RoomState, entry: c.Entry, cmd: c.OrderCancel) -> Rejection | None:
-    r = _open_reservation(s, cmd.reservation_id)
-    if isinstance(r, Rejection):
-        return r
-    if r.user_id != entry.actor.user_id and entry.actor.role not in MERCHANT:
+    mine = (r := s.reservations.get(cmd.reservation_id)) is not None and r.user_id == entry.actor.user_id
+    if not (mine or settles_orders(s, entry.actor)):  # checked first: no one learns of others' reservations
         return Rejection(Code.FORBIDDEN, "only the buyer or the merchant may cancel a reservation")
-    return None
+    problem = _open_reservation(s, cmd.reservation_id)
+    return problem if isinstance(problem, Rejection) else None
 
 
 # --- applies ---------------------------------------------------------------------------

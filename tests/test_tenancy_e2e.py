@@ -111,6 +111,15 @@ async def test_another_brands_people_cannot_touch_the_room(server: LiveServer, a
             assert not reply["ok"] and reply["error"]["code"] in ("forbidden", "not_found"), (who, command, reply)
         await c.close()
 
+    # The room's own host runs the show but does not settle its brand's orders (HTTP refuses it too).
+    refused = await host.request("order.cancel", reservation_id=reservation)
+    assert not refused["ok"] and refused["error"]["code"] == "forbidden", refused
+    # Anyone else is refused before a reservation is looked up: another's is not told apart from none.
+    ben = await Client.join(server.ws_url("shopA"), token("ben", "shopA"))
+    for rid in (reservation, reservation + 1000):
+        assert (await ben.request("order.cancel", reservation_id=rid))["error"]["code"] == "forbidden", rid
+    await ben.close()
+
     assert await _snapshot(api) == before, "state, orders and transcript unchanged"
 
     # The owner still can: its API key confirms, its staff read the sales.
