@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from live import tenants
 from live.auth import ANY_ROOM, Identity
 from live.errors import Forbidden, Invalid
 from rooms.commands import Actor
@@ -45,7 +46,7 @@ class RoomRef:
 
     @property
     def tenant(self) -> str | None:
-        return self.brand_id or self.host_id
+        return tenants.of_room(self.brand_id, self.host_id)
 
     @classmethod
     def of_state(cls, state: RoomState) -> "RoomRef":

@@ -23,6 +23,7 @@ from typing import Any
 
 import jwt
 
+from live import tenants
 from live.errors import AuthError
 from rooms.commands import Actor
 from rooms.roles import Role
@@ -50,10 +51,13 @@ class Identity:
 
     @property
     def tenant(self) -> str | None:
-        """The merchant this caller acts for: its brand, or a brandless host's or brand's own id."""
+        """The merchant this caller acts for: its brand (a brand token's own id when it names
+        none), or a brandless host as a person (``live.tenants``)."""
         if self.brand:
             return self.brand
-        return self.actor.user_id if self.actor.role in (Role.HOST, Role.BRAND) else None
+        if self.actor.role is Role.BRAND:
+            return self.actor.user_id
+        return tenants.person(self.actor.user_id) if self.actor.role is Role.HOST else None
 
 
 def mint(
@@ -149,6 +153,8 @@ def _identity(claims: dict[str, Any]) -> Identity:
     name = str(claims.get("name") or claims["sub"])[:MAX_NAME]
     tier, ref, brand = claims.get("tier"), claims.get("ref"), claims.get("brand")
     actor = Actor(user_id=UserId(str(claims["sub"])), name=name, role=role, tier=str(tier) if tier else None, ref=str(ref)[:MAX_NAME] if ref else None)
+    if str(brand or (actor.user_id if role is Role.BRAND else "")).startswith(tenants.PERSON):
+        raise AuthError(f"a brand id may not start with {tenants.PERSON!r}: that names a person")
     return Identity(actor=actor, room=str(claims["room"]), brand=str(brand) if brand else None, pii=claims.get("pii") is True)
 
 

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import time
 
-from live import reviews
+from live import reviews, tenants
 from live.automod import edge as automod
 from live.errors import NotFound
 from live.room.runtime import RoomRuntime
@@ -34,7 +34,7 @@ logger = logging.getLogger("live.enrich")
 async def catalog_command(store: Store, state: RoomState, request: CatalogRequest, secret: str = "") -> c.Command:
     """Turn a client's pin or offer request into the command the log records, product included
     (a pin with the product's review summary; ``secret`` keys the authors' pseudonyms)."""
-    owner = state.brand_id or state.host_id or ""
+    owner = tenants.of_room(state.brand_id, state.host_id) or ""
     row = await store.get_product(owner, request.product_id)
     if row is None:
         raise NotFound(f"no product {request.product_id!r} in this room's catalog")
@@ -69,7 +69,7 @@ async def catalog_command(store: Store, state: RoomState, request: CatalogReques
 async def spotlight_command(store: Store, state: RoomState, request: SpotlightReview, secret: str) -> sc.ReviewSpotlight:
     """The review the host puts on screen, read from SQL: one of this room's brand's, published."""
     row = await store.get_review(request.review_id)
-    if row is None or row["owner"] != (state.brand_id or state.host_id) or row["status"] != "published":
+    if row is None or row["owner"] != tenants.of_room(state.brand_id, state.host_id) or row["status"] != "published":
         raise NotFound(f"no published review {request.review_id} of this brand")
     return sc.ReviewSpotlight(review=reviews.view(secret, row))
 

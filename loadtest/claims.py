@@ -32,7 +32,7 @@ async def open_offer(port: int, room: str, units: int) -> int:
     host = auth.mint(SECRET, user_id="publisher", name="Host", room="*", role=Role.HOST)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"authorization": f"Bearer {host}"}, timeout=30) as http:
         product = [{"id": "tee", "sku": "TEE", "title": "Tee", "price": 150000, "currency": "IDR"}]
-        (await http.put("/v1/catalog/publisher/products", json=product)).raise_for_status()
+        (await http.put("/v1/catalog/@publisher/products", json=product)).raise_for_status()
         (await http.post("/v1/rooms", json={"id": room, "title": "Claim race"})).raise_for_status()
         (await http.post(f"/v1/rooms/{room}/live")).raise_for_status()
     client = await LiveClient.connect(f"ws://127.0.0.1:{port}/v1/rooms/{room}/ws", host)

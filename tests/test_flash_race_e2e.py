@@ -20,7 +20,7 @@ async def test_two_thousand_buyers_never_oversell(tmp_path: Path) -> None:
     try:
         api = Api(cluster.nodes[0])
         catalog = [{"id": "tee", "sku": "TEE", "title": "Tee", "price": 150000, "currency": "IDR"}]
-        assert (await api.http.put("/v1/catalog/host1/products", json=catalog, headers=bearer(token("host1", "*", "host")))).status_code == 200
+        assert (await api.http.put("/v1/catalog/@host1/products", json=catalog, headers=bearer(token("host1", "*", "host")))).status_code == 200
         await api.live_room("race")
         host = await Client.join(cluster.nodes[0].ws_url("race"), token("host1", "race", "host"))
         offer = await host.request("offer.create", product_id="tee", units=UNITS, per_buyer_limit=LIMIT, duration_seconds=300)

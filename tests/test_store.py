@@ -294,3 +294,30 @@ async def test_a_fresh_database_is_migrated_and_then_ready(tmp_path: Path) -> No
         assert await s.ready()
     finally:
         await s.close()
+
+
+def test_a_brandless_hosts_catalog_and_reviews_move_to_their_person_key(tmp_path: Path) -> None:
+    """Migration 0012: "hana" hosts brandless rooms only, so her catalog becomes "@hana"; "both"
+    is also a brand with rooms, and "acme" a brand alone: theirs stay where they are."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path}/old.db")
+    cfg = Config()
+    cfg.set_main_option("script_location", "live:migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0011")
+        for room, host, brand in (("r1", "hana", None), ("r2", "both", None), ("r3", "x", "both"), ("r4", "y", "acme")):
+            conn.execute(sa.text("INSERT INTO rooms (id, title, host_id, brand_id, status, created_at) VALUES (:r, 't', :h, :b, 'ended', 1)"), {"r": room, "h": host, "b": brand})
+        for owner in ("hana", "both", "acme"):
+            conn.execute(sa.text("INSERT INTO products (owner, id, sku, title, price, currency) VALUES (:o, 'tee', 'T', 'Tee', 1, 'IDR')"), {"o": owner})
+        conn.execute(
+            sa.text("INSERT INTO reviews (owner, product_id, room_id, reservation_id, user_id, name, stars, text, status, reasons, created_at) VALUES ('hana', 'tee', 'r1', 1, 'ana', 'Ana', 5, 'ok', 'published', '[]', 1)")
+        )
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        assert sorted(conn.execute(sa.text("SELECT owner FROM products")).scalars()) == ["@hana", "acme", "both"]
+        assert list(conn.execute(sa.text("SELECT owner FROM reviews")).scalars()) == ["@hana"]
+    engine.dispose()

@@ -159,3 +159,31 @@ async def test_an_affiliate_sees_only_their_own_sales(server: LiveServer, api: A
     everyone = await eventually(lambda: api.http.get("/v1/rooms/affs/sales", headers=A_STAFF), lambda r: r.json()["orders"] == 2)
     assert sorted(everyone.json()["affiliates"]) == ["aff1", "aff2"]
     await host.close()
+
+
+async def test_a_person_and_a_brand_that_share_an_id_are_two_tenants(server: LiveServer, api: Api) -> None:
+    """The host "shared" (no brand) and the brand "shared" each keep their own catalog, reviews and rooms."""
+    brand = bearer(token("shared-staff", "*", "brand", brand="shared"))
+    person = bearer(token("shared", "*", "host"))
+    assert (await api.http.put("/v1/catalog/shared/products", json=CATALOG, headers=brand)).status_code == 200
+    # The person is refused the brand's catalog and review queue...
+    assert (await api.http.put("/v1/catalog/shared/products", json=[CATALOG[0] | {"price": 1}], headers=person)).status_code == 403
+    assert (await api.http.get("/v1/brands/shared/reviews", headers=person)).status_code == 403
+    # ...and sells from their own, at their own price, in their own brandless room.
+    assert (await api.http.put("/v1/catalog/@shared/products", json=[CATALOG[0] | {"price": 99000}], headers=person)).status_code == 200
+    assert [p["price"] for p in (await api.http.get("/v1/catalog/shared/products")).json()["products"]] == [150000]
+    created = await api.http.post("/v1/rooms", json={"id": "shared-person", "title": "Mine"}, headers=person)
+    assert created.status_code == 201 and created.json()["brand_id"] is None, created.text
+    assert (await api.http.post("/v1/rooms/shared-person/live", headers=person)).status_code == 200
+    host = await Client.join(server.ws_url("shared-person"), token("shared", "shared-person", "host"))
+    offer = await host.request("offer.create", product_id="tee", units=3, duration_seconds=600)
+    assert offer["ok"], offer
+    offered = await host.wait_for(lambda: next((m["offer"] for m in host.messages if m["type"] == "offer.created"), None))
+    assert offered["price"] == 99000, "the person's own catalog, not the brand's"
+    # The brand is refused the person's room and its orders.
+    assert (await api.http.get("/v1/rooms/shared-person/orders", headers=brand)).status_code == 403
+    assert (await api.http.post("/v1/rooms/shared-person/end", headers=brand)).status_code == 403
+    assert (await api.http.get("/v1/rooms/shared-person/orders", headers=person)).status_code == 200
+    # A brand id may not be written as a person's.
+    assert (await api.http.get("/v1/brands/@shared/reviews", headers=bearer(token("x", "*", "brand", brand="@shared")))).status_code == 401
+    await host.close()

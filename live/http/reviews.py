@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from live import access, auth, reviews
+from live import access, auth, reviews, tenants
 from live.errors import Conflict, Forbidden, Invalid, NotFound
 from live.http.common import IntParam, TextParam, identify, parse_body
 from live.node import Node
@@ -53,7 +53,7 @@ def _order_in_room(state: RoomState, reservation_id: int) -> dict[str, Any] | No
     offer = state.offers.get(r.offer_id) if r is not None else None
     if r is None or offer is None:
         return None
-    return {"user_id": r.user_id, "status": r.status, "product_id": offer.product.id, "owner": state.brand_id or state.host_id}
+    return {"user_id": r.user_id, "status": r.status, "product_id": offer.product.id, "owner": tenants.of_room(state.brand_id, state.host_id)}
 
 
 async def _order(node: Node, room_id: str, reservation_id: int) -> dict[str, Any]:

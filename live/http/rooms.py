@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from live import access
+from live import access, tenants
 from live.access import RoomRef
 from live.errors import Conflict, NotFound
 from live.http.common import AFTER, EVENT_TYPES, IntParam, TextParam, identify, open_room, outcome_response, parse_body
@@ -90,7 +90,7 @@ async def create_room(node: Node, request: Request) -> Response:
         playback_url=body.playback_url,
         report_threshold=body.report_threshold,
         comment_claims=body.comment_claims,
-        checkout_url_template=node.settings.checkout_url_template(brand_id or host_id),
+        checkout_url_template=node.settings.checkout_url_template(tenants.of_room(brand_id, host_id)),
         moderators=await brand_team(node, brand_id),
     )
     # The fold's own rules, on an empty room, before anything is opened for it.

@@ -113,7 +113,7 @@ let products = [];
 let openForm = null;
 async function loadCatalog() {
   const info = await (await fetch(`/v1/rooms/${encodeURIComponent(room)}`)).json();
-  const owner = info.brand_id || info.host_id;
+  const owner = info.brand_id || (info.host_id && "@" + info.host_id);
   products = owner ? (await (await fetch(`/v1/catalog/${encodeURIComponent(owner)}/products`)).json()).products ?? [] : [];
   renderCatalog();
 }

@@ -93,7 +93,7 @@ view.onQueue(0);
 view.onCommunity();
 embed?.onOpenProduct(async (id) => {
   if (!view.catalog && view.room) {  // a product not on air yet: its catalog entry
-    const owner = encodeURIComponent(view.room.brand_id || view.room.host_id);
+    const owner = encodeURIComponent(view.room.brand_id || "@" + view.room.host_id);
     view.catalog = (await (await fetch(`/v1/catalog/${owner}/products`)).json()).products ?? [];
   }
   view.openProduct(id);

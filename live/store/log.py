@@ -18,7 +18,7 @@ from live.store.base import Insert, Row, StoreBase, greatest, insert_ignore, ins
 from live.store.orders import write_orders
 from live.store.points import write_members
 from live.store.privacy import erase_in_room
-from live.store.tables import entries, events, rooms
+from live.store.tables import entries, events, room_tenant, rooms
 from live.store.webhooks import write_outbox
 from rooms.commands import PrivacyErase
 from rooms.events import STAFF_TYPES
@@ -131,8 +131,7 @@ class LogStore(StoreBase):
 
     async def open_rooms_of(self, owner: str) -> list[str]:
         """The scheduled and live rooms of a tenant (a brand, or a brandless host)."""
-        tenant = sa.func.coalesce(rooms.c.brand_id, rooms.c.host_id)
-        query = sa.select(rooms.c.id).where(tenant == owner, rooms.c.status.in_(["scheduled", "live"])).order_by(rooms.c.id)
+        query = sa.select(rooms.c.id).where(room_tenant == owner, rooms.c.status.in_(["scheduled", "live"])).order_by(rooms.c.id)
         return [r["id"] for r in await self._all(query)]
 
     async def load_entries(self, room_id: str) -> list[dict[str, Any]]:

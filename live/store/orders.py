@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from live.store.base import Row, StoreBase, insert_many, insert_or_skip
-from live.store.tables import orders, products, rooms
+from live.store.tables import orders, products, room_tenant, rooms
 
 MY_ORDERS_LIMIT = 200
 
@@ -36,13 +36,11 @@ class OrderStore(StoreBase):
 
     async def get_order(self, room_id: str, reservation_id: int) -> dict[str, Any] | None:
         """One order with its room's tenant (``owner``: the brand, or a brandless host)."""
-        owner = sa.func.coalesce(rooms.c.brand_id, rooms.c.host_id).label("owner")
-        query = sa.select(orders, owner).join(rooms, rooms.c.id == orders.c.room_id).where(orders.c.room_id == room_id, orders.c.reservation_id == reservation_id)
+        query = sa.select(orders, room_tenant.label("owner")).join(rooms, rooms.c.id == orders.c.room_id).where(orders.c.room_id == room_id, orders.c.reservation_id == reservation_id)
         return await self._first(query)
 
     async def my_orders(self, user_id: str, room_id: str | None) -> list[dict[str, Any]]:
         """A buyer's orders, newest first, with the product's title and image from its catalog."""
-        owner = sa.func.coalesce(rooms.c.brand_id, rooms.c.host_id)
         query = (
             sa.select(
                 orders.c.room_id,
@@ -62,7 +60,7 @@ class OrderStore(StoreBase):
                 rooms.c.brand_id,
             )
             .join(rooms, rooms.c.id == orders.c.room_id)
-            .outerjoin(products, sa.and_(products.c.owner == owner, products.c.id == orders.c.product_id))
+            .outerjoin(products, sa.and_(products.c.owner == room_tenant, products.c.id == orders.c.product_id))
             .where(orders.c.user_id == user_id)
             .order_by(orders.c.reserved_at.desc(), orders.c.room_id, orders.c.reservation_id.desc())
             .limit(MY_ORDERS_LIMIT)

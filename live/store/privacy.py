@@ -15,6 +15,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from live import tenants
 from live.store.base import StoreBase
 from live.store.tables import entries, events, follows, orders, review_helpful, reviews, room_members, room_samples, room_viewers, rooms, webhook_outbox
 from rooms.commands import PrivacyErase
@@ -137,7 +138,7 @@ class PrivacyStore(StoreBase):
         query = rooms.select().where(rooms.c.id.in_(sorted(found | set(copies)))).order_by(rooms.c.created_at, rooms.c.id)
         if brand_id is not None:
             query = query.where(rooms.c.brand_id == brand_id)
-        return [r for r in await self._all(query) if r["id"] in found or (r["brand_id"] or r["host_id"]) in copies[r["id"]]]
+        return [r for r in await self._all(query) if r["id"] in found or tenants.of_room(r["brand_id"], r["host_id"]) in copies[r["id"]]]
 
     async def review_owners(self, user_id: str, brand_id: str | None) -> list[str]:
         """The brands (or brandless hosts) whose products the person reviewed."""

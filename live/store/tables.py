@@ -7,10 +7,12 @@ column is a new migration plus its line here; queries live in the concern module
 
 import sqlalchemy as sa
 
+from live import tenants
+
 # The newest migration's revision. A schema already there needs no Alembic at all: a node
 # starts ~0.25 s sooner (Alembic's import) and a readiness probe reads one row instead of
 # every migration file. tests/test_store.py checks this is Alembic's own head.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 
 metadata = sa.MetaData()
 
@@ -57,10 +59,13 @@ events = sa.Table(
 )
 
 
+# A room's tenant in SQL, as ``live.tenants.of_room`` says it: its brand, else "@" + its host.
+room_tenant = sa.func.coalesce(rooms.c.brand_id, sa.literal(tenants.PERSON) + rooms.c.host_id)
+
 products = sa.Table(
     "products",
     metadata,
-    sa.Column("owner", sa.String(128), primary_key=True),  # the brand (or host) whose catalog it is
+    sa.Column("owner", sa.String(129), primary_key=True),  # the tenant whose catalog it is: a brand, or "@" + a brandless host
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("sku", sa.String(64), nullable=False),
     sa.Column("title", sa.String(200), nullable=False),
@@ -99,7 +104,7 @@ reviews = sa.Table(
     "reviews",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("owner", sa.String(128), nullable=False),  # the catalog's owner: the brand (or a brandless host)
+    sa.Column("owner", sa.String(129), nullable=False),  # the catalog's owner (live.tenants)
     sa.Column("product_id", sa.String(64), nullable=False),
     sa.Column("room_id", sa.String(64), nullable=False),
     sa.Column("reservation_id", sa.BigInteger, nullable=False),
