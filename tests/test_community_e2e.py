@@ -72,6 +72,30 @@ async def test_votes_answer_each_voter_at_once_and_the_tally_is_paced(nodes: Clu
     await api.http.aclose()
 
 
+async def test_a_burst_after_a_quiet_spell_shares_one_tally_frame(nodes: Cluster, room_id: str) -> None:
+    """The first change of a running total waits the totals window too. A flash sale's first
+    claims (here: votes) come all at once: they share one counter frame to every viewer,
+    instead of the first going out alone and the rest a window later."""
+    api = await live_room(nodes, room_id)
+    host = await Client.join(nodes.nodes[0].ws_url(room_id), token("host1", room_id, "host"))
+    watcher = await Client.join(nodes.nodes[0].ws_url(room_id), token("watcher", room_id))
+    voters = [await Client.join(nodes.nodes[0].ws_url(room_id), token(f"voter{i}", room_id)) for i in range(5)]
+    poll_id = (await host.request("poll.create", question="Colour?", options=["Red", "Blue"]))["result"]["poll_id"]
+    await watcher.wait_for(lambda: watcher.events("poll.created"))
+    while time.monotonic() - watcher.frames[-1][0] < 2 * TOTALS_WINDOW:  # a quiet spell: no frame for a while
+        await asyncio.sleep(0.05)
+    seen, started = len(watcher.frames), time.monotonic()
+    for v in voters:
+        assert (await v.request("poll.vote", poll_id=poll_id, options=[0]))["ok"]
+    took = time.monotonic() - started
+    await watcher.wait_for(lambda: (t := watcher.events("poll.tally")) and t[-1]["tallies"] == [5, 0])
+    tallies = [types for _, types in watcher.frames[seen:] if "poll.tally" in types]
+    assert len(tallies) <= 1 + int(took / TOTALS_WINDOW), f"{len(tallies)} tally frames for votes over {took:.3f} s"
+    for c in [host, watcher, *voters]:
+        await c.close()
+    await api.http.aclose()
+
+
 async def test_a_big_rooms_tally_is_paced_to_the_nodes_write_budget(tmp_path: Path) -> None:
     """Running totals alone cost a node at most ``totals_writes_per_second`` writes: a budget
     of 32 for a room of 32 members here makes the tally one frame a second (as 20,000 does

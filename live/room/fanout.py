@@ -127,9 +127,11 @@ class Fanout:
         """Queue messages for the next frame; running totals replace their pending step.
 
         A frame of running totals only (stock left, tallies, sales) waits ``TOTALS_WINDOW``
-        after the last one, longer in a big room (``_totals_window``): a counter read four
-        times a second loses nothing, and in a flash sale it is what every viewer is sent
-        after every claim. Anything else in the frame brings it forward to the batch window.
+        after the last frame and after the first change it carries, longer in a big room
+        (``_totals_window``): a counter read four times a second loses nothing, and in a
+        flash sale it is what every viewer is sent after every claim. So the first claims,
+        which come all at once, share one counter frame instead of the first one going out
+        alone to every viewer. Anything else in the frame brings it forward to the batch window.
         """
         totals = True
         for i, item in enumerate(items):
@@ -152,8 +154,11 @@ class Fanout:
     def _schedule(self) -> None:
         """Quiet room: flush on the next loop turn; busy room: at most one frame per window."""
         loop = asyncio.get_running_loop()
-        window = max(self._batch_window(), self._totals_window()) if self._totals_only else self._batch_window()
-        wait = max(self._last_flush + window, self._rest_until) - loop.time()
+        if self._totals_only:
+            due = max(self._last_flush, self._queued_at) + max(self._batch_window(), self._totals_window())
+        else:
+            due = self._last_flush + self._batch_window()
+        wait = max(due, self._rest_until) - loop.time()
         self._flush_soon = wait <= 0
         self._flush_handle = loop.call_later(wait, self.flush) if wait > 0 else loop.call_soon(self.flush)
 
