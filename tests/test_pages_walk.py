@@ -15,8 +15,8 @@ from tests.harness import LiveServer, bearer, token
 from tests.pages import ARTIFACTS, CATALOG, SIZES, axe, new_page, shot, static_site, write_media
 from tests.test_embed_replay_e2e import MERCHANT_PAGE
 
-WORDS = {"en": {"send": "Send", "claim": "Claim", "go_live": "Go live", "sessions": "Sessions"},
-         "id": {"send": "Kirim", "claim": "Ambil", "go_live": "Mulai siaran", "sessions": "Sesi"}}
+WORDS = {"en": {"send": "Send", "claim": "Claim", "end": "End show", "sessions": "Sessions"},
+         "id": {"send": "Kirim", "claim": "Ambil", "end": "Akhiri siaran", "sessions": "Sesi"}}
 
 
 async def seed(http: httpx.AsyncClient, media: str) -> None:
@@ -29,7 +29,7 @@ async def seed(http: httpx.AsyncClient, media: str) -> None:
 async def run_show(host: Page) -> None:
     """What a host does in the first minutes: live, a product on air, a flash sale, a poll, a giveaway."""
     await host.get_by_test_id("go-live").click()
-    await expect(host.get_by_test_id("go-live")).to_be_disabled()
+    await expect(host.get_by_test_id("go-live")).to_be_hidden()  # live: only "End show" is offered
     await host.get_by_test_id("pin-kain").click()
     await host.get_by_test_id("pin-tee").click()
     await host.get_by_test_id("flash-tee").click()
@@ -108,7 +108,7 @@ async def test_every_page_at_both_sizes_in_both_languages(tmp_path: Path, browse
                     for size in SIZES:
                         await shopper(browser, srv.url, lang, size, errors, violations)
                         console = await new_page(browser, f"{srv.url}/host.html?room=shop&lang={lang}#token={token('host1', 'shop', 'host', name='Hana')}", errors, size)
-                        await expect(console.get_by_test_id("go-live")).to_have_text(WORDS[lang]["go_live"])
+                        await expect(console.get_by_test_id("end-show")).to_have_text(WORDS[lang]["end"])
                         await expect(console.get_by_test_id("chat-list")).to_contain_text("Welcome to the show")
                         if size == "laptop":  # the preview and the chat side by side, above the fold
                             preview, chat = await console.locator(".preview").bounding_box(), await console.get_by_test_id("chat-list").bounding_box()

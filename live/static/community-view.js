@@ -28,7 +28,7 @@ export function communityParts(view) {
         el("legend", {}, `${p.closed ? t("closed_poll") + ": " : ""}${p.question}`),
         ...p.options.map((label, i) => el("button", { type: "button", class: `poll-option ${p.winners?.includes(i) ? "winner" : ""}`, "data-testid": "poll-option", disabled: p.closed || view.replay || view.host,
           onclick: () => act("poll.vote", { poll_id: p.id, options: [i] }, `${t("vote")} ✓`) },
-          el("span", { class: "bar", style: `width:${Math.round((100 * p.tallies[i]) / total)}%` }),
+          el("span", { class: "fill", style: `width:${Math.round((100 * p.tallies[i]) / total)}%` }),
           el("span", { class: "label" }, label), el("span", { class: "count", "data-testid": "poll-count" }, String(p.tallies[i])))),
         el("p", { class: "muted" }, `${p.voters} ${t("votes")}`),
         view.host && !view.replay && !p.closed ? el("button", { type: "button", onclick: () => act("poll.close", { poll_id: p.id }, `${t("close_poll")} ✓`) }, t("close_poll")) : null);

@@ -82,7 +82,8 @@ const confirmEnd = el("dialog", { "data-testid": "end-confirm", "aria-labelledby
 function renderBar() {
   const status = view.room?.status;
   rehearse.hidden = status !== "scheduled" || !!view.room?.rehearsal_of;
-  goLive.disabled = status !== "scheduled" || view.connection !== "live";
+  goLive.hidden = status !== "scheduled";
+  goLive.disabled = view.connection !== "live";
   endButton.disabled = status === "ended" || !status;
 }
 const http = (method, path, body) => fetch(path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body && JSON.stringify(body) });

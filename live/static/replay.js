@@ -153,13 +153,20 @@ function player(roomId, a, startMs, markers) {
     scrub.value = String(ms);
     show(ms);
   }, true);
-  const markerRow = el("div", { class: "markers", "data-testid": "markers" }, ...markers.map((m) => el("button", { type: "button", class: "marker", style: `left:${Math.min(100, (100 * m.at) / total)}%`,
-    title: `${m.label} · ${clock(m.at)} ${m.what}`, "aria-label": `${m.label} ${clock(m.at)} ${m.what}`, "data-marker": m.label, onclick: () => seek(m.at) }, m.icon)));
+  // Under the track at their time; one too close to the one before sits just right of it.
+  let prev = -9, shift = 0;
+  const markerRow = el("div", { class: "markers", "data-testid": "markers" }, ...markers.map((m) => {
+    const left = Math.min(100, (100 * m.at) / total);
+    shift = left - prev < 4 ? shift + 1.8 : 0;
+    prev = left;
+    return el("button", { type: "button", class: "marker", style: `left:calc(${left}% + ${shift}rem)`,
+      title: `${m.label} · ${clock(m.at)} ${m.what}`, "aria-label": `${m.label} ${clock(m.at)} ${m.what}`, "data-marker": m.label, onclick: () => seek(m.at) }, m.icon);
+  }));
   const legend = el("p", { class: "legend" }, ...Object.values(MARKS).map(([icon, key]) => el("span", {}, `${icon} ${t(key)}`)), el("span", {}, `🔥 ${t("m_spike")}`));
   seek(0);
   return box(t("replay"), "player", el("div", { class: "replay-grid" },
     el("div", { class: "preview" }, p.stage, p.card),
-    el("div", {}, el("div", { class: "scrubber" }, playButton, label, scrub), markerRow, legend, el("h3", {}, t("chat")), p.chat, p.poll, p.giveaway)));
+    el("div", {}, el("div", { class: "scrubber" }, playButton, label, el("div", {}, scrub, markerRow)), legend, el("h3", {}, t("chat")), p.chat, p.poll, p.giveaway)));
 }
 
 async function moderationLog(roomId) {
