@@ -153,7 +153,7 @@ function player(roomId, a, startMs, markers) {
     scrub.value = String(ms);
     show(ms);
   }, true);
-  // Under the track at their time; one too close to the one before sits just right of it.
+  // Under the track; a marker close to the last sits right of it.
   let prev = -9, shift = 0;
   const markerRow = el("div", { class: "markers", "data-testid": "markers" }, ...markers.map((m) => {
     const left = Math.min(100, (100 * m.at) / total);
