@@ -85,6 +85,6 @@ export function communityParts(view) {
         await view.acceptRules();
         if (view.rulesAccepted && view.pendingRulesText) { const text = view.pendingRulesText; view.pendingRulesText = null; view.post(text); }
       } }, t("accept_rules"))),
-    guest: sheet("guest", t("guest_title"), el("p", {}, t("guest_body")), el("p", { class: "guest-actions" }, view.signInLink())),
+    guest: sheet("guest", t("guest_title"), el("p", {}, t("guest_body")), el("p", { class: "guest-actions" }, view.signInLink("button primary"))),
   };
 }

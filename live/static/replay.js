@@ -24,7 +24,7 @@ const FAIL = {
   id: { unauthorized: "Sesi masukmu kedaluwarsa atau tidak valid. Buka lagi halaman ini dari dasbor brand-mu.",
     forbidden: "Akun ini bukan untuk siaran brand ini.", no_brand: "Brand tidak disebut: alamatnya perlu ?brand=…", retry: "Coba lagi" },
 }[lang];
-// get's error (an API code) in the reader's words
+// an API error code in the reader's words
 const said = (err) => reason({ code: err?.message });
 const money = (rev) => Object.entries(rev ?? {}).map(([c, v]) => formatPrice(v, c, lang)).join(" + ") || "–";
 const duration = (ms) => {
@@ -146,7 +146,7 @@ function player(roomId, a, startMs, markers) {
   }
   scrub.addEventListener("input", () => show(Number(scrub.value)));
   scrub.addEventListener("change", () => seek(Number(scrub.value)));
-  // With a video the video is the clock: the scrubber follows it, and the replay follows the scrubber.
+  // With a video, the video is the clock: the scrubber follows it, the replay the scrubber.
   view.parts.stage.addEventListener("timeupdate", () => {
     if (!view.video || !playing.on) return;
     const ms = Math.round(view.video.currentTime * 1000);

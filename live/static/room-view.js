@@ -204,10 +204,10 @@ export class RoomView {
     this.renderCommerce();
   }
 
-  signInLink() {
+  signInLink(cls = "link") {
     const url = new URLSearchParams(location.search).get("login");
-    if (this.embed) return el("button", { type: "button", class: "link", onclick: () => this.embed.emit("login", {}) }, t("sign_in"));
-    return url && /^https?:/.test(url) ? el("a", { href: url, class: "link" }, t("sign_in")) : null;
+    if (this.embed) return el("button", { type: "button", class: cls, onclick: () => this.embed.emit("login", {}) }, t("sign_in"));
+    return url && /^https?:/.test(url) ? el("a", { href: url, class: cls }, t("sign_in")) : null;
   }
 
   // --- rendering
