@@ -52,6 +52,8 @@ async def test_the_host_rehearses_with_a_simulated_audience(site: Site, browser:
     await expect(host.get_by_test_id("rehearse")).to_be_hidden()
     await host.get_by_test_id("go-live").click()
     await expect(host.get_by_test_id("chat-list")).to_contain_text("(sim)", timeout=30_000)  # the simulated audience chats
+    await expect(host.get_by_test_id("live-badge")).to_have_count(0)  # a rehearsal is never shown as live
+    await expect(host.get_by_test_id("rehearsal-badge")).to_be_visible()
     await shot(host, "host-rehearsal-laptop-en")
     await api.http.aclose()
     assert errors == []

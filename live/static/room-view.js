@@ -26,7 +26,7 @@ export class RoomView {
     this.auctions = new Map();
     this.myMax = new Map(); // auction id -> my private maximum (from my replies and auction.mine)
     this.messages = new Map();
-    this.orders = new Map(); // my reservations this session: id -> {…claim result, product, status}
+    this.orders = new Map(); // my reservations: id -> {…claim result, product, status}
     this.queue = []; // chat typed while disconnected
     this.connection = "connecting";
     this.myPoints = null;
@@ -97,7 +97,7 @@ export class RoomView {
 
   drawStage(room) {
     const url = room.playback_url;
-    if (url && this.video?.dataset.src === url) return; // a re-sync (resume, seek) keeps the player and its position
+    if (url && this.video?.dataset.src === url) return; // a re-sync keeps the player and its position
     let media;
     if (url) {
       media = el("video", { src: /\.m3u8(\?|$)/.test(url) ? null : url, autoplay: !this.replay, muted: true, playsinline: true, loop: this.replay ? null : true, "data-testid": "video", "aria-label": room.title, "data-src": url });
@@ -220,7 +220,7 @@ export class RoomView {
     const room = this.room;
     if (!room) return;
     const connected = this.connection === "live" || this.replay;
-    const badge = room.status === "live" && connected ? el("span", { class: "badge live", "data-testid": "live-badge" }, t("live"))
+    const badge = room.rehearsal_of ? null : room.status === "live" && connected ? el("span", { class: "badge live", "data-testid": "live-badge" }, t("live"))
       : room.status === "ended" ? el("span", { class: "badge ended" }, t("ended"))
       : room.status === "scheduled" ? el("span", { class: "badge scheduled" }, t("scheduled")) : null;
     const watching = connected && this.viewers !== undefined && room.status === "live" && !this.replay
