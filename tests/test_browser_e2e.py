@@ -204,7 +204,8 @@ async def test_community_sheets_guests_reload_and_reconnect(site: Site, browser:
     await expect(ana.get_by_test_id("live-badge")).to_be_visible()
     await host.get_by_test_id("end-show").click()
     await host.get_by_test_id("end-yes").click()
-    await expect(ana.get_by_test_id("banner")).to_have_text("Siaran ini telah berakhir")
+    await expect(ana.get_by_test_id("banner")).to_contain_text("Siaran ini telah berakhir")
+    await expect(ana.get_by_test_id("watch-replay")).to_have_text("▶ Tonton tayangan ulang")  # the banner offers the replay (loaded on demand)
     await expect(ana.get_by_test_id("chat-input")).to_be_disabled()
     await api.http.aclose()
     assert errors == [] and violations == []

@@ -154,11 +154,9 @@ class Fanout:
     def _schedule(self) -> None:
         """Quiet room: flush on the next loop turn; busy room: at most one frame per window."""
         loop = asyncio.get_running_loop()
-        if self._totals_only:
-            due = max(self._last_flush, self._queued_at) + max(self._batch_window(), self._totals_window())
-        else:
-            due = self._last_flush + self._batch_window()
-        wait = max(due, self._rest_until) - loop.time()
+        window = max(self._batch_window(), self._totals_window()) if self._totals_only else self._batch_window()
+        since = max(self._last_flush, self._queued_at) if self._totals_only else self._last_flush
+        wait = max(since + window, self._rest_until) - loop.time()
         self._flush_soon = wait <= 0
         self._flush_handle = loop.call_later(wait, self.flush) if wait > 0 else loop.call_soon(self.flush)
 
