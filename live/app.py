@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from live import __version__, auth, demo, logs, metrics
+from live import __version__, auth, demo, logs, metrics, tenants
 from live.backends import make_backends
 from live.edge import HttpEdge, host_trusted
 from live.errors import CloseCode, ServerError
@@ -79,6 +79,8 @@ def create_app(settings: Settings) -> Any:
         raise SystemExit("live: refusing to start: " + "; ".join(refusals))
     if problems := [p for t in settings.checkout_url_templates.values() if (p := template_problem(t))]:
         raise SystemExit("live: refusing to start: " + "; ".join(problems))
+    if persons := [b for b in settings.brand_api_keys.values() if b.startswith(tenants.PERSON)]:
+        raise SystemExit(f"live: refusing to start: LIVE_BRAND_API_KEYS names {persons[0]!r}, but a brand id may not start with {tenants.PERSON!r}")
     store = Store(settings.database_url)
     backends = make_backends(settings)
     persister = Persister(store, backends.log, backends.leases, interval_ms=settings.persist_interval_ms, batch=settings.persist_batch, webhooks=settings.webhook_url is not None)

@@ -150,6 +150,7 @@ def _serve_briefly(tmp_path: Path, *args: str, **env: str) -> subprocess.Complet
         ({}, "LIVE_TOKEN_SECRET or LIVE_JWKS"),
         ({"LIVE_TOKEN_SECRET": DEV_SECRET}, "development secret is refused"),
         ({"LIVE_TOKEN_SECRET": "short"}, "at least 32 characters"),
+        ({"LIVE_DEV": "1", "LIVE_BRAND_API_KEYS": '{"k": "@hana"}'}, "a brand id may not start with '@'"),
     ],
 )
 def test_production_mode_refuses_to_start_unsafely(tmp_path: Path, env: dict[str, str], why: str) -> None:
