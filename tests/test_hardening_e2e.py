@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
+import orjson
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -23,7 +24,7 @@ BRAND = bearer(token("acme", "*", "brand"))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("hard"), LIVE_MAX_ERRORS="3", LIVE_MAX_BODY_BYTES="65536", LIVE_MAX_IMPORT_BYTES="262144").start()
+    srv = LiveServer(tmp_path_factory.mktemp("hard"), LIVE_MAX_ERRORS="3", LIVE_MAX_BODY_BYTES="65536", LIVE_MAX_IMPORT_BYTES="262144", LIVE_COMMANDS_PER_SECOND="1000", LIVE_COMMAND_BURST="1000").start()
     yield srv
     srv.stop()
 
@@ -203,6 +204,27 @@ async def test_frames_of_the_wrong_shape_get_a_stable_code_and_the_connection_ca
     assert texts == ["still here, True", "still here, False"], "only the well-formed posts reached the room"
     for client in (ana, bob, carla):
         await client.close()
+
+
+async def test_replay_viewers_who_vanish_mid_burst_leave_no_error_behind(server: LiveServer, api: Api) -> None:
+    """A replay sends a burst of events back to back; viewers who drop the connection in the
+    middle of it (a phone going into a tunnel) are simply gone: no traceback, and the next
+    replay of the same show plays to its end."""
+    await api.live_room("burst")
+    host = await Client.join(server.ws_url("burst"), token("host1", "burst", "host"))
+    for i in range(150):
+        assert (await host.request("chat.post", text=f"line {i}"))["ok"]
+    await host.close()
+    assert (await api.http.post("/v1/rooms/burst/end", headers=bearer(token("host1", "*", "host")))).status_code == 200
+    url = server.ws_url("burst").replace("/ws", "/replay/ws") + "?speed=64"
+    for _ in range(10):
+        ws = await connect(url)
+        await ws.recv()  # replay.start, then the burst begins
+        ws.transport.abort()  # gone without a close frame
+    async with connect(url) as ws:
+        got = [m for frame in [orjson.loads(f) async for f in ws] for m in frame]
+    assert got[-1]["type"] == "replay.end" and sum(m["type"] == "chat.message" for m in got) == 150
+    assert "Traceback" not in server.log_path.read_text()
 
 
 async def test_max_errors_closes_after_exactly_that_many_error_replies(server: LiveServer, api: Api) -> None:

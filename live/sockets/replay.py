@@ -81,8 +81,8 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
                 await send(list(visible))
         await send([ReplayEnd(state.seq)])
         await ws.close(1000)
-    except WebSocketDisconnect:
-        pass
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass  # the viewer left, maybe in the middle of a burst, before we heard of it: nothing to send to
     finally:
         closed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
