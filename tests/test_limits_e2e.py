@@ -80,6 +80,20 @@ async def test_parallel_connections_share_one_budget_and_are_capped(server: Live
         await c.close()
 
 
+async def test_joins_dropped_halfway_give_their_connection_back(server: LiveServer, api: Api) -> None:
+    """A phone in a tunnel: the hello goes out and the connection drops before the welcome.
+    Far more such drops than the per-user cap later, the same person still gets in."""
+    await api.live_room("flaky")
+    url = server.ws_url("flaky")
+    for _ in range(3 * 8):
+        c = await Client.open(url)
+        await c.send_raw(c.encode({"type": "hello", "id": "h", "token": token("tunnel", "flaky")}))
+        c.ws.transport.abort()  # type: ignore[attr-defined]
+    back = await Client.join(url, token("tunnel", "flaky"))
+    assert back.welcome is not None
+    await back.close()
+
+
 async def test_a_host_creates_a_bounded_number_of_rooms_an_hour(api: Api) -> None:
     host = bearer(token("busy-host", "*", "host"))
     for i in range(3):

@@ -106,14 +106,18 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId, proto
         exc.request_id = rid
         _refuse(sink, exc)
         return None
-    following = await _following(node, rt, member)
-    reviewed = await _reviewed(node, rt, member)
-    rt = await _current(node, room_id, rt)
-    if rt is None or rt.state.status is Status.ENDED:  # let go while this join awaited, and ended since
+    try:
+        following = await _following(node, rt, member)
+        reviewed = await _reviewed(node, rt, member)
+        rt = await _current(node, room_id, rt)
+        if rt is None or rt.state.status is Status.ENDED:  # let go while this join awaited, and ended since
+            node.limits.disconnect(member.actor.user_id)
+            _refuse(sink, RoomEnded("the room has ended", request_id=rid) if rt else NotFound("no such room", request_id=rid))
+            return None
+        rt.join(member, rid, hello.since, hello.epoch)
+    except BaseException:  # the connection slot goes back whatever failed (the Session owns it from here)
         node.limits.disconnect(member.actor.user_id)
-        _refuse(sink, RoomEnded("the room has ended", request_id=rid) if rt else NotFound("no such room", request_id=rid))
-        return None
-    rt.join(member, rid, hello.since, hello.epoch)
+        raise
     if member.actor.role is not Role.GUEST:  # then, with no await between: their own orders as of the welcome
         node.recipients.add(room_id, member)
         rt.send(member, Mine(orders=my_orders(rt.state, member.actor.user_id), following=following, reviewed=reviewed))

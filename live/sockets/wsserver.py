@@ -263,6 +263,9 @@ class LiveWebSocketProtocol(asyncio.Protocol):
 
     def serve(self, handler: Handler) -> None:
         """From now on frames go to ``handler``; what arrived before the join goes first."""
+        if self._state == CLOSED:  # gone while the join awaited: out of the room and the counts at once
+            handler.closed()
+            return
         inbox, self._inbox = self._inbox, None
         self._handler = handler
         self.resume_reading()
@@ -359,7 +362,7 @@ class LiveWebSocketProtocol(asyncio.Protocol):
         """SO_SNDBUF on the socket; Linux doubles it for bookkeeping and stops autotuning it."""
         sock = self._transport.get_extra_info("socket")
         if nbytes > 0 and sock is not None:
-            with contextlib.suppress(OSError):  # a socket already gone: its cleanup follows
+            with contextlib.suppress(OSError, ValueError):  # a socket already gone (uvloop: fd -1): its cleanup follows
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, nbytes)
 
     def close(self, code: CloseCode | int, reason: str) -> None:
