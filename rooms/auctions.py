@@ -172,6 +172,8 @@ def _check_amounts(a: Auction, uid: UserId, cmd: c.AuctionBid) -> Rejection | No
     if cmd.max is not None and cmd.amount is not None and cmd.max < cmd.amount:
         return Rejection(Code.INVALID, "max must be at least amount")
     amount, top = _amounts(a, cmd)
+    if max(amount, top) > MAX_PRICE:  # a default bid is the price plus an increment: it may pass the cap
+        return Rejection(Code.INVALID, f"a bid may be at most {MAX_PRICE} minor units")
     if a.leader == uid:  # may only raise their maximum: nobody bids against themselves
         if cmd.max is None or top <= a.maxes[uid]:
             return Rejection(Code.LEADING, "you are the highest bidder; only a higher maximum changes your bid")

@@ -22,7 +22,10 @@ from rooms.statuses import EndReason, ReservationStatus
 from rooms.types import Millis, UserId
 
 MAX_OFFER_UNITS = 1_000_000
-MAX_PRICE = 2**53 - 1  # per unit, minor units: what SQL and JSON numbers hold exactly
+# Per unit, minor units (Rp 100 billion; $1 billion in cents). Low enough that what a room
+# adds up (a claim's units x price, a seller's running revenue, an auction raised by
+# increments) stays far inside SQL's BIGINT and the 64-bit integers of JSON and MessagePack.
+MAX_PRICE = 10**11
 MAX_SCHEDULE_MS = 30 * 86_400_000  # an offer starts within this of now
 MAX_OFFER_SECONDS = 24 * 3600
 MAX_KEY = 64

@@ -12,6 +12,7 @@ from rooms import auction_events as ae
 from rooms import commands as c
 from rooms import events as e
 from rooms.comments import parse, to_minor
+from rooms.commerce import MAX_PRICE
 from rooms.errors import Code, Rejection
 from rooms.fold import Accepted, Outcome, fold
 from rooms.intents import Intent
@@ -263,3 +264,15 @@ def test_a_comment_names_the_product_when_several_offers_run() -> None:
     assert isinstance(named, Accepted) and room.state.reservations[named.result["claim"]["reservation_id"]].offer_id == named.result["claim"]["offer_id"]
     assert room.state.offers[named.result["claim"]["offer_id"]].product.id == "cap"
     assert "claim" not in _post(room, BIDDERS[0], "keep going").result  # type: ignore[union-attr]
+
+
+def test_increments_never_raise_an_auction_past_the_price_cap() -> None:
+    """A hostile start (the cap as start and increment) and default bids: the price stops at
+    the cap instead of growing past what SQL and 64-bit JSON hold (it stopped saving before)."""
+    room = Room(start_price=MAX_PRICE, increment=MAX_PRICE)
+    assert isinstance(room.run(BIDDERS[0], c.AuctionBid(auction_id=room.auction_id, key="1")), Accepted)
+    refused = room.run(BIDDERS[1], c.AuctionBid(auction_id=room.auction_id, key="1"))
+    assert isinstance(refused, Rejection) and refused.code is Code.INVALID
+    assert room.auction.price == MAX_PRICE
+    over = room.run(BIDDERS[1], c.AuctionBid(auction_id=room.auction_id, max=MAX_PRICE + 1, key="2"))
+    assert isinstance(over, Rejection) and over.code is Code.INVALID

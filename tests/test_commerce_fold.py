@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from rooms import commands as c
 from rooms import events as e
+from rooms.commerce import MAX_PRICE
 from rooms.errors import Code, Rejection
 from rooms.fold import Accepted, fold
 from rooms.roles import Role
@@ -137,12 +138,13 @@ def test_pinned_products_are_bounded_and_in_the_snapshot() -> None:
     assert snap["offers"][0]["available"] == 10 and snap["offers"][0]["currency"] == "IDR"
 
 
-def test_an_offer_price_beyond_what_sql_and_json_hold_exactly_is_invalid() -> None:
+def test_an_offer_price_beyond_the_cap_is_invalid() -> None:
+    """The cap keeps what a room adds up (units x price, revenue) inside 64-bit integers."""
     room = Room()
-    for price in (2**53, 10**30, -1):
+    for price in (MAX_PRICE + 1, 2**53, 10**30, -1):
         refused = room.run(HOST, c.OfferCreate(product=PRODUCT, price=price, units=1))
         assert isinstance(refused, Rejection) and refused.code is Code.INVALID, price
-    assert isinstance(room.run(HOST, c.OfferCreate(product=PRODUCT, price=2**53 - 1, units=1)), Accepted)
+    assert isinstance(room.run(HOST, c.OfferCreate(product=PRODUCT, price=MAX_PRICE, units=1)), Accepted)
     far = Millis(room.ts + 31 * 86_400_000)
     for bad in (c.OfferCreate(product=PRODUCT, price=1, units=1, starts_at=far), c.OfferCreate(product=PRODUCT, price=1, units=1, early_access_seconds=2**40)):
         refused = room.run(HOST, bad)

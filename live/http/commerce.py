@@ -23,6 +23,7 @@ from live.errors import Invalid
 from live.http.common import identify, open_room, outcome_response, room_ref
 from live.node import Node
 from rooms import commands as c
+from rooms.commerce import MAX_PRICE
 from rooms.fold import Accepted
 from rooms.types import RoomId
 
@@ -38,7 +39,7 @@ class ProductIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=2000)
     image_url: str | None = Field(None, max_length=500, pattern=r"^https?://")
-    price: int = Field(ge=0, le=2**53 - 1, description="minor units of the currency")  # exact in every JSON client (a double)
+    price: int = Field(ge=0, le=MAX_PRICE, description="minor units of the currency")  # rooms.commerce.MAX_PRICE: sums stay inside 64 bits
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     stock: int = Field(0, ge=0, le=2**31 - 1)  # the column is a 32-bit INTEGER
 
