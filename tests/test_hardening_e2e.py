@@ -8,13 +8,14 @@ import asyncio
 import csv
 import io
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import orjson
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from live.cli import _SafeLines
 from tests.harness import Api, Client, LiveServer, bearer, token
@@ -224,6 +225,32 @@ async def test_replay_viewers_who_vanish_mid_burst_leave_no_error_behind(server:
     async with connect(url) as ws:
         got = [m for frame in [orjson.loads(f) async for f in ws] for m in frame]
     assert got[-1]["type"] == "replay.end" and sum(m["type"] == "chat.message" for m in got) == 150
+    assert "Traceback" not in server.log_path.read_text()
+
+
+async def test_replays_are_capped_per_address_and_bad_positions_refused(server: LiveServer, ended_room: str) -> None:
+    """No token opens a replay, so one address holds at most max_connections_per_user (8) at
+    once; the ninth is told to back off (4029), and a freed one can be opened again."""
+    url = server.ws_url(ended_room).replace("/ws", "/replay/ws")
+    held = [await connect(url + "?speed=0.1") for _ in range(8)]
+    for ws in held:
+        assert orjson.loads(await ws.recv())[0]["type"] == "replay.start"
+    async with connect(url) as ninth:
+        with pytest.raises(ConnectionClosed):
+            await ninth.recv()
+    assert ninth.close_code == 4029
+    await held.pop().close()
+    async with connect(url + "?speed=64") as again:
+        assert orjson.loads(await again.recv())[0]["type"] == "replay.start"
+    for ws in held:
+        await ws.close()
+    for query in ("from_ms=" + "9" * 30, "from_ms=-1", "speed=nan", "speed=0", "speed=inf", "from_ms=abc"):
+        started = time.monotonic()
+        async with connect(f"{url}?{query}") as bad:
+            with pytest.raises(ConnectionClosed):
+                await bad.recv()
+        assert bad.close_code == 1008, query
+        assert time.monotonic() - started < 5, "the close completes at once (it waited out a 10 s timeout)"
     assert "Traceback" not in server.log_path.read_text()
 
 

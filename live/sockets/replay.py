@@ -14,35 +14,60 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from live.errors import CloseCode
+from live.errors import CloseCode, RateLimited, close_code
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import brand_pseudonyms
 from live.sockets.handshake import accept
-from live.wire.codec import encode_plain, frame, plain
+from live.wire.codec import Format, encode_plain, frame, plain
 from live.wire.server import EventMessage, ReplayEnd, ReplayStart, ServerMessage
 from rooms.analytics import refold
+from rooms.commands import Entry
 from rooms.events import INTERNAL_TYPES, STAFF_TYPES, ChatDeleted, ChatMessage, ChatPinned, Event
 from rooms.fold import fold
 from rooms.state import RoomState, Status
 from rooms.types import RoomId
 
-MAX_SPEED = 64.0
+MIN_SPEED, MAX_SPEED = 0.1, 64.0
+MAX_FROM_MS = 2**53 - 1
+
+
+# Replays opening at once that load and fold their show: each is CPU-bound (a long show,
+# a few hundred ms), so the rest wait their turn instead of starving the live rooms.
+_LOADS = asyncio.Semaphore(2)
 
 
 async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
+    """A replay costs the node more than a viewer: no token, so it is counted per address
+    (the opens per minute, and at most ``max_connections_per_user`` at once from one address)."""
     fmt = await accept(ws, node.settings.allowed_origins, node.id)
     if fmt is None:
         return
+    client = ws.scope.get("client")
+    address = str(client[0]) if client else "unknown"
+    try:
+        node.limits.connect(f"replay:{address}", address)
+    except RateLimited as exc:
+        await ws.close(close_code(exc.code), exc.message)
+        return
+    try:
+        await _replay(node, ws, room_id, fmt)
+    finally:
+        node.limits.disconnect(f"replay:{address}")
+
+
+async def _replay(node: Node, ws: WebSocket, room_id: RoomId, fmt: Format) -> None:
     room = await node.store.get_room(room_id)
     if room is None or room["status"] != Status.ENDED.value:
         await ws.close(CloseCode.NOT_FOUND, "no finished session by that id")
         return
     try:
-        from_ms = max(0, int(ws.query_params.get("from_ms", "0")))
-        speed = min(MAX_SPEED, max(0.1, float(ws.query_params.get("speed", "1"))))
+        from_ms = int(ws.query_params.get("from_ms", "0"))
+        speed = float(ws.query_params.get("speed", "1"))
     except ValueError:
-        await ws.close(CloseCode.POLICY, "from_ms and speed must be numbers")
+        from_ms, speed = -1, 0.0
+    if not (0 <= from_ms <= MAX_FROM_MS and MIN_SPEED <= speed <= MAX_SPEED):
+        await ws.close(CloseCode.POLICY, f"from_ms must be 0..{MAX_FROM_MS} and speed {MIN_SPEED}..{MAX_SPEED}")
         return
     hide = brand_pseudonyms(node.settings.pseudonym_key, room["brand_id"])
 
@@ -50,10 +75,10 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
         data = frame(fmt, [encode_plain(fmt, hide(plain(m))) for m in messages])
         await (ws.send_bytes(data) if fmt == "msgpack" else ws.send_text(data.decode()))
 
-    entries = entries_from_dicts(await node.store.load_entries(room_id))
     start = room["went_live_at"] or room["created_at"]
-    _, folded = refold(room_id, entries)
-    deleted = {ev.message_id for _, evs in folded for ev in evs if isinstance(ev, ChatDeleted)}
+    async with _LOADS:
+        entries = entries_from_dicts(await node.store.load_entries(room_id))
+        deleted, state, position = await asyncio.to_thread(_prepare, room_id, entries, start + from_ms)
 
     def shown(event: Event) -> bool:
         """As exports do: deleted messages never appear, nor do staff-only sales."""
@@ -61,10 +86,6 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
             return False
         return not (isinstance(event, ChatMessage | ChatPinned) and event.message.id in deleted)
 
-    state, position = RoomState(room_id), 0
-    while position < len(entries) and entries[position].ts < start + from_ms:
-        fold(state, entries[position])
-        position += 1
     closed = asyncio.get_running_loop().create_task(_until_closed(ws))
     try:
         await send([ReplayStart(offset_ms=from_ms, speed=speed, seq=state.seq, room=_snapshot(state, deleted))])
@@ -87,6 +108,18 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
         closed.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await closed
+
+
+def _prepare(room_id: RoomId, entries: list[Entry], until: int) -> tuple[set[int], RoomState, int]:
+    """The messages deleted in the whole show, and the room folded up to ``until`` (and where
+    that is in the log). Pure work, in a thread: the event loop keeps serving meanwhile."""
+    _, folded = refold(room_id, entries)
+    deleted = {ev.message_id for _, evs in folded for ev in evs if isinstance(ev, ChatDeleted)}
+    state, position = RoomState(room_id), 0
+    while position < len(entries) and entries[position].ts < until:
+        fold(state, entries[position])
+        position += 1
+    return deleted, state, position
 
 
 def _snapshot(state: RoomState, deleted: set[int]) -> dict[str, Any]:

@@ -168,7 +168,11 @@ class LiveWebSocketProtocol(asyncio.Protocol):
         s.state.connections.discard(self)
         proto = WebSocketsSansIOProtocol(config=s.config, server_state=s.state, app_state=s.app_state)
         proto.connection_made(self._transport)
-        self._transport.set_protocol(proto)
+        # Not at once: uvicorn's HTTP protocol sets *this* one as the transport's protocol right
+        # after this call returns, which would leave the rest of the stream (the client's
+        # close reply: every close then waited 10 s) with us. Scheduled before anything the
+        # new protocol does, so it is in place before any further read or close.
+        asyncio.get_running_loop().call_soon(self._transport.set_protocol, proto)
         proto.data_received(data)
 
     def _scope(self, request: Request) -> dict[str, Any]:
