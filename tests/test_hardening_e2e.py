@@ -25,7 +25,7 @@ BRAND = bearer(token("acme", "*", "brand"))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    srv = LiveServer(tmp_path_factory.mktemp("hard"), LIVE_MAX_ERRORS="3", LIVE_MAX_BODY_BYTES="65536", LIVE_MAX_IMPORT_BYTES="262144", LIVE_COMMANDS_PER_SECOND="1000", LIVE_COMMAND_BURST="1000").start()
+    srv = LiveServer(tmp_path_factory.mktemp("hard"), LIVE_MAX_ERRORS="3", LIVE_MAX_BODY_BYTES="65536", LIVE_MAX_IMPORT_BYTES="262144", LIVE_COMMANDS_PER_SECOND="1000", LIVE_COMMAND_BURST="1000", LIVE_BRAND_API_KEYS='{"acme-key": "acme"}', LIVE_ADMIN_API_KEYS='["admin-key"]').start()
     yield srv
     srv.stop()
 
@@ -113,6 +113,19 @@ async def test_ids_past_what_sql_holds_and_downloads_named_by_any_id_get_clean_a
     assert theirs.status_code == 200 and theirs.headers["content-disposition"].startswith('attachment; filename="x___filename__evil.html-data.json";')
     assert server.proc is not None and server.proc.poll() is None
     assert "Traceback" not in server.log_path.read_text()
+
+
+async def test_api_keys_are_no_people_and_follow_targets_are_ids(api: Api) -> None:
+    for key in ("acme-key", "admin-key"):
+        for method, path in (("PUT", "/v1/me/follows/brand/acme"), ("GET", "/v1/me/follows"), ("GET", "/v1/me/orders"), ("POST", "/v1/reviews/1/helpful")):
+            r = await api.http.request(method, path, headers={"x-api-key": key})
+            assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", (key, path, r.text)
+    ana = bearer(token("ana", "*"))
+    for target in ("x" * 129, "%00", "acme%0d%0aX:%20y", "@solo", "a%20b"):
+        r = await api.http.put(f"/v1/me/follows/brand/{target}", headers=ana)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid", (target, r.text)
+    assert (await api.http.put("/v1/me/follows/brand/acme", headers=ana)).json()["following"] is True
+    assert [(f["kind"], f["target"]) for f in (await api.http.get("/v1/me/follows", headers=ana)).json()["following"]] == [("brand", "acme")], "only the good one was kept"
 
 
 async def test_csv_exports_neutralize_formulas(api: Api, ended_room: str) -> None:

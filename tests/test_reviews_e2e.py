@@ -58,6 +58,8 @@ async def test_a_paid_buyer_reviews_and_every_node_shows_it(cluster: Cluster) ->
     # Through a third node, which learns the order from SQL.
     api2 = Api(n2)
     assert (await api2.http.post(f"/v1/rooms/rv/orders/{rid}/review", json=review, headers=bearer(token("ben", "rv")))).status_code in (403, 409)
+    other_room = await api2.http.post(f"/v1/rooms/rv/orders/{rid}/review", json=review, headers=bearer(token("ana", "elsewhere", name="Ana")))
+    assert other_room.status_code == 403, "a token for one room is that room's only"
     http_photo = await api2.http.post(f"/v1/rooms/rv/orders/{rid}/review", json=review | {"photo_url": "http://img.example/x.jpg"}, headers=ana_http)
     assert http_photo.status_code in (409, 422)
     made = await eventually(lambda: api2.http.post(f"/v1/rooms/rv/orders/{rid}/review", json=review, headers=ana_http), lambda r: r.status_code != 409 or "already" in r.text)

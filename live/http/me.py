@@ -6,6 +6,7 @@ token for ``*`` all of theirs. Following is idempotent (PUT again, DELETE again:
 same answer). The checkout link is the merchant's (the room's tenant), like confirm.
 """
 
+import re
 import time
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,17 +16,18 @@ from starlette.responses import JSONResponse, Response
 from live import access
 from live.access import RoomRef
 from live.auth import ANY_ROOM, Identity
-from live.errors import Forbidden, NotFound
+from live.errors import Forbidden, Invalid, NotFound
 from live.http.common import TextParam, identify, open_room, outcome_response, parse_body, room_ref
 from live.node import Node
 from rooms.checkout import MAX_URL
 from rooms.fold import Accepted
-from rooms.roles import Role
 from rooms.shop_commands import OrderCheckout
 from rooms.types import RoomId
 
 ORDERS_ROOM = TextParam(name="room_id", description="Only this room's orders (a token for one room always sees only that room's).")
 KINDS = ("brand", "host")
+MAX_TARGET = 128
+FOLLOW_TARGET = re.compile(rf"(?!@)[^\s\x00-\x1f\x7f/]{{1,{MAX_TARGET}}}")  # an id as tokens carry them: no spaces, controls or slashes
 
 
 class CheckoutIn(BaseModel):
@@ -35,8 +37,8 @@ class CheckoutIn(BaseModel):
 
 
 def _viewer(identity: Identity) -> str:
-    if identity.actor.role is Role.BRAND and identity.actor.user_id.startswith("key:"):
-        raise Forbidden("a brand's API key has no orders or follows of its own; use a viewer's token")
+    if identity.by_key:
+        raise Forbidden("an API key (a brand's or the platform's) has no orders or follows of its own; use a viewer's token")
     return identity.actor.user_id
 
 
@@ -70,6 +72,8 @@ def _target(request: Request) -> tuple[str, str]:
     kind, target = request.path_params["kind"], request.path_params["target"]
     if kind not in KINDS:
         raise NotFound("follow a brand or a host")
+    if not FOLLOW_TARGET.fullmatch(target):
+        raise Invalid(f"a {kind} id is 1..{MAX_TARGET} printable characters, without spaces or a leading @")
     return kind, target
 
 

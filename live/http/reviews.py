@@ -69,6 +69,8 @@ async def _order(node: Node, room_id: str, reservation_id: int) -> dict[str, Any
 async def add_review(node: Node, request: Request) -> Response:
     identity = await identify(node, request)
     room_id, reservation_id = request.path_params["room_id"], int(request.path_params["reservation_id"])
+    if identity.room not in (auth.ANY_ROOM, room_id):
+        raise Forbidden("this token is for another room")
     order = await _order(node, room_id, reservation_id)
     if order["user_id"] != identity.actor.user_id:
         raise Forbidden("only the buyer reviews an order")
@@ -135,6 +137,8 @@ async def _published(node: Node, review_id: int) -> dict[str, Any]:
 
 async def mark_helpful(node: Node, request: Request) -> Response:
     identity = await identify(node, request)
+    if identity.by_key:
+        raise Forbidden("an API key is no person: a review is marked helpful with a viewer's token")
     node.limits.community_write(identity.actor.user_id)
     row = await _published(node, int(request.path_params["review_id"]))
     if row["user_id"] == identity.actor.user_id:
