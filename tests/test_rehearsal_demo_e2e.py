@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.harness import ROOT, Api, Client, LiveServer, bearer, free_port, token
 
@@ -74,10 +76,19 @@ async def test_a_rehearsal_is_private_busy_and_counts_nowhere(server: LiveServer
     assert all(e["reserved"] + e["paid"] <= 5 for e in host.events("offer.stock"))
     presence = await host.wait_for(lambda: [m for m in host.messages if m["type"] == "presence" and m["viewers"] >= 12], timeout=15)
     assert presence, "simulated viewers count in the viewer number"
+    # Private to the outside too: not listed, and its words, ranking and auctions are not public.
+    listed = (await api.http.get("/v1/rooms", params={"status": "live"})).json()["rooms"]
+    assert rehearsal not in [r["id"] for r in listed]
+    for path in ("transcript", "leaderboard", "auctions"):
+        assert (await api.http.get(f"/v1/rooms/{rehearsal}/{path}")).status_code == 404, path
 
     assert (await api.http.post(f"/v1/rooms/{rehearsal}/end", headers=bearer(token("h1", rehearsal, "host", brand="acme")))).status_code == 200
     orders = await api.http.get(f"/v1/rooms/{rehearsal}/orders", headers=brand)
     assert orders.status_code == 200 and orders.json()["orders"] == [], orders.text
+    async with connect(server.ws_url(rehearsal).replace("/ws", "/replay/ws")) as replay:
+        with pytest.raises(ConnectionClosed):
+            await replay.recv()
+    assert replay.close_code == 4004, "an ended rehearsal is not replayed to the public"
     sessions = await api.http.get("/v1/brands/acme/sessions", headers=brand)
     assert [s["room_id"] for s in sessions.json()["sessions"]] == ["launch"], "a rehearsal is not one of the brand's sessions"
     original = await api.http.get("/v1/rooms/launch")

@@ -9,6 +9,7 @@ display name and the brand's pseudonym, as on every public surface.
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from live.errors import NotFound
 from live.http.common import open_room
 from live.node import Node
 from live.privacy import brand_pseudonyms
@@ -17,5 +18,7 @@ from rooms.types import RoomId
 
 async def list_auctions(node: Node, request: Request) -> Response:
     rt = await open_room(node, RoomId(request.path_params["room_id"]))
+    if rt.state.rehearsal_of:
+        raise NotFound("no such room")  # private to the host's team
     hide = brand_pseudonyms(node.settings.pseudonym_key, rt.state.brand_id)
     return JSONResponse({"room_id": rt.room_id, "auctions": hide([a.public() for a in rt.state.auctions.values()])})

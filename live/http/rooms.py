@@ -150,8 +150,8 @@ async def transcript(node: Node, request: Request) -> Response:
     """Public events in seq order, paged by seq; deleted messages come with text null."""
     room_id = request.path_params["room_id"]
     after, limit, types = AFTER.read(request), TRANSCRIPT_LIMIT.read(request), EVENT_TYPES.read(request)
-    if (room := await node.store.get_room(room_id)) is None:
-        raise NotFound("no such room")
+    if (room := await node.store.get_room(room_id)) is None or room["rehearsal_of"]:
+        raise NotFound("no such room")  # a rehearsal's words are its team's (the host console has them live)
     rows = await node.store.transcript(room_id, after=after, limit=limit + 1, types=types)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -186,8 +186,10 @@ async def room_leaderboard(node: Node, request: Request) -> Response:
     room_id = RoomId(request.path_params["room_id"])
     rt = node.runtimes.get(room_id)
     if rt is not None and rt.state.status is not Status.NONE:
+        if rt.state.rehearsal_of:
+            raise NotFound("no such room")
         return JSONResponse({"room_id": room_id, "leaderboard": _public(node, rt.state.brand_id)(rt.state.leaderboard(50))})
-    if (room := await node.store.get_room(room_id)) is None:
+    if (room := await node.store.get_room(room_id)) is None or room["rehearsal_of"]:
         raise NotFound("no such room")
     return JSONResponse({"room_id": room_id, "leaderboard": _public(node, room["brand_id"])(await node.store.room_leaderboard(room_id, 50))})
 

@@ -58,7 +58,7 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
 
 async def _replay(node: Node, ws: WebSocket, room_id: RoomId, fmt: Format) -> None:
     room = await node.store.get_room(room_id)
-    if room is None or room["status"] != Status.ENDED.value:
+    if room is None or room["status"] != Status.ENDED.value or room["rehearsal_of"]:  # a rehearsal is its team's
         await ws.close(CloseCode.NOT_FOUND, "no finished session by that id")
         return
     try:

@@ -122,7 +122,8 @@ class LogStore(StoreBase):
         return await self._first(rooms.select().where(rooms.c.id == room_id))
 
     async def list_rooms(self, *, status: str | None, brand_id: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
-        query = rooms.select().order_by(rooms.c.created_at.desc(), rooms.c.id).limit(limit).offset(offset)
+        # A rehearsal is private (its host's team only): never listed.
+        query = rooms.select().where(rooms.c.rehearsal_of.is_(None)).order_by(rooms.c.created_at.desc(), rooms.c.id).limit(limit).offset(offset)
         if status:
             query = query.where(rooms.c.status == status)
         if brand_id:
