@@ -143,6 +143,7 @@ CLOSE_CODE = {
     Code.FORBIDDEN: CloseCode.FORBIDDEN,
     Code.NOT_FOUND: CloseCode.NOT_FOUND,
     Code.ROOM_ENDED: CloseCode.ROOM_ENDED,
+    Code.UNAVAILABLE: CloseCode.SERVICE_RESTART,  # the room's log is out of reach for now: come back with backoff
 }
 
 

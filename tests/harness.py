@@ -130,6 +130,21 @@ class Api:
             after = body["next_after"]
 
 
+async def rejoin(url: str, tok: str, since: int | None = None, epoch: str | None = None, attempts: int = 40) -> "Client":
+    """Join as a client does after a fault: a refusal with ``unavailable`` (the room's log
+    out of reach for a moment, close 1012) is answered by trying again after a short backoff."""
+    for _ in range(attempts):
+        client = await Client.open(url)
+        await client.send_raw(client.encode({"type": "hello", "id": "h", "token": tok, "since": since, "epoch": epoch}))
+        with contextlib.suppress(AssertionError):  # refused before the hello was read: the reply has no id
+            await client.wait_for(lambda c=client: c.welcome)
+            return client
+        assert await client.wait_closed() == 1012
+        assert [m["error"]["code"] for m in client.messages if m["type"] == "reply"] == ["unavailable"]
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"still unavailable after {attempts} tries")
+
+
 async def eventually(fetch: Callable[[], Awaitable[T]], ok: Callable[[T], bool], timeout: float = 10) -> T:
     """Poll ``fetch`` until ``ok`` holds for what it returns; fail after ``timeout`` seconds."""
     async with asyncio.timeout(timeout):

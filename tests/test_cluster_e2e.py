@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import COALESCED, Api, Client, Cluster, LiveServer, RedisClusterServer, RedisServer, eventually, scrape, token, value
+from tests.harness import COALESCED, Api, Client, Cluster, LiveServer, RedisClusterServer, RedisServer, eventually, rejoin, scrape, token, value
 
 AnyRedis = RedisServer | RedisClusterServer
 
@@ -200,6 +200,27 @@ async def test_redis_refusing_writes_gets_unavailable_and_the_socket_stays(tmp_p
         nodes.stop()
 
 
+async def test_a_join_while_redis_is_down_is_told_to_come_back(tmp_path: Path, redis_aof: RedisServer) -> None:
+    """Redis stopped: a viewer joining a room this node has not opened gets "unavailable"
+    and 1012 (reconnect with backoff), not a dropped socket; once Redis is back, they get in."""
+    nodes = Cluster(tmp_path, redis_aof, 2, **FAST).start()
+    try:
+        api = Api(nodes.nodes[0])
+        await api.live_room("down")
+        redis_aof.stop()
+        c = await Client.open(nodes.nodes[1].ws_url("down"))
+        await c.send_raw(c.encode({"type": "hello", "id": "h", "token": token("a", "down")}))
+        assert await c.wait_closed() == 1012
+        assert [m["error"]["code"] for m in c.messages if m["type"] == "reply"] == ["unavailable"]
+        redis_aof.start()
+        back = await rejoin(nodes.nodes[1].ws_url("down"), token("a", "down"))
+        assert back.welcome is not None and back.welcome["room"]["status"] == "live"
+        await back.close()
+        await api.http.aclose()
+    finally:
+        nodes.stop()
+
+
 async def test_redis_restarted_empty_tells_clients_to_reload(cluster: Cluster, redis_aof: AnyRedis) -> None:
     api = Api(cluster.nodes[0])
     await api.live_room("amnesia")
@@ -213,7 +234,7 @@ async def test_redis_restarted_empty_tells_clients_to_reload(cluster: Cluster, r
     for c in (a, b):
         assert await c.wait_closed(timeout=20) == 4010
     old_epoch = a.welcome["epoch"]  # type: ignore[index]
-    again = await Client.join(cluster.nodes[1].ws_url("amnesia"), token("a", "amnesia"), since=a.events()[-1]["seq"], epoch=old_epoch)
+    again = await rejoin(cluster.nodes[1].ws_url("amnesia"), token("a", "amnesia"), since=a.events()[-1]["seq"], epoch=old_epoch)
     w = again.welcome
     assert w is not None and w["resumed"] is False and w["epoch"] != old_epoch
     assert [m["text"] for m in w["room"]["messages"]] == ["kept in SQL"] and w["room"]["status"] == "live"

@@ -16,7 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from live import access, auth, enrich, logs
 from live.access import RoomRef
-from live.errors import AuthError, Forbidden, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, close_code
+from live.errors import AuthError, Forbidden, LogUnavailable, NotFound, ProtocolError, RateLimited, RoomEnded, ServerError, Unavailable, close_code
 from live.node import Node
 from live.room.fanout import Member
 from live.room.runtime import RoomRuntime
@@ -83,7 +83,11 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId, proto
         proto.fmt, sink = fmt, proto
     else:
         sink = AsgiSink(fmt, raw_send)
-    rt = await node.runtime(room_id)
+    try:
+        rt = await node.runtime(room_id)
+    except LogUnavailable:  # Redis restarting, say: a clear answer and a retry, not a dropped socket
+        _refuse(sink, Unavailable("the room cannot be opened right now; reconnect in a moment"))
+        return None
     if rt is None:
         _refuse(sink, NotFound("no such room"))
         return None
