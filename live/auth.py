@@ -16,6 +16,7 @@ and may live at most ``max_lifetime_seconds`` (``exp - iat``). Clocks may differ
 """
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ AUDIENCE = "live"
 ANY_ROOM = "*"
 LEEWAY_SECONDS = 10
 MAX_NAME = 64
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # in an id, never; in a display name, dropped
 REQUIRED = ["exp", "iat", "sub", "aud", "room", "role"]
 
 
@@ -150,7 +152,10 @@ def _identity(claims: dict[str, Any]) -> Identity:
         raise AuthError(f"unknown role {claims['role']!r}") from None
     if role in (Role.GUEST, Role.SYSTEM):
         raise AuthError(f"no token carries the role {role.value}")
-    name = str(claims.get("name") or claims["sub"])[:MAX_NAME]
+    for claim in ("sub", "room", "brand", "tier", "ref"):
+        if CONTROL.search(str(claims.get(claim) or "")):
+            raise AuthError(f"invalid token: {claim} holds control characters")  # PostgreSQL refuses a NUL in any text
+    name = CONTROL.sub("", str(claims.get("name") or claims["sub"]))[:MAX_NAME]
     tier, ref, brand = claims.get("tier"), claims.get("ref"), claims.get("brand")
     actor = Actor(user_id=UserId(str(claims["sub"])), name=name, role=role, tier=str(tier) if tier else None, ref=str(ref)[:MAX_NAME] if ref else None)
     if str(brand or (actor.user_id if role is Role.BRAND else "")).startswith(tenants.PERSON):

@@ -32,6 +32,8 @@ async def test_bad_tokens_are_refused_with_clear_codes(server: LiveServer, api: 
     assert (await _hello_close(url, unsigned))[0] == 4001
     no_aud = jwt.encode({"sub": "ana", "room": room_id, "role": "host", "exp": 2**40}, SECRET, algorithm="HS256")
     assert (await _hello_close(url, no_aud))[0] == 4001
+    code, reply = await _hello_close(url, token("nul\x00ana", room_id))  # PostgreSQL refuses a NUL in text: no such id gets in
+    assert code == 4001 and "control characters" in reply["error"]["message"]
     not_hello = await Client.open(url)
     await not_hello.send_raw('{"type":"chat.post","id":"p","text":"hi"}')
     assert await not_hello.wait_closed() == 4001
