@@ -76,6 +76,11 @@ def test_every_client_message_type_has_a_sample() -> None:
     assert {type(s) for s in SAMPLES} == set(p.ClientMessage.__args__)  # type: ignore[attr-defined]
 
 
+def test_no_client_message_has_a_field_named_id() -> None:
+    """The codec validates a JSON frame as it came: its request "id" must bind to no field."""
+    assert not [t.__name__ for t in p.ClientMessage.__args__ if "id" in {f.name for f in dataclasses.fields(t)}]  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("fmt", list(Format))
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.type)
 def test_client_messages_round_trip(fmt: Format, sample: object) -> None:

@@ -69,8 +69,10 @@ def decode(fmt: Format, data: bytes | str, max_bytes: int) -> tuple[str | int | 
         raise UnknownType(f"unknown message type {kind!r}"[:200], request_id=rid)
     try:
         # JSON mode, strict: "3" is no integer, true no number, bytes no text, in either
-        # format; arrays still fill tuples and strings enums, as JSON has nothing else.
-        return rid, CLIENT.validate_json(orjson.dumps(raw), strict=True)
+        # format; arrays still fill tuples and strings enums, as JSON has nothing else. A JSON
+        # frame is validated as it came (its "id" is no field of any message, so it is ignored);
+        # only MessagePack is put into JSON first.
+        return rid, CLIENT.validate_json(data if fmt is Format.JSON else orjson.dumps(raw), strict=True)
     except TypeError:  # MessagePack bytes or a non-string key: nothing JSON can say
         raise ProtocolError("fields are text, numbers, booleans, arrays and maps", request_id=rid) from None
     except ValidationError as exc:
