@@ -21,7 +21,7 @@ from live.node import Node
 from live.room.fanout import Member
 from live.room.runtime import RoomRuntime
 from live.room.sinks import AsgiSink, Sink
-from live.sockets.handshake import accept
+from live.sockets.handshake import accept, client_address
 from live.sockets.session import Session
 from live.sockets.wsserver import LiveWebSocketProtocol
 from live.wire import client as w
@@ -51,7 +51,7 @@ async def room_socket(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId)
         return
     logs.ROOM.set(room_id)  # set after the join: tasks the join may start (opening the room) are not this connection's
     logs.CONN.set(joined[1].conn_id)
-    session = Session(node, joined[0], joined[1], _address(ws), proto)
+    session = Session(node, joined[0], joined[1], client_address(ws), proto)
     if proto is not None:
         proto.serve(session)
         return
@@ -105,7 +105,7 @@ async def _join(node: Node, ws: WebSocket, raw_send: Any, room_id: RoomId, proto
         _refuse(sink, RoomEnded("the room has ended", request_id=rid))
         return None
     try:
-        node.limits.connect(member.actor.user_id, _address(ws))
+        node.limits.connect(member.actor.user_id, client_address(ws))
     except RateLimited as exc:
         exc.request_id = rid
         _refuse(sink, exc)
@@ -152,11 +152,6 @@ async def _reviewed(node: Node, rt: RoomRuntime, member: Member) -> list[int]:
     """The viewer's paid orders in the room that they have reviewed (a reload shows no second form)."""
     paid = [r.id for r in rt.state.reservations.values() if r.user_id == member.actor.user_id and r.status == ReservationStatus.PAID]
     return sorted(await node.store.reviewed(rt.room_id, paid)) if paid and member.actor.role is not Role.GUEST else []
-
-
-def _address(ws: WebSocket) -> str:
-    client = ws.scope.get("client")
-    return str(client[0]) if client else "unknown"
 
 
 async def _hello(ws: WebSocket, node: Node, rt: RoomRuntime, sink: Sink) -> tuple[Member, str | int | None, w.Hello]:

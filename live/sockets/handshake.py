@@ -31,3 +31,9 @@ async def accept(ws: WebSocket, allowed_origins: list[str], node_id: str | None 
     chosen, fmt = negotiate(ws.scope.get("subprotocols", []))
     await ws.accept(subprotocol=chosen, headers=[(b"x-live-node", node_id.encode())] if node_id else None)
     return fmt
+
+
+def client_address(ws: WebSocket) -> str:
+    """The peer's address, which per-address limits count (room and replay sockets alike)."""
+    client = ws.scope.get("client")
+    return str(client[0]) if client else "unknown"

@@ -18,7 +18,7 @@ from live.errors import CloseCode, RateLimited, close_code
 from live.log.serde import entries_from_dicts
 from live.node import Node
 from live.privacy import brand_pseudonyms
-from live.sockets.handshake import accept
+from live.sockets.handshake import accept, client_address
 from live.wire.codec import Format, encode_plain, frame, plain
 from live.wire.server import EventMessage, ReplayEnd, ReplayStart, ServerMessage
 from rooms.analytics import refold
@@ -43,8 +43,7 @@ async def replay_socket(node: Node, ws: WebSocket, room_id: RoomId) -> None:
     fmt = await accept(ws, node.settings.allowed_origins, node.id)
     if fmt is None:
         return
-    client = ws.scope.get("client")
-    address = str(client[0]) if client else "unknown"
+    address = client_address(ws)
     try:
         node.limits.connect(f"replay:{address}", address)
     except RateLimited as exc:
