@@ -146,12 +146,18 @@ async def list_rooms(node: Node, request: Request) -> Response:
     return JSONResponse({"rooms": views})
 
 
+async def _public_row(node: Node, room_id: str) -> dict[str, Any]:
+    """A room's SQL row for a public read; a rehearsal is its team's alone, so it is no such room here."""
+    if (room := await node.store.get_room(room_id)) is None or room["rehearsal_of"]:
+        raise NotFound("no such room")
+    return room
+
+
 async def transcript(node: Node, request: Request) -> Response:
     """Public events in seq order, paged by seq; deleted messages come with text null."""
     room_id = request.path_params["room_id"]
     after, limit, types = AFTER.read(request), TRANSCRIPT_LIMIT.read(request), EVENT_TYPES.read(request)
-    if (room := await node.store.get_room(room_id)) is None or room["rehearsal_of"]:
-        raise NotFound("no such room")  # a rehearsal's words are its team's (the host console has them live)
+    room = await _public_row(node, room_id)
     rows = await node.store.transcript(room_id, after=after, limit=limit + 1, types=types)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -189,8 +195,7 @@ async def room_leaderboard(node: Node, request: Request) -> Response:
         if rt.state.rehearsal_of:
             raise NotFound("no such room")
         return JSONResponse({"room_id": room_id, "leaderboard": _public(node, rt.state.brand_id)(rt.state.leaderboard(50))})
-    if (room := await node.store.get_room(room_id)) is None or room["rehearsal_of"]:
-        raise NotFound("no such room")
+    room = await _public_row(node, room_id)
     return JSONResponse({"room_id": room_id, "leaderboard": _public(node, room["brand_id"])(await node.store.room_leaderboard(room_id, 50))})
 
 
